@@ -7,14 +7,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildResourceTypes, buildSchemaDocuments, buildServiceProviderConfig } from '../src/scim/protocol/discovery';
 import { createDefaultSchemaRegistry } from '../src/scim/protocol/schema-definitions';
+import { loadConfig } from '../src/config';
 
 export const SCIM_SCHEMA_DIRECTORY = resolve(__dirname, '..', 'schema', 'scim');
 
 /** Placeholder host: the live endpoints use the request's own base URL. */
 const BASE_URL = 'https://HOST/scim/v2';
-/** Documented defaults; a deployment's configuration decides the values its endpoint reports. */
-const DEFAULT_MAX_RESULTS = 200;
-const DEFAULT_MAX_PAYLOAD_SIZE = 1_048_576;
+/** The defaults of an unconfigured deployment; each deployment's endpoint reports its own values. */
+const DEFAULTS = loadConfig({});
 
 function toJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
@@ -27,7 +27,7 @@ export function renderScimSchemaFiles(): Record<string, string> {
     'schemas.json': toJson(buildSchemaDocuments(registry, BASE_URL)),
     'resource-types.json': toJson(buildResourceTypes(registry, BASE_URL)),
     'service-provider-config.json': toJson(
-      buildServiceProviderConfig({ baseUrl: BASE_URL, maxResults: DEFAULT_MAX_RESULTS, maxPayloadSize: DEFAULT_MAX_PAYLOAD_SIZE }),
+      buildServiceProviderConfig({ baseUrl: BASE_URL, maxResults: DEFAULTS.scimMaxResults, maxPayloadSize: DEFAULTS.maxBodyBytes }),
     ),
   };
 }

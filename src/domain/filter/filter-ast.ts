@@ -16,15 +16,16 @@ export interface AttributePath {
   readonly subAttribute?: string;
 }
 
-export type FilterNode =
-  | { readonly kind: 'and'; readonly left: FilterNode; readonly right: FilterNode }
-  | { readonly kind: 'or'; readonly left: FilterNode; readonly right: FilterNode }
-  | { readonly kind: 'not'; readonly operand: FilterNode }
-  | { readonly kind: 'compare'; readonly path: AttributePath; readonly op: CompareOperator; readonly value: FilterValue }
-  | { readonly kind: 'present'; readonly path: AttributePath }
+/** `P` is what a path names: as written by the client, or resolved to a stored field (see filter-field.ts). */
+export type FilterNode<P = AttributePath> =
+  | { readonly kind: 'and'; readonly left: FilterNode<P>; readonly right: FilterNode<P> }
+  | { readonly kind: 'or'; readonly left: FilterNode<P>; readonly right: FilterNode<P> }
+  | { readonly kind: 'not'; readonly operand: FilterNode<P> }
+  | { readonly kind: 'compare'; readonly path: P; readonly op: CompareOperator; readonly value: FilterValue }
+  | { readonly kind: 'present'; readonly path: P }
   /**
    * `emails[type eq "work"]` (optionally followed by `.value op x` in a filter, which the
    * parser expresses as an `and` inside `filter` on the same element: see filter-parser).
    * The inner filter's paths are relative to one element of the multi-valued attribute.
    */
-  | { readonly kind: 'valuePath'; readonly path: AttributePath; readonly filter: FilterNode };
+  | { readonly kind: 'valuePath'; readonly path: P; readonly filter: FilterNode<P> };

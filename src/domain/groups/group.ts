@@ -18,6 +18,14 @@ export interface GroupMember {
   readonly display: string | null;
 }
 
-export function normalizeGroupName(displayName: string): string {
-  return displayName.normalize('NFKC').trim().toLowerCase();
+export interface MemberReference {
+  readonly value: string;
+  readonly display?: string | null;
 }
+
+/** A change to a group's memberships, applied as row operations in request order. */
+export type MembershipChange =
+  | { readonly op: 'add'; readonly members: readonly MemberReference[] }
+  | { readonly op: 'remove'; readonly values: readonly string[] }
+  | { readonly op: 'removeAll' }
+  | { readonly op: 'replace'; readonly members: readonly MemberReference[] };

@@ -148,7 +148,7 @@ export class UserEmailRow {
   value!: string;
   valueNorm!: string;
   type?: string | null;
-  primary!: boolean;
+  isPrimary!: boolean;
 }
 
 export const UserEmailEntity = new EntitySchema<UserEmailRow>({
@@ -161,7 +161,7 @@ export const UserEmailEntity = new EntitySchema<UserEmailRow>({
     value: { type: 'string', length: 1024 },
     valueNorm: { type: 'string', length: 1024 },
     type: optionalText(64),
-    primary: { type: 'boolean' },
+    isPrimary: { type: 'boolean' },
   },
   indexes: [{ name: 'user_emails_tenant_value_index', properties: ['tenantId', 'valueNorm'] }],
 });
