@@ -1,0 +1,167 @@
+import type { GroupIndexFields, GroupMember, MemberType, StoredGroup } from '../../domain/groups/group';
+import type { GroupField, ResolvedFilter } from '../../domain/filter/filter-field';
+import { foldText } from '../../domain/text';
+import { toNumber, type Tx } from '../database';
+import { FilterSqlBuilder } from '../filter-sql';
+import { lockingRead, toStoredResource, type Page, type PageRequest, type ResourceRowColumns } from './resource-rows';
+
+interface GroupRowColumns extends ResourceRowColumns {
+  display_name: string;
+}
+
+interface MemberRowColumns {
+  member_id: string;
+  member_type: string;
+  display: string | null;
+}
+
+export interface GroupWrite {
+  readonly raw: Record<string, unknown>;
+  readonly fields: GroupIndexFields;
+}
+
+export interface GroupSort {
+  readonly field: GroupField;
+  readonly descending: boolean;
+}
+
+const SORT_COLUMNS: Record<GroupField, string> = {
+  id: 'id',
+  externalId: 'external_id',
+  displayName: 'display_name_norm',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+};
+
+const COLUMNS = ['tenant_id', 'id', 'display_name', 'raw', 'version', 'created_at', 'updated_at'];
+
+/** Rows per INSERT: stays under SQLite's bound-parameter limit with room to spare. */
+const MEMBER_INSERT_CHUNK = 500;
+
+function toStoredGroup(row: GroupRowColumns): StoredGroup {
+  return { ...toStoredResource(row), displayName: row.display_name };
+}
+
+function fieldColumns(fields: GroupIndexFields) {
+  return { display_name: fields.displayName, display_name_norm: foldText(fields.displayName), external_id: fields.externalId };
+}
+
+export class GroupRepository {
+  async findById(tx: Tx, tenantId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<StoredGroup | undefined> {
+    const query = tx.knex('groups').select(COLUMNS).where({ tenant_id: tenantId, id });
+    const row = await tx.first<GroupRowColumns>(options.forUpdate ? lockingRead(tx, query) : query);
+    return row && toStoredGroup(row);
+  }
+
+  async existingIds(tx: Tx, tenantId: string, ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await tx.all<{ id: string }>(tx.knex('groups').select('id').where('tenant_id', tenantId).whereIn('id', [...ids]));
+    return new Set(rows.map((row) => row.id));
+  }
+
+  async insert(tx: Tx, tenantId: string, id: string, write: GroupWrite, now: number): Promise<StoredGroup> {
+    await tx.run(
+      tx.knex('groups').insert({
+        tenant_id: tenantId,
+        id,
+        ...fieldColumns(write.fields),
+        raw: JSON.stringify(write.raw),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+      }),
+    );
+    return { tenantId, id, displayName: write.fields.displayName, raw: write.raw, version: 1, createdAt: now, updatedAt: now };
+  }
+
+  async update(tx: Tx, current: StoredGroup, write: GroupWrite, now: number): Promise<StoredGroup> {
+    const version = current.version + 1;
+    await tx.run(
+      tx
+        .knex('groups')
+        .where({ tenant_id: current.tenantId, id: current.id })
+        .update({ ...fieldColumns(write.fields), raw: JSON.stringify(write.raw), version, updated_at: now }),
+    );
+    return { ...current, displayName: write.fields.displayName, raw: write.raw, version, updatedAt: now };
+  }
+
+  async delete(tx: Tx, tenantId: string, id: string): Promise<void> {
+    await tx.run(tx.knex('group_members').where({ tenant_id: tenantId, group_id: id }).delete());
+    await tx.run(tx.knex('group_members').where({ tenant_id: tenantId, member_id: id }).delete());
+    await tx.run(tx.knex('groups').where({ tenant_id: tenantId, id }).delete());
+  }
+
+  async list(tx: Tx, tenantId: string, filter: ResolvedFilter | undefined, sort: GroupSort | undefined, page: PageRequest): Promise<Page<StoredGroup>> {
+    const base = tx.knex('groups as g').where('g.tenant_id', tenantId);
+    if (filter) {
+      const predicate = new FilterSqlBuilder(tx.dialect).build(filter, 'groups', 'g');
+      base.whereRaw(predicate.sql, predicate.bindings as never[]);
+    }
+    const countRow = await tx.first<{ total: number | string }>(base.clone().count({ total: '*' }));
+    const total = toNumber(countRow?.total ?? 0);
+    if (page.limit === 0 || total === 0) return { total, items: [] };
+    const query = base.clone().select(COLUMNS.map((column) => `g.${column}`));
+    if (sort) query.orderBy(`g.${SORT_COLUMNS[sort.field]}`, sort.descending ? 'desc' : 'asc');
+    query.orderBy('g.created_at', 'asc').orderBy('g.id', 'asc').offset(page.offset).limit(page.limit);
+    const rows = await tx.all<GroupRowColumns>(query);
+    return { total, items: rows.map(toStoredGroup) };
+  }
+
+  /** Adds memberships; ones that already exist are left as they are (idempotent, safe under concurrency). */
+  async addMembers(tx: Tx, tenantId: string, groupId: string, members: readonly GroupMember[], now: number): Promise<void> {
+    for (let start = 0; start < members.length; start += MEMBER_INSERT_CHUNK) {
+      const chunk = members.slice(start, start + MEMBER_INSERT_CHUNK).map((member) => ({
+        tenant_id: tenantId,
+        group_id: groupId,
+        member_id: member.value,
+        member_type: member.type,
+        display: member.display,
+        created_at: now,
+      }));
+      await tx.run(tx.knex('group_members').insert(chunk).onConflict(['tenant_id', 'group_id', 'member_id']).ignore());
+    }
+  }
+
+  async removeMembers(tx: Tx, tenantId: string, groupId: string, memberIds: readonly string[]): Promise<void> {
+    for (let start = 0; start < memberIds.length; start += MEMBER_INSERT_CHUNK) {
+      const chunk = memberIds.slice(start, start + MEMBER_INSERT_CHUNK);
+      await tx.run(tx.knex('group_members').where({ tenant_id: tenantId, group_id: groupId }).whereIn('member_id', chunk).delete());
+    }
+  }
+
+  async removeAllMembers(tx: Tx, tenantId: string, groupId: string): Promise<void> {
+    await tx.run(tx.knex('group_members').where({ tenant_id: tenantId, group_id: groupId }).delete());
+  }
+
+  async removeMemberships(tx: Tx, tenantId: string, memberId: string): Promise<void> {
+    await tx.run(tx.knex('group_members').where({ tenant_id: tenantId, member_id: memberId }).delete());
+  }
+
+  /** Members ordered by id, one page at a time (keyset on member_id, which the primary key indexes). */
+  async listMembers(tx: Tx, tenantId: string, groupId: string, afterMemberId: string | undefined, limit: number): Promise<GroupMember[]> {
+    const query = tx
+      .knex('group_members')
+      .select('member_id', 'member_type', 'display')
+      .where({ tenant_id: tenantId, group_id: groupId })
+      .orderBy('member_id', 'asc')
+      .limit(limit);
+    if (afterMemberId !== undefined) query.andWhere('member_id', '>', afterMemberId);
+    const rows = await tx.all<MemberRowColumns>(query);
+    return rows.map((row) => ({ value: row.member_id, type: row.member_type as MemberType, display: row.display }));
+  }
+
+  /** Groups a user (or group) belongs to, for the User `groups` attribute. */
+  async groupsOfMember(tx: Tx, tenantId: string, memberId: string): Promise<{ id: string; displayName: string }[]> {
+    const rows = await tx.all<{ id: string; display_name: string }>(
+      tx
+        .knex('group_members as m')
+        .join('groups as g', function joinGroup() {
+          this.on('g.tenant_id', '=', 'm.tenant_id').andOn('g.id', '=', 'm.group_id');
+        })
+        .select('g.id', 'g.display_name')
+        .where({ 'm.tenant_id': tenantId, 'm.member_id': memberId })
+        .orderBy('g.display_name_norm', 'asc'),
+    );
+    return rows.map((row) => ({ id: row.id, displayName: row.display_name }));
+  }
+}

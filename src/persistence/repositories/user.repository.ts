@@ -1,0 +1,150 @@
+import type { UserIndexFields, StoredUser } from '../../domain/identity/user';
+import { foldText } from '../../domain/text';
+import type { ResolvedFilter, UserField } from '../../domain/filter/filter-field';
+import { toBoolean, toNumber, type Tx } from '../database';
+import { FilterSqlBuilder } from '../filter-sql';
+import { lockingRead, toStoredResource, type Page, type PageRequest, type ResourceRowColumns } from './resource-rows';
+
+interface UserRowColumns extends ResourceRowColumns {
+  user_name: string;
+  active: unknown;
+}
+
+export interface UserWrite {
+  readonly raw: Record<string, unknown>;
+  readonly fields: UserIndexFields;
+}
+
+export interface UserSort {
+  readonly field: UserField;
+  readonly descending: boolean;
+}
+
+const SORT_COLUMNS: Partial<Record<UserField, string>> = {
+  id: 'id',
+  userName: 'user_name_norm',
+  externalId: 'external_id',
+  displayName: 'display_name',
+  givenName: 'given_name',
+  familyName: 'family_name',
+  title: 'title',
+  userType: 'user_type',
+  department: 'department',
+  active: 'active',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+};
+
+export function isSortableUserField(field: UserField): boolean {
+  return SORT_COLUMNS[field] !== undefined;
+}
+
+const COLUMNS = ['tenant_id', 'id', 'user_name', 'active', 'raw', 'version', 'created_at', 'updated_at'];
+
+function toStoredUser(row: UserRowColumns): StoredUser {
+  return { ...toStoredResource(row), userName: row.user_name, active: toBoolean(row.active) };
+}
+
+function fieldColumns(fields: UserIndexFields) {
+  return {
+    user_name: fields.userName,
+    user_name_norm: foldText(fields.userName),
+    external_id: fields.externalId,
+    active: fields.active,
+    display_name: fields.displayName,
+    given_name: fields.givenName,
+    family_name: fields.familyName,
+    title: fields.title,
+    user_type: fields.userType,
+    department: fields.department,
+    division: fields.division,
+    organization: fields.organization,
+    cost_center: fields.costCenter,
+    employee_number: fields.employeeNumber,
+    manager_id: fields.managerId,
+  };
+}
+
+export class UserRepository {
+  async findById(tx: Tx, tenantId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<StoredUser | undefined> {
+    const query = tx.knex('users').select(COLUMNS).where({ tenant_id: tenantId, id });
+    const row = await tx.first<UserRowColumns>(options.forUpdate ? lockingRead(tx, query) : query);
+    return row && toStoredUser(row);
+  }
+
+  /** The subset of `ids` that name users of the tenant. */
+  async existingIds(tx: Tx, tenantId: string, ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await tx.all<{ id: string }>(tx.knex('users').select('id').where('tenant_id', tenantId).whereIn('id', [...ids]));
+    return new Set(rows.map((row) => row.id));
+  }
+
+  async insert(tx: Tx, tenantId: string, id: string, write: UserWrite, now: number): Promise<StoredUser> {
+    await tx.run(
+      tx.knex('users').insert({
+        tenant_id: tenantId,
+        id,
+        ...fieldColumns(write.fields),
+        raw: JSON.stringify(write.raw),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+      }),
+    );
+    await this.writeEmails(tx, tenantId, id, write.fields);
+    return { tenantId, id, userName: write.fields.userName, active: write.fields.active, raw: write.raw, version: 1, createdAt: now, updatedAt: now };
+  }
+
+  async update(tx: Tx, current: StoredUser, write: UserWrite, now: number): Promise<StoredUser> {
+    const version = current.version + 1;
+    await tx.run(
+      tx
+        .knex('users')
+        .where({ tenant_id: current.tenantId, id: current.id })
+        .update({ ...fieldColumns(write.fields), raw: JSON.stringify(write.raw), version, updated_at: now }),
+    );
+    await tx.run(tx.knex('user_emails').where({ tenant_id: current.tenantId, user_id: current.id }).delete());
+    await this.writeEmails(tx, current.tenantId, current.id, write.fields);
+    return { ...current, userName: write.fields.userName, active: write.fields.active, raw: write.raw, version, updatedAt: now };
+  }
+
+  async delete(tx: Tx, tenantId: string, id: string): Promise<void> {
+    await tx.run(tx.knex('user_emails').where({ tenant_id: tenantId, user_id: id }).delete());
+    await tx.run(tx.knex('users').where({ tenant_id: tenantId, id }).delete());
+  }
+
+  async list(tx: Tx, tenantId: string, filter: ResolvedFilter | undefined, sort: UserSort | undefined, page: PageRequest): Promise<Page<StoredUser>> {
+    const base = tx.knex('users as u').where('u.tenant_id', tenantId);
+    if (filter) {
+      const predicate = new FilterSqlBuilder(tx.dialect).build(filter, 'users', 'u');
+      base.whereRaw(predicate.sql, predicate.bindings as never[]);
+    }
+    const countRow = await tx.first<{ total: number | string }>(base.clone().count({ total: '*' }));
+    const total = toNumber(countRow?.total ?? 0);
+    if (page.limit === 0 || total === 0) return { total, items: [] };
+    const query = base.clone().select(COLUMNS.map((column) => `u.${column}`));
+    const sortColumn = sort && SORT_COLUMNS[sort.field];
+    if (sortColumn) query.orderBy(`u.${sortColumn}`, sort.descending ? 'desc' : 'asc');
+    // created then id: a stable order, so page walks neither skip nor repeat (Okta imports rely on it).
+    query.orderBy('u.created_at', 'asc').orderBy('u.id', 'asc').offset(page.offset).limit(page.limit);
+    const rows = await tx.all<UserRowColumns>(query);
+    return { total, items: rows.map(toStoredUser) };
+  }
+
+  private async writeEmails(tx: Tx, tenantId: string, userId: string, fields: UserIndexFields): Promise<void> {
+    if (fields.emails.length === 0) return;
+    await tx.run(
+      tx.knex('user_emails').insert(
+        fields.emails.map((email, position) => ({
+          tenant_id: tenantId,
+          user_id: userId,
+          position,
+          value: email.value,
+          value_norm: foldText(email.value),
+          type: email.type,
+          is_primary: email.primary,
+        })),
+      ),
+    );
+  }
+}
