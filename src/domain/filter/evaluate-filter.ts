@@ -6,6 +6,8 @@
  * Semantics (RFC 7644 §3.4.2.2):
  * - a path over a multi-valued attribute, or a sub-attribute of one, matches if any value matches,
  *   for every operator including `ne` (`emails.type ne "work"` holds if some email is not work);
+ * - `ne` also holds for a missing or null value, like the SQL translator's `IS NULL OR <>`
+ *   (an empty array has no values, so it never matches);
  * - a complex value compared without a sub-attribute (`emails co "x"`) is compared by its `value`;
  * - `eq null` holds when the attribute is not present, `ne null` when it is;
  * - values of different types never match, and ordering operators never match booleans.
@@ -84,13 +86,13 @@ function compareValue(
   caseExact: boolean,
   context: EvaluationContext,
 ): boolean {
+  if (actual === undefined || actual === null) return op === 'ne';
   if (typeof expected === 'boolean') {
     if (typeof actual !== 'boolean') return false;
     return (op === 'eq' && actual === expected) || (op === 'ne' && actual !== expected);
   }
   if (typeof expected === 'number') {
-    if (typeof actual !== 'number' || op === 'co' || op === 'sw' || op === 'ew') return false;
-    return matchesOrder(op, Math.sign(actual - expected));
+    return typeof actual === 'number' && matchesOrder(op, Math.sign(actual - expected));
   }
   if (typeof actual !== 'string') return false;
 
@@ -110,6 +112,7 @@ function compareValue(
   }
 }
 
+/** Whether `order` (negative, zero or positive) satisfies `op`; substring operators never do. */
 function matchesOrder(op: CompareOperator, order: number): boolean {
   switch (op) {
     case 'eq':
@@ -147,7 +150,7 @@ function qualifyPath(path: AttributePath, parent: AttributePath | undefined): At
     : { schema: parent.schema, attribute: parent.attribute, subAttribute: path.attribute };
 }
 
-/** All values at `path`, with multi-valued attributes flattened into their elements. */
+/** All values at `path`, with multi-valued attributes flattened into their elements; a missing one is `undefined`. */
 function resolveValues(target: JsonRecord, path: AttributePath): unknown[] {
   const base = path.schema === undefined ? target : resolveSchemaBase(target, path.schema);
   const values = toList(getProperty(base, path.attribute));
@@ -172,7 +175,6 @@ function getProperty(holder: unknown, name: string): unknown {
 }
 
 function toList(value: unknown): unknown[] {
-  if (value === undefined) return [];
   return Array.isArray(value) ? value : [value];
 }
 
