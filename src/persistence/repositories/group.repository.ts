@@ -3,7 +3,7 @@ import type { GroupField, ResolvedFilter } from '../../domain/filter/filter-fiel
 import { foldText } from '../../domain/text';
 import { toNumber, type Tx } from '../database';
 import { FilterSqlBuilder } from '../filter-sql';
-import { lockingRead, toStoredResource, type Page, type PageRequest, type ResourceRowColumns } from './resource-rows';
+import { ID_CHUNK, lockingRead, selectExistingIds, toStoredResource, type Page, type PageRequest, type ResourceRowColumns } from './resource-rows';
 
 interface GroupRowColumns extends ResourceRowColumns {
   display_name: string;
@@ -35,8 +35,6 @@ const SORT_COLUMNS: Record<GroupField, string> = {
 
 const COLUMNS = ['tenant_id', 'id', 'display_name', 'raw', 'version', 'created_at', 'updated_at'];
 
-/** Rows per INSERT: stays under SQLite's bound-parameter limit with room to spare. */
-const MEMBER_INSERT_CHUNK = 500;
 
 function toStoredGroup(row: GroupRowColumns): StoredGroup {
   return { ...toStoredResource(row), displayName: row.display_name };
@@ -54,9 +52,7 @@ export class GroupRepository {
   }
 
   async existingIds(tx: Tx, tenantId: string, ids: readonly string[]): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
-    const rows = await tx.all<{ id: string }>(tx.knex('groups').select('id').where('tenant_id', tenantId).whereIn('id', [...ids]));
-    return new Set(rows.map((row) => row.id));
+    return selectExistingIds(tx, 'groups', tenantId, ids);
   }
 
   async insert(tx: Tx, tenantId: string, id: string, write: GroupWrite, now: number): Promise<StoredGroup> {
@@ -109,8 +105,8 @@ export class GroupRepository {
 
   /** Adds memberships; ones that already exist are left as they are (idempotent, safe under concurrency). */
   async addMembers(tx: Tx, tenantId: string, groupId: string, members: readonly GroupMember[], now: number): Promise<void> {
-    for (let start = 0; start < members.length; start += MEMBER_INSERT_CHUNK) {
-      const chunk = members.slice(start, start + MEMBER_INSERT_CHUNK).map((member) => ({
+    for (let start = 0; start < members.length; start += ID_CHUNK) {
+      const chunk = members.slice(start, start + ID_CHUNK).map((member) => ({
         tenant_id: tenantId,
         group_id: groupId,
         member_id: member.value,
@@ -123,8 +119,8 @@ export class GroupRepository {
   }
 
   async removeMembers(tx: Tx, tenantId: string, groupId: string, memberIds: readonly string[]): Promise<void> {
-    for (let start = 0; start < memberIds.length; start += MEMBER_INSERT_CHUNK) {
-      const chunk = memberIds.slice(start, start + MEMBER_INSERT_CHUNK);
+    for (let start = 0; start < memberIds.length; start += ID_CHUNK) {
+      const chunk = memberIds.slice(start, start + ID_CHUNK);
       await tx.run(tx.knex('group_members').where({ tenant_id: tenantId, group_id: groupId }).whereIn('member_id', chunk).delete());
     }
   }

@@ -3,7 +3,7 @@ import { foldText } from '../../domain/text';
 import type { ResolvedFilter, UserField } from '../../domain/filter/filter-field';
 import { toBoolean, toNumber, type Tx } from '../database';
 import { FilterSqlBuilder } from '../filter-sql';
-import { lockingRead, toStoredResource, type Page, type PageRequest, type ResourceRowColumns } from './resource-rows';
+import { lockingRead, selectExistingIds, toStoredResource, type Page, type PageRequest, type ResourceRowColumns } from './resource-rows';
 
 interface UserRowColumns extends ResourceRowColumns {
   user_name: string;
@@ -72,11 +72,8 @@ export class UserRepository {
     return row && toStoredUser(row);
   }
 
-  /** The subset of `ids` that name users of the tenant. */
   async existingIds(tx: Tx, tenantId: string, ids: readonly string[]): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
-    const rows = await tx.all<{ id: string }>(tx.knex('users').select('id').where('tenant_id', tenantId).whereIn('id', [...ids]));
-    return new Set(rows.map((row) => row.id));
+    return selectExistingIds(tx, 'users', tenantId, ids);
   }
 
   async insert(tx: Tx, tenantId: string, id: string, write: UserWrite, now: number): Promise<StoredUser> {

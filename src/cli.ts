@@ -1,0 +1,122 @@
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config';
+import { createApp, type IdentityHub } from './app';
+import { isDomainError } from './domain/errors';
+import { migrate } from './persistence/orm';
+
+const USAGE = `usage: npm run cli -- <command>
+
+  migrate                                   apply pending database migrations
+  tenant create <slug> [--name "..."] [--json]
+                                            create a tenant; prints its SCIM URL, SCIM token and admin API key once
+  tenant settings <slug> [--user-patch-status 200|204] [--json]
+                                            change tenant settings
+  token rotate <slug> [--expires-in-days N] [--json]
+                                            issue a new SCIM token; the previous one stops working at once
+
+Environment: DATABASE_URL (default SQLite at ./data/identity-hub.sqlite), PUBLIC_URL (for printed URLs).`;
+
+class UsageError extends Error {}
+
+function positiveNumber(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new UsageError(`${name} must be a positive number, got "${value}"`);
+  return number;
+}
+
+function print(json: boolean, value: Record<string, unknown>, lines: string[]): void {
+  console.log(json ? JSON.stringify(value, null, 2) : lines.join('\n'));
+}
+
+async function run(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'expires-in-days': { type: 'string' },
+      'user-patch-status': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, subcommand, slug, ...rest] = positionals;
+  if (values.help || !command) throw new UsageError('');
+  const config = loadConfig(process.env);
+  const scimBase = `${config.publicUrl ?? `http://localhost:${config.port}`}/scim/v2`;
+
+  const withHub = async (work: (hub: IdentityHub) => Promise<void>) => {
+    const hub = await createApp(config);
+    try {
+      await work(hub);
+    } finally {
+      await hub.close();
+    }
+  };
+
+  if (command === 'migrate' && positionals.length === 1) {
+    const hub = await createApp(config, { migrate: false });
+    try {
+      const applied = await migrate(hub.orm);
+      print(values.json, { applied }, [applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date']);
+    } finally {
+      await hub.close();
+    }
+    return;
+  }
+  if (rest.length > 0 || !slug) throw new UsageError(`unexpected arguments: ${positionals.join(' ')}`);
+
+  if (command === 'tenant' && subcommand === 'create') {
+    await withHub(async (hub) => {
+      const created = await hub.services.tenants.createTenant({ slug, name: values.name });
+      print(
+        values.json,
+        {
+          tenant: { id: created.tenant.id, slug: created.tenant.slug, name: created.tenant.name },
+          scimBaseUrl: scimBase,
+          scimToken: created.scimToken,
+          adminApiKey: created.adminApiKey,
+        },
+        [`tenant ${created.tenant.slug} (${created.tenant.id})`, `SCIM base URL: ${scimBase}`, `SCIM token:    ${created.scimToken}`, `admin API key: ${created.adminApiKey}`],
+      );
+    });
+    return;
+  }
+  if (command === 'tenant' && subcommand === 'settings') {
+    const status = values['user-patch-status'];
+    if (status !== undefined && status !== '200' && status !== '204') throw new UsageError('--user-patch-status must be 200 or 204');
+    await withHub(async (hub) => {
+      const settings = await hub.services.tenants.updateSettings(slug, status ? { userPatchStatus: Number(status) as 200 | 204 } : {});
+      print(values.json, { settings }, [`tenant ${slug}: user PATCH answers ${settings.userPatchStatus}`]);
+    });
+    return;
+  }
+  if (command === 'token' && subcommand === 'rotate') {
+    const expiresInDays = positiveNumber('--expires-in-days', values['expires-in-days']);
+    await withHub(async (hub) => {
+      const rotated = await hub.services.tenants.rotateScimToken(slug, { expiresInDays });
+      const expiresAt = rotated.expiresAt === null ? null : new Date(rotated.expiresAt).toISOString();
+      print(values.json, { scimToken: rotated.scimToken, expiresAt }, [`SCIM token: ${rotated.scimToken}`, `expires:    ${expiresAt ?? 'never'}`]);
+    });
+    return;
+  }
+  throw new UsageError(`unknown command: ${positionals.join(' ')}`);
+}
+
+run(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    if (error.message) console.error(`error: ${error.message}\n`);
+    console.error(USAGE);
+  } else if (error instanceof ConfigError) {
+    console.error(error.message);
+  } else if (isDomainError(error)) {
+    console.error(`error: ${error.message}`);
+  } else if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    console.error(`error: ${error.message}\n\n${USAGE}`);
+  } else {
+    console.error('error:', error instanceof Error ? error.message : error);
+  }
+  process.exit(2);
+});

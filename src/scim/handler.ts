@@ -1,0 +1,325 @@
+import { DomainError, isDomainError } from '../domain/errors';
+import type { MemberReference, MembershipChange, StoredGroup, GroupMember } from '../domain/groups/group';
+import type { StoredUser } from '../domain/identity/user';
+import type { GroupField, UserField } from '../domain/filter/filter-field';
+import type { GroupService } from '../services/group.service';
+import type { ScimPrincipal } from '../services/tenant.service';
+import type { UserService, WriteConditions } from '../services/user.service';
+import { applyPatch, parsePatchRequest, type MemberOperation } from './protocol/apply-patch';
+import { buildListResponse, buildResourceTypes, buildSchemaDocuments, buildServiceProviderConfig } from './protocol/discovery';
+import { parseListQuery, searchRequestParameters, type ListQuery } from './protocol/list-query';
+import { normalizeResource, type JsonObject } from './protocol/normalize-resource';
+import { projectResource, wantsAttribute, type ProjectionOptions } from './protocol/projection';
+import { formatVersion, parseVersion, renderGroup, renderUser } from './protocol/render-resource';
+import { extractGroupFields, extractUserFields } from './protocol/resource-fields';
+import { resolveFilter, resolveSortField } from './protocol/resolve-filter';
+import type { ScimSchemaRegistry } from './protocol/schema-definitions';
+import { scimErrorBody, toScimError } from './errors';
+
+export interface ScimRequest {
+  readonly method: string;
+  /** Path below the SCIM base, e.g. `/Users/2819c223`. */
+  readonly path: string;
+  /** Query parameters with lower-cased names. */
+  readonly query: Readonly<Record<string, string>>;
+  readonly body: unknown;
+  readonly ifMatch: string | undefined;
+  /** Absolute SCIM base URL of this request, e.g. `https://hub.example.com/scim/v2`. */
+  readonly baseUrl: string;
+  /** Undefined only for the discovery endpoints, which answer without a token. */
+  readonly principal: ScimPrincipal | undefined;
+}
+
+export interface ScimResponse {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface ScimHandlerDependencies {
+  readonly users: UserService;
+  readonly groups: GroupService;
+  readonly registry: ScimSchemaRegistry;
+  readonly maxResults: number;
+  readonly maxPayloadSize: number;
+}
+
+/** Members are read in pages of this size when a group is rendered whole. */
+const MEMBER_PAGE = 5000;
+
+type ResourceTypeId = 'User' | 'Group';
+
+function ok(body: unknown, status = 200, headers: Record<string, string> = {}): ScimResponse {
+  return { status, body, headers };
+}
+
+function conditionsOf(request: ScimRequest): WriteConditions {
+  const version = parseVersion(request.ifMatch);
+  if (version === 'mismatch') throw new DomainError('PRECONDITION_FAILED', 'If-Match does not name a version of this resource');
+  return { ifMatch: version };
+}
+
+function projectionOf(query: Readonly<Record<string, unknown>>): ProjectionOptions {
+  const listQuery = parseListQuery({ attributes: query.attributes, excludedattributes: query.excludedattributes }, 1);
+  return { attributes: listQuery.attributes, excludedAttributes: listQuery.excludedAttributes };
+}
+
+function asMembershipChange(operation: MemberOperation): MembershipChange {
+  switch (operation.op) {
+    case 'add':
+    case 'replace':
+      return { op: operation.op, members: operation.members.map(toMemberReference) };
+    case 'remove':
+      return { op: 'remove', values: operation.values };
+    case 'removeAll':
+      return { op: 'removeAll' };
+  }
+}
+
+function toMemberReference(member: { value: string; display?: string }): MemberReference {
+  return { value: member.value, display: member.display ?? null };
+}
+
+function splitMembers(resource: JsonObject): { raw: JsonObject; members: MemberReference[] } {
+  const { members, ...raw } = resource;
+  const list = Array.isArray(members) ? (members as { value: string; display?: string }[]) : [];
+  return { raw, members: list.map(toMemberReference) };
+}
+
+export class ScimHandler {
+  constructor(private readonly deps: ScimHandlerDependencies) {}
+
+  async handle(request: ScimRequest): Promise<ScimResponse> {
+    try {
+      return await this.route(request);
+    } catch (error) {
+      if (isDomainError(error)) return toScimError(error);
+      throw error;
+    }
+  }
+
+  private async route(request: ScimRequest): Promise<ScimResponse> {
+    const segments = request.path.split('/').filter(Boolean).map(decodeURIComponent);
+    const [collection, id, extra] = segments;
+    const method = request.method.toUpperCase();
+    const endpoint = collection?.toLowerCase();
+
+    if (endpoint === 'serviceproviderconfig' || endpoint === 'serviceconfiguration') {
+      return this.onlyGet(method, () =>
+        ok(buildServiceProviderConfig({ baseUrl: request.baseUrl, maxResults: this.deps.maxResults, maxPayloadSize: this.deps.maxPayloadSize })),
+      );
+    }
+    if (endpoint === 'resourcetypes') return this.onlyGet(method, () => this.discoveryList(buildResourceTypes(this.deps.registry, request.baseUrl), id, 'ResourceType'));
+    if (endpoint === 'schemas') return this.onlyGet(method, () => this.discoveryList(buildSchemaDocuments(this.deps.registry, request.baseUrl), id, 'Schema'));
+
+    const principal = request.principal;
+    if (!principal) throw new DomainError('UNAUTHENTICATED', 'a bearer token is required');
+    const tenantId = principal.tenant.id;
+
+    if (endpoint === '.search' && !id) return this.onlyPost(method, () => this.searchAll(request, tenantId));
+    if (endpoint !== 'users' && endpoint !== 'groups') throw new DomainError('NOT_FOUND', `no SCIM endpoint at ${request.path}`);
+    const type: ResourceTypeId = endpoint === 'users' ? 'User' : 'Group';
+    if (extra !== undefined) throw new DomainError('NOT_FOUND', `no SCIM endpoint at ${request.path}`);
+
+    if (id === undefined) {
+      if (method === 'GET') return this.list(request, tenantId, type, parseListQuery(request.query, this.deps.maxResults));
+      if (method === 'POST') return type === 'User' ? this.createUser(request, tenantId) : this.createGroup(request, tenantId);
+      return this.methodNotAllowed(method);
+    }
+    if (id === '.search') {
+      return this.onlyPost(method, () => this.list(request, tenantId, type, parseListQuery(searchRequestParameters(request.body), this.deps.maxResults)));
+    }
+    switch (method) {
+      case 'GET':
+        return type === 'User' ? this.getUser(request, tenantId, id) : this.getGroup(request, tenantId, id);
+      case 'PUT':
+        return type === 'User' ? this.replaceUser(request, principal, id) : this.replaceGroup(request, tenantId, id);
+      case 'PATCH':
+        return type === 'User' ? this.patchUser(request, principal, id) : this.patchGroup(request, tenantId, id);
+      case 'DELETE':
+        await (type === 'User' ? this.deps.users : this.deps.groups).delete(tenantId, id, conditionsOf(request));
+        return { status: 204 };
+      default:
+        return this.methodNotAllowed(method);
+    }
+  }
+
+  private async onlyGet(method: string, answer: () => ScimResponse | Promise<ScimResponse>): Promise<ScimResponse> {
+    return method === 'GET' ? answer() : this.methodNotAllowed(method);
+  }
+
+  private async onlyPost(method: string, answer: () => Promise<ScimResponse>): Promise<ScimResponse> {
+    return method === 'POST' ? answer() : this.methodNotAllowed(method);
+  }
+
+  private methodNotAllowed(method: string): ScimResponse {
+    return { status: 405, body: scimErrorBody(405, `${method} is not supported on this endpoint`) };
+  }
+
+  private discoveryList(documents: Record<string, unknown>[], id: string | undefined, kind: string): ScimResponse {
+    if (id === undefined) return ok(buildListResponse(documents, { totalResults: documents.length, startIndex: 1 }));
+    const found = documents.find((document) => String(document.id).toLowerCase() === id.toLowerCase());
+    if (!found) throw new DomainError('NOT_FOUND', `${kind} ${id} not found`);
+    return ok(found);
+  }
+
+  // --- Users ---
+
+  private userWrite(resource: JsonObject) {
+    return { raw: resource, fields: extractUserFields(resource) };
+  }
+
+  private async userResponse(request: ScimRequest, user: StoredUser, status: number, options: { knownToHaveNoGroups?: boolean } = {}): Promise<ScimResponse> {
+    const projection = projectionOf(request.query);
+    const groups = options.knownToHaveNoGroups || !wantsAttribute(this.deps.registry, 'User', projection, { attribute: 'groups' })
+      ? undefined
+      : await this.deps.users.groupsOf(user.tenantId, user.id);
+    const body = projectResource(this.deps.registry, 'User', renderUser(user, request.baseUrl, groups), projection);
+    const headers: Record<string, string> = { ETag: formatVersion(user.version) };
+    if (status === 201) headers.Location = `${request.baseUrl}/Users/${user.id}`;
+    return ok(body, status, headers);
+  }
+
+  private async createUser(request: ScimRequest, tenantId: string): Promise<ScimResponse> {
+    const resource = normalizeResource(this.deps.registry, 'User', request.body);
+    const user = await this.deps.users.create(tenantId, this.userWrite(resource));
+    return this.userResponse(request, user, 201, { knownToHaveNoGroups: true });
+  }
+
+  private async getUser(request: ScimRequest, tenantId: string, id: string): Promise<ScimResponse> {
+    return this.userResponse(request, await this.deps.users.get(tenantId, id), 200);
+  }
+
+  private async replaceUser(request: ScimRequest, principal: ScimPrincipal, id: string): Promise<ScimResponse> {
+    const resource = normalizeResource(this.deps.registry, 'User', request.body);
+    const user = await this.deps.users.modify(principal.tenant.id, id, () => this.userWrite(resource), conditionsOf(request));
+    return this.userResponse(request, user, 200);
+  }
+
+  private async patchUser(request: ScimRequest, principal: ScimPrincipal, id: string): Promise<ScimResponse> {
+    const operations = parsePatchRequest(request.body);
+    const user = await this.deps.users.modify(
+      principal.tenant.id,
+      id,
+      (current) => this.userWrite(applyPatch(this.deps.registry, 'User', current.raw, operations).resource),
+      conditionsOf(request),
+    );
+    const asked = request.query.attributes !== undefined || request.query.excludedattributes !== undefined;
+    if (principal.tenant.settings.userPatchStatus === 204 && !asked) return { status: 204, headers: { ETag: formatVersion(user.version) } };
+    return this.userResponse(request, user, 200);
+  }
+
+  // --- Groups ---
+
+  private async loadAllMembers(group: StoredGroup): Promise<GroupMember[]> {
+    const members: GroupMember[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.deps.groups.listMembers(group.tenantId, group.id, after, MEMBER_PAGE);
+      members.push(...page);
+      if (page.length < MEMBER_PAGE) return members;
+      after = page[page.length - 1].value;
+    }
+  }
+
+  private async groupResponse(request: ScimRequest, group: StoredGroup, status: number): Promise<ScimResponse> {
+    const projection = projectionOf(request.query);
+    const members = wantsAttribute(this.deps.registry, 'Group', projection, { attribute: 'members' }) ? await this.loadAllMembers(group) : undefined;
+    const body = projectResource(this.deps.registry, 'Group', renderGroup(group, request.baseUrl, members), projection);
+    const headers: Record<string, string> = { ETag: formatVersion(group.version) };
+    if (status === 201) headers.Location = `${request.baseUrl}/Groups/${group.id}`;
+    return ok(body, status, headers);
+  }
+
+  private async createGroup(request: ScimRequest, tenantId: string): Promise<ScimResponse> {
+    const { raw, members } = splitMembers(normalizeResource(this.deps.registry, 'Group', request.body));
+    const group = await this.deps.groups.create(tenantId, { raw, fields: extractGroupFields(raw) }, members);
+    return this.groupResponse(request, group, 201);
+  }
+
+  private async getGroup(request: ScimRequest, tenantId: string, id: string): Promise<ScimResponse> {
+    return this.groupResponse(request, await this.deps.groups.get(tenantId, id), 200);
+  }
+
+  private async replaceGroup(request: ScimRequest, tenantId: string, id: string): Promise<ScimResponse> {
+    const { raw, members } = splitMembers(normalizeResource(this.deps.registry, 'Group', request.body));
+    const group = await this.deps.groups.modify(
+      tenantId,
+      id,
+      () => ({ write: { raw, fields: extractGroupFields(raw) }, memberships: [{ op: 'replace', members }] }),
+      conditionsOf(request),
+    );
+    return this.groupResponse(request, group, 200);
+  }
+
+  /** 204 by default (Entra's guidance: never send a large member list back); 200 when attributes are asked for. */
+  private async patchGroup(request: ScimRequest, tenantId: string, id: string): Promise<ScimResponse> {
+    const operations = parsePatchRequest(request.body);
+    const group = await this.deps.groups.modify(
+      tenantId,
+      id,
+      (current) => {
+        const { resource, memberOperations } = applyPatch(this.deps.registry, 'Group', current.raw, operations);
+        return { write: { raw: resource, fields: extractGroupFields(resource) }, memberships: memberOperations.map(asMembershipChange) };
+      },
+      conditionsOf(request),
+    );
+    const asked = request.query.attributes !== undefined || request.query.excludedattributes !== undefined;
+    if (!asked) return { status: 204, headers: { ETag: formatVersion(group.version) } };
+    return this.groupResponse(request, group, 200);
+  }
+
+  // --- Lists ---
+
+  private sortOf(type: ResourceTypeId, query: ListQuery): { field: UserField & GroupField; descending: boolean } | undefined {
+    if (!query.sortBy) return undefined;
+    return { field: resolveSortField(this.deps.registry, type, query.sortBy) as UserField & GroupField, descending: query.descending };
+  }
+
+  private async list(request: ScimRequest, tenantId: string, type: ResourceTypeId, query: ListQuery): Promise<ScimResponse> {
+    const filter = query.filter && resolveFilter(this.deps.registry, type, query.filter);
+    const page = { offset: query.startIndex - 1, limit: query.count };
+    const projection = { attributes: query.attributes, excludedAttributes: query.excludedAttributes };
+    const sort = this.sortOf(type, query);
+    if (type === 'User') {
+      const result = await this.deps.users.list(tenantId, filter, sort, page);
+      const withGroups = query.attributes !== undefined && wantsAttribute(this.deps.registry, 'User', projection, { attribute: 'groups' });
+      const resources = await Promise.all(
+        result.items.map(async (user) =>
+          projectResource(this.deps.registry, 'User', renderUser(user, request.baseUrl, withGroups ? await this.deps.users.groupsOf(tenantId, user.id) : undefined), projection),
+        ),
+      );
+      return ok(buildListResponse(resources, { totalResults: result.total, startIndex: query.startIndex }));
+    }
+    const result = await this.deps.groups.list(tenantId, filter, sort, page);
+    const withMembers = wantsAttribute(this.deps.registry, 'Group', projection, { attribute: 'members' });
+    const resources: JsonObject[] = [];
+    for (const group of result.items) {
+      const members = withMembers ? await this.loadAllMembers(group) : undefined;
+      resources.push(projectResource(this.deps.registry, 'Group', renderGroup(group, request.baseUrl, members), projection));
+    }
+    return ok(buildListResponse(resources, { totalResults: result.total, startIndex: query.startIndex }));
+  }
+
+  /** POST /.search at the root: users, then groups, as one list. */
+  private async searchAll(request: ScimRequest, tenantId: string): Promise<ScimResponse> {
+    const query = parseListQuery(searchRequestParameters(request.body), this.deps.maxResults);
+    const count = (type: ResourceTypeId) =>
+      this.list(request, tenantId, type, { ...query, count: 0, startIndex: 1 }).then((response) => (response.body as { totalResults: number }).totalResults);
+    const userTotal = await count('User');
+    const groupTotal = await count('Group');
+    const offset = query.startIndex - 1;
+    const resources: unknown[] = [];
+    if (offset < userTotal && query.count > 0) {
+      const users = await this.list(request, tenantId, 'User', query);
+      resources.push(...(users.body as { Resources: unknown[] }).Resources);
+    }
+    const remaining = query.count - resources.length;
+    if (remaining > 0 && offset + resources.length < userTotal + groupTotal) {
+      const groupStart = Math.max(0, offset - userTotal) + 1;
+      const groups = await this.list(request, tenantId, 'Group', { ...query, startIndex: groupStart, count: remaining });
+      resources.push(...(groups.body as { Resources: unknown[] }).Resources);
+    }
+    return ok(buildListResponse(resources, { totalResults: userTotal + groupTotal, startIndex: query.startIndex }));
+  }
+}

@@ -1,0 +1,108 @@
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import passport from 'passport';
+import type { ScimPrincipal } from '../services/tenant.service';
+import { isDomainError } from '../domain/errors';
+import { INTERNAL_ERROR_DETAIL, scimErrorBody, toScimError } from './errors';
+import type { ScimHandler, ScimResponse } from './handler';
+import { SCIM_STRATEGY } from '../auth/scim-bearer.strategy';
+
+export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
+const DISCOVERY_PATH = /^\/(serviceproviderconfig|serviceconfiguration|resourcetypes|schemas)(\/|$)/i;
+
+export interface ScimRouterOptions {
+  readonly handler: ScimHandler;
+  readonly maxBodyBytes: number;
+  /** Fixed public base URL; derived from the request when undefined. */
+  readonly publicUrl: string | undefined;
+}
+
+function send(response: Response, answer: ScimResponse): void {
+  response.status(answer.status);
+  for (const [name, value] of Object.entries(answer.headers ?? {})) response.setHeader(name, value);
+  if (answer.body === undefined) {
+    response.end();
+    return;
+  }
+  response.setHeader('Content-Type', SCIM_CONTENT_TYPE);
+  response.send(JSON.stringify(answer.body));
+}
+
+function sendError(response: Response, status: number, detail: string, scimType?: string, headers: Record<string, string> = {}): void {
+  send(response, { status, body: scimErrorBody(status, detail, scimType), headers });
+}
+
+/** Bearer token from the Authorization header only: tokens in URLs end up in logs and browser history. */
+function authenticate(request: Request, response: Response, next: NextFunction): void {
+  if (request.query.access_token !== undefined) {
+    sendError(response, 401, 'tokens are accepted only in the Authorization header');
+    return;
+  }
+  if (!request.get('authorization') && DISCOVERY_PATH.test(request.path)) {
+    next();
+    return;
+  }
+  passport.authenticate(SCIM_STRATEGY, { session: false }, (error: unknown, principal: ScimPrincipal | false) => {
+    if (error) {
+      next(error);
+      return;
+    }
+    if (!principal) {
+      response.setHeader('WWW-Authenticate', 'Bearer realm="scim"');
+      sendError(response, 401, 'missing, unknown, expired or rotated bearer token');
+      return;
+    }
+    request.user = principal;
+    next();
+  })(request, response, next);
+}
+
+function lowerCaseQuery(query: Request['query']): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(query)) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (typeof first === 'string') result[name.toLowerCase()] = first;
+  }
+  return result;
+}
+
+export function createScimRouter(options: ScimRouterOptions): Router {
+  const router = express.Router();
+  router.use(authenticate);
+  // SCIM clients send application/scim+json, application/json, and sometimes no type at all on bodies.
+  router.use(express.json({ limit: options.maxBodyBytes, type: () => true, strict: true }));
+  router.use(async (request: Request, response: Response, next: NextFunction) => {
+    try {
+      const baseUrl = `${options.publicUrl ?? `${request.protocol}://${request.get('host')}`}${request.baseUrl}`;
+      const answer = await options.handler.handle({
+        method: request.method,
+        path: request.path,
+        query: lowerCaseQuery(request.query),
+        body: request.body,
+        ifMatch: request.get('if-match'),
+        baseUrl,
+        principal: request.user as ScimPrincipal | undefined,
+      });
+      send(response, answer);
+    } catch (error) {
+      next(error);
+    }
+  });
+  router.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {
+    const type = (error as { type?: string }).type;
+    if (type === 'entity.too.large') {
+      sendError(response, 413, `the request body exceeds ${options.maxBodyBytes} bytes`);
+      return;
+    }
+    if (type === 'entity.parse.failed' || type === 'encoding.unsupported' || type === 'charset.unsupported') {
+      sendError(response, 400, 'the request body is not valid JSON', 'invalidSyntax');
+      return;
+    }
+    if (isDomainError(error)) {
+      send(response, toScimError(error));
+      return;
+    }
+    request.log.error({ err: error }, 'unhandled error in SCIM request');
+    sendError(response, 500, INTERNAL_ERROR_DETAIL);
+  });
+  return router;
+}

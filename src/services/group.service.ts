@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { DomainError } from '../domain/errors';
+import type { GroupMember, MemberReference, MembershipChange, StoredGroup } from '../domain/groups/group';
+import type { ResolvedFilter } from '../domain/filter/filter-field';
+import type { Database, Tx } from '../persistence/database';
+import { GroupRepository, type GroupSort, type GroupWrite } from '../persistence/repositories/group.repository';
+import type { Page, PageRequest } from '../persistence/repositories/resource-rows';
+import { UserRepository } from '../persistence/repositories/user.repository';
+import { checkVersion, type WriteConditions } from './user.service';
+
+export interface GroupChange {
+  readonly write: GroupWrite;
+  readonly memberships: readonly MembershipChange[];
+}
+
+function conflictOnDisplayName(displayName: string) {
+  return (error: unknown): never => {
+    if (error instanceof DomainError && error.code === 'CONFLICT') {
+      throw new DomainError('CONFLICT', `a group named "${displayName}" already exists in this tenant`);
+    }
+    throw error;
+  };
+}
+
+export class GroupService {
+  private readonly groups = new GroupRepository();
+  private readonly users = new UserRepository();
+
+  constructor(private readonly database: Database) {}
+
+  async create(tenantId: string, write: GroupWrite, members: readonly MemberReference[]): Promise<StoredGroup> {
+    const id = randomUUID();
+    return this.database
+      .transaction(async (tx) => {
+        const now = Date.now();
+        const group = await this.groups.insert(tx, tenantId, id, write, now);
+        await this.applyMemberships(tx, group, [{ op: 'add', members }], now);
+        return group;
+      })
+      .catch(conflictOnDisplayName(write.fields.displayName));
+  }
+
+  async get(tenantId: string, id: string): Promise<StoredGroup> {
+    const group = await this.database.read((tx) => this.groups.findById(tx, tenantId, id));
+    if (!group) throw new DomainError('NOT_FOUND', `Group ${id} not found`);
+    return group;
+  }
+
+  async list(tenantId: string, filter: ResolvedFilter | undefined, sort: GroupSort | undefined, page: PageRequest): Promise<Page<StoredGroup>> {
+    return this.database.read((tx) => this.groups.list(tx, tenantId, filter, sort, page));
+  }
+
+  async listMembers(tenantId: string, groupId: string, afterMemberId: string | undefined, limit: number): Promise<GroupMember[]> {
+    return this.database.read((tx) => this.groups.listMembers(tx, tenantId, groupId, afterMemberId, limit));
+  }
+
+  /**
+   * Applies a PUT or PATCH: `change` derives the group's new attributes and the membership changes
+   * from the stored group (without its members). Memberships change row by row, so the cost follows
+   * the number of members named, not the size of the group.
+   */
+  async modify(tenantId: string, id: string, change: (current: StoredGroup) => GroupChange, conditions: WriteConditions = {}): Promise<StoredGroup> {
+    let displayName = '';
+    return this.database
+      .transaction(async (tx) => {
+        const current = await this.groups.findById(tx, tenantId, id, { forUpdate: true });
+        if (!current) throw new DomainError('NOT_FOUND', `Group ${id} not found`);
+        checkVersion(current, conditions);
+        const { write, memberships } = change(current);
+        displayName = write.fields.displayName;
+        const now = Date.now();
+        await this.applyMemberships(tx, current, memberships, now);
+        return this.groups.update(tx, current, write, now);
+      })
+      .catch((error: unknown) => conflictOnDisplayName(displayName)(error));
+  }
+
+  async delete(tenantId: string, id: string, conditions: WriteConditions = {}): Promise<void> {
+    await this.database.transaction(async (tx) => {
+      const current = await this.groups.findById(tx, tenantId, id, { forUpdate: true });
+      if (!current) throw new DomainError('NOT_FOUND', `Group ${id} not found`);
+      checkVersion(current, conditions);
+      await this.groups.delete(tx, tenantId, id);
+    });
+  }
+
+  private async applyMemberships(tx: Tx, group: StoredGroup, changes: readonly MembershipChange[], now: number): Promise<void> {
+    for (const change of changes) {
+      switch (change.op) {
+        case 'add':
+          await this.groups.addMembers(tx, group.tenantId, group.id, await this.resolveMembers(tx, group, change.members), now);
+          break;
+        case 'remove':
+          await this.groups.removeMembers(tx, group.tenantId, group.id, change.values);
+          break;
+        case 'removeAll':
+          await this.groups.removeAllMembers(tx, group.tenantId, group.id);
+          break;
+        case 'replace': {
+          const members = await this.resolveMembers(tx, group, change.members);
+          await this.groups.removeAllMembers(tx, group.tenantId, group.id);
+          await this.groups.addMembers(tx, group.tenantId, group.id, members, now);
+          break;
+        }
+      }
+    }
+  }
+
+  /**
+   * Every member must name a user or group of the same tenant. An unknown id is refused rather than
+   * dropped: an IdP told "done" would believe in a membership that does not exist.
+   */
+  private async resolveMembers(tx: Tx, group: StoredGroup, references: readonly MemberReference[]): Promise<GroupMember[]> {
+    const unique = new Map<string, MemberReference>();
+    for (const reference of references) unique.set(reference.value, reference);
+    const ids = [...unique.keys()];
+    if (ids.includes(group.id)) throw new DomainError('INVALID_INPUT', 'a group cannot be a member of itself');
+    const userIds = await this.users.existingIds(tx, group.tenantId, ids);
+    const groupIds = await this.groups.existingIds(tx, group.tenantId, ids.filter((id) => !userIds.has(id)));
+    const unknown = ids.filter((id) => !userIds.has(id) && !groupIds.has(id));
+    if (unknown.length > 0) {
+      const shown = unknown.slice(0, 5).map((id) => `"${id}"`).join(', ');
+      throw new DomainError('INVALID_INPUT', `members must be users or groups of this tenant; unknown: ${shown}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`);
+    }
+    return ids.map((id) => ({ value: id, type: userIds.has(id) ? 'User' : 'Group', display: unique.get(id)?.display ?? null }));
+  }
+}

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { DomainError } from '../domain/errors';
+import type { StoredUser } from '../domain/identity/user';
+import type { ResolvedFilter } from '../domain/filter/filter-field';
+import type { Database } from '../persistence/database';
+import { GroupRepository } from '../persistence/repositories/group.repository';
+import type { Page, PageRequest } from '../persistence/repositories/resource-rows';
+import { UserRepository, type UserSort, type UserWrite } from '../persistence/repositories/user.repository';
+
+export interface WriteConditions {
+  /** The version the client last saw (If-Match); the change is refused when the stored one differs. */
+  readonly ifMatch?: number;
+}
+
+function conflictOnUserName(userName: string) {
+  return (error: unknown): never => {
+    if (error instanceof DomainError && error.code === 'CONFLICT') {
+      throw new DomainError('CONFLICT', `userName "${userName}" is already taken in this tenant`);
+    }
+    throw error;
+  };
+}
+
+export function checkVersion(current: { version: number }, conditions: WriteConditions): void {
+  if (conditions.ifMatch !== undefined && conditions.ifMatch !== current.version) {
+    throw new DomainError('PRECONDITION_FAILED', `the resource has changed: its version is ${current.version}, not ${conditions.ifMatch}`);
+  }
+}
+
+export class UserService {
+  private readonly users = new UserRepository();
+  private readonly groups = new GroupRepository();
+
+  constructor(private readonly database: Database) {}
+
+  async create(tenantId: string, write: UserWrite): Promise<StoredUser> {
+    return this.database
+      .transaction((tx) => this.users.insert(tx, tenantId, randomUUID(), write, Date.now()))
+      .catch(conflictOnUserName(write.fields.userName));
+  }
+
+  async get(tenantId: string, id: string): Promise<StoredUser> {
+    const user = await this.database.read((tx) => this.users.findById(tx, tenantId, id));
+    if (!user) throw new DomainError('NOT_FOUND', `User ${id} not found`);
+    return user;
+  }
+
+  async list(tenantId: string, filter: ResolvedFilter | undefined, sort: UserSort | undefined, page: PageRequest): Promise<Page<StoredUser>> {
+    return this.database.read((tx) => this.users.list(tx, tenantId, filter, sort, page));
+  }
+
+  /**
+   * Loads the user under a lock, derives the new state with `change` (pure: PUT or PATCH applied to
+   * the stored resource) and writes it, all in one transaction: a failing change writes nothing.
+   */
+  async modify(tenantId: string, id: string, change: (current: StoredUser) => UserWrite, conditions: WriteConditions = {}): Promise<StoredUser> {
+    let userName = '';
+    return this.database
+      .transaction(async (tx) => {
+        const current = await this.users.findById(tx, tenantId, id, { forUpdate: true });
+        if (!current) throw new DomainError('NOT_FOUND', `User ${id} not found`);
+        checkVersion(current, conditions);
+        const write = change(current);
+        userName = write.fields.userName;
+        return this.users.update(tx, current, write, Date.now());
+      })
+      .catch((error: unknown) => conflictOnUserName(userName)(error));
+  }
+
+  /** Deletes the user and its memberships; its userName becomes free. */
+  async delete(tenantId: string, id: string, conditions: WriteConditions = {}): Promise<void> {
+    await this.database.transaction(async (tx) => {
+      const current = await this.users.findById(tx, tenantId, id, { forUpdate: true });
+      if (!current) throw new DomainError('NOT_FOUND', `User ${id} not found`);
+      checkVersion(current, conditions);
+      await this.groups.removeMemberships(tx, tenantId, id);
+      await this.users.delete(tx, tenantId, id);
+    });
+  }
+
+  async groupsOf(tenantId: string, userId: string): Promise<{ id: string; displayName: string }[]> {
+    return this.database.read((tx) => this.groups.groupsOfMember(tx, tenantId, userId));
+  }
+}
+
