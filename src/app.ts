@@ -37,7 +37,10 @@ export interface CreateAppOptions {
 /** The one composition root: server, CLI and tests all build the hub here. */
 export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<IdentityHub> {
   const logger = options.logger ?? pino({ level: config.logLevel, redact: ['req.headers.authorization', '*.token', '*.scimToken', '*.adminApiKey'] });
-  const orm = await openOrm(config.database, { sqliteSynchronous: config.sqliteSynchronous });
+  const orm = await openOrm(config.database, {
+    sqliteSynchronous: config.sqliteSynchronous,
+    log: (message) => logger.info({ component: 'orm' }, message.replace(/\u001b\[[0-9;]*m/g, '')),
+  });
   if (options.migrate ?? true) await migrate(orm);
   const database = new Database(orm);
   const services: Services = {

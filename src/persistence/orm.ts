@@ -14,6 +14,8 @@ export const MIGRATIONS_ROOT = path.resolve(__dirname, '..', '..', 'migrations')
 export interface OrmOptions {
   readonly sqliteSynchronous?: SqliteSynchronous;
   readonly debug?: boolean;
+  /** Where the ORM's own messages (migrations applied, ...) go. */
+  readonly log?: (message: string) => void;
 }
 
 interface SqliteHandle {
@@ -42,6 +44,7 @@ export function createOrmOptions(database: DatabaseConfig, options: OrmOptions =
     migrations: migrationsFor(database.kind),
     preferTs: true,
     debug: options.debug ?? false,
+    logger: options.log ?? (() => undefined),
     allowGlobalContext: false,
     discovery: { warnWhenNoEntities: false },
   } satisfies Options;
