@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// `npm test`: the unit tests, the storage-backed suites on SQLite and on PostgreSQL (one jest run with
+// three projects), then the Microsoft SCIM collection against a fresh server. Ends with the line
+// `N passed, N failed` over everything that ran.
+const { spawnSync } = require('node:child_process');
+const { mkdirSync, readFileSync, existsSync, rmSync } = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const output = path.join(root, '.test-output');
+mkdirSync(output, { recursive: true });
+const jestReport = path.join(output, 'jest.json');
+const conformanceReport = path.join(output, 'conformance.json');
+for (const file of [jestReport, conformanceReport]) rmSync(file, { force: true });
+
+const extraArgs = process.argv.slice(2);
+const jest = spawnSync(
+  process.execPath,
+  [require.resolve('jest/bin/jest'), '--json', `--outputFile=${jestReport}`, ...extraArgs],
+  { cwd: root, stdio: 'inherit' },
+);
+
+let passed = 0;
+let failed = 0;
+if (existsSync(jestReport)) {
+  const report = JSON.parse(readFileSync(jestReport, 'utf8'));
+  passed += report.numPassedTests;
+  failed += report.numFailedTests;
+  // A suite that fails to load has no failed tests of its own; count it so the line cannot read green.
+  failed += report.testResults.filter((suite) => suite.status === 'failed' && suite.assertionResults.length === 0).length;
+} else {
+  failed += 1;
+}
+
+const conformance = spawnSync(
+  process.execPath,
+  ['-r', '@swc-node/register', path.join(root, 'tests', 'conformance', 'run-microsoft-collection.ts')],
+  { cwd: root, stdio: 'inherit' },
+);
+if (existsSync(conformanceReport)) {
+  const summary = JSON.parse(readFileSync(conformanceReport, 'utf8'));
+  passed += summary.passed;
+  failed += summary.failed;
+} else if (conformance.status !== 0) {
+  failed += 1;
+}
+
+const ok = jest.status === 0 && conformance.status === 0 && failed === 0;
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(ok ? 0 : 1);
