@@ -129,9 +129,16 @@ class ResourcePatch {
     this.schemaUrns = [this.coreSchema, ...registry.extensionUrns(resourceTypeId)];
   }
 
-  apply(operation: PatchOperation): void {
-    if (operation.path === undefined) this.applyWithoutPath(operation.op, operation.value);
-    else this.applyAtPath(operation.op, parsePatchPath(operation.path, this.schemaUrns), operation.path, operation.value);
+  apply({ op, path, value }: PatchOperation): void {
+    if (path === undefined) return this.applyWithoutPath(op, value);
+    // A path naming a whole extension (`urn:...:enterprise:2.0:User`) addresses its block.
+    const urn = this.registry.canonicalSchemaUrn(this.resourceTypeId, path);
+    if (urn !== undefined && urn !== this.coreSchema) {
+      if (op === 'remove') delete this.resource[urn];
+      else this.applySchemaBlock(op, urn, value);
+      return;
+    }
+    this.applyAtPath(op, parsePatchPath(path, this.schemaUrns), path, value);
   }
 
   /** Drops emptied extension blocks and lists the extensions present in `schemas`. */

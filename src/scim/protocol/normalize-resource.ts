@@ -49,7 +49,7 @@ export function readKey(object: JsonObject, name: string): unknown {
 }
 
 /** Attributes a client may set: readOnly ones are the server's, and the only writeOnly one (password) is never stored. */
-export function isClientWritable(definition: AttributeDefinition): boolean {
+function isClientWritable(definition: AttributeDefinition): boolean {
   return definition.mutability === 'readWrite' || definition.mutability === 'immutable';
 }
 

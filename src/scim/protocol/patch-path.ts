@@ -46,7 +46,7 @@ export function parsePatchPath(text: string, schemaUrns: readonly string[] = STA
     if (close < 0) throw invalidPath(trimmed, trimmed.length, "']'");
     const content = trimmed.slice(position + 1, close);
     if (content.trim() === '') throw invalidPath(trimmed, position + 1, 'a filter');
-    valueFilter = parseFilter(content);
+    valueFilter = parseValueFilter(trimmed, content);
     position = close + 1;
   }
   let subAttribute: string | undefined;
@@ -62,6 +62,16 @@ export function parsePatchPath(text: string, schemaUrns: readonly string[] = STA
     ...(valueFilter !== undefined ? { valueFilter } : {}),
     ...(subAttribute !== undefined ? { subAttribute } : {}),
   };
+}
+
+/** The filter parser counts positions from the bracket; name the whole path so the client can find it. */
+function parseValueFilter(text: string, content: string): FilterNode {
+  try {
+    return parseFilter(content);
+  } catch (error) {
+    if (error instanceof DomainError) throw new DomainError(error.code, `Invalid value filter in PATCH path '${text}': ${error.message}`);
+    throw error;
+  }
 }
 
 function splitSchema(text: string, schemaUrns: readonly string[]): { schema?: string; start: number } {
