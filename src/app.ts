@@ -12,6 +12,7 @@ import { createScimRouter } from './scim/router';
 import { createDefaultSchemaRegistry } from './scim/protocol/schema-definitions';
 import { createScimBearerStrategy, SCIM_STRATEGY } from './auth/scim-bearer.strategy';
 import { requestContext } from './http/request-context';
+import { FailedAuthThrottle } from './auth/failed-auth-throttle';
 
 export interface Services {
   readonly tenants: TenantService;
@@ -75,7 +76,15 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       response.status(503).json({ status: 'database unreachable' });
     }
   });
-  app.use('/scim/v2', createScimRouter({ handler: scimHandler, maxBodyBytes: config.maxBodyBytes, publicUrl: config.publicUrl }));
+  app.use(
+    '/scim/v2',
+    createScimRouter({
+      handler: scimHandler,
+      throttle: new FailedAuthThrottle({ maxFailures: config.authFailuresPerMinute, windowMs: 60_000 }),
+      maxBodyBytes: config.maxBodyBytes,
+      publicUrl: config.publicUrl,
+    }),
+  );
   app.use((request: Request, response: Response) => {
     response.status(404).json({ error: `nothing at ${request.method} ${request.path}` });
   });

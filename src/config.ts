@@ -18,6 +18,8 @@ export interface Config {
   readonly maxBodyBytes: number;
   /** Largest page a SCIM list returns, whatever `count` asks for. */
   readonly scimMaxResults: number;
+  /** Failed authentications a client address may make per minute before it is answered 429. */
+  readonly authFailuresPerMinute: number;
   readonly nodeEnv: string;
 }
 
@@ -71,6 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const port = integer('PORT', 4000, 0, 65535);
   const maxBodyBytes = integer('MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
   const scimMaxResults = integer('SCIM_MAX_RESULTS', 1000, 1, 10000);
+  const authFailuresPerMinute = integer('AUTH_FAILURES_PER_MINUTE', 30, 1, 100000);
 
   let database: DatabaseConfig = { kind: 'sqlite', path: DEFAULT_SQLITE_PATH };
   try {
@@ -106,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     sqliteSynchronous: sqliteSynchronous as SqliteSynchronous,
     maxBodyBytes,
     scimMaxResults,
+    authFailuresPerMinute,
     nodeEnv: env.NODE_ENV ?? 'development',
   };
 }

@@ -5,12 +5,14 @@ import { isDomainError } from '../domain/errors';
 import { INTERNAL_ERROR_DETAIL, scimErrorBody, toScimError } from './errors';
 import type { ScimHandler, ScimResponse } from './handler';
 import { SCIM_STRATEGY } from '../auth/scim-bearer.strategy';
+import type { FailedAuthThrottle } from '../auth/failed-auth-throttle';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 const DISCOVERY_PATH = /^\/(serviceproviderconfig|serviceconfiguration|resourcetypes|schemas)(\/|$)/i;
 
 export interface ScimRouterOptions {
   readonly handler: ScimHandler;
+  readonly throttle: FailedAuthThrottle;
   readonly maxBodyBytes: number;
   /** Fixed public base URL; derived from the request when undefined. */
   readonly publicUrl: string | undefined;
@@ -31,9 +33,19 @@ function sendError(response: Response, status: number, detail: string, scimType?
   send(response, { status, body: scimErrorBody(status, detail, scimType), headers });
 }
 
-/** Bearer token from the Authorization header only: tokens in URLs end up in logs and browser history. */
-function authenticate(request: Request, response: Response, next: NextFunction): void {
+/**
+ * Bearer token from the Authorization header only: tokens in URLs end up in logs and browser history.
+ * A client address that keeps failing is answered 429 with an integer Retry-After (Okta honours only that form).
+ */
+const authenticate = (throttle: FailedAuthThrottle) => (request: Request, response: Response, next: NextFunction): void => {
+  const source = request.ip ?? 'unknown';
+  const retryAfter = throttle.retryAfterSeconds(source);
+  if (retryAfter > 0) {
+    sendError(response, 429, 'too many failed authentication attempts; retry later', undefined, { 'Retry-After': String(retryAfter) });
+    return;
+  }
   if (request.query.access_token !== undefined) {
+    throttle.recordFailure(source);
     sendError(response, 401, 'tokens are accepted only in the Authorization header');
     return;
   }
@@ -47,6 +59,7 @@ function authenticate(request: Request, response: Response, next: NextFunction):
       return;
     }
     if (!principal) {
+      throttle.recordFailure(source);
       response.setHeader('WWW-Authenticate', 'Bearer realm="scim"');
       sendError(response, 401, 'missing, unknown, expired or rotated bearer token');
       return;
@@ -54,7 +67,7 @@ function authenticate(request: Request, response: Response, next: NextFunction):
     request.user = principal;
     next();
   })(request, response, next);
-}
+};
 
 function lowerCaseQuery(query: Request['query']): Record<string, string> {
   const result: Record<string, string> = {};
@@ -67,7 +80,7 @@ function lowerCaseQuery(query: Request['query']): Record<string, string> {
 
 export function createScimRouter(options: ScimRouterOptions): Router {
   const router = express.Router();
-  router.use(authenticate);
+  router.use(authenticate(options.throttle));
   // SCIM clients send application/scim+json, application/json, and sometimes no type at all on bodies.
   router.use(express.json({ limit: options.maxBodyBytes, type: () => true, strict: true }));
   router.use(async (request: Request, response: Response, next: NextFunction) => {

@@ -176,7 +176,7 @@ describe(`SCIM Groups on ${testDatabaseKind()}`, () => {
     const logger = scim.hub.hub.orm.config.getLogger();
     const original = logger.logQuery.bind(logger);
     logger.logQuery = (context) => {
-      statements.push(context.query);
+      statements.push(context.query ?? "");
       original(context);
     };
     scim.hub.hub.orm.config.set('debug', ['query']);

@@ -108,6 +108,10 @@ function rawKeys(path: ResolvedPath): string[] {
 }
 
 function fieldFor(registry: ScimSchemaRegistry, type: ResourceTypeId, path: AttributePath): FilterField {
+  // `schemas` sits outside every schema; `schemas eq "<urn>"` finds resources carrying an extension (RFC 7644 3.4.2.2).
+  if (path.schema === undefined && path.subAttribute === undefined && path.attribute.toLowerCase() === 'schemas') {
+    return { kind: 'raw', keys: ['schemas'], arrayAt: 0, type: 'string', caseExact: false };
+  }
   const resolved = resolvePath(registry, type, path);
   const indexed = (type === 'User' ? USER_FIELDS : GROUP_FIELDS)[key(resolved.schema, resolved.attribute, resolved.subAttribute)];
   const leaf = resolved.subDefinition ?? resolved.definition;
