@@ -12,7 +12,7 @@ import type { FilterNode } from '../../domain/filter/filter-ast';
 import { evaluateFilter } from '../../domain/filter/evaluate-filter';
 import type { MemberType } from '../../domain/groups/group';
 import { isAbsent, isJsonObject, normalizeValue, readKey, type JsonObject } from './normalize-resource';
-import { parsePatchPath, type PatchPath } from './patch-path';
+import { parseAttributePath, type ParsedAttributePath } from '../../domain/filter/attribute-path';
 import {
   findSubAttribute,
   type AttributeDefinition,
@@ -138,7 +138,7 @@ class ResourcePatch {
       else this.applySchemaBlock(op, urn, value);
       return;
     }
-    this.applyAtPath(op, parsePatchPath(path, this.schemaUrns), path, value);
+    this.applyAtPath(op, parseAttributePath(path, this.schemaUrns), path, value);
   }
 
   /** Drops emptied extension blocks and lists the extensions present in `schemas`. */
@@ -164,7 +164,7 @@ class ResourcePatch {
       // Okta renames a group with {"id": ..., "displayName": ...}: the unchanged id is not a change request.
       if (lower === 'id' || lower === 'schemas') continue;
       const urn = this.registry.canonicalSchemaUrn(this.resourceTypeId, key);
-      if (urn === undefined) this.applyAtPath(op, parsePatchPath(key, this.schemaUrns), key, entry);
+      if (urn === undefined) this.applyAtPath(op, parseAttributePath(key, this.schemaUrns), key, entry);
       else this.applySchemaBlock(op, urn, entry);
     }
   }
@@ -177,11 +177,11 @@ class ResourcePatch {
     if (!isJsonObject(value)) throw new DomainError('INVALID_INPUT', `Attribute '${urn}' must be an object of attributes`);
     for (const [key, entry] of Object.entries(value)) {
       const text = `${urn}:${key}`;
-      this.applyAtPath(op, parsePatchPath(text, this.schemaUrns), text, entry);
+      this.applyAtPath(op, parseAttributePath(text, this.schemaUrns), text, entry);
     }
   }
 
-  private applyAtPath(op: PatchOp, path: PatchPath, text: string, value: unknown): void {
+  private applyAtPath(op: PatchOp, path: ParsedAttributePath, text: string, value: unknown): void {
     const target = this.resolveTarget(path, text);
     if (!hasDefinition(target)) return this.applyUndeclared(op, target, value);
     // Okta sends password on create and password sync; the hub never authenticates, so it is never stored.
@@ -196,7 +196,7 @@ class ResourcePatch {
     return this.applyAttribute(op, target, value);
   }
 
-  private resolveTarget(path: PatchPath, text: string): Target {
+  private resolveTarget(path: ParsedAttributePath, text: string): Target {
     const schema = path.schema === undefined ? undefined : this.registry.canonicalSchemaUrn(this.resourceTypeId, path.schema);
     if (path.schema !== undefined && schema === undefined) {
       throw new DomainError('INVALID_PATH', `Unknown schema '${path.schema}' in PATCH path '${text}'`);

@@ -1,6 +1,6 @@
 import { DomainError } from '../../domain/errors';
 import type { FilterNode } from '../../domain/filter/filter-ast';
-import { parseFilter } from './filter-parser';
+import { parseFilter } from '../../domain/filter/filter-parser';
 import { parseAttributeList, type AttributeReference } from './projection';
 
 /**

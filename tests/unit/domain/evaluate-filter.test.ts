@@ -1,6 +1,6 @@
 import { evaluateFilter } from '../../../src/domain/filter/evaluate-filter';
 import type { AttributePath, FilterNode } from '../../../src/domain/filter/filter-ast';
-import { parseFilter } from '../../../src/scim/protocol/filter-parser';
+import { parseFilter } from '../../../src/domain/filter/filter-parser';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';

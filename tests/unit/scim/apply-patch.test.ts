@@ -1,7 +1,7 @@
 import { DomainError, type ErrorCode } from '../../../src/domain/errors';
 import { applyPatch, parsePatchRequest, type MemberOperation, type PatchOperation } from '../../../src/scim/protocol/apply-patch';
 import type { JsonObject } from '../../../src/scim/protocol/normalize-resource';
-import { parsePatchPath, type PatchPath } from '../../../src/scim/protocol/patch-path';
+import { parseAttributePath, type ParsedAttributePath } from '../../../src/domain/filter/attribute-path';
 import {
   CORE_GROUP_SCHEMA,
   CORE_USER_SCHEMA,
@@ -10,6 +10,7 @@ import {
   createDefaultSchemaRegistry,
 } from '../../../src/scim/protocol/schema-definitions';
 
+const STANDARD_URNS = [CORE_USER_SCHEMA, CORE_GROUP_SCHEMA, ENTERPRISE_USER_SCHEMA];
 const registry = createDefaultSchemaRegistry();
 const ENT = ENTERPRISE_USER_SCHEMA;
 
@@ -74,17 +75,17 @@ function enterprise(user: JsonObject): JsonObject {
   return user[ENT] as JsonObject;
 }
 
-describe('parsePatchPath', () => {
+describe('parseAttributePath', () => {
   const workFilter = { kind: 'compare', path: { attribute: 'type' }, op: 'eq', value: 'work' };
 
-  it.each<[string, PatchPath]>([
+  it.each<[string, ParsedAttributePath]>([
     ['userName', { attribute: 'userName' }],
     [' userName ', { attribute: 'userName' }],
     ['name.familyName', { attribute: 'name', subAttribute: 'familyName' }],
     ['name.FamilyName', { attribute: 'name', subAttribute: 'FamilyName' }],
     ['members.$ref', { attribute: 'members', subAttribute: '$ref' }],
-    ['emails[type eq "work"]', { attribute: 'emails', valueFilter: workFilter } as PatchPath],
-    ['emails[type eq "work"].value', { attribute: 'emails', valueFilter: workFilter, subAttribute: 'value' } as PatchPath],
+    ['emails[type eq "work"]', { attribute: 'emails', valueFilter: workFilter } as ParsedAttributePath],
+    ['emails[type eq "work"].value', { attribute: 'emails', valueFilter: workFilter, subAttribute: 'value' } as ParsedAttributePath],
     [
       'emails[value eq "a]b"].display',
       { attribute: 'emails', valueFilter: { kind: 'compare', path: { attribute: 'value' }, op: 'eq', value: 'a]b' }, subAttribute: 'display' },
@@ -100,11 +101,11 @@ describe('parsePatchPath', () => {
     [`${CORE_GROUP_SCHEMA}:displayName`, { schema: CORE_GROUP_SCHEMA, attribute: 'displayName' }],
     ['urn:example:acme:2.0:User:badge', { schema: 'urn:example:acme:2.0:User', attribute: 'badge' }],
   ])('%s', (text, expected) => {
-    expect(parsePatchPath(text)).toEqual(expected);
+    expect(parseAttributePath(text, STANDARD_URNS)).toEqual(expected);
   });
 
   it('recognises the dotted form of a URN it is told about', () => {
-    expect(parsePatchPath('urn:example:acme:User.badge', ['urn:example:acme:User'])).toEqual({
+    expect(parseAttributePath('urn:example:acme:User.badge', ['urn:example:acme:User'])).toEqual({
       schema: 'urn:example:acme:User',
       attribute: 'badge',
     });
@@ -123,12 +124,12 @@ describe('parsePatchPath', () => {
     ['emails[type eq "work"]value', "expected '[', '.' or the end of the path at position 22"],
     [`${ENT}:`, 'expected an attribute name at position 59'],
   ])('rejects %j with INVALID_PATH and a position', (text, message) => {
-    expectDomainError(() => parsePatchPath(text), 'INVALID_PATH', message);
+    expectDomainError(() => parseAttributePath(text, STANDARD_URNS), 'INVALID_PATH', message);
   });
 
   it('reports a bad value filter as INVALID_FILTER', () => {
     expectDomainError(
-      () => parsePatchPath('emails[type xx "work"].value'),
+      () => parseAttributePath('emails[type xx "work"].value', STANDARD_URNS),
       'INVALID_FILTER',
       `Invalid value filter in PATCH path 'emails[type xx "work"].value': expected a comparison operator`,
     );

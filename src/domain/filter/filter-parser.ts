@@ -11,8 +11,8 @@
  * - `emails[type eq "work"].value eq "x"` (Entra), read as a value path whose filter also tests `value`;
  * - `urn:...:2.0:User.manager` (Entra's dot before the attribute name), read like `urn:...:2.0:User:manager`.
  */
-import { DomainError } from '../../domain/errors';
-import type { AttributePath, CompareOperator, FilterNode, FilterValue } from '../../domain/filter/filter-ast';
+import { DomainError } from '../errors';
+import type { AttributePath, CompareOperator, FilterNode, FilterValue } from './filter-ast';
 
 /** Longest filter accepted, in UTF-16 code units. */
 export const MAX_FILTER_LENGTH = 20_000;

@@ -3,31 +3,31 @@
  * optionally prefixed by a schema URN. Names keep the client's spelling; the PATCH engine resolves
  * them against the registry. The bracket content is parsed by the shared filter parser.
  */
-import { DomainError } from '../../domain/errors';
-import type { FilterNode } from '../../domain/filter/filter-ast';
+import { DomainError } from '../errors';
+import type { FilterNode } from './filter-ast';
 import { parseFilter } from './filter-parser';
-import { CORE_GROUP_SCHEMA, CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from './schema-definitions';
 
-export interface PatchPath {
+/** `attr`, `attr.sub`, `attr[filter]`, `attr[filter].sub`, each optionally behind a schema URN. */
+export interface ParsedAttributePath {
   readonly schema?: string;
   readonly attribute: string;
   readonly valueFilter?: FilterNode;
   readonly subAttribute?: string;
 }
 
-const STANDARD_SCHEMA_URNS: readonly string[] = [CORE_USER_SCHEMA, CORE_GROUP_SCHEMA, ENTERPRISE_USER_SCHEMA];
 const NAME = /^\$?[A-Za-z][\w-]*/;
 
 function invalidPath(text: string, position: number, expected: string): DomainError {
-  return new DomainError('INVALID_PATH', `Invalid PATCH path '${text}': expected ${expected} at position ${position}`);
+  return new DomainError('INVALID_PATH', `Invalid attribute path '${text}': expected ${expected} at position ${position}`);
 }
 
 /**
- * Parses a PATCH path. `schemaUrns` are the URNs recognised as a prefix in both the RFC form
+ * Parses an attribute path (RFC 7644 PATCH path grammar; also the source paths of mapping rules).
+ * `schemaUrns` are the URNs recognised as a prefix in both the RFC form
  * (`urn:...:2.0:User:manager`) and Entra's dotted form (`urn:...:2.0:User.manager`); another
  * `urn:` prefix is split at its last colon.
  */
-export function parsePatchPath(text: string, schemaUrns: readonly string[] = STANDARD_SCHEMA_URNS): PatchPath {
+export function parseAttributePath(text: string, schemaUrns: readonly string[]): ParsedAttributePath {
   const trimmed = text.trim();
   const { schema, start } = splitSchema(trimmed, schemaUrns);
   let position = start;

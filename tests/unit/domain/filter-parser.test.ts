@@ -5,7 +5,7 @@ import {
   MAX_FILTER_LENGTH,
   MAX_FILTER_TERMS,
   parseFilter,
-} from '../../../src/scim/protocol/filter-parser';
+} from '../../../src/domain/filter/filter-parser';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
