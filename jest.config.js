@@ -26,6 +26,8 @@ function storageProject(database) {
 }
 
 module.exports = {
+  // Storage suites start servers, processes and scratch databases: one test may take several seconds.
+  testTimeout: 120_000,
   projects: [
     { displayName: 'unit', transform, testEnvironment: 'node', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
     storageProject('sqlite'),

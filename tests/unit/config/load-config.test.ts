@@ -1,0 +1,45 @@
+import { ConfigError, DEFAULT_SQLITE_PATH, loadConfig, parseDatabaseUrl } from '../../../src/config';
+
+describe('loadConfig', () => {
+  it('gives working defaults for an empty environment: SQLite under ./data, port 4000', () => {
+    const config = loadConfig({});
+    expect(config.database).toEqual({ kind: 'sqlite', path: DEFAULT_SQLITE_PATH });
+    expect(config.port).toBe(4000);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.sqliteSynchronous).toBe('FULL');
+  });
+
+  it.each([
+    ['sqlite:/tmp/x.sqlite', { kind: 'sqlite', path: '/tmp/x.sqlite' }],
+    ['sqlite://relative/x.sqlite', { kind: 'sqlite', path: 'relative/x.sqlite' }],
+    ['postgres://postgres@127.0.0.1:5432/test', { kind: 'postgresql', url: 'postgres://postgres@127.0.0.1:5432/test' }],
+    ['postgresql://u:p@db.example:6543/hub', { kind: 'postgresql', url: 'postgresql://u:p@db.example:6543/hub' }],
+  ])('reads DATABASE_URL %s', (value, expected) => {
+    expect(parseDatabaseUrl(value)).toEqual(expected);
+  });
+
+  it('lists every bad variable in one error', () => {
+    let caught: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', SQLITE_SYNCHRONOUS: 'off', MAX_BODY_BYTES: '12', PUBLIC_URL: 'not a url' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const problems = (caught as ConfigError).problems;
+    expect(problems).toHaveLength(6);
+    expect(problems.join('\n')).toMatch(/PORT.*eighty/);
+    expect(problems.join('\n')).toMatch(/DATABASE_URL/);
+    expect(problems.join('\n')).toMatch(/LOG_LEVEL/);
+    expect(problems.join('\n')).toMatch(/SQLITE_SYNCHRONOUS/);
+    expect(problems.join('\n')).toMatch(/MAX_BODY_BYTES/);
+    expect(problems.join('\n')).toMatch(/PUBLIC_URL/);
+    expect((caught as Error).message.split('\n')).toHaveLength(7);
+  });
+
+  it('refuses a port out of range and an empty sqlite path', () => {
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT must be between/);
+    expect(() => loadConfig({ DATABASE_URL: 'sqlite:' })).toThrow(/needs a path/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://' })).toThrow(/DATABASE_URL/);
+  });
+});
