@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import {
+  DeadlockException,
   DriverException,
   LockWaitTimeoutException,
   UniqueConstraintViolationException,
@@ -10,6 +11,9 @@ import { DomainError } from '../domain/errors';
 import type { Orm } from './orm';
 
 export type Dialect = 'sqlite' | 'postgresql';
+
+/** Tries of a transaction that keeps losing lock races before the client is told to retry (503). */
+const TRANSACTION_ATTEMPTS = 4;
 type QueryResult = { affectedRows: number };
 type Query = Knex.QueryBuilder | Knex.Raw;
 
@@ -55,10 +59,21 @@ export class Database {
     this.dialect = orm.config.get('clientUrl')?.startsWith('postgres') ? 'postgresql' : 'sqlite';
   }
 
-  /** Runs `work` in one transaction: all of it commits, or none of it does. */
+  /**
+   * Runs `work` in one transaction: all of it commits, or none of it does. A transaction that lost a
+   * lock race (SQLite busy snapshot, PostgreSQL deadlock or serialization failure) is run again, so
+   * `work` must not have effects outside the database.
+   */
   async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    const em = this.orm.em.fork() as EntityManager;
-    return em.transactional((transactionEm) => work(new Tx(transactionEm as EntityManager, this.dialect)));
+    for (let attempt = 1; ; attempt += 1) {
+      const em = this.orm.em.fork() as EntityManager;
+      try {
+        return await em.transactional((transactionEm) => work(new Tx(transactionEm as EntityManager, this.dialect)));
+      } catch (error) {
+        if (!(error instanceof DomainError && error.code === 'UNAVAILABLE') || attempt >= TRANSACTION_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, attempt * 20 + Math.random() * 20));
+      }
+    }
   }
 
   /** Runs `work` without a transaction: for reads whose statements need no common snapshot. */
@@ -81,7 +96,7 @@ async function translateDriverError<T>(execute: () => Promise<T>): Promise<T> {
     return await execute();
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) throw new DomainError('CONFLICT', 'a unique value is already taken');
-    if (error instanceof LockWaitTimeoutException || error instanceof ConnectionException || isBusy(error)) {
+    if (error instanceof LockWaitTimeoutException || error instanceof DeadlockException || error instanceof ConnectionException || isBusy(error)) {
       throw new DomainError('UNAVAILABLE', 'the database is busy or unreachable; retry shortly');
     }
     throw error;
@@ -90,7 +105,8 @@ async function translateDriverError<T>(execute: () => Promise<T>): Promise<T> {
 
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: string }).code ?? (error instanceof DriverException ? error.code : undefined);
-  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code === 'ECONNREFUSED' || code === '57P01' || code === '57P03');
+  // 40001 serialization failure, 40P01 deadlock, 57P01/57P03 server shutting down or starting.
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code === 'ECONNREFUSED' || ['40001', '40P01', '57P01', '57P03'].includes(code));
 }
 
 export function toBoolean(value: unknown): boolean {

@@ -1,0 +1,85 @@
+import pino from 'pino';
+import request from 'supertest';
+import { createApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { createTestDatabase, testDatabaseKind } from '../support/test-app';
+import { GROUP_SCHEMA, USER_SCHEMA, expectStatus, useScimHub } from '../support/scim-client';
+
+/** Concurrent IdP traffic: uniqueness, no lost membership updates, If-Match, several writers on one database. */
+describe(`SCIM under concurrency on ${testDatabaseKind()}`, () => {
+  const scim = useScimHub();
+
+  it('50 concurrent POSTs of one userName in case and Unicode variants: exactly one 201, the rest 409, one row', async () => {
+    const client = await scim.client();
+    const variants = ['Race@Example.com', 'race@example.com', 'RACE@EXAMPLE.COM', ' race@example.com', 'ｒace@example.com'];
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, index) => client.post('/Users', { schemas: [USER_SCHEMA], userName: variants[index % variants.length] })),
+    );
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 201)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 409)).toHaveLength(49);
+    expect((await client.filterUsers('userName eq "race@example.com"')).totalResults).toBe(1);
+  });
+
+  it('concurrent single-member adds and removes on one group lose nothing and never answer 5xx', async () => {
+    const client = await scim.client();
+    const users: string[] = [];
+    for (let index = 0; index < 150; index += 1) users.push((await client.createUser(`m${index}@example.com`)).id);
+    const keep = users.slice(0, 100);
+    const drop = users.slice(100);
+    const group = await client.createGroup('Burst', drop);
+    const responses = await Promise.all([
+      ...keep.map((id) => client.patch(`/Groups/${group.id}`, [{ op: 'add', path: 'members', value: [{ value: id }] }])),
+      ...drop.map((id) => client.patch(`/Groups/${group.id}`, [{ op: 'remove', path: `members[value eq "${id}"]` }])),
+    ]);
+    expect(responses.filter((response) => response.status >= 500)).toEqual([]);
+    expect(responses.every((response) => response.status === 204)).toBe(true);
+    expect(await client.memberIds(group.id)).toEqual([...keep].sort());
+  });
+
+  it('20 concurrent PUTs with the same If-Match on one user: exactly one succeeds, the rest get 412', async () => {
+    const client = await scim.client();
+    const user = await client.createUser('ifmatch@example.com');
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        client.put(`/Users/${user.id}`, { schemas: [USER_SCHEMA], userName: 'ifmatch@example.com', displayName: `writer ${index}` }, { 'If-Match': user.meta.version }),
+      ),
+    );
+    const statuses = responses.map((response) => response.status).sort();
+    expect(statuses.filter((status) => status === 200)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 412)).toHaveLength(19);
+  });
+
+  it('two app instances (as two server processes would) write the same database at once without errors', async () => {
+    const database = await createTestDatabase();
+    const config = { ...loadConfig({ LOG_LEVEL: 'silent' }), database: database.config };
+    const first = await createApp(config, { logger: pino({ level: 'silent' }) });
+    const second = await createApp(config, { logger: pino({ level: 'silent' }) });
+    try {
+      const tenant = await first.services.tenants.createTenant({ slug: 'shared' });
+      const auth = { Authorization: `Bearer ${tenant.scimToken}`, 'Content-Type': 'application/scim+json' };
+      const apps = [request(first.app), request(second.app)];
+      const group = await apps[0].post('/scim/v2/Groups').set(auth).send({ schemas: [GROUP_SCHEMA], displayName: 'both' });
+      expectStatus(group, 201);
+      const responses = await Promise.all(
+        Array.from({ length: 60 }, async (_, index) => {
+          const app = apps[index % 2];
+          const created = await app.post('/scim/v2/Users').set(auth).send({ schemas: [USER_SCHEMA], userName: `writer${index}@example.com` });
+          if (created.status !== 201) return created.status;
+          const patched = await app
+            .patch(`/scim/v2/Groups/${group.body.id}`)
+            .set(auth)
+            .send({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: [{ value: created.body.id }] }] });
+          return patched.status;
+        }),
+      );
+      expect(responses.filter((status) => status !== 204)).toEqual([]);
+      const read = await apps[1].get(`/scim/v2/Groups/${group.body.id}`).set(auth);
+      expect(read.body.members).toHaveLength(60);
+    } finally {
+      await first.close();
+      await second.close();
+      await database.drop();
+    }
+  });
+});
