@@ -1,4 +1,5 @@
-import { DomainError, type ErrorCode } from '../../../src/domain/errors';
+import { domainErrorOf, expectDomainError } from '../../support/domain-errors';
+import type { ErrorCode } from '../../../src/domain/errors';
 import { applyPatch, parsePatchRequest, type MemberOperation, type PatchOperation } from '../../../src/scim/protocol/apply-patch';
 import type { JsonObject } from '../../../src/scim/protocol/normalize-resource';
 import { parseAttributePath, type ParsedAttributePath } from '../../../src/domain/filter/attribute-path';
@@ -13,23 +14,6 @@ import {
 const STANDARD_URNS = [CORE_USER_SCHEMA, CORE_GROUP_SCHEMA, ENTERPRISE_USER_SCHEMA];
 const registry = createDefaultSchemaRegistry();
 const ENT = ENTERPRISE_USER_SCHEMA;
-
-/** Runs `action` and returns the DomainError it throws, failing the test when it throws nothing or something else. */
-function domainErrorOf(action: () => unknown): DomainError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
-
-function expectDomainError(action: () => unknown, code: ErrorCode, message: string | RegExp): void {
-  const error = domainErrorOf(action);
-  const expectedMessage = typeof message === 'string' ? expect.stringContaining(message) : expect.stringMatching(message);
-  expect({ code: error.code, message: error.message }).toEqual({ code, message: expectedMessage });
-}
 
 function body(...operations: unknown[]): JsonObject {
   return { schemas: [PATCH_OP_SCHEMA], Operations: operations };

@@ -1,4 +1,4 @@
-import { DomainError, type ErrorCode } from '../../../src/domain/errors';
+import { domainErrorOf, expectDomainError } from '../../support/domain-errors';
 import { normalizeResource, normalizeValue, type JsonObject } from '../../../src/scim/protocol/normalize-resource';
 import {
   CORE_GROUP_SCHEMA,
@@ -27,23 +27,6 @@ const emails = definitionOf(USER_SCHEMA, 'emails');
 const addresses = definitionOf(USER_SCHEMA, 'addresses');
 const manager = definitionOf(ENTERPRISE_USER_SCHEMA_DEFINITION, 'manager');
 const members = definitionOf(GROUP_SCHEMA, 'members');
-
-/** Runs `action` and returns the DomainError it throws, failing the test when it throws nothing or something else. */
-function domainErrorOf(action: () => unknown): DomainError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
-
-function expectDomainError(action: () => unknown, code: ErrorCode, message: string | RegExp): void {
-  const error = domainErrorOf(action);
-  expect(error.code).toBe(code);
-  expect(error.message).toMatch(message);
-}
 
 describe('normalizeValue', () => {
   it.each<[string, AttributeDefinition, unknown, unknown]>([
