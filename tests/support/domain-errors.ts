@@ -1,7 +1,7 @@
 import { DomainError, type ErrorCode } from '../../src/domain/errors';
 
 /** Runs `action` and returns the DomainError it throws; fails when it throws nothing or something else. */
-export function domainErrorOf(action: () => unknown): DomainError {
+function domainErrorOf(action: () => unknown): DomainError {
   try {
     action();
   } catch (error) {

@@ -1,4 +1,4 @@
-import { domainErrorOf, expectDomainError } from '../../support/domain-errors';
+import { expectDomainError } from '../../support/domain-errors';
 import type { ErrorCode } from '../../../src/domain/errors';
 import { applyPatch, parsePatchRequest, type MemberOperation, type PatchOperation } from '../../../src/scim/protocol/apply-patch';
 import type { JsonObject } from '../../../src/scim/protocol/normalize-resource';

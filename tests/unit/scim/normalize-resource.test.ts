@@ -1,4 +1,4 @@
-import { domainErrorOf, expectDomainError } from '../../support/domain-errors';
+import { expectDomainError } from '../../support/domain-errors';
 import { normalizeResource, normalizeValue, type JsonObject } from '../../../src/scim/protocol/normalize-resource';
 import {
   CORE_GROUP_SCHEMA,
