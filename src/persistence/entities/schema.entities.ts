@@ -37,6 +37,10 @@ export class ConnectionRow {
   tokenHash?: string | null;
   tokenExpiresAt?: number | null;
   tokenCreatedAt?: number | null;
+  tokenLastUsedAt?: number | null;
+  previousTokenHash?: string | null;
+  previousTokenExpiresAt?: number | null;
+  activeMappingVersion?: number | null;
   createdAt!: number;
 }
 
@@ -51,6 +55,11 @@ export const ConnectionEntity = new EntitySchema<ConnectionRow>({
     tokenHash: { type: 'string', length: 64, nullable: true, index: 'connections_token_hash_index' },
     tokenExpiresAt: { ...epochMillis(), nullable: true },
     tokenCreatedAt: { ...epochMillis(), nullable: true },
+    tokenLastUsedAt: { ...epochMillis(), nullable: true },
+    // A rotated-out token keeps working until this time when the tenant chose a grace period.
+    previousTokenHash: { type: 'string', length: 64, nullable: true, index: 'connections_previous_token_hash_index' },
+    previousTokenExpiresAt: { ...epochMillis(), nullable: true },
+    activeMappingVersion: { type: 'integer', nullable: true },
     createdAt: epochMillis(),
   },
 });
@@ -172,6 +181,7 @@ export class GroupRow {
   displayName!: string;
   displayNameNorm!: string;
   externalId?: string | null;
+  managedBy!: string;
   raw!: Record<string, unknown>;
   version!: number;
   createdAt!: number;
@@ -187,6 +197,8 @@ export const GroupEntity = new EntitySchema<GroupRow>({
     displayName: { type: 'string', length: 1024 },
     displayNameNorm: { type: 'string', length: 1024 },
     externalId: optionalText(),
+    // IDP: created over SCIM; MANUAL: created by an admin (GraphQL).
+    managedBy: { type: 'string', length: 10, default: 'IDP' },
     raw: { type: 'json' },
     version: { type: 'integer' },
     createdAt: epochMillis(),
@@ -205,6 +217,7 @@ export class GroupMemberRow {
   memberId!: string;
   memberType!: string;
   display?: string | null;
+  source!: string;
   createdAt!: number;
 }
 
@@ -218,9 +231,344 @@ export const GroupMemberEntity = new EntitySchema<GroupMemberRow>({
     memberId: { type: 'string', length: 36, primary: true },
     memberType: { type: 'string', length: 10 },
     display: optionalText(),
+    // idp: pushed over SCIM; manual: an admin's edit; rule: granted by a mapping assignment rule.
+    source: { type: 'string', length: 10, default: 'idp' },
     createdAt: epochMillis(),
   },
   indexes: [{ name: 'group_members_tenant_member_index', properties: ['tenantId', 'memberId'] }],
+});
+
+export class DomainSchemaRow {
+  tenantId!: string;
+  version!: number;
+  definition!: Record<string, unknown>;
+  state!: string;
+  author!: string;
+  comment?: string | null;
+  createdAt!: number;
+}
+
+/** Versions of a tenant's domain schema (fields and option-list policies); immutable once written. */
+export const DomainSchemaEntity = new EntitySchema<DomainSchemaRow>({
+  class: DomainSchemaRow,
+  tableName: 'domain_schemas',
+  properties: {
+    tenantId: { type: 'string', length: 36, primary: true },
+    version: { type: 'integer', primary: true },
+    definition: { type: 'json' },
+    state: { type: 'string', length: 20 },
+    author: { type: 'string', length: 200 },
+    comment: optionalText(2000),
+    createdAt: epochMillis(),
+  },
+});
+
+export class OptionValueRow {
+  tenantId!: string;
+  listKey!: string;
+  valueNorm!: string;
+  value!: string;
+  aliases?: string[] | null;
+  reviewStatus!: string;
+  addedBy!: string;
+  addedAt!: number;
+  sourceRequestId?: string | null;
+  sourceRuleId?: string | null;
+}
+
+/** The values of a tenant's option lists; values added automatically wait for an admin's review. */
+export const OptionValueEntity = new EntitySchema<OptionValueRow>({
+  class: OptionValueRow,
+  tableName: 'option_values',
+  properties: {
+    tenantId: { type: 'string', length: 36, primary: true },
+    listKey: { type: 'string', length: 100, primary: true },
+    valueNorm: { type: 'string', length: 512, primary: true },
+    value: { type: 'string', length: 512 },
+    aliases: { type: 'json', nullable: true },
+    reviewStatus: { type: 'string', length: 20 },
+    addedBy: { type: 'string', length: 200 },
+    addedAt: epochMillis(),
+    sourceRequestId: optionalText(100),
+    sourceRuleId: optionalText(100),
+  },
+});
+
+export class MappingSetRow {
+  tenantId!: string;
+  connectionId!: string;
+  version!: number;
+  definition!: Record<string, unknown>;
+  state!: string;
+  schemaVersion!: number;
+  author!: string;
+  comment?: string | null;
+  report?: Record<string, unknown> | null;
+  createdAt!: number;
+  validatedAt?: number | null;
+  activatedAt?: number | null;
+}
+
+/** Versions of a connection's mapping set: draft -> validated -> active -> superseded. */
+export const MappingSetEntity = new EntitySchema<MappingSetRow>({
+  class: MappingSetRow,
+  tableName: 'mapping_sets',
+  properties: {
+    tenantId: { type: 'string', length: 36, primary: true },
+    connectionId: { type: 'string', length: 36, primary: true },
+    version: { type: 'integer', primary: true },
+    definition: { type: 'json' },
+    state: { type: 'string', length: 20 },
+    schemaVersion: { type: 'integer' },
+    author: { type: 'string', length: 200 },
+    comment: optionalText(2000),
+    report: { type: 'json', nullable: true },
+    createdAt: epochMillis(),
+    validatedAt: { ...epochMillis(), nullable: true },
+    activatedAt: { ...epochMillis(), nullable: true },
+  },
+});
+
+export class UserValueRow {
+  tenantId!: string;
+  userId!: string;
+  fieldKey!: string;
+  position!: number;
+  value!: unknown;
+  valueText?: string | null;
+  ruleId?: string | null;
+  mappingVersion?: number | null;
+  sourcePath?: string | null;
+  rawValue?: unknown;
+  updatedAt!: number;
+}
+
+/**
+ * Mapped domain values of a user, one row per value (multi-valued fields have several), each with
+ * its provenance. `value_text` is the folded scalar that filters and lookups use.
+ */
+export const UserValueEntity = new EntitySchema<UserValueRow>({
+  class: UserValueRow,
+  tableName: 'user_values',
+  properties: {
+    tenantId: { type: 'string', length: 36, primary: true },
+    userId: { type: 'string', length: 36, primary: true },
+    fieldKey: { type: 'string', length: 100, primary: true },
+    position: { type: 'integer', primary: true },
+    value: { type: 'json' },
+    valueText: optionalText(1024),
+    ruleId: optionalText(100),
+    mappingVersion: { type: 'integer', nullable: true },
+    sourcePath: optionalText(1024),
+    rawValue: { type: 'json', nullable: true },
+    updatedAt: epochMillis(),
+  },
+  indexes: [
+    { name: 'user_values_tenant_field_value_index', properties: ['tenantId', 'fieldKey', 'valueText'] },
+    { name: 'user_values_tenant_mapping_version_index', properties: ['tenantId', 'mappingVersion'] },
+  ],
+});
+
+export class AuditEventRow {
+  tenantId!: string;
+  id!: string;
+  at!: number;
+  actorType!: string;
+  actorId!: string;
+  action!: string;
+  targetType!: string;
+  targetId?: string | null;
+  diff?: Record<string, unknown> | null;
+  requestId?: string | null;
+}
+
+/** Append-only audit trail, written in the same transaction as the change it records. */
+export const AuditEventEntity = new EntitySchema<AuditEventRow>({
+  class: AuditEventRow,
+  tableName: 'audit_events',
+  properties: {
+    tenantId: { type: 'string', length: 36, primary: true },
+    id: { type: 'string', length: 36, primary: true },
+    at: epochMillis(),
+    actorType: { type: 'string', length: 20 },
+    actorId: { type: 'string', length: 200 },
+    action: { type: 'string', length: 100 },
+    targetType: { type: 'string', length: 50 },
+    targetId: optionalText(200),
+    diff: { type: 'json', nullable: true },
+    requestId: optionalText(100),
+  },
+  indexes: [
+    { name: 'audit_events_tenant_at_index', properties: ['tenantId', 'at'] },
+    { name: 'audit_events_tenant_target_index', properties: ['tenantId', 'targetId', 'at'] },
+    { name: 'audit_events_tenant_actor_index', properties: ['tenantId', 'actorId', 'at'] },
+  ],
+});
+
+export class ProvisioningLogRow {
+  tenantId!: string;
+  id!: string;
+  at!: number;
+  connectionId?: string | null;
+  method!: string;
+  path!: string;
+  status!: number;
+  durationMs!: number;
+  errorDetail?: string | null;
+  scimType?: string | null;
+  resourceType?: string | null;
+  resourceId?: string | null;
+  body?: Record<string, unknown> | null;
+  requestId!: string;
+}
+
+/** Every SCIM request of a tenant: what an IdP admin debugs from. */
+export const ProvisioningLogEntity = new EntitySchema<ProvisioningLogRow>({
+  class: ProvisioningLogRow,
+  tableName: 'provisioning_log',
+  properties: {
+    tenantId: { type: 'string', length: 36, primary: true },
+    id: { type: 'string', length: 36, primary: true },
+    at: epochMillis(),
+    connectionId: optionalText(36),
+    method: { type: 'string', length: 10 },
+    path: { type: 'string', length: 2048 },
+    status: { type: 'integer' },
+    durationMs: { type: 'integer' },
+    errorDetail: optionalText(2000),
+    scimType: optionalText(50),
+    resourceType: optionalText(20),
+    resourceId: optionalText(36),
+    body: { type: 'json', nullable: true },
+    requestId: { type: 'string', length: 100 },
+  },
+  indexes: [
+    { name: 'provisioning_log_tenant_at_index', properties: ['tenantId', 'at'] },
+    { name: 'provisioning_log_tenant_resource_index', properties: ['tenantId', 'resourceId', 'at'] },
+    { name: 'provisioning_log_tenant_status_index', properties: ['tenantId', 'status', 'at'] },
+  ],
+});
+
+export class OutboxEventRow {
+  tenantId!: string;
+  id!: string;
+  type!: string;
+  resourceType!: string;
+  resourceId!: string;
+  resourceVersion?: number | null;
+  payload!: Record<string, unknown>;
+  createdAt!: number;
+}
+
+/** Transactional outbox: an event is committed with its change or not at all, then delivered. */
+export const OutboxEventEntity = new EntitySchema<OutboxEventRow>({
+  class: OutboxEventRow,
+  tableName: 'outbox_events',
+  properties: {
+    tenantId: { type: 'string', length: 36, primary: true },
+    id: { type: 'string', length: 36, primary: true },
+    type: { type: 'string', length: 50 },
+    resourceType: { type: 'string', length: 50 },
+    resourceId: { type: 'string', length: 200 },
+    resourceVersion: { type: 'integer', nullable: true },
+    payload: { type: 'json' },
+    createdAt: epochMillis(),
+  },
+  indexes: [
+    { name: 'outbox_events_tenant_created_index', properties: ['tenantId', 'createdAt', 'id'] },
+    { name: 'outbox_events_tenant_resource_index', properties: ['tenantId', 'resourceId', 'createdAt'] },
+  ],
+});
+
+export class WebhookEndpointRow {
+  tenantId!: string;
+  id!: string;
+  url!: string;
+  secret!: string;
+  eventTypes?: string[] | null;
+  active!: boolean;
+  createdAt!: number;
+  lastSuccessAt?: number | null;
+  lastFailureAt?: number | null;
+  lastError?: string | null;
+  consecutiveFailures!: number;
+}
+
+export const WebhookEndpointEntity = new EntitySchema<WebhookEndpointRow>({
+  class: WebhookEndpointRow,
+  tableName: 'webhook_endpoints',
+  properties: {
+    tenantId: { type: 'string', length: 36, primary: true },
+    id: { type: 'string', length: 36, primary: true },
+    url: { type: 'string', length: 2048 },
+    // The HMAC key must be readable to sign deliveries; it never leaves the server after creation.
+    secret: { type: 'string', length: 200 },
+    eventTypes: { type: 'json', nullable: true },
+    active: { type: 'boolean' },
+    createdAt: epochMillis(),
+    lastSuccessAt: { ...epochMillis(), nullable: true },
+    lastFailureAt: { ...epochMillis(), nullable: true },
+    lastError: optionalText(2000),
+    consecutiveFailures: { type: 'integer', default: 0 },
+  },
+});
+
+export class WebhookDeliveryRow {
+  tenantId!: string;
+  endpointId!: string;
+  eventId!: string;
+  status!: string;
+  attempts!: number;
+  nextAttemptAt?: number | null;
+  lastError?: string | null;
+  deliveredAt?: number | null;
+  createdAt!: number;
+}
+
+/** One row per (endpoint, event): delivery state, retries with backoff, replay by resetting it. */
+export const WebhookDeliveryEntity = new EntitySchema<WebhookDeliveryRow>({
+  class: WebhookDeliveryRow,
+  tableName: 'webhook_deliveries',
+  properties: {
+    tenantId: { type: 'string', length: 36, primary: true },
+    endpointId: { type: 'string', length: 36, primary: true },
+    eventId: { type: 'string', length: 36, primary: true },
+    status: { type: 'string', length: 20 },
+    attempts: { type: 'integer' },
+    nextAttemptAt: { ...epochMillis(), nullable: true },
+    lastError: optionalText(2000),
+    deliveredAt: { ...epochMillis(), nullable: true },
+    createdAt: epochMillis(),
+  },
+  indexes: [{ name: 'webhook_deliveries_status_next_index', properties: ['status', 'nextAttemptAt'] }],
+});
+
+export class OwnershipRow {
+  tenantId!: string;
+  resourceType!: string;
+  resourceId!: string;
+  ownerUserId?: string | null;
+  registeredBy!: string;
+  orphanedAt?: number | null;
+  previousOwnerUserId?: string | null;
+  updatedAt!: number;
+}
+
+/** Who owns which app resource, so a deprovisioned user's resources pass to the default substitute. */
+export const OwnershipEntity = new EntitySchema<OwnershipRow>({
+  class: OwnershipRow,
+  tableName: 'ownerships',
+  properties: {
+    tenantId: { type: 'string', length: 36, primary: true },
+    resourceType: { type: 'string', length: 100, primary: true },
+    resourceId: { type: 'string', length: 200, primary: true },
+    ownerUserId: optionalText(36),
+    registeredBy: { type: 'string', length: 200 },
+    orphanedAt: { ...epochMillis(), nullable: true },
+    previousOwnerUserId: optionalText(36),
+    updatedAt: epochMillis(),
+  },
+  indexes: [{ name: 'ownerships_tenant_owner_index', properties: ['tenantId', 'ownerUserId'] }],
 });
 
 export const ALL_ENTITIES = [
@@ -231,4 +579,14 @@ export const ALL_ENTITIES = [
   UserEmailEntity,
   GroupEntity,
   GroupMemberEntity,
+  DomainSchemaEntity,
+  OptionValueEntity,
+  MappingSetEntity,
+  UserValueEntity,
+  AuditEventEntity,
+  ProvisioningLogEntity,
+  OutboxEventEntity,
+  WebhookEndpointEntity,
+  WebhookDeliveryEntity,
+  OwnershipEntity,
 ];
