@@ -1,0 +1,297 @@
+import { parseJsonColumn, toNumber, type Tx } from '../database';
+import { ID_CHUNK } from './resource-rows';
+import { collectInChunks } from './keyset';
+
+export type VersionState = 'draft' | 'validated' | 'active' | 'superseded';
+
+export interface StoredSchemaVersion {
+  readonly version: number;
+  readonly definition: Record<string, unknown>;
+  readonly state: VersionState;
+  readonly author: string;
+  readonly comment: string | null;
+  readonly createdAt: number;
+}
+
+export interface StoredMappingSet {
+  readonly tenantId: string;
+  readonly connectionId: string;
+  readonly version: number;
+  readonly definition: Record<string, unknown>;
+  readonly state: VersionState;
+  readonly schemaVersion: number;
+  readonly author: string;
+  readonly comment: string | null;
+  readonly report: Record<string, unknown> | null;
+  readonly createdAt: number;
+  readonly validatedAt: number | null;
+  readonly activatedAt: number | null;
+}
+
+export interface StoredOptionValue {
+  readonly listKey: string;
+  readonly value: string;
+  readonly valueNorm: string;
+  readonly aliases: readonly string[];
+  readonly reviewStatus: 'approved' | 'pending';
+  readonly addedBy: string;
+  readonly addedAt: number;
+  readonly sourceRequestId: string | null;
+  readonly sourceRuleId: string | null;
+}
+
+/** One stored value of a user's domain field with where it came from. */
+export interface StoredUserValue {
+  readonly userId: string;
+  readonly fieldKey: string;
+  readonly position: number;
+  readonly value: unknown;
+  readonly valueText: string | null;
+  readonly ruleId: string | null;
+  readonly mappingVersion: number | null;
+  readonly sourcePath: string | null;
+  readonly rawValue: unknown;
+  readonly updatedAt: number;
+}
+
+interface MappingSetColumns {
+  tenant_id: string;
+  connection_id: string;
+  version: number | string;
+  definition: unknown;
+  state: string;
+  schema_version: number | string;
+  author: string;
+  comment: string | null;
+  report: unknown;
+  created_at: number | string;
+  validated_at: number | string | null;
+  activated_at: number | string | null;
+}
+
+function optionalNumber(value: number | string | null | undefined): number | null {
+  return value === null || value === undefined ? null : toNumber(value);
+}
+
+function toMappingSet(row: MappingSetColumns): StoredMappingSet {
+  return {
+    tenantId: row.tenant_id,
+    connectionId: row.connection_id,
+    version: toNumber(row.version),
+    definition: parseJsonColumn(row.definition),
+    state: row.state as VersionState,
+    schemaVersion: toNumber(row.schema_version),
+    author: row.author,
+    comment: row.comment,
+    report: row.report === null || row.report === undefined ? null : parseJsonColumn(row.report),
+    createdAt: toNumber(row.created_at),
+    validatedAt: optionalNumber(row.validated_at),
+    activatedAt: optionalNumber(row.activated_at),
+  };
+}
+
+/** Domain schema versions, option values, mapping set versions and mapped user values of a tenant. */
+export class MappingRepository {
+  async insertSchemaVersion(tx: Tx, tenantId: string, schema: StoredSchemaVersion): Promise<void> {
+    await tx.run(
+      tx.knex('domain_schemas').insert({
+        tenant_id: tenantId,
+        version: schema.version,
+        definition: JSON.stringify(schema.definition),
+        state: schema.state,
+        author: schema.author,
+        comment: schema.comment,
+        created_at: schema.createdAt,
+      }),
+    );
+  }
+
+  /** The newest schema version in `state` (the active one unless asked otherwise). */
+  async latestSchema(tx: Tx, tenantId: string, state: VersionState = 'active'): Promise<StoredSchemaVersion | undefined> {
+    const row = await tx.first<{ version: number | string; definition: unknown; state: string; author: string; comment: string | null; created_at: number | string }>(
+      tx.knex('domain_schemas').where({ tenant_id: tenantId, state }).orderBy('version', 'desc').limit(1),
+    );
+    return (
+      row && {
+        version: toNumber(row.version),
+        definition: parseJsonColumn(row.definition),
+        state: row.state as VersionState,
+        author: row.author,
+        comment: row.comment,
+        createdAt: toNumber(row.created_at),
+      }
+    );
+  }
+
+  async optionValues(tx: Tx, tenantId: string): Promise<StoredOptionValue[]> {
+    const rows = await tx.all<{
+      list_key: string;
+      value: string;
+      value_norm: string;
+      aliases: unknown;
+      review_status: string;
+      added_by: string;
+      added_at: number | string;
+      source_request_id: string | null;
+      source_rule_id: string | null;
+    }>(tx.knex('option_values').where({ tenant_id: tenantId }).orderBy(['list_key', 'value_norm']));
+    return rows.map((row) => ({
+      listKey: row.list_key,
+      value: row.value,
+      valueNorm: row.value_norm,
+      aliases: row.aliases === null || row.aliases === undefined ? [] : parseJsonColumn<string[]>(row.aliases),
+      reviewStatus: row.review_status as 'approved' | 'pending',
+      addedBy: row.added_by,
+      addedAt: toNumber(row.added_at),
+      sourceRequestId: row.source_request_id,
+      sourceRuleId: row.source_rule_id,
+    }));
+  }
+
+  /** Adds option values; a value whose folded form exists already is left as it is (first spelling wins). */
+  async insertOptionValues(tx: Tx, tenantId: string, values: readonly StoredOptionValue[]): Promise<void> {
+    for (let start = 0; start < values.length; start += ID_CHUNK) {
+      const chunk = values.slice(start, start + ID_CHUNK).map((value) => ({
+        tenant_id: tenantId,
+        list_key: value.listKey,
+        value_norm: value.valueNorm,
+        value: value.value,
+        aliases: value.aliases.length > 0 ? JSON.stringify(value.aliases) : null,
+        review_status: value.reviewStatus,
+        added_by: value.addedBy,
+        added_at: value.addedAt,
+        source_request_id: value.sourceRequestId,
+        source_rule_id: value.sourceRuleId,
+      }));
+      await tx.run(tx.knex('option_values').insert(chunk).onConflict(['tenant_id', 'list_key', 'value_norm']).ignore());
+    }
+  }
+
+  async setOptionReviewStatus(tx: Tx, tenantId: string, listKey: string, valueNorm: string, status: 'approved' | 'pending'): Promise<number> {
+    return tx.run(tx.knex('option_values').where({ tenant_id: tenantId, list_key: listKey, value_norm: valueNorm }).update({ review_status: status }));
+  }
+
+  async insertMappingSet(tx: Tx, mappingSet: StoredMappingSet): Promise<void> {
+    await tx.run(
+      tx.knex('mapping_sets').insert({
+        tenant_id: mappingSet.tenantId,
+        connection_id: mappingSet.connectionId,
+        version: mappingSet.version,
+        definition: JSON.stringify(mappingSet.definition),
+        state: mappingSet.state,
+        schema_version: mappingSet.schemaVersion,
+        author: mappingSet.author,
+        comment: mappingSet.comment,
+        report: mappingSet.report === null ? null : JSON.stringify(mappingSet.report),
+        created_at: mappingSet.createdAt,
+        validated_at: mappingSet.validatedAt,
+        activated_at: mappingSet.activatedAt,
+      }),
+    );
+  }
+
+  async findMappingSet(tx: Tx, tenantId: string, connectionId: string, version: number): Promise<StoredMappingSet | undefined> {
+    const row = await tx.first<MappingSetColumns>(tx.knex('mapping_sets').where({ tenant_id: tenantId, connection_id: connectionId, version }));
+    return row && toMappingSet(row);
+  }
+
+  async listMappingSets(tx: Tx, tenantId: string, connectionId: string): Promise<StoredMappingSet[]> {
+    const rows = await tx.all<MappingSetColumns>(tx.knex('mapping_sets').where({ tenant_id: tenantId, connection_id: connectionId }).orderBy('version', 'asc'));
+    return rows.map(toMappingSet);
+  }
+
+  async nextMappingVersion(tx: Tx, tenantId: string, connectionId: string): Promise<number> {
+    const row = await tx.first<{ latest: number | string | null }>(
+      tx.knex('mapping_sets').where({ tenant_id: tenantId, connection_id: connectionId }).max({ latest: 'version' }),
+    );
+    return (optionalNumber(row?.latest) ?? 0) + 1;
+  }
+
+  async updateMappingSetState(
+    tx: Tx,
+    tenantId: string,
+    connectionId: string,
+    version: number,
+    change: { state: VersionState; report?: Record<string, unknown>; validatedAt?: number; activatedAt?: number },
+  ): Promise<void> {
+    await tx.run(
+      tx
+        .knex('mapping_sets')
+        .where({ tenant_id: tenantId, connection_id: connectionId, version })
+        .update({
+          state: change.state,
+          ...(change.report !== undefined ? { report: JSON.stringify(change.report) } : {}),
+          ...(change.validatedAt !== undefined ? { validated_at: change.validatedAt } : {}),
+          ...(change.activatedAt !== undefined ? { activated_at: change.activatedAt } : {}),
+        }),
+    );
+  }
+
+  async activeMappingVersion(tx: Tx, tenantId: string, connectionId: string): Promise<number | null> {
+    const row = await tx.first<{ active_mapping_version: number | string | null }>(
+      tx.knex('connections').select('active_mapping_version').where({ tenant_id: tenantId, id: connectionId }),
+    );
+    return optionalNumber(row?.active_mapping_version);
+  }
+
+  /** Swapping this pointer is what activates a version: one row, one statement. */
+  async setActiveMappingVersion(tx: Tx, tenantId: string, connectionId: string, version: number): Promise<void> {
+    await tx.run(tx.knex('connections').where({ tenant_id: tenantId, id: connectionId }).update({ active_mapping_version: version }));
+  }
+
+  async replaceUserValues(tx: Tx, tenantId: string, userId: string, values: readonly Omit<StoredUserValue, 'userId'>[]): Promise<void> {
+    await tx.run(tx.knex('user_values').where({ tenant_id: tenantId, user_id: userId }).delete());
+    if (values.length === 0) return;
+    await tx.run(
+      tx.knex('user_values').insert(
+        values.map((value) => ({
+          tenant_id: tenantId,
+          user_id: userId,
+          field_key: value.fieldKey,
+          position: value.position,
+          value: JSON.stringify(value.value),
+          value_text: value.valueText,
+          rule_id: value.ruleId,
+          mapping_version: value.mappingVersion,
+          source_path: value.sourcePath,
+          raw_value: value.rawValue === undefined ? null : JSON.stringify(value.rawValue),
+          updated_at: value.updatedAt,
+        })),
+      ),
+    );
+  }
+
+  async deleteUserValues(tx: Tx, tenantId: string, userId: string): Promise<void> {
+    await tx.run(tx.knex('user_values').where({ tenant_id: tenantId, user_id: userId }).delete());
+  }
+
+  /** Values of many users in one statement per chunk, ordered by field and position. */
+  async userValues(tx: Tx, tenantId: string, userIds: readonly string[]): Promise<StoredUserValue[]> {
+    const rows = await collectInChunks(userIds, (chunk) =>
+      tx.all<{
+        user_id: string;
+        field_key: string;
+        position: number | string;
+        value: unknown;
+        value_text: string | null;
+        rule_id: string | null;
+        mapping_version: number | string | null;
+        source_path: string | null;
+        raw_value: unknown;
+        updated_at: number | string;
+      }>(tx.knex('user_values').where('tenant_id', tenantId).whereIn('user_id', [...chunk]).orderBy(['user_id', 'field_key', 'position'])),
+    );
+    return rows.map((row) => ({
+      userId: row.user_id,
+      fieldKey: row.field_key,
+      position: toNumber(row.position),
+      value: parseJsonColumn(row.value),
+      valueText: row.value_text,
+      ruleId: row.rule_id,
+      mappingVersion: optionalNumber(row.mapping_version),
+      sourcePath: row.source_path,
+      rawValue: row.raw_value === null || row.raw_value === undefined ? null : parseJsonColumn(row.raw_value),
+      updatedAt: toNumber(row.updated_at),
+    }));
+  }
+}
