@@ -1,6 +1,5 @@
 import { parseJsonColumn, toNumber, type Tx } from '../database';
-import { ID_CHUNK } from './resource-rows';
-import { collectInChunks } from './keyset';
+import { collectInChunks, ID_CHUNK } from './resource-rows';
 
 export type VersionState = 'draft' | 'validated' | 'active' | 'superseded';
 

@@ -41,13 +41,15 @@ export interface Page<T> {
 /** Rows per statement for id lists: stays well under SQLite's and PostgreSQL's bound-parameter limits. */
 export const ID_CHUNK = 500;
 
+/** Runs `work` over `ids` in chunks of ID_CHUNK and concatenates the results. */
+export async function collectInChunks<T>(ids: readonly string[], work: (chunk: readonly string[]) => Promise<T[]>): Promise<T[]> {
+  const results: T[] = [];
+  for (let start = 0; start < ids.length; start += ID_CHUNK) results.push(...(await work(ids.slice(start, start + ID_CHUNK))));
+  return results;
+}
+
 /** The subset of `ids` that name rows of `table` in the tenant. */
 export async function selectExistingIds(tx: Tx, table: 'users' | 'groups', tenantId: string, ids: readonly string[]): Promise<Set<string>> {
-  const found = new Set<string>();
-  for (let start = 0; start < ids.length; start += ID_CHUNK) {
-    const chunk = ids.slice(start, start + ID_CHUNK);
-    const rows = await tx.all<{ id: string }>(tx.knex(table).select('id').where('tenant_id', tenantId).whereIn('id', chunk));
-    for (const row of rows) found.add(row.id);
-  }
-  return found;
+  const rows = await collectInChunks(ids, (chunk) => tx.all<{ id: string }>(tx.knex(table).select('id').where('tenant_id', tenantId).whereIn('id', [...chunk])));
+  return new Set(rows.map((row) => row.id));
 }
