@@ -11,7 +11,11 @@ const transform = {
       module: { type: 'commonjs' },
     },
   ],
+  // jose 6 ships only ES modules; Node 20 loads them with require(esm), jest's module registry does not.
+  '/node_modules/jose/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
 };
+// Everything in node_modules runs as shipped, except jose (see its transform above).
+const transformIgnorePatterns = ['/node_modules/(?!jose/)'];
 
 const storageSuites = ['<rootDir>/tests/integration/**/*.test.ts', '<rootDir>/tests/acceptance/**/*.test.ts'];
 
@@ -19,6 +23,7 @@ function storageProject(database) {
   return {
     displayName: `integration-${database}`,
     transform,
+    transformIgnorePatterns,
     testEnvironment: 'node',
     testMatch: storageSuites,
     setupFiles: [`<rootDir>/tests/support/use-${database}.ts`],
@@ -29,7 +34,7 @@ module.exports = {
   // Storage suites start servers, processes and scratch databases: one test may take several seconds.
   testTimeout: 120_000,
   projects: [
-    { displayName: 'unit', transform, testEnvironment: 'node', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
+    { displayName: 'unit', transform, transformIgnorePatterns, testEnvironment: 'node', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
     storageProject('sqlite'),
     storageProject('postgresql'),
   ],

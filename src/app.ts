@@ -7,17 +7,36 @@ import { migrate, openOrm, type Orm } from './persistence/orm';
 import { TenantService } from './services/tenant.service';
 import { UserService } from './services/user.service';
 import { GroupService } from './services/group.service';
+import { MappingService } from './services/mapping.service';
+import { DirectoryService } from './services/directory.service';
+import { ApiAccessService } from './services/api-access.service';
+import { createGraphqlEndpoint } from './graphql/graphql-server';
 import { ScimHandler } from './scim/handler';
 import { createScimRouter } from './scim/router';
-import { createDefaultSchemaRegistry } from './scim/protocol/schema-definitions';
+import { TenantRegistries } from './scim/tenant-registries';
 import { createScimBearerStrategy, SCIM_STRATEGY } from './auth/scim-bearer.strategy';
 import { requestContext } from './http/request-context';
 import { FailedAuthThrottle } from './auth/failed-auth-throttle';
+import { AuditService } from './services/audit.service';
+import { OutboxService } from './services/outbox.service';
+import { OwnershipService } from './services/ownership.service';
+import { ProvisioningLogService } from './services/provisioning-log.service';
+import { WebhookEndpointService } from './services/webhook-endpoint.service';
+import { WebhookDeliveryWorker } from './services/webhook-delivery';
+import { BackgroundJobs } from './services/background-jobs';
 
 export interface Services {
   readonly tenants: TenantService;
   readonly users: UserService;
   readonly groups: GroupService;
+  readonly mapping: MappingService;
+  readonly directory: DirectoryService;
+  readonly access: ApiAccessService;
+  readonly audit: AuditService;
+  readonly outbox: OutboxService;
+  readonly ownership: OwnershipService;
+  readonly webhooks: WebhookEndpointService;
+  readonly provisioningLog: ProvisioningLogService;
 }
 
 export interface IdentityHub {
@@ -33,7 +52,11 @@ export interface CreateAppOptions {
   /** Apply pending migrations before serving (server and tests do; the CLI decides per command). */
   readonly migrate?: boolean;
   readonly logger?: Logger;
+  /** Run webhook delivery and the periodic checks and sweeps in this process (default true). */
+  readonly backgroundJobs?: boolean;
 }
+
+const HOUR_MS = 60 * 60 * 1000;
 
 /** The one composition root: server, CLI and tests all build the hub here. */
 export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<IdentityHub> {
@@ -44,19 +67,75 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   });
   if (options.migrate ?? true) await migrate(orm);
   const database = new Database(orm);
+  const mapping = new MappingService(database);
+  const audit = new AuditService(database);
+  const outbox = new OutboxService(database, { retentionDays: config.retention.outboxDays });
+  const ownership = new OwnershipService(database, audit, outbox);
   const services: Services = {
-    tenants: new TenantService(database),
-    users: new UserService(database),
-    groups: new GroupService(database),
+    tenants: new TenantService(database, { audit, outbox }),
+    users: new UserService(database, mapping),
+    groups: new GroupService(database, mapping),
+    mapping,
+    directory: new DirectoryService(database),
+    access: new ApiAccessService(database, audit, { allowHttpJwks: config.graphql.allowHttpJwks }),
+    audit,
+    outbox,
+    ownership,
+    webhooks: new WebhookEndpointService(database, audit, { allowHttp: config.webhooks.allowHttp }),
+    provisioningLog: new ProvisioningLogService(database, {
+      retentionDays: config.retention.provisioningLogDays,
+      onDropped: (count, reason) => logger.warn({ err: reason, count }, 'provisioning log entries dropped'),
+    }),
   };
 
+  const deliveryWorker = new WebhookDeliveryWorker(database, config.webhooks);
+  const backgroundJobs = new BackgroundJobs(
+    [
+      // A round that delivered something runs again at once: it may have unblocked a resource's next event.
+      { name: 'webhook-delivery', intervalMs: config.webhooks.pollIntervalMs, run: async () => (await deliveryWorker.deliverDue()) > 0, interrupt: () => deliveryWorker.interrupt() },
+      {
+        name: 'token-expiry-check',
+        intervalMs: HOUR_MS,
+        firstRunAfterMs: 10_000,
+        run: async () => {
+          await services.tenants.announceExpiringScimTokens();
+          return false;
+        },
+      },
+      {
+        name: 'retention-sweep',
+        intervalMs: HOUR_MS,
+        firstRunAfterMs: 60_000,
+        run: async () => {
+          await services.provisioningLog.sweep();
+          await outbox.sweep();
+          return false;
+        },
+      },
+    ],
+    (job, error) => logger.error({ err: error, job }, 'background job failed'),
+  );
   passport.use(SCIM_STRATEGY, createScimBearerStrategy(services.tenants));
+  const registries = new TenantRegistries(mapping);
   const scimHandler = new ScimHandler({
     users: services.users,
     groups: services.groups,
-    registry: createDefaultSchemaRegistry(),
+    registryFor: (principal) => registries.registryFor(principal),
     maxResults: config.scimMaxResults,
     maxPayloadSize: config.maxBodyBytes,
+  });
+
+  // One throttle for SCIM and GraphQL: a client guessing credentials is slowed on both.
+  const authThrottle = new FailedAuthThrottle({ maxFailures: config.authFailuresPerMinute, windowMs: 60_000 });
+  const graphql = await createGraphqlEndpoint({
+    services,
+    logger,
+    throttle: authThrottle,
+    maxBodyBytes: config.maxBodyBytes,
+    introspection: config.graphql.introspection,
+    fieldSuggestions: config.graphql.fieldSuggestions,
+    exposeStacktrace: config.graphql.exposeStacktrace,
+    limits: config.graphql,
   });
 
   const app = express();
@@ -80,11 +159,13 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     '/scim/v2',
     createScimRouter({
       handler: scimHandler,
-      throttle: new FailedAuthThrottle({ maxFailures: config.authFailuresPerMinute, windowMs: 60_000 }),
+      throttle: authThrottle,
       maxBodyBytes: config.maxBodyBytes,
       publicUrl: config.publicUrl,
+      provisioningLog: services.provisioningLog,
     }),
   );
+  app.use('/graphql', graphql.router);
   app.use((request: Request, response: Response) => {
     response.status(404).json({ error: `nothing at ${request.method} ${request.path}` });
   });
@@ -93,6 +174,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     response.status(500).json({ error: 'internal error', requestId: request.requestId });
   });
 
+  // Last, so nothing runs in the background of an app that failed to build.
+  if (options.backgroundJobs ?? true) backgroundJobs.start();
   return {
     app,
     orm,
@@ -100,6 +183,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     services,
     logger,
     async close() {
+      await backgroundJobs.stop();
+      await services.provisioningLog.flush();
+      await graphql.stop();
       await orm.close(true);
     },
   };

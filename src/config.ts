@@ -21,6 +21,45 @@ export interface Config {
   /** Failed authentications a client address may make per minute before it is answered 429. */
   readonly authFailuresPerMinute: number;
   readonly nodeEnv: string;
+  readonly graphql: GraphqlConfig;
+  readonly webhooks: WebhookConfig;
+  readonly retention: RetentionConfig;
+}
+
+export interface WebhookConfig {
+  /** How often each node looks for due deliveries. */
+  readonly pollIntervalMs: number;
+  /** Attempts per delivery before it is given up (admins can replay it). */
+  readonly maxAttempts: number;
+  /** First retry wait; doubles per attempt (with jitter) up to `retryMaxMs`. */
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  readonly timeoutMs: number;
+  /** Accept http:// endpoint URLs: development and tests only. */
+  readonly allowHttp: boolean;
+}
+
+export interface RetentionConfig {
+  readonly provisioningLogDays: number;
+  /** Delivered or not, events and their deliveries are removed after this. */
+  readonly outboxDays: number;
+}
+
+export interface GraphqlConfig {
+  /** Schema introspection; on unless NODE_ENV=production. */
+  readonly introspection: boolean;
+  /** "Did you mean ...?" in validation errors; on unless NODE_ENV=production. */
+  readonly fieldSuggestions: boolean;
+  readonly maxDepth: number;
+  readonly maxAliases: number;
+  /** Tokens in one document (parser level): bounds parsing work before anything else runs. */
+  readonly maxTokens: number;
+  /** Query cost: fields cost 1, connections multiply by the page size asked for. */
+  readonly maxCost: number;
+  /** Accept http:// JWKS URLs for tenants' OIDC providers: development and tests only. */
+  readonly allowHttpJwks: boolean;
+  /** Stack traces in GraphQL error responses: only when NODE_ENV=development is set explicitly. */
+  readonly exposeStacktrace: boolean;
 }
 
 export class ConfigError extends Error {
@@ -75,6 +114,41 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const scimMaxResults = integer('SCIM_MAX_RESULTS', 1000, 1, 10000);
   const authFailuresPerMinute = integer('AUTH_FAILURES_PER_MINUTE', 30, 1, 100000);
 
+  function flag(name: string, fallback: boolean): boolean {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (/^(true|1|yes|on)$/i.test(raw.trim())) return true;
+    if (/^(false|0|no|off)$/i.test(raw.trim())) return false;
+    problems.push(`${name} must be true or false, got "${raw}"`);
+    return fallback;
+  }
+
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  const production = nodeEnv === 'production';
+  const graphql: GraphqlConfig = {
+    introspection: flag('GRAPHQL_INTROSPECTION', !production),
+    fieldSuggestions: flag('GRAPHQL_FIELD_SUGGESTIONS', !production),
+    maxDepth: integer('GRAPHQL_MAX_DEPTH', 12, 1, 100),
+    maxAliases: integer('GRAPHQL_MAX_ALIASES', 30, 1, 1000),
+    maxTokens: integer('GRAPHQL_MAX_TOKENS', 5000, 100, 1_000_000),
+    maxCost: integer('GRAPHQL_MAX_COST', 100_000, 1, 1_000_000_000),
+    allowHttpJwks: flag('OIDC_ALLOW_HTTP_JWKS', false),
+    exposeStacktrace: env.NODE_ENV === 'development',
+  };
+
+  const webhooks: WebhookConfig = {
+    pollIntervalMs: integer('WEBHOOK_POLL_INTERVAL_MS', 500, 10, 60_000),
+    maxAttempts: integer('WEBHOOK_MAX_ATTEMPTS', 12, 1, 50),
+    retryBaseMs: integer('WEBHOOK_RETRY_BASE_MS', 5_000, 10, 3_600_000),
+    retryMaxMs: integer('WEBHOOK_RETRY_MAX_MS', 3_600_000, 10, 86_400_000),
+    timeoutMs: integer('WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+    allowHttp: flag('WEBHOOK_ALLOW_HTTP', false),
+  };
+  const retention: RetentionConfig = {
+    provisioningLogDays: integer('PROVISIONING_LOG_RETENTION_DAYS', 30, 1, 3650),
+    outboxDays: integer('OUTBOX_RETENTION_DAYS', 7, 1, 365),
+  };
+
   let database: DatabaseConfig = { kind: 'sqlite', path: DEFAULT_SQLITE_PATH };
   try {
     database = parseDatabaseUrl(env.DATABASE_URL);
@@ -110,6 +184,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     maxBodyBytes,
     scimMaxResults,
     authFailuresPerMinute,
-    nodeEnv: env.NODE_ENV ?? 'development',
+    nodeEnv,
+    graphql,
+    webhooks,
+    retention,
   };
 }

@@ -121,3 +121,8 @@ export function toNumber(value: unknown): number {
 export function parseJsonColumn<T>(value: unknown): T {
   return (typeof value === 'string' ? JSON.parse(value) : value) as T;
 }
+
+/** For JSON columns that may hold a bare string: PostgreSQL returns it already decoded, SQLite as JSON text. */
+export function parseJsonValueColumn(dialect: Dialect, value: unknown): unknown {
+  return dialect === 'sqlite' && typeof value === 'string' ? JSON.parse(value) : value;
+}

@@ -28,6 +28,7 @@ export interface ScimRequest {
   readonly baseUrl: string;
   /** Undefined only for the discovery endpoints, which answer without a token. */
   readonly principal: ScimPrincipal | undefined;
+  readonly requestId?: string;
 }
 
 export interface ScimResponse {
@@ -39,7 +40,8 @@ export interface ScimResponse {
 export interface ScimHandlerDependencies {
   readonly users: UserService;
   readonly groups: GroupService;
-  readonly registry: ScimSchemaRegistry;
+  /** The schemas a request sees: the RFC ones plus, with a token, the tenant's own extension. */
+  readonly registryFor: (principal: ScimPrincipal | undefined) => Promise<ScimSchemaRegistry>;
   readonly maxResults: number;
   readonly maxPayloadSize: number;
 }
@@ -86,19 +88,24 @@ function splitMembers(resource: JsonObject): { raw: JsonObject; members: MemberR
   return { raw, members: list.map(toMemberReference) };
 }
 
+/** A request with the schema registry of its tenant resolved. */
+interface RoutedRequest extends ScimRequest {
+  readonly registry: ScimSchemaRegistry;
+}
+
 export class ScimHandler {
   constructor(private readonly deps: ScimHandlerDependencies) {}
 
   async handle(request: ScimRequest): Promise<ScimResponse> {
     try {
-      return await this.route(request);
+      return await this.route({ ...request, registry: await this.deps.registryFor(request.principal) });
     } catch (error) {
       if (isDomainError(error)) return toScimError(error);
       throw error;
     }
   }
 
-  private async route(request: ScimRequest): Promise<ScimResponse> {
+  private async route(request: RoutedRequest): Promise<ScimResponse> {
     const segments = request.path.split('/').filter(Boolean).map(decodeURIComponent);
     const [collection, id, extra] = segments;
     const method = request.method.toUpperCase();
@@ -109,8 +116,8 @@ export class ScimHandler {
         ok(buildServiceProviderConfig({ baseUrl: request.baseUrl, maxResults: this.deps.maxResults, maxPayloadSize: this.deps.maxPayloadSize })),
       );
     }
-    if (endpoint === 'resourcetypes') return this.onlyGet(method, () => this.discoveryList(buildResourceTypes(this.deps.registry, request.baseUrl), id, 'ResourceType'));
-    if (endpoint === 'schemas') return this.onlyGet(method, () => this.discoveryList(buildSchemaDocuments(this.deps.registry, request.baseUrl), id, 'Schema'));
+    if (endpoint === 'resourcetypes') return this.onlyGet(method, () => this.discoveryList(buildResourceTypes(request.registry, request.baseUrl), id, 'ResourceType'));
+    if (endpoint === 'schemas') return this.onlyGet(method, () => this.discoveryList(buildSchemaDocuments(request.registry, request.baseUrl), id, 'Schema'));
 
     const principal = request.principal;
     if (!principal) throw new DomainError('UNAUTHENTICATED', 'a bearer token is required');
@@ -123,7 +130,7 @@ export class ScimHandler {
 
     if (id === undefined) {
       if (method === 'GET') return this.list(request, tenantId, type, parseListQuery(request.query, this.deps.maxResults));
-      if (method === 'POST') return type === 'User' ? this.createUser(request, tenantId) : this.createGroup(request, tenantId);
+      if (method === 'POST') return type === 'User' ? this.createUser(request, principal) : this.createGroup(request, principal);
       return this.methodNotAllowed(method);
     }
     if (id === '.search') {
@@ -133,9 +140,9 @@ export class ScimHandler {
       case 'GET':
         return type === 'User' ? this.getUser(request, tenantId, id) : this.getGroup(request, tenantId, id);
       case 'PUT':
-        return type === 'User' ? this.replaceUser(request, principal, id) : this.replaceGroup(request, tenantId, id);
+        return type === 'User' ? this.replaceUser(request, principal, id) : this.replaceGroup(request, principal, id);
       case 'PATCH':
-        return type === 'User' ? this.patchUser(request, principal, id) : this.patchGroup(request, tenantId, id);
+        return type === 'User' ? this.patchUser(request, principal, id) : this.patchGroup(request, principal, id);
       case 'DELETE':
         await (type === 'User' ? this.deps.users : this.deps.groups).delete(tenantId, id, conditionsOf(request));
         return { status: 204 };
@@ -169,39 +176,43 @@ export class ScimHandler {
     return { raw: resource, fields: extractUserFields(resource) };
   }
 
-  private async userResponse(request: ScimRequest, user: StoredUser, status: number, options: { knownToHaveNoGroups?: boolean } = {}): Promise<ScimResponse> {
+  private async userResponse(request: RoutedRequest, user: StoredUser, status: number, options: { knownToHaveNoGroups?: boolean } = {}): Promise<ScimResponse> {
     const projection = projectionOf(request.query);
-    const groups = options.knownToHaveNoGroups || !wantsAttribute(this.deps.registry, 'User', projection, { attribute: 'groups' })
+    const groups = options.knownToHaveNoGroups || !wantsAttribute(request.registry, 'User', projection, { attribute: 'groups' })
       ? undefined
       : await this.deps.users.groupsOf(user.tenantId, user.id);
-    const body = projectResource(this.deps.registry, 'User', renderUser(user, request.baseUrl, groups), projection);
+    const body = projectResource(request.registry, 'User', renderUser(user, request.baseUrl, groups), projection);
     const headers: Record<string, string> = { ETag: formatVersion(user.version) };
     if (status === 201) headers.Location = `${request.baseUrl}/Users/${user.id}`;
     return ok(body, status, headers);
   }
 
-  private async createUser(request: ScimRequest, tenantId: string): Promise<ScimResponse> {
-    const resource = normalizeResource(this.deps.registry, 'User', request.body);
-    const user = await this.deps.users.create(tenantId, this.userWrite(resource));
+  private actor(request: RoutedRequest, principal: ScimPrincipal) {
+    return { tenant: principal.tenant, connection: principal.connection, requestId: request.requestId };
+  }
+
+  private async createUser(request: RoutedRequest, principal: ScimPrincipal): Promise<ScimResponse> {
+    const resource = normalizeResource(request.registry, 'User', request.body);
+    const user = await this.deps.users.create(this.actor(request, principal), this.userWrite(resource));
     return this.userResponse(request, user, 201, { knownToHaveNoGroups: true });
   }
 
-  private async getUser(request: ScimRequest, tenantId: string, id: string): Promise<ScimResponse> {
+  private async getUser(request: RoutedRequest, tenantId: string, id: string): Promise<ScimResponse> {
     return this.userResponse(request, await this.deps.users.get(tenantId, id), 200);
   }
 
-  private async replaceUser(request: ScimRequest, principal: ScimPrincipal, id: string): Promise<ScimResponse> {
-    const resource = normalizeResource(this.deps.registry, 'User', request.body);
-    const user = await this.deps.users.modify(principal.tenant.id, id, () => this.userWrite(resource), conditionsOf(request));
+  private async replaceUser(request: RoutedRequest, principal: ScimPrincipal, id: string): Promise<ScimResponse> {
+    const resource = normalizeResource(request.registry, 'User', request.body);
+    const user = await this.deps.users.modify(this.actor(request, principal), id, () => this.userWrite(resource), conditionsOf(request));
     return this.userResponse(request, user, 200);
   }
 
-  private async patchUser(request: ScimRequest, principal: ScimPrincipal, id: string): Promise<ScimResponse> {
+  private async patchUser(request: RoutedRequest, principal: ScimPrincipal, id: string): Promise<ScimResponse> {
     const operations = parsePatchRequest(request.body);
     const user = await this.deps.users.modify(
-      principal.tenant.id,
+      this.actor(request, principal),
       id,
-      (current) => this.userWrite(applyPatch(this.deps.registry, 'User', current.raw, operations).resource),
+      (current) => this.userWrite(applyPatch(request.registry, 'User', current.raw, operations).resource),
       conditionsOf(request),
     );
     const asked = request.query.attributes !== undefined || request.query.excludedattributes !== undefined;
@@ -222,29 +233,29 @@ export class ScimHandler {
     }
   }
 
-  private async groupResponse(request: ScimRequest, group: StoredGroup, status: number): Promise<ScimResponse> {
+  private async groupResponse(request: RoutedRequest, group: StoredGroup, status: number): Promise<ScimResponse> {
     const projection = projectionOf(request.query);
-    const members = wantsAttribute(this.deps.registry, 'Group', projection, { attribute: 'members' }) ? await this.loadAllMembers(group) : undefined;
-    const body = projectResource(this.deps.registry, 'Group', renderGroup(group, request.baseUrl, members), projection);
+    const members = wantsAttribute(request.registry, 'Group', projection, { attribute: 'members' }) ? await this.loadAllMembers(group) : undefined;
+    const body = projectResource(request.registry, 'Group', renderGroup(group, request.baseUrl, members), projection);
     const headers: Record<string, string> = { ETag: formatVersion(group.version) };
     if (status === 201) headers.Location = `${request.baseUrl}/Groups/${group.id}`;
     return ok(body, status, headers);
   }
 
-  private async createGroup(request: ScimRequest, tenantId: string): Promise<ScimResponse> {
-    const { raw, members } = splitMembers(normalizeResource(this.deps.registry, 'Group', request.body));
-    const group = await this.deps.groups.create(tenantId, { raw, fields: extractGroupFields(raw) }, members);
+  private async createGroup(request: RoutedRequest, principal: ScimPrincipal): Promise<ScimResponse> {
+    const { raw, members } = splitMembers(normalizeResource(request.registry, 'Group', request.body));
+    const group = await this.deps.groups.create(this.actor(request, principal), { raw, fields: extractGroupFields(raw) }, members);
     return this.groupResponse(request, group, 201);
   }
 
-  private async getGroup(request: ScimRequest, tenantId: string, id: string): Promise<ScimResponse> {
+  private async getGroup(request: RoutedRequest, tenantId: string, id: string): Promise<ScimResponse> {
     return this.groupResponse(request, await this.deps.groups.get(tenantId, id), 200);
   }
 
-  private async replaceGroup(request: ScimRequest, tenantId: string, id: string): Promise<ScimResponse> {
-    const { raw, members } = splitMembers(normalizeResource(this.deps.registry, 'Group', request.body));
+  private async replaceGroup(request: RoutedRequest, principal: ScimPrincipal, id: string): Promise<ScimResponse> {
+    const { raw, members } = splitMembers(normalizeResource(request.registry, 'Group', request.body));
     const group = await this.deps.groups.modify(
-      tenantId,
+      this.actor(request, principal),
       id,
       () => ({ write: { raw, fields: extractGroupFields(raw) }, memberships: [{ op: 'replace', members }] }),
       conditionsOf(request),
@@ -253,13 +264,13 @@ export class ScimHandler {
   }
 
   /** 204 by default (Entra's guidance: never send a large member list back); 200 when attributes are asked for. */
-  private async patchGroup(request: ScimRequest, tenantId: string, id: string): Promise<ScimResponse> {
+  private async patchGroup(request: RoutedRequest, principal: ScimPrincipal, id: string): Promise<ScimResponse> {
     const operations = parsePatchRequest(request.body);
     const group = await this.deps.groups.modify(
-      tenantId,
+      this.actor(request, principal),
       id,
       (current) => {
-        const { resource, memberOperations } = applyPatch(this.deps.registry, 'Group', current.raw, operations);
+        const { resource, memberOperations } = applyPatch(request.registry, 'Group', current.raw, operations);
         return { write: { raw: resource, fields: extractGroupFields(resource) }, memberships: memberOperations.map(asMembershipChange) };
       },
       conditionsOf(request),
@@ -271,38 +282,38 @@ export class ScimHandler {
 
   // --- Lists ---
 
-  private sortOf(type: ResourceTypeId, query: ListQuery): { field: UserField & GroupField; descending: boolean } | undefined {
+  private sortOf(registry: ScimSchemaRegistry, type: ResourceTypeId, query: ListQuery): { field: UserField & GroupField; descending: boolean } | undefined {
     if (!query.sortBy) return undefined;
-    return { field: resolveSortField(this.deps.registry, type, query.sortBy) as UserField & GroupField, descending: query.descending };
+    return { field: resolveSortField(registry, type, query.sortBy) as UserField & GroupField, descending: query.descending };
   }
 
-  private async list(request: ScimRequest, tenantId: string, type: ResourceTypeId, query: ListQuery): Promise<ScimResponse> {
-    const filter = query.filter && resolveFilter(this.deps.registry, type, query.filter);
+  private async list(request: RoutedRequest, tenantId: string, type: ResourceTypeId, query: ListQuery): Promise<ScimResponse> {
+    const filter = query.filter && resolveFilter(request.registry, type, query.filter);
     const page = { offset: query.startIndex - 1, limit: query.count };
     const projection = { attributes: query.attributes, excludedAttributes: query.excludedAttributes };
-    const sort = this.sortOf(type, query);
+    const sort = this.sortOf(request.registry, type, query);
     if (type === 'User') {
       const result = await this.deps.users.list(tenantId, filter, sort, page);
-      const withGroups = query.attributes !== undefined && wantsAttribute(this.deps.registry, 'User', projection, { attribute: 'groups' });
+      const withGroups = query.attributes !== undefined && wantsAttribute(request.registry, 'User', projection, { attribute: 'groups' });
       const resources = await Promise.all(
         result.items.map(async (user) =>
-          projectResource(this.deps.registry, 'User', renderUser(user, request.baseUrl, withGroups ? await this.deps.users.groupsOf(tenantId, user.id) : undefined), projection),
+          projectResource(request.registry, 'User', renderUser(user, request.baseUrl, withGroups ? await this.deps.users.groupsOf(tenantId, user.id) : undefined), projection),
         ),
       );
       return ok(buildListResponse(resources, { totalResults: result.total, startIndex: query.startIndex }));
     }
     const result = await this.deps.groups.list(tenantId, filter, sort, page);
-    const withMembers = wantsAttribute(this.deps.registry, 'Group', projection, { attribute: 'members' });
+    const withMembers = wantsAttribute(request.registry, 'Group', projection, { attribute: 'members' });
     const resources: JsonObject[] = [];
     for (const group of result.items) {
       const members = withMembers ? await this.loadAllMembers(group) : undefined;
-      resources.push(projectResource(this.deps.registry, 'Group', renderGroup(group, request.baseUrl, members), projection));
+      resources.push(projectResource(request.registry, 'Group', renderGroup(group, request.baseUrl, members), projection));
     }
     return ok(buildListResponse(resources, { totalResults: result.total, startIndex: query.startIndex }));
   }
 
   /** POST /.search at the root: users, then groups, as one list. */
-  private async searchAll(request: ScimRequest, tenantId: string): Promise<ScimResponse> {
+  private async searchAll(request: RoutedRequest, tenantId: string): Promise<ScimResponse> {
     const query = parseListQuery(searchRequestParameters(request.body), this.deps.maxResults);
     const count = (type: ResourceTypeId) =>
       this.list(request, tenantId, type, { ...query, count: 0, startIndex: 1 }).then((response) => (response.body as { totalResults: number }).totalResults);

@@ -6,6 +6,8 @@ import { INTERNAL_ERROR_DETAIL, scimErrorBody, toScimError } from './errors';
 import type { ScimHandler, ScimResponse } from './handler';
 import { SCIM_STRATEGY } from '../auth/scim-bearer.strategy';
 import type { FailedAuthThrottle } from '../auth/failed-auth-throttle';
+import type { ProvisioningLogService } from '../services/provisioning-log.service';
+import { errorOfExchange, redactRequestPath, redactScimBody, resourceOfExchange } from './protocol/provisioning-record';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 const DISCOVERY_PATH = /^\/(serviceproviderconfig|serviceconfiguration|resourcetypes|schemas)(\/|$)/i;
@@ -16,9 +18,12 @@ export interface ScimRouterOptions {
   readonly maxBodyBytes: number;
   /** Fixed public base URL; derived from the request when undefined. */
   readonly publicUrl: string | undefined;
+  readonly provisioningLog: ProvisioningLogService;
 }
 
 function send(response: Response, answer: ScimResponse): void {
+  // Kept for the provisioning log, which records the error's detail and scimType.
+  if (answer.status >= 400) response.locals.scimError = answer.body;
   response.status(answer.status);
   for (const [name, value] of Object.entries(answer.headers ?? {})) response.setHeader(name, value);
   if (answer.body === undefined) {
@@ -69,6 +74,41 @@ const authenticate = (throttle: FailedAuthThrottle) => (request: Request, respon
   })(request, response, next);
 };
 
+/**
+ * Records every authenticated request in the provisioning log once its response is done: the
+ * log only queues here, so it never delays or fails the exchange. Requests without a valid token
+ * belong to no tenant and stay in the server log only.
+ */
+const logProvisioning = (log: ProvisioningLogService) => (request: Request, response: Response, next: NextFunction): void => {
+  const at = Date.now();
+  const started = process.hrtime.bigint();
+  // Below the SCIM base, as seen now: Express rewrites request.url while routing.
+  const { url, path } = request;
+  // 'close' comes after 'finish', and also when the client went away before the answer was complete.
+  response.once('close', () => {
+    const principal = request.user as ScimPrincipal | undefined;
+    if (!principal) return;
+    try {
+      log.submit({
+        tenantId: principal.tenant.id,
+        at,
+        connectionId: principal.connection.id,
+        method: request.method,
+        path: redactRequestPath(url),
+        status: response.statusCode,
+        durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e6),
+        ...errorOfExchange(response.locals.scimError),
+        ...resourceOfExchange(path, response.getHeader('location')?.toString()),
+        body: principal.tenant.settings.provisioningLogBodies && request.body !== undefined ? redactScimBody(request.body) : null,
+        requestId: request.requestId,
+      });
+    } catch (error) {
+      request.log.warn({ err: error }, 'SCIM request not recorded in the provisioning log');
+    }
+  });
+  next();
+};
+
 function lowerCaseQuery(query: Request['query']): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [name, value] of Object.entries(query)) {
@@ -80,6 +120,7 @@ function lowerCaseQuery(query: Request['query']): Record<string, string> {
 
 export function createScimRouter(options: ScimRouterOptions): Router {
   const router = express.Router();
+  router.use(logProvisioning(options.provisioningLog));
   router.use(authenticate(options.throttle));
   // SCIM clients send application/scim+json, application/json, and sometimes no type at all on bodies.
   router.use(express.json({ limit: options.maxBodyBytes, type: () => true, strict: true }));
@@ -94,6 +135,7 @@ export function createScimRouter(options: ScimRouterOptions): Router {
         ifMatch: request.get('if-match'),
         baseUrl,
         principal: request.user as ScimPrincipal | undefined,
+        requestId: request.requestId,
       });
       send(response, answer);
     } catch (error) {

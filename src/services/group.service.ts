@@ -6,7 +6,8 @@ import type { Database, Tx } from '../persistence/database';
 import { GroupRepository, type GroupSort, type GroupWrite } from '../persistence/repositories/group.repository';
 import type { Page, PageRequest } from '../persistence/repositories/resource-rows';
 import { UserRepository } from '../persistence/repositories/user.repository';
-import { checkVersion, type WriteConditions } from './user.service';
+import { checkVersion, type WriteActor, type WriteConditions } from './user.service';
+import type { MappingService } from './mapping.service';
 
 export interface GroupChange {
   readonly write: GroupWrite;
@@ -26,15 +27,19 @@ export class GroupService {
   private readonly groups = new GroupRepository();
   private readonly users = new UserRepository();
 
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    private readonly mapping: MappingService,
+  ) {}
 
-  async create(tenantId: string, write: GroupWrite, members: readonly MemberReference[]): Promise<StoredGroup> {
+  async create(actor: WriteActor, write: GroupWrite, members: readonly MemberReference[]): Promise<StoredGroup> {
     const id = randomUUID();
     return this.database
       .transaction(async (tx) => {
         const now = Date.now();
-        const group = await this.groups.insert(tx, tenantId, id, write, now);
-        await this.applyMemberships(tx, group, [{ op: 'add', members }], now);
+        const group = await this.groups.insert(tx, actor.tenant.id, id, write, now);
+        const affected = await this.applyMemberships(tx, group, [{ op: 'add', members }], now);
+        await this.remapMembers(tx, actor, group, affected, false);
         return group;
       })
       .catch(conflictOnDisplayName(write.fields.displayName));
@@ -59,18 +64,22 @@ export class GroupService {
    * from the stored group (without its members). Memberships change row by row, so the cost follows
    * the number of members named, not the size of the group.
    */
-  async modify(tenantId: string, id: string, change: (current: StoredGroup) => GroupChange, conditions: WriteConditions = {}): Promise<StoredGroup> {
+  async modify(actor: WriteActor, id: string, change: (current: StoredGroup) => GroupChange, conditions: WriteConditions = {}): Promise<StoredGroup> {
     let displayName = '';
     return this.database
       .transaction(async (tx) => {
-        const current = await this.groups.findById(tx, tenantId, id, { forUpdate: true });
+        const current = await this.groups.findById(tx, actor.tenant.id, id, { forUpdate: true });
         if (!current) throw new DomainError('NOT_FOUND', `Group ${id} not found`);
         checkVersion(current, conditions);
         const { write, memberships } = change(current);
         displayName = write.fields.displayName;
         const now = Date.now();
-        await this.applyMemberships(tx, current, memberships, now);
-        return this.groups.update(tx, current, write, now);
+        const renamed = write.fields.displayName !== current.displayName || write.fields.externalId !== (current.raw.externalId ?? null);
+        const before = renamed || memberships.some((membership) => membership.op === 'removeAll' || membership.op === 'replace') ? await this.memberUserIdsIfMapped(tx, actor, current) : [];
+        const affected = await this.applyMemberships(tx, current, memberships, now);
+        const updated = await this.groups.update(tx, current, write, now);
+        await this.remapMembers(tx, actor, updated, new Set([...before, ...affected]), renamed);
+        return updated;
       })
       .catch((error: unknown) => conflictOnDisplayName(displayName)(error));
   }
@@ -84,14 +93,20 @@ export class GroupService {
     });
   }
 
-  private async applyMemberships(tx: Tx, group: StoredGroup, changes: readonly MembershipChange[], now: number): Promise<void> {
+  /** Applies membership changes row by row; returns the ids named, whose mapped values may depend on them. */
+  private async applyMemberships(tx: Tx, group: StoredGroup, changes: readonly MembershipChange[], now: number): Promise<Set<string>> {
+    const named = new Set<string>();
     for (const change of changes) {
       switch (change.op) {
-        case 'add':
-          await this.groups.addMembers(tx, group.tenantId, group.id, await this.resolveMembers(tx, group, change.members), now);
+        case 'add': {
+          const members = await this.resolveMembers(tx, group, change.members);
+          await this.groups.addMembers(tx, group.tenantId, group.id, members, now);
+          for (const member of members) if (member.type === 'User') named.add(member.value);
           break;
+        }
         case 'remove':
           await this.groups.removeMembers(tx, group.tenantId, group.id, change.values);
+          for (const value of change.values) named.add(value);
           break;
         case 'removeAll':
           await this.groups.removeAllMembers(tx, group.tenantId, group.id);
@@ -100,9 +115,39 @@ export class GroupService {
           const members = await this.resolveMembers(tx, group, change.members);
           await this.groups.removeAllMembers(tx, group.tenantId, group.id);
           await this.groups.addMembers(tx, group.tenantId, group.id, members, now);
+          for (const member of members) if (member.type === 'User') named.add(member.value);
           break;
         }
       }
+    }
+    return named;
+  }
+
+  /**
+   * The user members of a group, read only when the active mapping depends on groups (a rename, or a
+   * change that drops unnamed members, can then change roles): otherwise no member list is ever loaded.
+   */
+  private async memberUserIdsIfMapped(tx: Tx, actor: WriteActor, group: StoredGroup): Promise<string[]> {
+    const runtime = await this.mapping.runtime(tx, actor.tenant, actor.connection);
+    if (!this.mapping.dependsOnGroups(runtime)) return [];
+    const ids: string[] = [];
+    for (let after: string | undefined; ; ) {
+      const page = await this.groups.listMembers(tx, group.tenantId, group.id, after, 5000);
+      ids.push(...page.filter((member) => member.type === 'User').map((member) => member.value));
+      if (page.length < 5000) return ids;
+      after = page[page.length - 1].value;
+    }
+  }
+
+  /** Recomputes the mapped values of users whose groups changed, when the mapping reads groups. */
+  private async remapMembers(tx: Tx, actor: WriteActor, group: StoredGroup, userIds: Set<string>, renamed: boolean): Promise<void> {
+    if (userIds.size === 0) return;
+    const runtime = await this.mapping.runtime(tx, actor.tenant, actor.connection);
+    if (!this.mapping.dependsOnGroups(runtime)) return;
+    const ids = renamed ? [...new Set([...userIds, ...(await this.memberUserIdsIfMapped(tx, actor, group))])] : [...userIds];
+    for (const id of ids) {
+      const user = await this.users.findById(tx, group.tenantId, id);
+      if (user) await this.mapping.applyToUser(tx, runtime, { id, raw: user.raw, isCreate: false }, { connectionId: actor.connection.id, requestId: actor.requestId });
     }
   }
 

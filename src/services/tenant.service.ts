@@ -1,16 +1,22 @@
 import { randomUUID } from 'node:crypto';
+import { SYSTEM_ACTOR, type AuditContext } from '../domain/audit';
 import { DomainError } from '../domain/errors';
 import { generateSecret, hashSecret, isWellFormedSecret, safeEqual } from '../domain/tenants/secret-token';
 import {
   DEFAULT_TENANT_SETTINGS,
   TENANT_SLUG_PATTERN,
+  checkSettingsChange,
   type Connection,
   type Dialect,
   type Tenant,
   type TenantSettings,
+  type TenantSettingsChange,
 } from '../domain/tenants/tenant';
+import { deterministicTimeOrderedId } from '../domain/time-ordered-id';
 import type { Database } from '../persistence/database';
-import { TenantRepository } from '../persistence/repositories/tenant.repository';
+import { TenantRepository, type ExpiringToken, type TokenStatus } from '../persistence/repositories/tenant.repository';
+import type { AuditService } from './audit.service';
+import type { OutboxService } from './outbox.service';
 
 export interface TenantCredentials {
   readonly tenant: Tenant;
@@ -33,18 +39,51 @@ export interface ApiPrincipal {
   readonly scopes: readonly string[];
 }
 
+export interface RotatedScimToken {
+  /** Shown once: only its hash is stored. */
+  readonly scimToken: string;
+  readonly expiresAt: number | null;
+  /** Until when the previous token keeps working (the tenant's grace period); null when it stopped at once. */
+  readonly previousTokenValidUntil: number | null;
+}
+
+export interface TenantServiceDependencies {
+  readonly audit: AuditService;
+  readonly outbox: OutboxService;
+  /** The clock (tests move it). */
+  readonly now?: () => number;
+}
+
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Tokens expiring within this many days are listed for admins and announced by `token.expiring`. */
+export const TOKEN_EXPIRY_WARNING_DAYS = 14;
+/** A token's last use is written at most this often: a busy IdP does not turn every request into a write. */
+export const TOKEN_LAST_USED_INTERVAL_MS = 60_000;
+/** Connections announced per periodic check; the rest follow on the next check. */
+const EXPIRING_TOKENS_PER_CHECK = 1000;
 
 export class TenantService {
   private readonly tenants = new TenantRepository();
+  private readonly audit: AuditService;
+  private readonly outbox: OutboxService;
+  private readonly now: () => number;
+  /** Connection id -> when this node last stamped its token's use. */
+  private readonly lastUseStamps = new Map<string, number>();
 
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    dependencies: TenantServiceDependencies,
+  ) {
+    this.audit = dependencies.audit;
+    this.outbox = dependencies.outbox;
+    this.now = dependencies.now ?? Date.now;
+  }
 
   async createTenant(input: { slug: string; name?: string; dialect?: Dialect; tokenExpiresInDays?: number }): Promise<TenantCredentials> {
     if (!TENANT_SLUG_PATTERN.test(input.slug)) {
       throw new DomainError('INVALID_INPUT', 'a tenant slug is 1-63 lower-case letters, digits and dashes, not starting or ending with a dash');
     }
-    const now = Date.now();
+    const now = this.now();
     const tenant: Tenant = { id: randomUUID(), slug: input.slug, name: input.name ?? input.slug, settings: DEFAULT_TENANT_SETTINGS, createdAt: now };
     const connection: Connection = { tenantId: tenant.id, id: randomUUID(), name: 'default', dialect: input.dialect ?? 'generic' };
     const scimToken = generateSecret('scim');
@@ -74,41 +113,118 @@ export class TenantService {
     return tenant;
   }
 
-  /** Issues a new SCIM token for the tenant's connection; the previous one stops working at once. */
-  async rotateScimToken(slug: string, options: { expiresInDays?: number } = {}): Promise<{ scimToken: string; expiresAt: number | null }> {
+  /**
+   * Issues a new SCIM token for the tenant's connection. The previous one stops working at once, or at
+   * the end of the tenant's grace period (`tokenGraceSeconds`) when it chose one, so an admin can update
+   * the IdP without a window of failed provisioning.
+   */
+  async rotateScimToken(slug: string, options: { expiresInDays?: number; context?: AuditContext } = {}): Promise<RotatedScimToken> {
     const scimToken = generateSecret('scim');
-    const now = Date.now();
+    const now = this.now();
     const expiresAt = expiryFrom(now, options.expiresInDays);
-    await this.database.transaction(async (tx) => {
+    const context = options.context ?? { actor: SYSTEM_ACTOR };
+    const rotated = await this.database.transaction(async (tx) => {
       const tenant = await this.tenants.findTenantBySlug(tx, slug);
       if (!tenant) throw new DomainError('NOT_FOUND', `tenant "${slug}" does not exist`);
       const connection = await this.tenants.findDefaultConnection(tx, tenant.id);
       if (!connection) throw new DomainError('NOT_FOUND', `tenant "${slug}" has no connection`);
-      await this.tenants.setConnectionToken(tx, connection, hashSecret(scimToken), expiresAt, now);
+      const current = await this.tenants.findConnectionTokenForUpdate(tx, connection);
+      const graceEnd = Math.min(now + tenant.settings.tokenGraceSeconds * 1000, current.expiresAt ?? Number.POSITIVE_INFINITY);
+      const previous = current.tokenHash !== null && graceEnd > now ? { hash: current.tokenHash, expiresAt: graceEnd } : null;
+      await this.tenants.setConnectionToken(tx, connection, hashSecret(scimToken), expiresAt, now, previous);
+      await this.audit.record(tx, {
+        ...context,
+        tenantId: tenant.id,
+        action: 'scim_token.rotated',
+        target: { type: 'connection', id: connection.id },
+        before: { createdAt: current.createdAt, expiresAt: current.expiresAt },
+        after: { createdAt: now, expiresAt },
+        details: { previousTokenValidUntil: previous?.expiresAt ?? null },
+      });
+      return { connectionId: connection.id, previousTokenValidUntil: previous?.expiresAt ?? null };
     });
-    return { scimToken, expiresAt };
+    // The new token's first use is stamped at once, not a minute after the old one's last stamp.
+    this.lastUseStamps.delete(rotated.connectionId);
+    return { scimToken, expiresAt, previousTokenValidUntil: rotated.previousTokenValidUntil };
   }
 
-  async updateSettings(slug: string, change: Partial<TenantSettings>): Promise<TenantSettings> {
+  async updateSettings(slug: string, change: TenantSettingsChange, context: AuditContext = { actor: SYSTEM_ACTOR }): Promise<TenantSettings> {
+    const checked = checkSettingsChange(change);
     return this.database.transaction(async (tx) => {
-      const tenant = await this.tenants.findTenantBySlug(tx, slug);
+      const found = await this.tenants.findTenantBySlug(tx, slug);
+      const tenant = found && (await this.tenants.findTenantById(tx, found.id, { forUpdate: true }));
       if (!tenant) throw new DomainError('NOT_FOUND', `tenant "${slug}" does not exist`);
-      const settings = { ...tenant.settings, ...change };
+      const settings = { ...tenant.settings, ...checked };
+      if (JSON.stringify(settings) === JSON.stringify(tenant.settings)) return settings;
       await this.tenants.updateSettings(tx, tenant.id, settings);
+      await this.audit.record(tx, { ...context, tenantId: tenant.id, action: 'tenant.settings_changed', target: { type: 'tenant', id: tenant.id }, before: tenant.settings, after: settings });
       return settings;
     });
   }
 
-  /** The tenant and connection a SCIM bearer token belongs to, or undefined when it is unknown, rotated or expired. */
+  /**
+   * The tenant and connection a SCIM bearer token belongs to, or undefined when it is unknown, rotated
+   * (past its grace period) or expired. The current token's last use is stamped, at most once a minute.
+   */
   async authenticateScimToken(token: string): Promise<ScimPrincipal | undefined> {
     if (!isWellFormedSecret('scim', token)) return undefined;
     const hash = hashSecret(token);
-    return this.database.read(async (tx) => {
-      const record = await this.tenants.findTokenByHash(tx, hash);
+    const now = this.now();
+    const principal = await this.database.read(async (tx) => {
+      const current = await this.tenants.findTokenByHash(tx, hash);
+      const record = current ?? (await this.tenants.findTokenByPreviousHash(tx, hash));
       if (!record || !safeEqual(record.tokenHash, hash)) return undefined;
-      if (record.expiresAt !== null && record.expiresAt <= Date.now()) return undefined;
+      if (record.expiresAt !== null && record.expiresAt <= now) return undefined;
       const tenant = await this.tenants.findTenantById(tx, record.connection.tenantId);
-      return tenant && { tenant, connection: record.connection };
+      return tenant && { tenant, connection: record.connection, isCurrentToken: current !== undefined };
+    });
+    if (!principal) return undefined;
+    if (principal.isCurrentToken) await this.stampTokenUse(principal.connection, now);
+    return { tenant: principal.tenant, connection: principal.connection };
+  }
+
+  /** The tenant's SCIM token: when it was issued, expires and was last used, and whether a rotated-out one still works. */
+  async getScimTokenStatus(tenantId: string): Promise<TokenStatus> {
+    const now = this.now();
+    return this.database.read(async (tx) => {
+      const connection = await this.tenants.findDefaultConnection(tx, tenantId);
+      if (!connection) throw new DomainError('NOT_FOUND', 'the tenant has no connection');
+      const status = await this.tenants.findTokenStatus(tx, connection);
+      const graceLasts = status.previousTokenExpiresAt !== null && status.previousTokenExpiresAt > now;
+      return { ...status, previousTokenExpiresAt: graceLasts ? status.previousTokenExpiresAt : null };
+    });
+  }
+
+  /** Connections (of every tenant) whose SCIM token expires within `withinDays` or has expired, soonest first. */
+  async listExpiringScimTokens(options: { withinDays?: number; limit?: number } = {}): Promise<ExpiringToken[]> {
+    const until = this.now() + (options.withinDays ?? TOKEN_EXPIRY_WARNING_DAYS) * DAY_MS;
+    return this.database.read((tx) => this.tenants.listExpiringTokens(tx, { until }, options.limit ?? EXPIRING_TOKENS_PER_CHECK));
+  }
+
+  /**
+   * The periodic check: a `token.expiring` event per token expiring within 14 days (or expired less than
+   * 14 days ago), at most once per token per day. The event id is derived from the token and the day,
+   * so running the check again, or on several nodes, adds nothing. Returns the events added.
+   */
+  async announceExpiringScimTokens(): Promise<number> {
+    const now = this.now();
+    const today = Math.floor(now / DAY_MS) * DAY_MS;
+    const window = TOKEN_EXPIRY_WARNING_DAYS * DAY_MS;
+    const expiring = await this.database.read((tx) => this.tenants.listExpiringTokens(tx, { from: now - window, until: now + window }, EXPIRING_TOKENS_PER_CHECK));
+    if (expiring.length === 0) return 0;
+    return this.database.transaction(async (tx) => {
+      let added = 0;
+      for (const token of expiring) {
+        const { inserted } = await this.outbox.enqueue(tx, {
+          tenantId: token.tenantId,
+          type: 'token.expiring',
+          resourceId: token.connectionId,
+          id: deterministicTimeOrderedId(today, `token.expiring:${token.tenantId}:${token.connectionId}:${token.tokenCreatedAt}`),
+          data: { connectionId: token.connectionId, expiresAt: new Date(token.expiresAt).toISOString(), daysLeft: Math.max(0, Math.floor((token.expiresAt - now) / DAY_MS)) },
+        });
+        if (inserted) added += 1;
+      }
+      return added;
     });
   }
 
@@ -121,6 +237,22 @@ export class TenantService {
       const tenant = await this.tenants.findTenantById(tx, record.tenantId);
       return tenant && { tenant, apiKeyId: record.id, scopes: record.scopes };
     });
+  }
+
+  /**
+   * Writes the token's last use unless this node did so within the interval; the statement itself also
+   * skips a stamp another node wrote recently. A failed stamp is retried on the next use: it must never
+   * fail the IdP's request.
+   */
+  private async stampTokenUse(connection: Connection, now: number): Promise<void> {
+    const stamped = this.lastUseStamps.get(connection.id);
+    if (stamped !== undefined && now - stamped < TOKEN_LAST_USED_INTERVAL_MS) return;
+    this.lastUseStamps.set(connection.id, now);
+    try {
+      await this.database.read((tx) => this.tenants.touchTokenLastUsed(tx, connection, now, now - TOKEN_LAST_USED_INTERVAL_MS));
+    } catch {
+      this.lastUseStamps.delete(connection.id);
+    }
   }
 }
 

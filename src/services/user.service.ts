@@ -6,6 +6,16 @@ import type { Database } from '../persistence/database';
 import { GroupRepository } from '../persistence/repositories/group.repository';
 import type { Page, PageRequest } from '../persistence/repositories/resource-rows';
 import { UserRepository, type UserSort, type UserWrite } from '../persistence/repositories/user.repository';
+import { MappingRepository } from '../persistence/repositories/mapping.repository';
+import type { Connection, Tenant } from '../domain/tenants/tenant';
+import type { MappingService } from './mapping.service';
+
+/** Who is writing: the tenant and IdP connection of the SCIM token, and the request for the logs. */
+export interface WriteActor {
+  readonly tenant: Tenant;
+  readonly connection: Connection;
+  readonly requestId?: string;
+}
 
 export interface WriteConditions {
   /** The version the client last saw (If-Match); the change is refused when the stored one differs. */
@@ -30,12 +40,22 @@ export function checkVersion(current: { version: number }, conditions: WriteCond
 export class UserService {
   private readonly users = new UserRepository();
   private readonly groups = new GroupRepository();
+  private readonly values = new MappingRepository();
 
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    private readonly mapping: MappingService,
+  ) {}
 
-  async create(tenantId: string, write: UserWrite): Promise<StoredUser> {
+  /** Stores the raw resource and its indexed fields, then maps it to domain values in the same transaction. */
+  async create(actor: WriteActor, write: UserWrite): Promise<StoredUser> {
     return this.database
-      .transaction((tx) => this.users.insert(tx, tenantId, randomUUID(), write, Date.now()))
+      .transaction(async (tx) => {
+        const runtime = await this.mapping.runtime(tx, actor.tenant, actor.connection);
+        const user = await this.users.insert(tx, actor.tenant.id, randomUUID(), write, Date.now());
+        await this.mapping.applyToUser(tx, runtime, { id: user.id, raw: write.raw, isCreate: true }, { connectionId: actor.connection.id, requestId: actor.requestId });
+        return user;
+      })
       .catch(conflictOnUserName(write.fields.userName));
   }
 
@@ -53,16 +73,19 @@ export class UserService {
    * Loads the user under a lock, derives the new state with `change` (pure: PUT or PATCH applied to
    * the stored resource) and writes it, all in one transaction: a failing change writes nothing.
    */
-  async modify(tenantId: string, id: string, change: (current: StoredUser) => UserWrite, conditions: WriteConditions = {}): Promise<StoredUser> {
+  async modify(actor: WriteActor, id: string, change: (current: StoredUser) => UserWrite, conditions: WriteConditions = {}): Promise<StoredUser> {
     let userName = '';
     return this.database
       .transaction(async (tx) => {
-        const current = await this.users.findById(tx, tenantId, id, { forUpdate: true });
+        const current = await this.users.findById(tx, actor.tenant.id, id, { forUpdate: true });
         if (!current) throw new DomainError('NOT_FOUND', `User ${id} not found`);
         checkVersion(current, conditions);
         const write = change(current);
         userName = write.fields.userName;
-        return this.users.update(tx, current, write, Date.now());
+        const runtime = await this.mapping.runtime(tx, actor.tenant, actor.connection);
+        const updated = await this.users.update(tx, current, write, Date.now());
+        await this.mapping.applyToUser(tx, runtime, { id, raw: write.raw, isCreate: false }, { connectionId: actor.connection.id, requestId: actor.requestId });
+        return updated;
       })
       .catch((error: unknown) => conflictOnUserName(userName)(error));
   }
@@ -74,6 +97,7 @@ export class UserService {
       if (!current) throw new DomainError('NOT_FOUND', `User ${id} not found`);
       checkVersion(current, conditions);
       await this.groups.removeMemberships(tx, tenantId, id);
+      await this.values.deleteUserValues(tx, tenantId, id);
       await this.users.delete(tx, tenantId, id);
     });
   }

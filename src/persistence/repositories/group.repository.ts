@@ -147,17 +147,36 @@ export class GroupRepository {
   }
 
   /** Groups a user (or group) belongs to, for the User `groups` attribute. */
-  async groupsOfMember(tx: Tx, tenantId: string, memberId: string): Promise<{ id: string; displayName: string }[]> {
-    const rows = await tx.all<{ id: string; display_name: string }>(
+  async groupsOfMember(tx: Tx, tenantId: string, memberId: string): Promise<{ id: string; displayName: string; externalId: string | null; source: string }[]> {
+    const rows = await tx.all<{ id: string; display_name: string; external_id: string | null; source: string }>(
       tx
         .knex('group_members as m')
         .join('groups as g', function joinGroup() {
           this.on('g.tenant_id', '=', 'm.tenant_id').andOn('g.id', '=', 'm.group_id');
         })
-        .select('g.id', 'g.display_name')
+        .select('g.id', 'g.display_name', 'g.external_id', 'm.source')
         .where({ 'm.tenant_id': tenantId, 'm.member_id': memberId })
         .orderBy('g.display_name_norm', 'asc'),
     );
-    return rows.map((row) => ({ id: row.id, displayName: row.display_name }));
+    return rows.map((row) => ({ id: row.id, displayName: row.display_name, externalId: row.external_id, source: row.source }));
+  }
+
+  /** Ids of the groups whose folded display names are given (assignment rules name groups). */
+  async idsByFoldedNames(tx: Tx, tenantId: string, foldedNames: readonly string[]): Promise<Map<string, string>> {
+    if (foldedNames.length === 0) return new Map();
+    const rows = await tx.all<{ id: string; display_name_norm: string }>(
+      tx.knex('groups').select('id', 'display_name_norm').where('tenant_id', tenantId).whereIn('display_name_norm', [...foldedNames]),
+    );
+    return new Map(rows.map((row) => [row.display_name_norm, row.id]));
+  }
+
+  /** Makes a member's rule-granted memberships exactly `groupIds`; memberships from the IdP or an admin are left alone. */
+  async setRuleMemberships(tx: Tx, tenantId: string, memberId: string, groupIds: readonly string[], now: number): Promise<void> {
+    const removal = tx.knex('group_members').where({ tenant_id: tenantId, member_id: memberId, source: 'rule' });
+    if (groupIds.length > 0) removal.whereNotIn('group_id', [...groupIds]);
+    await tx.run(removal.delete());
+    if (groupIds.length === 0) return;
+    const rows = groupIds.map((groupId) => ({ tenant_id: tenantId, group_id: groupId, member_id: memberId, member_type: 'User', source: 'rule', created_at: now }));
+    await tx.run(tx.knex('group_members').insert(rows).onConflict(['tenant_id', 'group_id', 'member_id']).ignore());
   }
 }

@@ -1,4 +1,4 @@
-import { parseJsonColumn, toNumber, type Tx } from '../database';
+import { parseJsonColumn, parseJsonValueColumn, toNumber, type Tx } from '../database';
 import { collectInChunks, ID_CHUNK } from './resource-rows';
 
 export type VersionState = 'draft' | 'validated' | 'active' | 'superseded';
@@ -89,11 +89,22 @@ function toMappingSet(row: MappingSetColumns): StoredMappingSet {
   };
 }
 
+function toSchemaVersion(row: { version: number | string; definition: unknown; state: string; author: string; comment: string | null; created_at: number | string }): StoredSchemaVersion {
+  return {
+    version: toNumber(row.version),
+    definition: parseJsonColumn(row.definition),
+    state: row.state as VersionState,
+    author: row.author,
+    comment: row.comment,
+    createdAt: toNumber(row.created_at),
+  };
+}
+
 /** Domain schema versions, option values, mapping set versions and mapped user values of a tenant. */
 export class MappingRepository {
-  async insertSchemaVersion(tx: Tx, tenantId: string, schema: StoredSchemaVersion): Promise<void> {
-    await tx.run(
-      tx.knex('domain_schemas').insert({
+  /** With `ifAbsent`, an existing version is left as it is (concurrent first writes seed defaults safely). */
+  async insertSchemaVersion(tx: Tx, tenantId: string, schema: StoredSchemaVersion, options: { ifAbsent?: boolean } = {}): Promise<void> {
+    const insert = tx.knex('domain_schemas').insert({
         tenant_id: tenantId,
         version: schema.version,
         definition: JSON.stringify(schema.definition),
@@ -101,8 +112,8 @@ export class MappingRepository {
         author: schema.author,
         comment: schema.comment,
         created_at: schema.createdAt,
-      }),
-    );
+      });
+    await tx.run(options.ifAbsent ? insert.onConflict(['tenant_id', 'version']).ignore() : insert);
   }
 
   /** The newest schema version in `state` (the active one unless asked otherwise). */
@@ -110,16 +121,7 @@ export class MappingRepository {
     const row = await tx.first<{ version: number | string; definition: unknown; state: string; author: string; comment: string | null; created_at: number | string }>(
       tx.knex('domain_schemas').where({ tenant_id: tenantId, state }).orderBy('version', 'desc').limit(1),
     );
-    return (
-      row && {
-        version: toNumber(row.version),
-        definition: parseJsonColumn(row.definition),
-        state: row.state as VersionState,
-        author: row.author,
-        comment: row.comment,
-        createdAt: toNumber(row.created_at),
-      }
-    );
+    return row && toSchemaVersion(row);
   }
 
   async optionValues(tx: Tx, tenantId: string): Promise<StoredOptionValue[]> {
@@ -170,9 +172,8 @@ export class MappingRepository {
     return tx.run(tx.knex('option_values').where({ tenant_id: tenantId, list_key: listKey, value_norm: valueNorm }).update({ review_status: status }));
   }
 
-  async insertMappingSet(tx: Tx, mappingSet: StoredMappingSet): Promise<void> {
-    await tx.run(
-      tx.knex('mapping_sets').insert({
+  async insertMappingSet(tx: Tx, mappingSet: StoredMappingSet, options: { ifAbsent?: boolean } = {}): Promise<void> {
+    const insert = tx.knex('mapping_sets').insert({
         tenant_id: mappingSet.tenantId,
         connection_id: mappingSet.connectionId,
         version: mappingSet.version,
@@ -185,8 +186,29 @@ export class MappingRepository {
         created_at: mappingSet.createdAt,
         validated_at: mappingSet.validatedAt,
         activated_at: mappingSet.activatedAt,
-      }),
+      });
+    await tx.run(options.ifAbsent ? insert.onConflict(['tenant_id', 'connection_id', 'version']).ignore() : insert);
+  }
+
+  /** The active mapping version of a connection with the schema version it was compiled against, in one statement. */
+  async activeMappingPointer(tx: Tx, tenantId: string, connectionId: string): Promise<{ version: number; schemaVersion: number } | undefined> {
+    const row = await tx.first<{ version: number | string; schema_version: number | string }>(
+      tx
+        .knex('connections as c')
+        .join('mapping_sets as m', function joinActive() {
+          this.on('m.tenant_id', '=', 'c.tenant_id').andOn('m.connection_id', '=', 'c.id').andOn('m.version', '=', 'c.active_mapping_version');
+        })
+        .select('m.version', 'm.schema_version')
+        .where({ 'c.tenant_id': tenantId, 'c.id': connectionId }),
     );
+    return row && { version: toNumber(row.version), schemaVersion: toNumber(row.schema_version) };
+  }
+
+  async findSchema(tx: Tx, tenantId: string, version: number): Promise<StoredSchemaVersion | undefined> {
+    const row = await tx.first<{ version: number | string; definition: unknown; state: string; author: string; comment: string | null; created_at: number | string }>(
+      tx.knex('domain_schemas').where({ tenant_id: tenantId, version }),
+    );
+    return row && toSchemaVersion(row);
   }
 
   async findMappingSet(tx: Tx, tenantId: string, connectionId: string, version: number): Promise<StoredMappingSet | undefined> {
@@ -284,12 +306,12 @@ export class MappingRepository {
       userId: row.user_id,
       fieldKey: row.field_key,
       position: toNumber(row.position),
-      value: parseJsonColumn(row.value),
+      value: parseJsonValueColumn(tx.dialect, row.value),
       valueText: row.value_text,
       ruleId: row.rule_id,
       mappingVersion: optionalNumber(row.mapping_version),
       sourcePath: row.source_path,
-      rawValue: row.raw_value === null || row.raw_value === undefined ? null : parseJsonColumn(row.raw_value),
+      rawValue: row.raw_value === null || row.raw_value === undefined ? null : parseJsonValueColumn(tx.dialect, row.raw_value),
       updatedAt: toNumber(row.updated_at),
     }));
   }

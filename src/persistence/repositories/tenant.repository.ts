@@ -15,11 +15,34 @@ export interface TokenRecord {
   readonly expiresAt: number | null;
 }
 
+/** A connection's SCIM token as admins see it (never its hash). */
+export interface TokenStatus {
+  readonly connectionId: string;
+  readonly createdAt: number | null;
+  readonly expiresAt: number | null;
+  readonly lastUsedAt: number | null;
+  /** Until when the rotated-out token still works (grace period); null when it no longer does. */
+  readonly previousTokenExpiresAt: number | null;
+}
+
+/** A connection whose SCIM token expires soon (or has expired), across tenants. */
+export interface ExpiringToken {
+  readonly tenantId: string;
+  readonly tenantSlug: string;
+  readonly connectionId: string;
+  readonly tokenCreatedAt: number;
+  readonly expiresAt: number;
+}
+
 export interface ApiKeyRecord {
   readonly tenantId: string;
   readonly id: string;
   readonly keyHash: string;
   readonly scopes: string[];
+}
+
+function optionalMillis(value: unknown): number | null {
+  return value === null || value === undefined ? null : toNumber(value);
 }
 
 function toTenant(row: TenantRowColumns): Tenant {
@@ -51,9 +74,16 @@ export class TenantRepository {
     return row && toTenant(row);
   }
 
-  async findTenantById(tx: Tx, id: string): Promise<Tenant | undefined> {
-    const row = await tx.first<TenantRowColumns>(tx.knex('tenants').where({ id }));
+  async findTenantById(tx: Tx, id: string, options: { forUpdate?: boolean } = {}): Promise<Tenant | undefined> {
+    const query = tx.knex('tenants').where({ id });
+    // Settings are read, changed and written back whole: the lock keeps two such changes from losing one.
+    const row = await tx.first<TenantRowColumns>(options.forUpdate && tx.dialect === 'postgresql' ? query.forUpdate() : query);
     return row && toTenant(row);
+  }
+
+  async listTenantIds(tx: Tx): Promise<string[]> {
+    const rows = await tx.all<{ id: string }>(tx.knex('tenants').select('id').orderBy('id'));
+    return rows.map((row) => row.id);
   }
 
   async countTenants(tx: Tx): Promise<number> {
@@ -84,14 +114,104 @@ export class TenantRepository {
     return row && { tenantId: row.tenant_id, id: row.id, name: row.name, dialect: row.dialect as Dialect };
   }
 
-  /** Replacing the hash is what expires the previous token: there is only ever one per connection. */
-  async setConnectionToken(tx: Tx, connection: Connection, tokenHash: string, expiresAt: number | null, now: number): Promise<void> {
+  /**
+   * Replacing the hash is what expires the previous token: there is only ever one per connection, plus
+   * the rotated-out one while its grace period (`previous`) lasts.
+   */
+  async setConnectionToken(
+    tx: Tx,
+    connection: Connection,
+    tokenHash: string,
+    expiresAt: number | null,
+    now: number,
+    previous: { hash: string; expiresAt: number } | null = null,
+  ): Promise<void> {
     await tx.run(
       tx
         .knex('connections')
         .where({ tenant_id: connection.tenantId, id: connection.id })
-        .update({ token_hash: tokenHash, token_expires_at: expiresAt, token_created_at: now }),
+        .update({
+          token_hash: tokenHash,
+          token_expires_at: expiresAt,
+          token_created_at: now,
+          token_last_used_at: null,
+          previous_token_hash: previous?.hash ?? null,
+          previous_token_expires_at: previous?.expiresAt ?? null,
+        }),
     );
+  }
+
+  /** The current token's hash and expiry, locked against a concurrent rotation on PostgreSQL. */
+  async findConnectionTokenForUpdate(tx: Tx, connection: Connection): Promise<{ tokenHash: string | null; expiresAt: number | null; createdAt: number | null }> {
+    const query = tx.knex('connections').select('token_hash', 'token_expires_at', 'token_created_at').where({ tenant_id: connection.tenantId, id: connection.id });
+    const row = await tx.first<{ token_hash: string | null; token_expires_at: unknown; token_created_at: unknown }>(tx.dialect === 'postgresql' ? query.forUpdate() : query);
+    return { tokenHash: row?.token_hash ?? null, expiresAt: optionalMillis(row?.token_expires_at), createdAt: optionalMillis(row?.token_created_at) };
+  }
+
+  /** A rotated-out token still in its grace period: the record carries the grace end as its expiry. */
+  async findTokenByPreviousHash(tx: Tx, tokenHash: string): Promise<TokenRecord | undefined> {
+    const row = await tx.first<{ tenant_id: string; id: string; name: string; dialect: string; previous_token_hash: string; previous_token_expires_at: unknown }>(
+      tx.knex('connections').select('tenant_id', 'id', 'name', 'dialect', 'previous_token_hash', 'previous_token_expires_at').where({ previous_token_hash: tokenHash }),
+    );
+    if (!row) return undefined;
+    return {
+      connection: { tenantId: row.tenant_id, id: row.id, name: row.name, dialect: row.dialect as Dialect },
+      tokenHash: row.previous_token_hash,
+      // Without an end, a previous token has no grace: treat it as expired.
+      expiresAt: optionalMillis(row.previous_token_expires_at) ?? 0,
+    };
+  }
+
+  /** Stamps the token's last use unless a stamp newer than `staleBefore` is there (so other nodes' writes count too). */
+  async touchTokenLastUsed(tx: Tx, connection: Connection, now: number, staleBefore: number): Promise<void> {
+    await tx.run(
+      tx
+        .knex('connections')
+        .where({ tenant_id: connection.tenantId, id: connection.id })
+        .where((where) => where.whereNull('token_last_used_at').orWhere('token_last_used_at', '<', staleBefore))
+        .update({ token_last_used_at: now }),
+    );
+  }
+
+  async findTokenStatus(tx: Tx, connection: Connection): Promise<TokenStatus> {
+    const row = await tx.first<{ token_created_at: unknown; token_expires_at: unknown; token_last_used_at: unknown; previous_token_expires_at: unknown }>(
+      tx
+        .knex('connections')
+        .select('token_created_at', 'token_expires_at', 'token_last_used_at', 'previous_token_expires_at')
+        .where({ tenant_id: connection.tenantId, id: connection.id }),
+    );
+    return {
+      connectionId: connection.id,
+      createdAt: optionalMillis(row?.token_created_at),
+      expiresAt: optionalMillis(row?.token_expires_at),
+      lastUsedAt: optionalMillis(row?.token_last_used_at),
+      previousTokenExpiresAt: optionalMillis(row?.previous_token_expires_at),
+    };
+  }
+
+  /** Connections whose token expires in [from, until) (from absent: expired ones included), soonest first. */
+  async listExpiringTokens(tx: Tx, range: { from?: number; until: number }, limit: number): Promise<ExpiringToken[]> {
+    const rows = await tx.all<{ tenant_id: string; slug: string; id: string; token_created_at: unknown; token_expires_at: unknown }>(
+      tx
+        .knex('connections as c')
+        .join('tenants as t', 't.id', 'c.tenant_id')
+        .select('c.tenant_id', 't.slug', 'c.id', 'c.token_created_at', 'c.token_expires_at')
+        .whereNotNull('c.token_hash')
+        .whereNotNull('c.token_expires_at')
+        .where('c.token_expires_at', '<', range.until)
+        .modify((query) => {
+          if (range.from !== undefined) query.where('c.token_expires_at', '>=', range.from);
+        })
+        .orderBy([{ column: 'c.token_expires_at' }, { column: 'c.tenant_id' }, { column: 'c.id' }])
+        .limit(limit),
+    );
+    return rows.map((row) => ({
+      tenantId: row.tenant_id,
+      tenantSlug: row.slug,
+      connectionId: row.id,
+      tokenCreatedAt: optionalMillis(row.token_created_at) ?? 0,
+      expiresAt: toNumber(row.token_expires_at),
+    }));
   }
 
   async findTokenByHash(tx: Tx, tokenHash: string): Promise<TokenRecord | undefined> {

@@ -1,0 +1,145 @@
+/**
+ * The server under test, run in a child process by the harness: `node -r @swc-node/register
+ * bench/servers/entry.ts` with BENCH_SERVER_KIND one of
+ *   node-hello     raw node:http answering a small JSON body
+ *   express-hello  express 5 answering the same body
+ *   raw-sqlite     node:http + better-sqlite3 prepared statements on BENCH_SQLITE_FILE (bench/servers/raw-sqlite.ts)
+ *   hub            createApp(loadConfig(process.env)) from src/, on DATABASE_URL
+ * It listens on a free loopback port and reports it over IPC. `/__bench/*` (outside the app, in this
+ * file only) reports memory and the SQL statements prepared since the last reset.
+ */
+import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
+import http, { type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import inspector from 'node:inspector';
+import type { AddressInfo } from 'node:net';
+import { installSqlCounter, type SqlCounter } from './sql-counter';
+
+const HELLO = JSON.stringify({ hello: 'world' });
+
+let requests = 0;
+let profiler: inspector.Session | undefined;
+
+function post(session: inspector.Session, method: string, params: Record<string, unknown> = {}): Promise<unknown> {
+  return new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
+}
+
+/** `/__bench/profile-start` and `/__bench/profile-stop?file=...`: a V8 CPU profile of just the loaded period. */
+async function profile(url: URL): Promise<Record<string, unknown>> {
+  if (url.pathname === '/__bench/profile-start') {
+    profiler = new inspector.Session();
+    profiler.connect();
+    await post(profiler, 'Profiler.enable');
+    await post(profiler, 'Profiler.start');
+    return { profiling: true };
+  }
+  const file = url.searchParams.get('file');
+  if (!profiler || !file) return { profiling: false };
+  const { profile: data } = (await post(profiler, 'Profiler.stop')) as { profile: unknown };
+  profiler.disconnect();
+  profiler = undefined;
+  writeFileSync(file, JSON.stringify(data));
+  return { written: file };
+}
+
+function stats(counter: SqlCounter | undefined, request: IncomingMessage, response: ServerResponse): void {
+  const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+  if (url.pathname.startsWith('/__bench/profile-')) {
+    profile(url).then(
+      (body) => {
+        response.writeHead(200, { 'Content-Type': 'application/json' });
+        response.end(JSON.stringify(body));
+      },
+      (error: unknown) => {
+        response.writeHead(500, { 'Content-Type': 'application/json' });
+        response.end(JSON.stringify({ error: String(error) }));
+      },
+    );
+    return;
+  }
+  const memory = process.memoryUsage();
+  const body: Record<string, unknown> = {
+    pid: process.pid,
+    rss: memory.rss,
+    heapUsed: memory.heapUsed,
+    external: memory.external,
+    requests,
+    statements: counter?.statements ?? null,
+  };
+  if (url.pathname === '/__bench/sql' && counter) {
+    body.texts = [...counter.texts.entries()].sort((a, b) => b[1] - a[1]).map(([sql, count]) => ({ count, sql }));
+  }
+  if (url.pathname === '/__bench/reset') {
+    requests = 0;
+    counter?.reset(url.searchParams.has('texts'));
+  }
+  response.writeHead(200, { 'Content-Type': 'application/json' });
+  response.end(JSON.stringify(body));
+}
+
+async function buildListener(kind: string): Promise<RequestListener> {
+  switch (kind) {
+    case 'node-hello':
+      return (_request, response) => {
+        response.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(HELLO) });
+        response.end(HELLO);
+      };
+    case 'express-hello': {
+      const express = require('express') as typeof import('express');
+      const app = express();
+      app.disable('x-powered-by');
+      app.use((_request, response) => {
+        response.json({ hello: 'world' });
+      });
+      return app as unknown as RequestListener;
+    }
+    case 'raw-sqlite': {
+      const file = process.env.BENCH_SQLITE_FILE;
+      if (!file) throw new Error('raw-sqlite needs BENCH_SQLITE_FILE');
+      // Loaded on demand, so the hello servers carry none of this in their memory.
+      const { createRawSqliteHandler } = require('./raw-sqlite') as typeof import('./raw-sqlite');
+      const handle = createRawSqliteHandler(file, process.env.SQLITE_SYNCHRONOUS ?? 'FULL');
+      return (request, response) => {
+        handle(request, response).catch((error: unknown) => {
+          response.statusCode = 500;
+          response.end(String(error));
+        });
+      };
+    }
+    case 'hub': {
+      const { loadConfig } = require('../../src/config') as typeof import('../../src/config');
+      const { createApp } = require('../../src/app') as typeof import('../../src/app');
+      const hub = await createApp(loadConfig(process.env));
+      return hub.app as unknown as RequestListener;
+    }
+    default:
+      throw new Error(`unknown BENCH_SERVER_KIND ${kind}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const kind = process.env.BENCH_SERVER_KIND ?? '';
+  const counter = kind === 'hub' || kind === 'raw-sqlite' ? installSqlCounter() : undefined;
+  const listener = await buildListener(kind);
+  const server = http.createServer((request, response) => {
+    if (request.url?.startsWith('/__bench/')) {
+      stats(counter, request, response);
+      return;
+    }
+    requests += 1;
+    listener(request, response);
+  });
+  server.keepAliveTimeout = 30_000;
+  server.listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as AddressInfo;
+    if (process.send) process.send({ type: 'ready', port });
+  });
+  // The harness owns this process: when it goes away (IPC closes), so does the server.
+  process.on('disconnect', () => process.exit(0));
+  process.on('SIGTERM', () => process.exit(0));
+}
+
+main().catch((error: unknown) => {
+  console.error('bench server failed to start:', error);
+  process.exit(1);
+});

@@ -1,0 +1,66 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { Passport } from 'passport';
+import { DomainError, isDomainError, type ErrorCode } from '../domain/errors';
+import type { TenantService } from '../services/tenant.service';
+import { API_KEY_STRATEGY, createApiKeyStrategy } from './api-key.strategy';
+import type { FailedAuthThrottle } from './failed-auth-throttle';
+import type { GraphqlPrincipal } from './graphql-principal';
+import { createOidcTokenStrategy, OIDC_TOKEN_STRATEGY, type OidcTokenVerifier } from './oidc-token.strategy';
+
+export interface GraphqlAuthenticationOptions {
+  readonly tenants: TenantService;
+  readonly oidc: OidcTokenVerifier;
+  readonly throttle: FailedAuthThrottle;
+  /** How an HTTP-level refusal names its error code (the same map GraphQL errors use). */
+  readonly errorCode: (code: ErrorCode) => string;
+}
+
+/**
+ * Authenticates every /graphql request before Apollo sees it: an API key or an OIDC access token in the
+ * Authorization header, nothing else (SCIM tokens, tokens in the URL or body are refused). It runs
+ * before the body is parsed, so passport's bearer strategy cannot pick a token out of the body.
+ * Its own passport instance keeps these strategies apart from the SCIM one.
+ */
+export function authenticateGraphqlRequests(options: GraphqlAuthenticationOptions): RequestHandler {
+  const authenticator = new Passport();
+  authenticator.use(API_KEY_STRATEGY, createApiKeyStrategy(options.tenants));
+  authenticator.use(OIDC_TOKEN_STRATEGY, createOidcTokenStrategy(options.oidc));
+
+  const refuse = (response: Response, status: number, error: DomainError, headers: Record<string, string> = {}) => {
+    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+    response.status(status).json({ errors: [{ message: error.message, extensions: { code: options.errorCode(error.code) } }] });
+  };
+
+  return (request: Request, response: Response, next: NextFunction) => {
+    const source = request.ip ?? 'unknown';
+    const retryAfter = options.throttle.retryAfterSeconds(source);
+    if (retryAfter > 0) {
+      refuse(response, 429, new DomainError('UNAVAILABLE', 'too many failed authentication attempts; retry later'), { 'Retry-After': String(retryAfter) });
+      return;
+    }
+    const unauthenticated = (message: string) => {
+      options.throttle.recordFailure(source);
+      refuse(response, 401, new DomainError('UNAUTHENTICATED', message), { 'WWW-Authenticate': 'Bearer realm="graphql"' });
+    };
+    if (request.query.access_token !== undefined) {
+      unauthenticated('credentials are accepted only in the Authorization header');
+      return;
+    }
+    authenticator.authenticate([API_KEY_STRATEGY, OIDC_TOKEN_STRATEGY], { session: false }, (error: unknown, principal: GraphqlPrincipal | false) => {
+      if (isDomainError(error) && error.code === 'UNAVAILABLE') {
+        refuse(response, 503, error, { 'Retry-After': '5' });
+        return;
+      }
+      if (error) {
+        next(error);
+        return;
+      }
+      if (!principal) {
+        unauthenticated('missing, unknown, expired or revoked credential: send an API key or an access token as "Authorization: Bearer ..."');
+        return;
+      }
+      request.user = principal;
+      next();
+    })(request, response, next);
+  };
+}

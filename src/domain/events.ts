@@ -1,0 +1,136 @@
+/**
+ * The change events the hub publishes (webhooks now, GraphQL subscriptions later): one closed list of
+ * types, each with its payload and the kind of resource it is ordered by. Consumers dedupe on the
+ * event id and may rely on the order of events about one resource, never across resources.
+ */
+export const EVENT_TYPES = [
+  'user.created',
+  'user.updated',
+  'user.deactivated',
+  'user.reactivated',
+  'user.deleted',
+  'group.created',
+  'group.updated',
+  'group.deleted',
+  'membership.added',
+  'membership.removed',
+  'ownership.transferred',
+  'mapping.activated',
+  'token.expiring',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export type EventResourceType = 'user' | 'group' | 'connection';
+
+/** What each event is about: its per-resource order runs over events of this resource. */
+export const EVENT_RESOURCE_TYPES: Readonly<Record<EventType, EventResourceType>> = {
+  'user.created': 'user',
+  'user.updated': 'user',
+  'user.deactivated': 'user',
+  'user.reactivated': 'user',
+  'user.deleted': 'user',
+  'group.created': 'group',
+  'group.updated': 'group',
+  'group.deleted': 'group',
+  'membership.added': 'group',
+  'membership.removed': 'group',
+  // About the deprovisioned user, so it follows that user's own user.deleted / user.deactivated.
+  'ownership.transferred': 'user',
+  'mapping.activated': 'connection',
+  'token.expiring': 'connection',
+};
+
+/** A user as events describe it: identifiers only; apps read the rest over GraphQL. */
+export interface UserEventData {
+  readonly userId: string;
+  readonly userName: string;
+  readonly externalId: string | null;
+  readonly active: boolean;
+}
+
+export interface GroupEventData {
+  readonly groupId: string;
+  readonly displayName: string;
+  readonly externalId: string | null;
+}
+
+export interface MembershipEventData {
+  readonly groupId: string;
+  /** Users and groups added or removed by one change (callers split very large changes into several events). */
+  readonly memberIds: readonly string[];
+}
+
+export type OwnershipTransferReason = 'deleted' | 'deactivated';
+
+export interface OwnershipTransferredData {
+  readonly fromUserId: string;
+  /** The default substitute who now owns the resources; null when they were orphaned. */
+  readonly toUserId: string | null;
+  readonly reason: OwnershipTransferReason;
+  readonly transferred: number;
+  readonly orphaned: number;
+  readonly byResourceType: Readonly<Record<string, number>>;
+  /** The deprovisioned user was the default substitute: the setting was cleared and admins must choose another. */
+  readonly substituteCleared: boolean;
+}
+
+export interface MappingActivatedData {
+  readonly connectionId: string;
+  readonly version: number;
+  readonly previousVersion: number | null;
+}
+
+export interface TokenExpiringData {
+  readonly connectionId: string;
+  /** ISO 8601. */
+  readonly expiresAt: string;
+  /** Whole days left, 0 when the token expires within a day or has expired. */
+  readonly daysLeft: number;
+}
+
+export interface EventPayloads {
+  'user.created': UserEventData;
+  'user.updated': UserEventData & { readonly changedAttributes?: readonly string[] };
+  'user.deactivated': UserEventData;
+  'user.reactivated': UserEventData;
+  'user.deleted': Omit<UserEventData, 'active'>;
+  'group.created': GroupEventData;
+  'group.updated': GroupEventData;
+  'group.deleted': Pick<GroupEventData, 'groupId'>;
+  'membership.added': MembershipEventData;
+  'membership.removed': MembershipEventData;
+  'ownership.transferred': OwnershipTransferredData;
+  'mapping.activated': MappingActivatedData;
+  'token.expiring': TokenExpiringData;
+}
+
+/** The event a service enqueues in the transaction of its change. */
+export interface NewEvent<T extends EventType = EventType> {
+  readonly tenantId: string;
+  readonly type: T;
+  readonly resourceId: string;
+  /** The resource's version after the change (users and groups), for consumers that compare. */
+  readonly resourceVersion?: number;
+  readonly data: EventPayloads[T];
+  /**
+   * A deterministic id makes enqueueing idempotent: a second event with the same id is ignored.
+   * Omitted, a fresh time-ordered id is used.
+   */
+  readonly id?: string;
+}
+
+/** The wire form of an event: the JSON body of a webhook delivery. */
+export interface EventEnvelope<T extends EventType = EventType> {
+  readonly id: string;
+  readonly type: T;
+  readonly tenantId: string;
+  /** ISO 8601. */
+  readonly occurredAt: string;
+  readonly resource: { readonly type: EventResourceType; readonly id: string; readonly version: number | null };
+  readonly data: EventPayloads[T];
+}
+
+export function isEventType(value: string): value is EventType {
+  return (EVENT_TYPES as readonly string[]).includes(value);
+}

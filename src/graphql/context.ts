@@ -1,0 +1,34 @@
+import type { Logger } from 'pino';
+import type { GraphqlPrincipal } from '../auth/graphql-principal';
+import type { AuditContext } from '../domain/audit';
+import type { ApiAccessService } from '../services/api-access.service';
+import type { DirectoryService } from '../services/directory.service';
+import type { TenantService } from '../services/tenant.service';
+import type { DirectoryLoaders } from './directory-loaders';
+
+export interface GraphqlServices {
+  readonly tenants: TenantService;
+  readonly directory: DirectoryService;
+  readonly access: ApiAccessService;
+}
+
+/** One per request: who calls, for which tenant, and the request's own DataLoaders. */
+export interface GraphqlContext {
+  readonly principal: GraphqlPrincipal;
+  /** Every resolver reads and writes this tenant only. */
+  readonly tenantId: string;
+  readonly services: GraphqlServices;
+  readonly loaders: DirectoryLoaders;
+  readonly log: Logger;
+  readonly requestId: string;
+}
+
+/** Who the audit trail names for a change made in this request: the API key, or the token's subject. */
+export function auditContextOf(context: GraphqlContext): AuditContext {
+  const { credential } = context.principal;
+  const actor =
+    credential.kind === 'apiKey'
+      ? { type: 'apiKey' as const, id: credential.apiKeyId }
+      : { type: 'user' as const, id: credential.subject ?? credential.issuer };
+  return { actor, requestId: context.requestId };
+}

@@ -1,0 +1,100 @@
+import 'reflect-metadata';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { Logger } from 'pino';
+import type { FailedAuthThrottle } from '../auth/failed-auth-throttle';
+import { authenticateGraphqlRequests } from '../auth/graphql-authentication';
+import type { GraphqlPrincipal } from '../auth/graphql-principal';
+import { OidcTokenVerifier } from '../auth/oidc-token.strategy';
+import type { GraphqlContext, GraphqlServices } from './context';
+import { DirectoryLoaders } from './directory-loaders';
+import { createErrorFormatter, errorLoggingPlugin, GRAPHQL_ERROR_CODES } from './format-error';
+import { armorProtection, costLimitPlugin, type GraphqlLimits } from './limits';
+import { buildGraphqlSchema } from './schema';
+
+export interface GraphqlOptions {
+  readonly services: GraphqlServices;
+  readonly logger: Logger;
+  readonly throttle: FailedAuthThrottle;
+  readonly maxBodyBytes: number;
+  readonly introspection: boolean;
+  /** "Did you mean ...?" in validation errors: a map of the schema for whoever guesses. */
+  readonly fieldSuggestions: boolean;
+  /** Stack traces in error responses: development only. */
+  readonly exposeStacktrace: boolean;
+  readonly limits: GraphqlLimits;
+}
+
+export interface GraphqlEndpoint {
+  readonly router: Router;
+  stop(): Promise<void>;
+}
+
+function sendRequestError(response: Response, status: number, message: string, code: string): void {
+  response.status(status).json({ errors: [{ message, extensions: { code } }] });
+}
+
+/**
+ * /graphql: authentication (API key or OIDC access token), the JSON body, then Apollo with the
+ * type-graphql schema. One JSON operation per request (batching is off), limits checked before any
+ * resolver runs, a fresh context (principal, tenant, DataLoaders) per request.
+ */
+export async function createGraphqlEndpoint(options: GraphqlOptions): Promise<GraphqlEndpoint> {
+  const schema = await buildGraphqlSchema();
+  const armor = armorProtection(options.limits);
+  const server = new ApolloServer<GraphqlContext>({
+    schema,
+    introspection: options.introspection,
+    hideSchemaDetailsFromClientErrors: !options.fieldSuggestions,
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: options.exposeStacktrace,
+    formatError: createErrorFormatter({ exposeStacktrace: options.exposeStacktrace }),
+    // The parser stops counting at the limit: a huge document costs no more than a long one.
+    parseOptions: { maxTokens: options.limits.maxTokens },
+    validationRules: armor.validationRules,
+    plugins: [...armor.plugins, costLimitPlugin(schema, options.limits.maxCost), errorLoggingPlugin, ApolloServerPluginLandingPageDisabled()],
+    logger: options.logger,
+  });
+  await server.start();
+
+  const router = express.Router();
+  router.use(
+    authenticateGraphqlRequests({
+      tenants: options.services.tenants,
+      oidc: new OidcTokenVerifier(options.services.access),
+      throttle: options.throttle,
+      errorCode: (code) => GRAPHQL_ERROR_CODES[code],
+    }),
+  );
+  router.use(express.json({ limit: options.maxBodyBytes }));
+  router.use(
+    expressMiddleware(server, {
+      context: async ({ req }) => {
+        const principal = req.user as GraphqlPrincipal;
+        return {
+          principal,
+          tenantId: principal.tenant.id,
+          services: options.services,
+          loaders: new DirectoryLoaders(options.services.directory, principal.tenant.id),
+          log: req.log,
+          requestId: req.requestId,
+        };
+      },
+    }),
+  );
+  router.use((error: unknown, request: Request, response: Response, next: NextFunction) => {
+    const type = (error as { type?: string }).type;
+    if (type === 'entity.too.large') {
+      sendRequestError(response, 413, `the request body exceeds ${options.maxBodyBytes} bytes`, 'BAD_REQUEST');
+      return;
+    }
+    if (type === 'entity.parse.failed' || type === 'encoding.unsupported' || type === 'charset.unsupported') {
+      sendRequestError(response, 400, 'the request body is not valid JSON', 'BAD_REQUEST');
+      return;
+    }
+    next(error);
+  });
+  return { router, stop: () => server.stop() };
+}

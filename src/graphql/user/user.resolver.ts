@@ -1,0 +1,87 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import type { GroupProfile } from '../../persistence/repositories/group-profile.repository';
+import type { UserOrder as UserListOrder, UserProfile } from '../../persistence/repositories/user-profile.repository';
+import { connectionComplexity, DEFAULT_PAGE_SIZE, pageRequest, toConnection, type Connection } from '../connection';
+import type { GraphqlContext } from '../context';
+import { GroupConnection } from '../group/group-connection.type';
+import { Scope } from '../scope';
+import { UserConnection } from './user-connection.type';
+import { toUserCriteria } from './user-criteria';
+import { UserFilter } from './user-filter.input';
+import { OrderDirection, UserOrder, UserOrderField } from './user-order.input';
+import { User } from './user.type';
+
+const DEFAULT_ORDER: UserListOrder = { field: 'createdAt', descending: false };
+
+/** GraphQL order fields -> the repository's. */
+const ORDER_FIELDS: Record<UserOrderField, UserListOrder['field']> = {
+  [UserOrderField.USER_NAME]: 'userName',
+  [UserOrderField.DISPLAY_NAME]: 'displayName',
+  [UserOrderField.GIVEN_NAME]: 'givenName',
+  [UserOrderField.FAMILY_NAME]: 'familyName',
+  [UserOrderField.DEPARTMENT]: 'department',
+  [UserOrderField.EMPLOYEE_NUMBER]: 'employeeNumber',
+  [UserOrderField.CREATED_AT]: 'createdAt',
+  [UserOrderField.UPDATED_AT]: 'updatedAt',
+};
+
+@Resolver(() => User)
+@Authorized<Scope>(Scope.READ)
+export class UserResolver {
+  @Query(() => User, { nullable: true, description: 'The user with this id (the SCIM id); null when the tenant has none.' })
+  user(@Arg('id', () => ID) id: string, @Ctx() context: GraphqlContext): Promise<UserProfile | null> {
+    return context.loaders.userById.load(id);
+  }
+
+  @Query(() => User, { nullable: true, description: 'The user with this userName, matched case-insensitively as SCIM does.' })
+  async userByUserName(@Arg('userName') userName: string, @Ctx() context: GraphqlContext): Promise<UserProfile | null> {
+    return (await context.services.directory.userByUserName(context.tenantId, userName)) ?? null;
+  }
+
+  @Query(() => UserConnection, { complexity: connectionComplexity, description: 'Users of the tenant; oldest first unless orderBy says otherwise.' })
+  async users(
+    @Arg('filter', () => UserFilter, { nullable: true }) filter: UserFilter | null,
+    @Arg('orderBy', () => UserOrder, { nullable: true }) orderBy: UserOrder | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() context: GraphqlContext,
+  ): Promise<Connection<UserProfile>> {
+    const order: UserListOrder = orderBy ? { field: ORDER_FIELDS[orderBy.field], descending: orderBy.direction === OrderDirection.DESC } : DEFAULT_ORDER;
+    const list = `users/${order.field}/${order.descending ? 'desc' : 'asc'}`;
+    const page = pageRequest(list, first, after);
+    const criteria = toUserCriteria(filter);
+    const { directory } = context.services;
+    const result = await directory.listUsers(context.tenantId, criteria, order, page);
+    context.loaders.remember(result.items.map((item) => item.node));
+    return toConnection(list, page, result, () => directory.countUsers(context.tenantId, criteria));
+  }
+
+  @FieldResolver(() => User, { nullable: true, description: 'The manager the IdP names; null when unset or not provisioned.' })
+  manager(@Root() user: UserProfile, @Ctx() context: GraphqlContext): Promise<UserProfile | null> | null {
+    return user.managerId === null ? null : context.loaders.userById.load(user.managerId);
+  }
+
+  @FieldResolver(() => UserConnection, { complexity: connectionComplexity, description: 'Users whose manager is this user, by userName.' })
+  async directReports(
+    @Root() user: UserProfile,
+    @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() context: GraphqlContext,
+  ): Promise<Connection<UserProfile>> {
+    const page = pageRequest('directReports', first, after);
+    const result = await context.loaders.directReportsOf(page).load(user.id);
+    return toConnection('directReports', page, result, () => context.loaders.directReportCountOf.load(user.id));
+  }
+
+  @FieldResolver(() => GroupConnection, { complexity: connectionComplexity, description: 'Groups this user is a direct member of, by displayName.' })
+  async groups(
+    @Root() user: UserProfile,
+    @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() context: GraphqlContext,
+  ): Promise<Connection<GroupProfile>> {
+    const page = pageRequest('groupsOfUser', first, after);
+    const result = await context.loaders.groupsOfMember(page).load(user.id);
+    return toConnection('groupsOfUser', page, result, () => context.loaders.groupCountOfMember.load(user.id));
+  }
+}

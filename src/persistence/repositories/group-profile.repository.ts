@@ -1,0 +1,98 @@
+import type { Knex } from 'knex';
+import type { ResolvedFilter } from '../../domain/filter/filter-field';
+import { toNumber, type Tx } from '../database';
+import { FilterSqlBuilder } from '../filter-sql';
+import { applyKeyset, countPerParent, selectPagesPerParent, toKeysetPage, type KeysetOrder, type KeysetPage, type KeysetRequest } from './keyset';
+import { collectInChunks } from './resource-rows';
+
+/** A group as directory reads see it: its indexed fields, without the stored SCIM resource. */
+export interface GroupProfile {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly displayName: string;
+  readonly externalId: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+interface GroupProfileColumns extends Record<string, unknown> {
+  tenant_id: string;
+  id: string;
+  display_name: string;
+  external_id: string | null;
+  created_at: number | string;
+  updated_at: number | string;
+}
+
+const PROFILE_COLUMNS = ['tenant_id', 'id', 'display_name', 'external_id', 'created_at', 'updated_at'];
+
+/** Groups are listed by displayName in its folded form (unique per tenant; the id breaks no real ties). */
+const DISPLAY_NAME_ORDER: KeysetOrder = { key: { sql: 'g.display_name_norm', nullable: false, numeric: false }, id: 'g.id', descending: false };
+
+function toGroupProfile(row: GroupProfileColumns): GroupProfile {
+  return {
+    tenantId: row.tenant_id,
+    id: row.id,
+    displayName: row.display_name,
+    externalId: row.external_id,
+    createdAt: toNumber(row.created_at),
+    updatedAt: toNumber(row.updated_at),
+  };
+}
+
+/** Directory reads of groups (`g`): profiles by id, filtered keyset pages, and the groups of many members at once. */
+export class GroupProfileRepository {
+  async findByIds(tx: Tx, tenantId: string, ids: readonly string[]): Promise<GroupProfile[]> {
+    const rows = await collectInChunks(ids, (chunk) => tx.all<GroupProfileColumns>(this.profiles(tx).where('g.tenant_id', tenantId).whereIn('g.id', chunk)));
+    return rows.map(toGroupProfile);
+  }
+
+  async list(tx: Tx, tenantId: string, filter: ResolvedFilter | undefined, page: KeysetRequest): Promise<KeysetPage<GroupProfile>> {
+    const query = this.matching(tx, this.profiles(tx), tenantId, filter);
+    const rows = await tx.all<GroupProfileColumns>(applyKeyset(tx, query, DISPLAY_NAME_ORDER, page));
+    return toKeysetPage(rows, page.limit, DISPLAY_NAME_ORDER, toGroupProfile);
+  }
+
+  async count(tx: Tx, tenantId: string, filter: ResolvedFilter | undefined): Promise<number> {
+    const row = await tx.first<{ total: number | string }>(this.matching(tx, tx.knex('groups as g').count({ total: '*' }), tenantId, filter));
+    return toNumber(row?.total ?? 0);
+  }
+
+  /** The groups each of `memberIds` directly belongs to, one page each. */
+  async listGroupsOfMembers(tx: Tx, tenantId: string, memberIds: readonly string[], page: KeysetRequest): Promise<Map<string, KeysetPage<GroupProfile>>> {
+    return selectPagesPerParent(
+      tx,
+      memberIds,
+      (chunk) =>
+        this.profiles(tx)
+          .join('group_members as m', function joinMembership() {
+            this.on('m.tenant_id', '=', 'g.tenant_id').andOn('m.group_id', '=', 'g.id');
+          })
+          .where('m.tenant_id', tenantId)
+          .whereIn('m.member_id', chunk),
+      'm.member_id',
+      DISPLAY_NAME_ORDER,
+      page,
+      toGroupProfile,
+    );
+  }
+
+  async countGroupsOfMembers(tx: Tx, tenantId: string, memberIds: readonly string[]): Promise<Map<string, number>> {
+    return countPerParent(memberIds, (chunk) =>
+      tx.all(tx.knex('group_members').select({ parent: 'member_id' }).count({ total: '*' }).where('tenant_id', tenantId).whereIn('member_id', chunk).groupBy('member_id')),
+    );
+  }
+
+  private profiles(tx: Tx): Knex.QueryBuilder {
+    return tx.knex('groups as g').select(PROFILE_COLUMNS.map((column) => `g.${column}`));
+  }
+
+  private matching(tx: Tx, query: Knex.QueryBuilder, tenantId: string, filter: ResolvedFilter | undefined): Knex.QueryBuilder {
+    query.where('g.tenant_id', tenantId);
+    if (filter) {
+      const predicate = new FilterSqlBuilder(tx.dialect).build(filter, 'groups', 'g');
+      query.whereRaw(predicate.sql, predicate.bindings as never[]);
+    }
+    return query;
+  }
+}

@@ -1,0 +1,333 @@
+import type { EventResourceType, EventType } from '../../domain/events';
+import { parseJsonColumn, toBoolean, toNumber, type Tx } from '../database';
+import { applyKeyset, type KeysetOrder, type KeysetPage, type KeysetRequest } from './keyset';
+import type { OutboxEvent } from './outbox.repository';
+
+/** A tenant's webhook endpoint as admins see it: never its secret. */
+export interface WebhookEndpoint {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly url: string;
+  /** The event types delivered to it; null for all. */
+  readonly eventTypes: readonly EventType[] | null;
+  readonly active: boolean;
+  readonly createdAt: number;
+  readonly lastSuccessAt: number | null;
+  readonly lastFailureAt: number | null;
+  readonly lastError: string | null;
+  readonly consecutiveFailures: number;
+}
+
+/** pending: waiting for (another) attempt or in flight; delivered; failed: gave up after the last attempt. */
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface WebhookDelivery {
+  readonly tenantId: string;
+  readonly endpointId: string;
+  readonly eventId: string;
+  readonly eventType: EventType;
+  readonly resourceType: EventResourceType;
+  readonly resourceId: string;
+  readonly status: DeliveryStatus;
+  readonly attempts: number;
+  readonly nextAttemptAt: number | null;
+  readonly lastError: string | null;
+  readonly deliveredAt: number | null;
+  readonly createdAt: number;
+}
+
+export interface DeliveryKey {
+  readonly tenantId: string;
+  readonly endpointId: string;
+  readonly eventId: string;
+}
+
+/** A delivery taken by one worker, with what it needs to send it. */
+export interface ClaimedDelivery extends DeliveryKey {
+  readonly attempts: number;
+  readonly url: string;
+  readonly secret: string;
+  readonly event: OutboxEvent;
+}
+
+interface EndpointColumns {
+  tenant_id: string;
+  id: string;
+  url: string;
+  event_types: unknown;
+  active: unknown;
+  created_at: number | string;
+  last_success_at: number | string | null;
+  last_failure_at: number | string | null;
+  last_error: string | null;
+  consecutive_failures: number | string;
+}
+
+interface DeliveryColumns extends Record<string, unknown> {
+  tenant_id: string;
+  endpoint_id: string;
+  event_id: string;
+  type: string;
+  resource_type: string;
+  resource_id: string;
+  status: string;
+  attempts: number | string;
+  next_attempt_at: number | string | null;
+  last_error: string | null;
+  delivered_at: number | string | null;
+  created_at: number | string;
+}
+
+interface ClaimColumns {
+  tenant_id: string;
+  endpoint_id: string;
+  event_id: string;
+  attempts: number | string;
+  url: string;
+  secret: string;
+  type: string;
+  resource_type: string;
+  resource_id: string;
+  resource_version: number | string | null;
+  payload: unknown;
+  event_created_at: number | string;
+}
+
+const ENDPOINT_COLUMNS = ['tenant_id', 'id', 'url', 'event_types', 'active', 'created_at', 'last_success_at', 'last_failure_at', 'last_error', 'consecutive_failures'];
+/** Event ids are time-ordered, so the primary key (tenant, endpoint, event) lists an endpoint's deliveries newest first. */
+const NEWEST_FIRST: KeysetOrder = { id: 'd.event_id', descending: true };
+
+const optionalNumber = (value: number | string | null): number | null => (value === null ? null : toNumber(value));
+
+function toEndpoint(row: EndpointColumns): WebhookEndpoint {
+  const eventTypes = row.event_types === null || row.event_types === undefined ? null : parseJsonColumn<EventType[]>(row.event_types);
+  return {
+    tenantId: row.tenant_id,
+    id: row.id,
+    url: row.url,
+    eventTypes,
+    active: toBoolean(row.active),
+    createdAt: toNumber(row.created_at),
+    lastSuccessAt: optionalNumber(row.last_success_at),
+    lastFailureAt: optionalNumber(row.last_failure_at),
+    lastError: row.last_error,
+    consecutiveFailures: toNumber(row.consecutive_failures),
+  };
+}
+
+function toDelivery(row: DeliveryColumns): WebhookDelivery {
+  return {
+    tenantId: row.tenant_id,
+    endpointId: row.endpoint_id,
+    eventId: row.event_id,
+    eventType: row.type as EventType,
+    resourceType: row.resource_type as EventResourceType,
+    resourceId: row.resource_id,
+    status: row.status as DeliveryStatus,
+    attempts: toNumber(row.attempts),
+    nextAttemptAt: optionalNumber(row.next_attempt_at),
+    lastError: row.last_error,
+    deliveredAt: optionalNumber(row.delivered_at),
+    createdAt: toNumber(row.created_at),
+  };
+}
+
+const ERROR_TEXT_MAX = 2000;
+
+function truncated(text: string): string {
+  return text.length > ERROR_TEXT_MAX ? text.slice(0, ERROR_TEXT_MAX) : text;
+}
+
+/** Webhook endpoints (with their delivery status) and the per-endpoint delivery queue. */
+export class WebhookRepository {
+  async insertEndpoint(tx: Tx, endpoint: WebhookEndpoint, secret: string): Promise<void> {
+    await tx.run(
+      tx.knex('webhook_endpoints').insert({
+        tenant_id: endpoint.tenantId,
+        id: endpoint.id,
+        url: endpoint.url,
+        secret,
+        event_types: endpoint.eventTypes === null ? null : JSON.stringify(endpoint.eventTypes),
+        active: endpoint.active,
+        created_at: endpoint.createdAt,
+        consecutive_failures: 0,
+      }),
+    );
+  }
+
+  async findEndpoint(tx: Tx, tenantId: string, id: string): Promise<WebhookEndpoint | undefined> {
+    const row = await tx.first<EndpointColumns>(tx.knex('webhook_endpoints').select(ENDPOINT_COLUMNS).where({ tenant_id: tenantId, id }));
+    return row && toEndpoint(row);
+  }
+
+  async listEndpoints(tx: Tx, tenantId: string): Promise<WebhookEndpoint[]> {
+    const rows = await tx.all<EndpointColumns>(
+      tx.knex('webhook_endpoints').select(ENDPOINT_COLUMNS).where({ tenant_id: tenantId }).orderBy([{ column: 'created_at' }, { column: 'id' }]),
+    );
+    return rows.map(toEndpoint);
+  }
+
+  async updateEndpoint(tx: Tx, endpoint: WebhookEndpoint): Promise<void> {
+    await tx.run(
+      tx
+        .knex('webhook_endpoints')
+        .where({ tenant_id: endpoint.tenantId, id: endpoint.id })
+        .update({ url: endpoint.url, event_types: endpoint.eventTypes === null ? null : JSON.stringify(endpoint.eventTypes), active: endpoint.active }),
+    );
+  }
+
+  async setEndpointSecret(tx: Tx, tenantId: string, id: string, secret: string): Promise<void> {
+    await tx.run(tx.knex('webhook_endpoints').where({ tenant_id: tenantId, id }).update({ secret }));
+  }
+
+  async deleteEndpoint(tx: Tx, tenantId: string, id: string): Promise<void> {
+    await tx.run(tx.knex('webhook_deliveries').where({ tenant_id: tenantId, endpoint_id: id }).delete());
+    await tx.run(tx.knex('webhook_endpoints').where({ tenant_id: tenantId, id }).delete());
+  }
+
+  async recordEndpointSuccess(tx: Tx, tenantId: string, id: string, now: number): Promise<void> {
+    await tx.run(tx.knex('webhook_endpoints').where({ tenant_id: tenantId, id }).update({ last_success_at: now, consecutive_failures: 0 }));
+  }
+
+  async recordEndpointFailure(tx: Tx, tenantId: string, id: string, now: number, error: string): Promise<void> {
+    await tx.run(
+      tx
+        .knex('webhook_endpoints')
+        .where({ tenant_id: tenantId, id })
+        .update({ last_failure_at: now, last_error: truncated(error), consecutive_failures: tx.knex.raw('consecutive_failures + 1') }),
+    );
+  }
+
+  /** The active endpoints an event of the tenant fans out to, with the types each wants. */
+  async listActiveEndpointTypes(tx: Tx, tenantId: string): Promise<{ id: string; eventTypes: readonly EventType[] | null }[]> {
+    const rows = await tx.all<{ id: string; event_types: unknown }>(
+      tx.knex('webhook_endpoints').select('id', 'event_types').where({ tenant_id: tenantId, active: true }),
+    );
+    return rows.map((row) => ({ id: row.id, eventTypes: row.event_types === null ? null : parseJsonColumn<EventType[]>(row.event_types) }));
+  }
+
+  async insertDeliveries(tx: Tx, tenantId: string, eventId: string, endpointIds: readonly string[], now: number): Promise<void> {
+    if (endpointIds.length === 0) return;
+    await tx.run(
+      tx.knex('webhook_deliveries').insert(
+        endpointIds.map((endpointId) => ({
+          tenant_id: tenantId,
+          endpoint_id: endpointId,
+          event_id: eventId,
+          status: 'pending',
+          attempts: 0,
+          next_attempt_at: now,
+          created_at: now,
+        })),
+      ),
+    );
+  }
+
+  /**
+   * The due deliveries that head their resource's queue on their endpoint: a delivery waits while an
+   * earlier event about the same resource is still pending for the same endpoint (in flight or backing
+   * off). PostgreSQL locks the rows it returns and skips rows other workers hold, so two nodes never
+   * take the same delivery; SQLite has one writer, and this runs in a write transaction.
+   */
+  async claimDue(tx: Tx, now: number, limit: number): Promise<ClaimedDelivery[]> {
+    const locking = tx.dialect === 'postgresql' ? 'FOR UPDATE OF d SKIP LOCKED' : '';
+    const rows = await tx.all<ClaimColumns>(
+      tx.knex.raw(
+        `SELECT d.tenant_id, d.endpoint_id, d.event_id, d.attempts, w.url, w.secret,
+                e.type, e.resource_type, e.resource_id, e.resource_version, e.payload, e.created_at AS event_created_at
+           FROM webhook_deliveries d
+           JOIN webhook_endpoints w ON w.tenant_id = d.tenant_id AND w.id = d.endpoint_id
+           JOIN outbox_events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
+          WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND w.active = ?
+            AND NOT EXISTS (
+              SELECT 1 FROM outbox_events pe
+                JOIN webhook_deliveries pd ON pd.tenant_id = pe.tenant_id AND pd.endpoint_id = d.endpoint_id AND pd.event_id = pe.id
+               WHERE pe.tenant_id = e.tenant_id AND pe.resource_id = e.resource_id AND pe.resource_type = e.resource_type
+                 AND (pe.created_at < e.created_at OR (pe.created_at = e.created_at AND pe.id < e.id))
+                 AND pd.status = 'pending')
+          ORDER BY d.next_attempt_at, e.created_at, e.id
+          LIMIT ? ${locking}`,
+        [now, true, limit],
+      ),
+    );
+    return rows.map((row) => ({
+      tenantId: row.tenant_id,
+      endpointId: row.endpoint_id,
+      eventId: row.event_id,
+      attempts: toNumber(row.attempts),
+      url: row.url,
+      secret: row.secret,
+      event: {
+        tenantId: row.tenant_id,
+        id: row.event_id,
+        type: row.type as EventType,
+        resourceType: row.resource_type as EventResourceType,
+        resourceId: row.resource_id,
+        resourceVersion: optionalNumber(row.resource_version),
+        payload: parseJsonColumn(row.payload),
+        createdAt: toNumber(row.event_created_at),
+      },
+    }));
+  }
+
+  /** Keeps other workers off a claimed delivery until `until`; a worker that dies leaves it to be retried then. */
+  async leaseDelivery(tx: Tx, key: DeliveryKey, until: number): Promise<void> {
+    await tx.run(this.deliveryRow(tx, key).update({ next_attempt_at: until }));
+  }
+
+  async recordDelivered(tx: Tx, key: DeliveryKey, attempts: number, now: number): Promise<void> {
+    await tx.run(this.deliveryRow(tx, key).where({ status: 'pending' }).update({ status: 'delivered', attempts, delivered_at: now, next_attempt_at: null, last_error: null }));
+  }
+
+  /** A failed attempt: retried at `nextAttemptAt`, or given up (status failed) when that is null. */
+  async recordAttemptFailed(tx: Tx, key: DeliveryKey, attempts: number, nextAttemptAt: number | null, error: string): Promise<void> {
+    await tx.run(
+      this.deliveryRow(tx, key)
+        .where({ status: 'pending' })
+        .update({ status: nextAttemptAt === null ? 'failed' : 'pending', attempts, next_attempt_at: nextAttemptAt, last_error: truncated(error) }),
+    );
+  }
+
+  /** Hands a claimed delivery back untried (the worker is stopping). */
+  async releaseDelivery(tx: Tx, key: DeliveryKey, now: number): Promise<void> {
+    await tx.run(this.deliveryRow(tx, key).where({ status: 'pending' }).update({ next_attempt_at: now }));
+  }
+
+  /** Replay: the delivery goes out again from its first attempt, whatever its state. */
+  async resetDelivery(tx: Tx, key: DeliveryKey, now: number): Promise<number> {
+    return tx.run(this.deliveryRow(tx, key).update({ status: 'pending', attempts: 0, next_attempt_at: now, last_error: null, delivered_at: null }));
+  }
+
+  async resetFailedDeliveries(tx: Tx, tenantId: string, endpointId: string, now: number): Promise<number> {
+    return tx.run(
+      tx
+        .knex('webhook_deliveries')
+        .where({ tenant_id: tenantId, endpoint_id: endpointId, status: 'failed' })
+        .update({ status: 'pending', attempts: 0, next_attempt_at: now, last_error: null }),
+    );
+  }
+
+  async listDeliveries(tx: Tx, tenantId: string, endpointId: string, status: DeliveryStatus | undefined, page: KeysetRequest): Promise<KeysetPage<WebhookDelivery>> {
+    const query = tx
+      .knex('webhook_deliveries as d')
+      .join('outbox_events as e', (on) => on.on('e.tenant_id', 'd.tenant_id').andOn('e.id', 'd.event_id'))
+      .select('d.tenant_id', 'd.endpoint_id', 'd.event_id', 'e.type', 'e.resource_type', 'e.resource_id', 'd.status', 'd.attempts', 'd.next_attempt_at', 'd.last_error', 'd.delivered_at', 'd.created_at')
+      .where({ 'd.tenant_id': tenantId, 'd.endpoint_id': endpointId });
+    if (status) query.where('d.status', status);
+    const rows = await tx.all<DeliveryColumns>(applyKeyset(tx, query, NEWEST_FIRST, page));
+    const items = rows.slice(0, page.limit).map((row) => ({ node: toDelivery(row), position: { id: row.event_id } }));
+    return { items, hasMore: rows.length > page.limit };
+  }
+
+  /** Retention: the deliveries of events about to be removed, on every endpoint of the tenant. */
+  async deleteDeliveriesOfEvents(tx: Tx, tenantId: string, eventIds: readonly string[]): Promise<number> {
+    if (eventIds.length === 0) return 0;
+    // Through the endpoint list, so the (tenant, endpoint, event) primary key finds the rows.
+    const endpoints = tx.knex('webhook_endpoints').select('id').where({ tenant_id: tenantId });
+    return tx.run(tx.knex('webhook_deliveries').where({ tenant_id: tenantId }).whereIn('endpoint_id', endpoints).whereIn('event_id', [...eventIds]).delete());
+  }
+
+  private deliveryRow(tx: Tx, key: DeliveryKey) {
+    return tx.knex('webhook_deliveries').where({ tenant_id: key.tenantId, endpoint_id: key.endpointId, event_id: key.eventId });
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The hub's periodic work in this process: webhook delivery, the token expiry check, retention sweeps.
+ * Each job runs alone (never overlapping itself), again at once while it reports more work, and
+ * otherwise after its interval. Several nodes may run the same jobs: each job is safe to run
+ * concurrently with itself on another node.
+ */
+export interface BackgroundJob {
+  readonly name: string;
+  readonly intervalMs: number;
+  /** Delay before the first run; defaults to the interval. */
+  readonly firstRunAfterMs?: number;
+  /** True when work remains and the job should run again without waiting. */
+  readonly run: () => Promise<boolean>;
+  /** Called on stop, before waiting for a run in progress: cut long waits short. */
+  readonly interrupt?: () => void;
+}
+
+export class BackgroundJobs {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly running = new Set<Promise<void>>();
+  private stopped = false;
+
+  constructor(
+    private readonly jobs: readonly BackgroundJob[],
+    private readonly onError: (job: string, error: unknown) => void,
+  ) {}
+
+  start(): void {
+    for (const job of this.jobs) this.schedule(job, job.firstRunAfterMs ?? job.intervalMs);
+  }
+
+  /** No new runs; interrupts the jobs and waits for runs in progress to finish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    for (const job of this.jobs) job.interrupt?.();
+    await Promise.all(this.running);
+  }
+
+  private schedule(job: BackgroundJob, delayMs: number): void {
+    if (this.stopped) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(job.name);
+      const run = this.runOnce(job);
+      this.running.add(run);
+      void run.finally(() => this.running.delete(run));
+    }, delayMs);
+    // A forgotten stop() must not keep the process alive.
+    timer.unref();
+    this.timers.set(job.name, timer);
+  }
+
+  private async runOnce(job: BackgroundJob): Promise<void> {
+    let more = false;
+    try {
+      more = await job.run();
+    } catch (error) {
+      this.onError(job.name, error);
+    }
+    this.schedule(job, more ? 0 : job.intervalMs);
+  }
+}

@@ -1,0 +1,69 @@
+import type { ResolvedFilter } from '../domain/filter/filter-field';
+import type { Database } from '../persistence/database';
+import { GroupProfileRepository, type GroupProfile } from '../persistence/repositories/group-profile.repository';
+import type { KeysetPage, KeysetRequest } from '../persistence/repositories/keyset';
+import { UserProfileRepository, type UserCriteria, type UserOrder, type UserProfile } from '../persistence/repositories/user-profile.repository';
+
+/**
+ * The directory as internal apps read it (GraphQL): users and groups of one tenant, in keyset pages.
+ * Every method takes many ids where a list of parents asks the same question, so callers batch
+ * (one statement per question, whatever the number of parents).
+ */
+export class DirectoryService {
+  private readonly users = new UserProfileRepository();
+  private readonly groups = new GroupProfileRepository();
+
+  constructor(private readonly database: Database) {}
+
+  async usersByIds(tenantId: string, ids: readonly string[]): Promise<UserProfile[]> {
+    return this.database.read((tx) => this.users.findByIds(tx, tenantId, ids));
+  }
+
+  async userByUserName(tenantId: string, userName: string): Promise<UserProfile | undefined> {
+    return this.database.read((tx) => this.users.findByUserName(tx, tenantId, userName));
+  }
+
+  async listUsers(tenantId: string, criteria: UserCriteria, order: UserOrder, page: KeysetRequest): Promise<KeysetPage<UserProfile>> {
+    return this.database.read((tx) => this.users.list(tx, tenantId, criteria, order, page));
+  }
+
+  async countUsers(tenantId: string, criteria: UserCriteria): Promise<number> {
+    return this.database.read((tx) => this.users.count(tx, tenantId, criteria));
+  }
+
+  async directReports(tenantId: string, managerIds: readonly string[], page: KeysetRequest): Promise<Map<string, KeysetPage<UserProfile>>> {
+    return this.database.read((tx) => this.users.listDirectReports(tx, tenantId, managerIds, page));
+  }
+
+  async countDirectReports(tenantId: string, managerIds: readonly string[]): Promise<Map<string, number>> {
+    return this.database.read((tx) => this.users.countDirectReports(tx, tenantId, managerIds));
+  }
+
+  async groupMembers(tenantId: string, groupIds: readonly string[], page: KeysetRequest): Promise<Map<string, KeysetPage<UserProfile>>> {
+    return this.database.read((tx) => this.users.listGroupMembers(tx, tenantId, groupIds, page));
+  }
+
+  async countGroupMembers(tenantId: string, groupIds: readonly string[]): Promise<Map<string, number>> {
+    return this.database.read((tx) => this.users.countGroupMembers(tx, tenantId, groupIds));
+  }
+
+  async groupsByIds(tenantId: string, ids: readonly string[]): Promise<GroupProfile[]> {
+    return this.database.read((tx) => this.groups.findByIds(tx, tenantId, ids));
+  }
+
+  async listGroups(tenantId: string, filter: ResolvedFilter | undefined, page: KeysetRequest): Promise<KeysetPage<GroupProfile>> {
+    return this.database.read((tx) => this.groups.list(tx, tenantId, filter, page));
+  }
+
+  async countGroups(tenantId: string, filter: ResolvedFilter | undefined): Promise<number> {
+    return this.database.read((tx) => this.groups.count(tx, tenantId, filter));
+  }
+
+  async groupsOfMembers(tenantId: string, memberIds: readonly string[], page: KeysetRequest): Promise<Map<string, KeysetPage<GroupProfile>>> {
+    return this.database.read((tx) => this.groups.listGroupsOfMembers(tx, tenantId, memberIds, page));
+  }
+
+  async countGroupsOfMembers(tenantId: string, memberIds: readonly string[]): Promise<Map<string, number>> {
+    return this.database.read((tx) => this.groups.countGroupsOfMembers(tx, tenantId, memberIds));
+  }
+}

@@ -1,0 +1,261 @@
+import { DomainError } from '../domain/errors';
+import { applyMapping, type MappingResult, type ValueProvenance } from '../domain/mapping/apply-mapping';
+import { compileMappingSet } from '../domain/mapping/compile-mapping-set';
+import type { DomainSchema } from '../domain/mapping/domain-schema';
+import type { MappingSetDefinition, CompiledMappingSet } from '../domain/mapping/mapping-set';
+import { foldForMatching, type DomainValue } from '../domain/mapping/mapping-values';
+import type { OptionList } from '../domain/mapping/option-list';
+import { createDefaultDomainSchema, createDefaultOptionLists, createPresetMappingSet, customSchemaUrnFor } from '../domain/mapping/presets';
+import type { Connection, Tenant } from '../domain/tenants/tenant';
+import { foldText } from '../domain/text';
+import type { Database, Tx } from '../persistence/database';
+import { GroupRepository } from '../persistence/repositories/group.repository';
+import { MappingRepository, type StoredOptionValue, type StoredUserValue } from '../persistence/repositories/mapping.repository';
+
+/** What a schema version stores: the fields and the option lists' policies (their values live in rows). */
+export interface SchemaVersionDefinition {
+  readonly schema: DomainSchema;
+  readonly optionLists: readonly Omit<OptionList, 'values'>[];
+}
+
+/** Everything a SCIM write needs to map a user: the compiled active set and the option lists as they are now. */
+export interface MappingRuntime {
+  readonly tenantId: string;
+  readonly connectionId: string;
+  readonly mappingVersion: number;
+  readonly schemaVersion: number;
+  readonly schema: DomainSchema;
+  readonly compiled: CompiledMappingSet;
+  readonly optionLists: OptionList[];
+}
+
+export interface MappingActor {
+  readonly connectionId: string;
+  readonly requestId?: string;
+}
+
+const VALUE_TEXT_LIMIT = 1024;
+const SEED_AUTHOR = 'system (tenant defaults)';
+
+function valueText(value: string | number | boolean): string {
+  return foldText(String(value)).slice(0, VALUE_TEXT_LIMIT);
+}
+
+/** Stored value rows of one field: one per element of a multi-valued field, each with its provenance. */
+function toRows(fieldKey: string, value: DomainValue, provenance: ValueProvenance, elements: readonly ValueProvenance[] | undefined, now: number) {
+  const items = Array.isArray(value) ? value : value === null ? [] : [value];
+  return items.map((item, position) => {
+    const origin = elements?.[position] ?? provenance;
+    return {
+      fieldKey,
+      position,
+      value: item,
+      valueText: valueText(item),
+      ruleId: origin.ruleId,
+      mappingVersion: origin.mappingVersion,
+      sourcePath: origin.sourcePath,
+      rawValue: origin.rawValue,
+      updatedAt: now,
+    };
+  });
+}
+
+/** Stored rows -> the `current` values applyMapping reads (for createOnly, ifEmpty and onNull: keep). */
+function currentValues(schema: DomainSchema, rows: readonly StoredUserValue[]): Record<string, DomainValue> {
+  const multiValued = new Set(schema.fields.filter((field) => field.multiValued).map((field) => field.key));
+  const values: Record<string, DomainValue> = {};
+  for (const row of rows) {
+    const item = row.value as string | number | boolean;
+    if (multiValued.has(row.fieldKey)) values[row.fieldKey] = [...((values[row.fieldKey] as (string | number | boolean)[] | undefined) ?? []), item];
+    else values[row.fieldKey] = item;
+  }
+  return values;
+}
+
+/**
+ * Applies a connection's active mapping set on every SCIM write of a user, inside the write's
+ * transaction: the mapped values (with provenance), auto-added option values and rule-granted group
+ * memberships commit together with the raw resource, or not at all.
+ */
+export class MappingService {
+  private readonly mappings = new MappingRepository();
+  private readonly groups = new GroupRepository();
+  /** Compiled sets by tenant, connection, mapping and schema version: versions are immutable. */
+  private readonly compiled = new Map<string, CompiledMappingSet>();
+
+  constructor(private readonly database: Database) {}
+
+  /** Writes the seeds' defaults (schema v1, the dialect's preset as mapping v1, active) when a tenant has none. */
+  private async seedDefaults(tx: Tx, tenant: Tenant, connection: Connection): Promise<void> {
+    const now = Date.now();
+    const urn = customSchemaUrnFor(tenant.slug);
+    if (!(await this.mappings.latestSchema(tx, tenant.id))) {
+      const definition: SchemaVersionDefinition = {
+        schema: createDefaultDomainSchema(urn),
+        optionLists: createDefaultOptionLists().map(({ values: _values, ...policy }) => policy),
+      };
+      await this.mappings.insertSchemaVersion(
+        tx,
+        tenant.id,
+        { version: 1, definition: definition as unknown as Record<string, unknown>, state: 'active', author: SEED_AUTHOR, comment: 'preset', createdAt: now },
+        { ifAbsent: true },
+      );
+    }
+    if ((await this.mappings.activeMappingVersion(tx, tenant.id, connection.id)) === null) {
+      const definition = createPresetMappingSet(connection.dialect, urn);
+      await this.mappings.insertMappingSet(
+        tx,
+        {
+          tenantId: tenant.id,
+          connectionId: connection.id,
+          version: 1,
+          definition: definition as unknown as Record<string, unknown>,
+          state: 'active',
+          schemaVersion: 1,
+          author: SEED_AUTHOR,
+          comment: `${connection.dialect} preset`,
+          report: null,
+          createdAt: now,
+          validatedAt: now,
+          activatedAt: now,
+        },
+        { ifAbsent: true },
+      );
+      await this.mappings.setActiveMappingVersion(tx, tenant.id, connection.id, 1);
+    }
+  }
+
+  async loadSchema(tx: Tx, tenantId: string, version: number): Promise<SchemaVersionDefinition> {
+    const stored = await this.mappings.findSchema(tx, tenantId, version);
+    if (!stored) throw new Error(`domain schema version ${version} of tenant ${tenantId} is missing`);
+    return stored.definition as unknown as SchemaVersionDefinition;
+  }
+
+  async loadOptionLists(tx: Tx, tenantId: string, policies: SchemaVersionDefinition['optionLists']): Promise<OptionList[]> {
+    const values = await this.mappings.optionValues(tx, tenantId);
+    return policies.map((policy) => ({
+      ...policy,
+      values: values.filter((value) => value.listKey === policy.key).map((value) => ({ value: value.value, aliases: value.aliases })),
+    }));
+  }
+
+  /** The active schema of a tenant, seeding the defaults on first use. */
+  async activeSchema(tenant: Tenant, connection: Connection): Promise<DomainSchema> {
+    return this.database.transaction(async (tx) => {
+      await this.seedDefaults(tx, tenant, connection);
+      const stored = await this.mappings.latestSchema(tx, tenant.id);
+      return (stored!.definition as unknown as SchemaVersionDefinition).schema;
+    });
+  }
+
+  async runtime(tx: Tx, tenant: Tenant, connection: Connection): Promise<MappingRuntime> {
+    let pointer = await this.mappings.activeMappingPointer(tx, tenant.id, connection.id);
+    if (!pointer) {
+      await this.seedDefaults(tx, tenant, connection);
+      pointer = await this.mappings.activeMappingPointer(tx, tenant.id, connection.id);
+      if (!pointer) throw new Error(`connection ${connection.id} has no active mapping set`);
+    }
+    const definition = await this.loadSchema(tx, tenant.id, pointer.schemaVersion);
+    const optionLists = await this.loadOptionLists(tx, tenant.id, definition.optionLists);
+    const key = `${tenant.id}:${connection.id}:${pointer.version}:${pointer.schemaVersion}`;
+    let compiled = this.compiled.get(key);
+    if (!compiled) {
+      const stored = await this.mappings.findMappingSet(tx, tenant.id, connection.id, pointer.version);
+      const result = compileMappingSet(stored!.definition as unknown as MappingSetDefinition, definition.schema, optionLists);
+      if (!result.ok) throw new Error(`active mapping set v${pointer.version} of connection ${connection.id} does not compile: ${result.errors[0]?.message}`);
+      compiled = result.mappingSet;
+      this.compiled.set(key, compiled);
+    }
+    return { tenantId: tenant.id, connectionId: connection.id, mappingVersion: pointer.version, schemaVersion: pointer.schemaVersion, schema: definition.schema, compiled, optionLists };
+  }
+
+  /** Whether group membership changes can change this mapping's results (group rules, memberOf(), ...). */
+  dependsOnGroups(runtime: MappingRuntime): boolean {
+    const texts = runtime.compiled.rules.flatMap((rule) => (rule.kind === 'groups' ? ['groups()'] : [rule.expression?.text ?? '', ...rule.steps.map((step) => JSON.stringify(step.root))]));
+    return texts.some((text) => /groups|memberOf|groupsMatching/.test(text));
+  }
+
+  /**
+   * Maps one user's raw resource and stores the outcome. A value that fails validation is a 400 that
+   * names the field and rule; the caller's transaction then rolls everything back.
+   */
+  async applyToUser(tx: Tx, runtime: MappingRuntime, user: { id: string; raw: Record<string, unknown>; isCreate: boolean }, actor: MappingActor): Promise<MappingResult> {
+    const storedRows = user.isCreate ? [] : await this.mappings.userValues(tx, runtime.tenantId, [user.id]);
+    const groups = user.isCreate ? [] : await this.groups.groupsOfMember(tx, runtime.tenantId, user.id);
+    const result = applyMapping(
+      runtime.compiled,
+      { raw: user.raw, groups: groups.map((group) => ({ id: group.id, externalId: group.externalId, displayName: group.displayName })), current: currentValues(runtime.schema, storedRows), isCreate: user.isCreate },
+      { optionLists: runtime.optionLists, mappingVersion: runtime.mappingVersion },
+    );
+    if (result.errors.length > 0) throw new DomainError('INVALID_INPUT', result.errors.map((error) => error.message).join('; '));
+    const now = Date.now();
+
+    const kept = storedRows.filter((row) => !(row.fieldKey in result.values));
+    const written = Object.entries(result.values).flatMap(([fieldKey, mapped]) => toRows(fieldKey, mapped.value, mapped.provenance, mapped.elementProvenance, now));
+    await this.mappings.replaceUserValues(tx, runtime.tenantId, user.id, [...kept, ...written]);
+
+    if (result.optionAdditions.length > 0) {
+      const additions: StoredOptionValue[] = result.optionAdditions.map((addition) => ({
+        listKey: addition.list,
+        value: addition.value,
+        valueNorm: foldForMatching(addition.value),
+        aliases: [],
+        reviewStatus: 'pending',
+        addedBy: `connection:${actor.connectionId}`,
+        addedAt: now,
+        sourceRequestId: actor.requestId ?? null,
+        sourceRuleId: addition.ruleId,
+      }));
+      await this.mappings.insertOptionValues(tx, runtime.tenantId, additions);
+    }
+
+    const wanted = [...new Set(result.groupGrants.map((grant) => foldText(grant.group)))];
+    const existing = await this.groups.idsByFoldedNames(tx, runtime.tenantId, wanted);
+    await this.groups.setRuleMemberships(tx, runtime.tenantId, user.id, [...existing.values()], now);
+    return result;
+  }
+
+  /**
+   * Compiles a mapping set against the tenant's active schema and, when it compiles, stores it as the
+   * connection's next version and makes it the active one in the same transaction (the pointer swap).
+   * Errors name the rule and, inside expressions, the position.
+   */
+  async publishMappingSet(tenant: Tenant, connection: Connection, definition: MappingSetDefinition, author: string, comment?: string): Promise<number> {
+    return this.database.transaction(async (tx) => {
+      await this.seedDefaults(tx, tenant, connection);
+      const schema = await this.mappings.latestSchema(tx, tenant.id);
+      const schemaDefinition = schema!.definition as unknown as SchemaVersionDefinition;
+      const optionLists = await this.loadOptionLists(tx, tenant.id, schemaDefinition.optionLists);
+      const result = compileMappingSet(definition, schemaDefinition.schema, optionLists);
+      if (!result.ok) {
+        const located = result.errors.map((issue) => `${issue.path.join('.')}${issue.position ? ` (line ${issue.position.line}, column ${issue.position.column})` : ''}: ${issue.message}`);
+        throw new DomainError('INVALID_INPUT', `the mapping set does not compile: ${located.join('; ')}`);
+      }
+      const now = Date.now();
+      const version = await this.mappings.nextMappingVersion(tx, tenant.id, connection.id);
+      const previous = await this.mappings.activeMappingVersion(tx, tenant.id, connection.id);
+      await this.mappings.insertMappingSet(tx, {
+        tenantId: tenant.id,
+        connectionId: connection.id,
+        version,
+        definition: definition as unknown as Record<string, unknown>,
+        state: 'active',
+        schemaVersion: schema!.version,
+        author,
+        comment: comment ?? null,
+        report: null,
+        createdAt: now,
+        validatedAt: now,
+        activatedAt: now,
+      });
+      if (previous !== null) await this.mappings.updateMappingSetState(tx, tenant.id, connection.id, previous, { state: 'superseded' });
+      await this.mappings.setActiveMappingVersion(tx, tenant.id, connection.id, version);
+      return version;
+    });
+  }
+
+  /** Mapped values of many users (GraphQL and explain read them). */
+  async valuesOf(tenantId: string, userIds: readonly string[]): Promise<StoredUserValue[]> {
+    return this.database.read((tx) => this.mappings.userValues(tx, tenantId, userIds));
+  }
+}
