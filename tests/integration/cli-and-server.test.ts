@@ -1,3 +1,6 @@
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from '../support/test-app';
 import { databaseUrl, freePort, runCli, startServer } from '../support/processes';
 
@@ -68,6 +71,21 @@ describe(`CLI and server processes on ${testDatabaseKind()}`, () => {
     const result = runCli(args, env);
     expect(result.status).not.toBe(0);
     expect(result.stderr.length).toBeGreaterThan(0);
+  });
+
+  it('mapping validate checks a YAML mapping file offline and prints each error with its position', () => {
+    const directory = mkdtempSync(path.join(os.tmpdir(), 'mapping-'));
+    const good = path.join(directory, 'good.yaml');
+    const bad = path.join(directory, 'bad.yaml');
+    writeFileSync(good, ['rules:', '  - id: role', '    target: appRoles', '    from: userType', '    pipe: [trim, { map: { admin: Admin, user: Contributor }, default: Viewer }]', ''].join('\n'));
+    writeFileSync(bad, ['rules:', '  - id: role', '    target: appRoles', "    expr: 'lower(src.userType'", '  - id: x', '    target: nope', '    from: title', ''].join('\n'));
+    const valid = runCli(['mapping', 'validate', good], env);
+    expect(valid.status).toBe(0);
+    expect(valid.stdout).toContain('valid');
+    const invalid = runCli(['mapping', 'validate', bad], env);
+    expect(invalid.status).not.toBe(0);
+    expect(invalid.stdout).toMatch(new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:\\d+: error: .*\\[rules\\[0\\]\\.expr\\]`));
+    expect(invalid.stdout).toMatch(/:6:\d+: error: target 'nope'/);
   });
 
   it('a bad environment stops the server with one message naming every bad variable', () => {
