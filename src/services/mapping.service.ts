@@ -1,7 +1,7 @@
 import { DomainError } from '../domain/errors';
 import { applyMapping, type MappingResult, type ValueProvenance } from '../domain/mapping/apply-mapping';
 import { compileMappingSet } from '../domain/mapping/compile-mapping-set';
-import type { DomainSchema } from '../domain/mapping/domain-schema';
+import { checkDomainSchema, type DomainSchema } from '../domain/mapping/domain-schema';
 import type { MappingSetDefinition, CompiledMappingSet } from '../domain/mapping/mapping-set';
 import { foldForMatching, type DomainValue } from '../domain/mapping/mapping-values';
 import type { OptionList } from '../domain/mapping/option-list';
@@ -213,6 +213,32 @@ export class MappingService {
     const existing = await this.groups.idsByFoldedNames(tx, runtime.tenantId, wanted);
     await this.groups.setRuleMemberships(tx, runtime.tenantId, user.id, [...existing.values()], now);
     return result;
+  }
+
+  /**
+   * Stores a new version of the tenant's domain schema (admin-defined fields, option-list policies) and
+   * makes it the active one. Mapping sets compile against it from their next version on.
+   */
+  async publishDomainSchema(tenant: Tenant, connection: Connection, definition: SchemaVersionDefinition, author: string, comment?: string): Promise<number> {
+    const issues = checkDomainSchema(definition.schema, definition.optionLists.map((policy) => ({ ...policy, values: [] })));
+    if (issues.length > 0) {
+      throw new DomainError('INVALID_INPUT', `the domain schema is invalid: ${issues.map((issue) => (issue.field ? `${issue.field}: ${issue.message}` : issue.message)).join('; ')}`);
+    }
+    return this.database.transaction(async (tx) => {
+      await this.seedDefaults(tx, tenant, connection);
+      const current = await this.mappings.latestSchema(tx, tenant.id);
+      const version = (current?.version ?? 0) + 1;
+      await this.mappings.insertSchemaVersion(tx, tenant.id, {
+        version,
+        definition: definition as unknown as Record<string, unknown>,
+        state: 'active',
+        author,
+        comment: comment ?? null,
+        createdAt: Date.now(),
+      });
+      if (current) await this.mappings.setSchemaState(tx, tenant.id, current.version, 'superseded');
+      return version;
+    });
   }
 
   /**

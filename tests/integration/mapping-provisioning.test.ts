@@ -1,6 +1,6 @@
 import type { Dialect } from '../../src/domain/tenants/tenant';
 import type { MappingSetDefinition } from '../../src/domain/mapping/mapping-set';
-import { createPresetMappingSet, customSchemaUrnFor } from '../../src/domain/mapping/presets';
+import { createDefaultDomainSchema, createDefaultOptionLists, createPresetMappingSet, customSchemaUrnFor } from '../../src/domain/mapping/presets';
 import { testDatabaseKind } from '../support/test-app';
 import { ENTERPRISE, GROUP_SCHEMA, ScimClient, USER_SCHEMA, expectScimError, expectStatus, useScimHub } from '../support/scim-client';
 
@@ -208,6 +208,42 @@ describe(`mapping applied on SCIM writes on ${testDatabaseKind()}`, () => {
     await expect(scim.hub.hub.services.mapping.publishMappingSet(credentials.tenant, credentials.connection, broken, 'test')).rejects.toThrow(/rules\.0.*line 1, column|noSuchField/);
     const pointer = await scim.hub.hub.database.read((tx) => tx.first<{ active_mapping_version: number }>(tx.knex('connections').where({ tenant_id: credentials.tenant.id })));
     expect(Number(pointer?.active_mapping_version)).toBe(1);
+  });
+
+  it('an admin-defined dropdown field, exposed under the tenant extension, is filled by a new mapping version', async () => {
+    const { credentials, client, urn } = await tenantWith('generic');
+    const mapping = scim.hub.hub.services.mapping;
+    const schema = createDefaultDomainSchema(urn);
+    await mapping.publishDomainSchema(
+      credentials.tenant,
+      credentials.connection,
+      {
+        schema: { ...schema, fields: [...schema.fields, { key: 'site', label: 'Site', type: 'option', optionList: 'site', scim: { path: `${urn}:site` } }, { key: 'badge', label: 'Badge', type: 'text', validators: { pattern: '^B-[0-9]{3}$' } }] },
+        optionLists: [...createDefaultOptionLists().map(({ values: _values, ...policy }) => policy), { key: 'site', label: 'Site', onUnknown: 'reject' }],
+      },
+      'admin@example.com',
+    );
+    const preset = createPresetMappingSet('generic', urn);
+    const version = await mapping.publishMappingSet(
+      credentials.tenant,
+      credentials.connection,
+      { ...preset, rules: [...preset.rules, { id: 'site', target: 'site', from: `${urn}:site` }, { id: 'badge', target: 'badge', from: 'nickName', pipe: ['trim', 'upper'] }] },
+      'admin@example.com',
+    );
+    expect(version).toBe(2);
+    const refused = await client.post('/Users', { schemas: [USER_SCHEMA, urn], userName: 'site@example.com', [urn]: { site: 'Atlantis' } });
+    expectScimError(refused, 400, 'invalidValue');
+    expect(refused.body.detail).toMatch(/site/);
+    const badBadge = await client.post('/Users', { schemas: [USER_SCHEMA], userName: 'badge@example.com', nickName: 'x-1' });
+    expectScimError(badBadge, 400, 'invalidValue');
+    expect(badBadge.body.detail).toMatch(/badge/);
+    const ok = await client.post('/Users', { schemas: [USER_SCHEMA], userName: 'badge@example.com', nickName: ' b-123 ' });
+    expectStatus(ok, 201);
+    const { values, provenance } = await valuesOf(credentials.tenant.id, ok.body.id);
+    expect(values.badge).toBe('B-123');
+    expect(provenance.badge).toMatchObject({ ruleId: 'badge', mappingVersion: 2, sourcePath: 'nickName', rawValue: ' b-123 ' });
+    const schemas = await client.get(`/Schemas/${urn}`);
+    expect(schemas.body.attributes.map((attribute: { name: string }) => attribute.name).sort()).toEqual(['businessUnit', 'region', 'site']);
   });
 
   it('DELETE removes the mapped values with the user', async () => {

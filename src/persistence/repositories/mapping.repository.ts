@@ -124,6 +124,10 @@ export class MappingRepository {
     return row && toSchemaVersion(row);
   }
 
+  async setSchemaState(tx: Tx, tenantId: string, version: number, state: VersionState): Promise<void> {
+    await tx.run(tx.knex('domain_schemas').where({ tenant_id: tenantId, version }).update({ state }));
+  }
+
   async optionValues(tx: Tx, tenantId: string): Promise<StoredOptionValue[]> {
     const rows = await tx.all<{
       list_key: string;
