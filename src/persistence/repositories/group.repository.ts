@@ -1,9 +1,8 @@
 import type { GroupIndexFields, GroupMember, MemberType, StoredGroup } from '../../domain/groups/group';
 import type { GroupField, ResolvedFilter } from '../../domain/filter/filter-field';
 import { foldText } from '../../domain/text';
-import { toNumber, type Tx } from '../database';
-import { FilterSqlBuilder } from '../filter-sql';
-import { ID_CHUNK, lockingRead, selectExistingIds, toStoredResource, type Page, type PageRequest, type ResourceRowColumns } from './resource-rows';
+import type { Tx } from '../database';
+import { ID_CHUNK, lockingRead, selectExistingIds, toStoredResource, type Page, type PageRequest, type ResourceRowColumns, listRows } from './resource-rows';
 
 interface GroupRowColumns extends ResourceRowColumns {
   display_name: string;
@@ -88,20 +87,10 @@ export class GroupRepository {
   }
 
   async list(tx: Tx, tenantId: string, filter: ResolvedFilter | undefined, sort: GroupSort | undefined, page: PageRequest): Promise<Page<StoredGroup>> {
-    const base = tx.knex('groups as g').where('g.tenant_id', tenantId);
-    if (filter) {
-      const predicate = new FilterSqlBuilder(tx.dialect).build(filter, 'groups', 'g');
-      base.whereRaw(predicate.sql, predicate.bindings as never[]);
-    }
-    const countRow = await tx.first<{ total: number | string }>(base.clone().count({ total: '*' }));
-    const total = toNumber(countRow?.total ?? 0);
-    if (page.limit === 0 || total === 0) return { total, items: [] };
-    const query = base.clone().select(COLUMNS.map((column) => `g.${column}`));
-    if (sort) query.orderBy(`g.${SORT_COLUMNS[sort.field]}`, sort.descending ? 'desc' : 'asc');
-    query.orderBy('g.created_at', 'asc').orderBy('g.id', 'asc').offset(page.offset).limit(page.limit);
-    const rows = await tx.all<GroupRowColumns>(query);
+    const { total, rows } = await listRows<GroupRowColumns, GroupField>(tx, { table: 'groups', columns: COLUMNS, sortColumns: SORT_COLUMNS }, tenantId, filter, sort, page);
     return { total, items: rows.map(toStoredGroup) };
   }
+
 
   /** Adds memberships; ones that already exist are left as they are (idempotent, safe under concurrency). */
   async addMembers(tx: Tx, tenantId: string, groupId: string, members: readonly GroupMember[], now: number): Promise<void> {

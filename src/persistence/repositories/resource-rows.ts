@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { StoredResource } from '../../domain/identity/user';
+import type { ResolvedFilter } from '../../domain/filter/filter-field';
 import { parseJsonColumn, toNumber, type Tx } from '../database';
+import { FilterSqlBuilder, type FilterTable } from '../filter-sql';
 
 /** Columns every resource table (users, groups) shares. */
 export interface ResourceRowColumns {
@@ -52,4 +54,39 @@ export async function collectInChunks<T>(ids: readonly string[], work: (chunk: r
 export async function selectExistingIds(tx: Tx, table: 'users' | 'groups', tenantId: string, ids: readonly string[]): Promise<Set<string>> {
   const rows = await collectInChunks(ids, (chunk) => tx.all<{ id: string }>(tx.knex(table).select('id').where('tenant_id', tenantId).whereIn('id', [...chunk])));
   return new Set(rows.map((row) => row.id));
+}
+
+export interface ListSpec<F extends string> {
+  readonly table: FilterTable;
+  readonly columns: readonly string[];
+  readonly sortColumns: Partial<Record<F, string>>;
+}
+
+/**
+ * A filtered, sorted page of a resource table in a stable order (created, then id), so page walks
+ * neither skip nor repeat (Okta imports rely on it). The total needs a COUNT only when the page does
+ * not already show every match: a `userName eq` lookup is one statement.
+ */
+export async function listRows<R, F extends string>(
+  tx: Tx,
+  spec: ListSpec<F>,
+  tenantId: string,
+  filter: ResolvedFilter | undefined,
+  sort: { readonly field: F; readonly descending: boolean } | undefined,
+  page: PageRequest,
+): Promise<{ total: number; rows: R[] }> {
+  const base = tx.knex(`${spec.table} as r`).where('r.tenant_id', tenantId);
+  if (filter) {
+    const predicate = new FilterSqlBuilder(tx.dialect).build(filter, spec.table, 'r');
+    base.whereRaw(predicate.sql, predicate.bindings as never[]);
+  }
+  const count = async () => toNumber((await tx.first<{ total: number | string }>(base.clone().count({ total: '*' })))?.total ?? 0);
+  if (page.limit === 0) return { total: await count(), rows: [] };
+  const query = base.clone().select(spec.columns.map((column) => `r.${column}`));
+  const sortColumn = sort && spec.sortColumns[sort.field];
+  if (sortColumn) query.orderBy(`r.${sortColumn}`, sort.descending ? 'desc' : 'asc');
+  query.orderBy('r.created_at', 'asc').orderBy('r.id', 'asc').offset(page.offset).limit(page.limit);
+  const rows = await tx.all<R>(query);
+  const complete = rows.length < page.limit && (rows.length > 0 || page.offset === 0);
+  return { total: complete ? page.offset + rows.length : await count(), rows };
 }

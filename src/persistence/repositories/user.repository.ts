@@ -1,9 +1,8 @@
 import type { UserIndexFields, StoredUser } from '../../domain/identity/user';
 import { foldText } from '../../domain/text';
 import type { ResolvedFilter, UserField } from '../../domain/filter/filter-field';
-import { toBoolean, toNumber, type Tx } from '../database';
-import { FilterSqlBuilder } from '../filter-sql';
-import { lockingRead, selectExistingIds, toStoredResource, type Page, type PageRequest, type ResourceRowColumns } from './resource-rows';
+import { toBoolean, type Tx } from '../database';
+import { lockingRead, selectExistingIds, toStoredResource, type Page, type PageRequest, type ResourceRowColumns, listRows } from './resource-rows';
 
 interface UserRowColumns extends ResourceRowColumns {
   user_name: string;
@@ -111,22 +110,10 @@ export class UserRepository {
   }
 
   async list(tx: Tx, tenantId: string, filter: ResolvedFilter | undefined, sort: UserSort | undefined, page: PageRequest): Promise<Page<StoredUser>> {
-    const base = tx.knex('users as u').where('u.tenant_id', tenantId);
-    if (filter) {
-      const predicate = new FilterSqlBuilder(tx.dialect).build(filter, 'users', 'u');
-      base.whereRaw(predicate.sql, predicate.bindings as never[]);
-    }
-    const countRow = await tx.first<{ total: number | string }>(base.clone().count({ total: '*' }));
-    const total = toNumber(countRow?.total ?? 0);
-    if (page.limit === 0 || total === 0) return { total, items: [] };
-    const query = base.clone().select(COLUMNS.map((column) => `u.${column}`));
-    const sortColumn = sort && SORT_COLUMNS[sort.field];
-    if (sortColumn) query.orderBy(`u.${sortColumn}`, sort.descending ? 'desc' : 'asc');
-    // created then id: a stable order, so page walks neither skip nor repeat (Okta imports rely on it).
-    query.orderBy('u.created_at', 'asc').orderBy('u.id', 'asc').offset(page.offset).limit(page.limit);
-    const rows = await tx.all<UserRowColumns>(query);
+    const { total, rows } = await listRows<UserRowColumns, UserField>(tx, { table: 'users', columns: COLUMNS, sortColumns: SORT_COLUMNS }, tenantId, filter, sort, page);
     return { total, items: rows.map(toStoredUser) };
   }
+
 
   private async writeEmails(tx: Tx, tenantId: string, userId: string, fields: UserIndexFields): Promise<void> {
     if (fields.emails.length === 0) return;
