@@ -7,7 +7,8 @@
  *   --pages=N         users paged through in S4 (default 1,000,000; smoke 5,000)
  *   --profile         write a V8 CPU profile of each measured hub run to bench/profiles/<time>/ (not committed);
  *                     summarise one with `node -r @swc-node/register bench/tools/profile-summary.ts <file>`
- * Results: bench/results/latest.json and latest.md (latest run only). BENCH_LOG_LEVEL sets the hub's
+ * Results: bench/results/latest.json and latest.md (latest run only; smoke runs write bench/results/smoke/,
+ * which is not committed). BENCH_COMMIT names the commit measured when running from an exported tree. BENCH_LOG_LEVEL sets the hub's
  * LOG_LEVEL (default info, as deployed; the log goes to /dev/null).
  */
 import { execFileSync } from 'node:child_process';
@@ -20,7 +21,10 @@ import { SCIM_BENCHMARKS } from './benchmarks/scim';
 import { runO1 } from './benchmarks/o1';
 import type { Sizes } from './benchmarks/datasets';
 
-const RESULTS = path.join(PROJECT_ROOT, 'bench', 'results');
+/** Full runs write bench/results/latest.*; smoke runs (CI) write bench/results/smoke/ (not committed), so they never replace a full run's figures. */
+function resultsDirectory(mode: Mode): string {
+  return path.join(PROJECT_ROOT, 'bench', 'results', ...(mode.smoke ? ['smoke'] : []));
+}
 
 const NOT_MEASURED: RunReport['notMeasured'] = [
   { id: 'S8', why: 'Entra-like mixed load, 25 rps x 40 tenants for 10 min, 429 + Retry-After on overload' },
@@ -138,11 +142,12 @@ async function main(): Promise<number> {
     benchmarks: results,
     notMeasured: NOT_MEASURED,
   };
-  writeResults(RESULTS, report);
+  const directory = resultsDirectory(args.mode);
+  writeResults(directory, report);
   const checks = results.flatMap((result) => result.checks);
   const errors = results.filter((result) => result.error);
   console.log(`\n${checks.filter((item) => item.pass).length} targets met, ${checks.filter((item) => !item.pass).length} not met, ${errors.length} benchmarks failed to run; not yet measured: ${NOT_MEASURED.map((item) => item.id).join(', ')}`);
-  console.log(`results: ${path.relative(process.cwd(), path.join(RESULTS, 'latest.md'))}, latest.json`);
+  console.log(`results: ${path.relative(process.cwd(), path.join(directory, 'latest.md'))}, latest.json`);
   // Timings never fail the command (targets are reported, not asserted); a harness error does.
   return errors.length > 0 ? 1 : 0;
 }
