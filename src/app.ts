@@ -8,6 +8,9 @@ import { TenantService } from './services/tenant.service';
 import { UserService } from './services/user.service';
 import { GroupService } from './services/group.service';
 import { MappingService } from './services/mapping.service';
+import { ChangeRecorder } from './services/change-recorder';
+import { extractUserFields } from './scim/protocol/resource-fields';
+import { MappingLifecycleService } from './services/mapping-lifecycle.service';
 import { DirectoryService } from './services/directory.service';
 import { ApiAccessService } from './services/api-access.service';
 import { createGraphqlEndpoint } from './graphql/graphql-server';
@@ -30,6 +33,7 @@ export interface Services {
   readonly users: UserService;
   readonly groups: GroupService;
   readonly mapping: MappingService;
+  readonly mappingLifecycle: MappingLifecycleService;
   readonly directory: DirectoryService;
   readonly access: ApiAccessService;
   readonly audit: AuditService;
@@ -71,11 +75,13 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const audit = new AuditService(database);
   const outbox = new OutboxService(database, { retentionDays: config.retention.outboxDays });
   const ownership = new OwnershipService(database, audit, outbox);
+  const changes = new ChangeRecorder(audit, outbox, ownership);
   const services: Services = {
     tenants: new TenantService(database, { audit, outbox }),
-    users: new UserService(database, mapping),
-    groups: new GroupService(database, mapping),
+    users: new UserService(database, mapping, changes, extractUserFields),
+    groups: new GroupService(database, mapping, changes),
     mapping,
+    mappingLifecycle: new MappingLifecycleService(database, mapping, audit),
     directory: new DirectoryService(database),
     access: new ApiAccessService(database, audit, { allowHttpJwks: config.graphql.allowHttpJwks }),
     audit,

@@ -2,7 +2,14 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createDefaultDomainSchema, createDefaultOptionLists, customSchemaUrnFor } from './domain/mapping/presets';
-import { formatMappingFileIssues, validateMappingFile } from './services/mapping-file';
+import { formatMappingFileIssues, parseMappingFile, renderMappingFile, validateMappingFile } from './services/mapping-file';
+import type { Actor } from './domain/audit';
+import type { Tenant } from './domain/tenants/tenant';
+import type { PreviewPayload } from './services/mapping-lifecycle.service';
+import { applyPatch, parsePatchRequest } from './scim/protocol/apply-patch';
+import { normalizeResource } from './scim/protocol/normalize-resource';
+import { createDefaultSchemaRegistry } from './scim/protocol/schema-definitions';
+import { buildTenantExtension } from './scim/protocol/tenant-extension';
 import { ConfigError, loadConfig } from './config';
 import { createApp, type IdentityHub } from './app';
 import { isDomainError } from './domain/errors';
@@ -18,6 +25,14 @@ const USAGE = `usage: npm run cli -- <command>
   mapping validate <file.yaml> [--tenant <slug>]
                                             check a mapping file offline against the default domain schema;
                                             prints each error as file:line:column
+  mapping export <slug> [--version N]      print a mapping version (default: the active one) as YAML
+  mapping import <slug> <file.yaml> [--comment "..."]
+                                            store the file as a new draft version of the tenant's mapping
+  mapping preview <slug> <file.yaml> --payload <file.json>
+                                            dry run: print (JSON) what the file's mapping makes of each payload;
+                                            a payload is a SCIM POST body or {"post": {...}, "patches": [PatchOp bodies]},
+                                            or a list of those; nothing is stored
+  mapping activate <slug> <version>         activate a version (a draft is validated first)
   token rotate <slug> [--expires-in-days N] [--json]
                                             issue a new SCIM token; the previous one stops working at once
 
@@ -26,6 +41,53 @@ Environment: DATABASE_URL (default SQLite at ./data/identity-hub.sqlite), PUBLIC
 class UsageError extends Error {}
 
 class ValidationFailed extends Error {}
+
+const CLI_ACTOR: Actor = { type: 'system', id: 'cli' };
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw new UsageError(`cannot read ${file}`);
+  }
+}
+
+/** Parses a mapping file, printing its errors as file:line:column. */
+function readMappingFile(file: string) {
+  const parsed = parseMappingFile(readText(file));
+  if (!parsed.definition || parsed.errors.length > 0) {
+    for (const line of formatMappingFileIssues(file, parsed.errors)) console.log(line);
+    throw new ValidationFailed(`${parsed.errors.length} error(s)`);
+  }
+  return parsed.definition;
+}
+
+/**
+ * Payloads as the SCIM layer would store them: the POST body normalised with the tenant's schema
+ * registry, then each PATCH applied in order. The mapping service takes only the resulting resources.
+ */
+async function previewPayloads(hub: IdentityHub, tenant: Tenant, file: string): Promise<PreviewPayload[]> {
+  let document: unknown;
+  try {
+    document = JSON.parse(readText(file));
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`${file} is not JSON`);
+  }
+  const connection = await hub.services.mappingLifecycle.connectionOf(tenant);
+  const registry = createDefaultSchemaRegistry([buildTenantExtension(await hub.services.mapping.activeSchema(tenant, connection))]);
+  const entries = Array.isArray(document) ? document : [document];
+  return entries.map((entry: Record<string, unknown>, index) => {
+    const sequence = 'post' in entry ? { post: entry.post, patches: (entry.patches as unknown[] | undefined) ?? [] } : { post: entry, patches: [] };
+    let resource = normalizeResource(registry, 'User', sequence.post);
+    const resources = [resource];
+    for (const patch of sequence.patches) {
+      resource = applyPatch(registry, 'User', resource, parsePatchRequest(patch)).resource;
+      resources.push(resource);
+    }
+    return { label: `payload ${index + 1}`, resources };
+  });
+}
 
 /** Offline: the file against the preset domain schema and option lists a new tenant starts with. */
 function validateMappingFileCommand(file: string, tenantSlug: string): void {
@@ -62,6 +124,9 @@ async function run(argv: string[]): Promise<void> {
       'expires-in-days': { type: 'string' },
       'user-patch-status': { type: 'string' },
       tenant: { type: 'string' },
+      version: { type: 'string' },
+      comment: { type: 'string' },
+      payload: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -83,6 +148,32 @@ async function run(argv: string[]): Promise<void> {
       await hub.close();
     }
   };
+
+  if (command === 'mapping' && slug && ['export', 'import', 'preview', 'activate'].includes(subcommand ?? '')) {
+    const [argument, ...extra] = rest;
+    if (extra.length > 0 || (subcommand === 'export') !== (argument === undefined)) throw new UsageError(`unexpected arguments: ${positionals.join(' ')}`);
+    await withHub(async (hub) => {
+      const lifecycle = hub.services.mappingLifecycle;
+      const tenant = await hub.services.tenants.getTenantBySlug(slug);
+      const connection = await lifecycle.connectionOf(tenant);
+      if (subcommand === 'export') {
+        const { definition } = await lifecycle.definitionOf(tenant, connection, positiveNumber('--version', values.version));
+        process.stdout.write(renderMappingFile(definition));
+      } else if (subcommand === 'import') {
+        const version = await lifecycle.createDraft(tenant, connection, readMappingFile(argument!), CLI_ACTOR, values.comment);
+        print(values.json, { version, state: 'draft' }, [`${slug}: stored ${argument} as draft version ${version}`]);
+      } else if (subcommand === 'preview') {
+        if (!values.payload) throw new UsageError('mapping preview needs --payload <file.json>');
+        const payloads = await previewPayloads(hub, tenant, values.payload);
+        console.log(JSON.stringify(await lifecycle.preview(tenant, connection, { definition: readMappingFile(argument!) }, payloads), null, 2));
+      } else {
+        const version = positiveNumber('<version>', argument)!;
+        await lifecycle.activate(tenant, connection, version, CLI_ACTOR);
+        print(values.json, { activeVersion: version }, [`${slug}: version ${version} is active (stored values follow on each user's next write or a re-apply)`]);
+      }
+    });
+    return;
+  }
 
   if (command === 'migrate' && positionals.length === 1) {
     const hub = await createApp(config, { migrate: false });

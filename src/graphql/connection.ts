@@ -28,11 +28,15 @@ export interface Edge<T> {
   readonly node: T;
 }
 
-/** What connection resolvers return; `totalCount` is its own statement, run only when selected. */
-export interface Connection<T> {
+/** A connection without totalCount: for lists that are walked, not counted (logs). */
+export interface CursorPage<T> {
   readonly edges: readonly Edge<T>[];
   readonly nodes: readonly T[];
   readonly pageInfo: PageInfo;
+}
+
+/** What connection resolvers return; `totalCount` is its own statement, run only when selected. */
+export interface Connection<T> extends CursorPage<T> {
   readonly countTotal: () => Promise<number>;
 }
 
@@ -69,7 +73,7 @@ export function pageRequest(list: string, first: number | null | undefined, afte
   return { limit: Math.min(size, MAX_PAGE_SIZE), after: after === null || after === undefined ? undefined : decodeCursor(list, after) };
 }
 
-export function toConnection<T>(list: string, request: KeysetRequest, page: KeysetPage<T>, countTotal: () => Promise<number>): Connection<T> {
+export function toCursorPage<T>(list: string, request: KeysetRequest, page: KeysetPage<T>): CursorPage<T> {
   const edges = page.items.map((item) => ({ cursor: encodeCursor(list, item.position), node: item.node }));
   return {
     edges,
@@ -80,8 +84,11 @@ export function toConnection<T>(list: string, request: KeysetRequest, page: Keys
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges[edges.length - 1]?.cursor ?? null,
     },
-    countTotal,
   };
+}
+
+export function toConnection<T>(list: string, request: KeysetRequest, page: KeysetPage<T>, countTotal: () => Promise<number>): Connection<T> {
+  return { ...toCursorPage(list, request, page), countTotal };
 }
 
 /**

@@ -2,7 +2,11 @@ import type { Logger } from 'pino';
 import type { GraphqlPrincipal } from '../auth/graphql-principal';
 import type { AuditContext } from '../domain/audit';
 import type { ApiAccessService } from '../services/api-access.service';
+import type { AuditService } from '../services/audit.service';
 import type { DirectoryService } from '../services/directory.service';
+import type { GroupService } from '../services/group.service';
+import type { MappingService } from '../services/mapping.service';
+import type { ProvisioningLogService } from '../services/provisioning-log.service';
 import type { TenantService } from '../services/tenant.service';
 import type { DirectoryLoaders } from './directory-loaders';
 
@@ -10,6 +14,10 @@ export interface GraphqlServices {
   readonly tenants: TenantService;
   readonly directory: DirectoryService;
   readonly access: ApiAccessService;
+  readonly mapping: MappingService;
+  readonly groups: GroupService;
+  readonly audit: AuditService;
+  readonly provisioningLog: ProvisioningLogService;
 }
 
 /** One per request: who calls, for which tenant, and the request's own DataLoaders. */

@@ -1,8 +1,10 @@
 import DataLoader from 'dataloader';
 import type { KeysetPage, KeysetRequest } from '../persistence/repositories/keyset';
 import type { GroupProfile } from '../persistence/repositories/group-profile.repository';
+import type { StoredUserValue } from '../persistence/repositories/mapping.repository';
 import type { UserProfile } from '../persistence/repositories/user-profile.repository';
 import type { DirectoryService } from '../services/directory.service';
+import type { MappingService, SchemaVersionDefinition } from '../services/mapping.service';
 
 type PageFetcher<T> = (parentIds: readonly string[], page: KeysetRequest) => Promise<Map<string, KeysetPage<T>>>;
 
@@ -19,11 +21,15 @@ export class DirectoryLoaders {
   readonly groupCountOfMember: DataLoader<string, number>;
   readonly userCountOfGroup: DataLoader<string, number>;
   readonly directReportCountOf: DataLoader<string, number>;
+  /** The mapped values of a user (every field, by field and position), with their provenance. */
+  readonly mappedValuesOf: DataLoader<string, readonly StoredUserValue[]>;
+  private activeSchema: Promise<SchemaVersionDefinition | undefined> | undefined;
   /** Page loaders by list and page request: parents asking for the same page of their lists batch together. */
   private readonly pageLoaders = new Map<string, DataLoader<string, KeysetPage<unknown>>>();
 
   constructor(
     private readonly directory: DirectoryService,
+    mapping: MappingService,
     private readonly tenantId: string,
   ) {
     this.userById = new DataLoader(async (ids) => {
@@ -37,6 +43,17 @@ export class DirectoryLoaders {
     this.groupCountOfMember = countLoader((ids) => directory.countGroupsOfMembers(tenantId, ids));
     this.userCountOfGroup = countLoader((ids) => directory.countGroupMembers(tenantId, ids));
     this.directReportCountOf = countLoader((ids) => directory.countDirectReports(tenantId, ids));
+    this.mappedValuesOf = new DataLoader(async (ids) => {
+      const rows = new Map<string, StoredUserValue[]>(ids.map((id) => [id, []]));
+      for (const row of await mapping.valuesOf(tenantId, ids)) rows.get(row.userId)?.push(row);
+      return ids.map((id) => rows.get(id) ?? []);
+    });
+  }
+
+  /** The tenant's active domain schema, read once per request (every user's `attributes` needs it). */
+  schema(): Promise<SchemaVersionDefinition | undefined> {
+    this.activeSchema ??= this.directory.activeSchemaDefinition(this.tenantId);
+    return this.activeSchema;
   }
 
   /** Users already read (a list page) answer later lookups by id (e.g. a manager on the same page) without a query. */

@@ -77,7 +77,7 @@ export async function createGraphqlEndpoint(options: GraphqlOptions): Promise<Gr
           principal,
           tenantId: principal.tenant.id,
           services: options.services,
-          loaders: new DirectoryLoaders(options.services.directory, principal.tenant.id),
+          loaders: new DirectoryLoaders(options.services.directory, options.services.mapping, principal.tenant.id),
           log: req.log,
           requestId: req.requestId,
         };

@@ -2,10 +2,13 @@ import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { ApiKeyResolver } from './admin/api-key.resolver';
+import { LogsResolver } from './admin/logs.resolver';
 import { TenantAdminResolver } from './admin/tenant-admin.resolver';
 import { scopeAuthChecker } from './auth-checker';
 import { GroupConnectionResolver, UserConnectionResolver } from './connection.resolver';
+import { GroupMembershipResolver } from './group/group-membership.resolver';
 import { GroupResolver } from './group/group.resolver';
+import { DomainSchemaResolver } from './mapping/domain-schema.resolver';
 import { NodeResolver } from './node.resolver';
 import { UserResolver } from './user/user.resolver';
 import { TenantResolver, ViewerResolver } from './viewer/viewer.resolver';
@@ -22,6 +25,9 @@ export async function buildGraphqlSchema(): Promise<GraphQLSchema> {
       GroupConnectionResolver,
       ApiKeyResolver,
       TenantAdminResolver,
+      DomainSchemaResolver,
+      LogsResolver,
+      GroupMembershipResolver,
     ],
     authChecker: scopeAuthChecker,
     // Inputs are checked where their meaning lives (domain and services), not by class-validator.

@@ -69,7 +69,8 @@ type Scope =
   | { readonly kind: 'member'; readonly alias: string }
   | { readonly kind: 'rawElement'; readonly expression: string };
 
-function escapeLike(value: string): string {
+/** A LIKE pattern matching `value` literally (backslash is the escape character). */
+export function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (character) => `\\${character}`);
 }
 

@@ -144,7 +144,7 @@ export class ScimHandler {
       case 'PATCH':
         return type === 'User' ? this.patchUser(request, principal, id) : this.patchGroup(request, principal, id);
       case 'DELETE':
-        await (type === 'User' ? this.deps.users : this.deps.groups).delete(tenantId, id, conditionsOf(request));
+        await (type === 'User' ? this.deps.users : this.deps.groups).delete(this.actor(request, principal), id, conditionsOf(request));
         return { status: 204 };
       default:
         return this.methodNotAllowed(method);

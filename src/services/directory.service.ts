@@ -1,8 +1,13 @@
 import type { ResolvedFilter } from '../domain/filter/filter-field';
+import type { Connection } from '../domain/tenants/tenant';
+import { foldForMatching } from '../domain/mapping/mapping-values';
 import type { Database } from '../persistence/database';
 import { GroupProfileRepository, type GroupProfile } from '../persistence/repositories/group-profile.repository';
 import type { KeysetPage, KeysetRequest } from '../persistence/repositories/keyset';
+import { MappingRepository, type StoredOptionValue } from '../persistence/repositories/mapping.repository';
+import { TenantRepository } from '../persistence/repositories/tenant.repository';
 import { UserProfileRepository, type UserCriteria, type UserOrder, type UserProfile } from '../persistence/repositories/user-profile.repository';
+import type { SchemaVersionDefinition } from './mapping.service';
 
 /**
  * The directory as internal apps read it (GraphQL): users and groups of one tenant, in keyset pages.
@@ -12,6 +17,8 @@ import { UserProfileRepository, type UserCriteria, type UserOrder, type UserProf
 export class DirectoryService {
   private readonly users = new UserProfileRepository();
   private readonly groups = new GroupProfileRepository();
+  private readonly mappings = new MappingRepository();
+  private readonly tenants = new TenantRepository();
 
   constructor(private readonly database: Database) {}
 
@@ -65,5 +72,35 @@ export class DirectoryService {
 
   async countGroupsOfMembers(tenantId: string, memberIds: readonly string[]): Promise<Map<string, number>> {
     return this.database.read((tx) => this.groups.countGroupsOfMembers(tx, tenantId, memberIds));
+  }
+
+  /**
+   * The tenant's active domain schema and option-list policies, read only: undefined until the first
+   * mapping use seeds the defaults (so the tenant has no mapped values yet either).
+   */
+  async activeSchemaDefinition(tenantId: string): Promise<SchemaVersionDefinition | undefined> {
+    const stored = await this.database.read((tx) => this.mappings.latestSchema(tx, tenantId));
+    return stored && (stored.definition as unknown as SchemaVersionDefinition);
+  }
+
+  async optionValues(tenantId: string): Promise<StoredOptionValue[]> {
+    return this.database.read((tx) => this.mappings.optionValues(tx, tenantId));
+  }
+
+  /** Marks an option value approved (or back to pending); the value is named in any spelling that folds to it. False when the list has no such value. */
+  async reviewOptionValue(tenantId: string, listKey: string, value: string, status: StoredOptionValue['reviewStatus']): Promise<boolean> {
+    return (await this.database.transaction((tx) => this.mappings.setOptionReviewStatus(tx, tenantId, listKey, foldForMatching(value), status))) > 0;
+  }
+
+  /** The connection a GraphQL caller's changes are made through: the tenant's first (default) one. */
+  async defaultConnection(tenantId: string): Promise<Connection> {
+    const connection = await this.database.read((tx) => this.tenants.findDefaultConnection(tx, tenantId));
+    if (!connection) throw new Error(`tenant ${tenantId} has no connection`);
+    return connection;
+  }
+
+  /** See GroupProfileRepository.markManualMembership: run right after the manual edit that created the membership. */
+  async markManualMembership(tenantId: string, groupId: string, memberId: string, createdAt: number): Promise<void> {
+    await this.database.transaction((tx) => this.groups.markManualMembership(tx, tenantId, groupId, memberId, createdAt));
   }
 }

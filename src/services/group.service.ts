@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../domain/errors';
-import type { GroupMember, MemberReference, MembershipChange, StoredGroup } from '../domain/groups/group';
+import type { GroupIndexFields, GroupMember, MemberReference, MembershipChange, StoredGroup } from '../domain/groups/group';
 import type { ResolvedFilter } from '../domain/filter/filter-field';
 import type { Database, Tx } from '../persistence/database';
 import { GroupRepository, type GroupSort, type GroupWrite } from '../persistence/repositories/group.repository';
@@ -8,6 +8,11 @@ import type { Page, PageRequest } from '../persistence/repositories/resource-row
 import { UserRepository } from '../persistence/repositories/user.repository';
 import { checkVersion, type WriteActor, type WriteConditions } from './user.service';
 import type { MappingService } from './mapping.service';
+import type { ChangeRecorder } from './change-recorder';
+
+function fieldsOfStored(group: StoredGroup): GroupIndexFields {
+  return { displayName: group.displayName, externalId: typeof group.raw.externalId === 'string' ? group.raw.externalId : null };
+}
 
 export interface GroupChange {
   readonly write: GroupWrite;
@@ -30,6 +35,7 @@ export class GroupService {
   constructor(
     private readonly database: Database,
     private readonly mapping: MappingService,
+    private readonly changes: ChangeRecorder,
   ) {}
 
   async create(actor: WriteActor, write: GroupWrite, members: readonly MemberReference[]): Promise<StoredGroup> {
@@ -38,6 +44,7 @@ export class GroupService {
       .transaction(async (tx) => {
         const now = Date.now();
         const group = await this.groups.insert(tx, actor.tenant.id, id, write, now);
+        await this.changes.groupCreated(tx, actor, group, write.fields);
         const affected = await this.applyMemberships(tx, group, [{ op: 'add', members }], now);
         await this.remapMembers(tx, actor, group, affected, false);
         return group;
@@ -78,19 +85,35 @@ export class GroupService {
         const before = renamed || memberships.some((membership) => membership.op === 'removeAll' || membership.op === 'replace') ? await this.memberUserIdsIfMapped(tx, actor, current) : [];
         const affected = await this.applyMemberships(tx, current, memberships, now);
         const updated = await this.groups.update(tx, current, write, now);
+        await this.changes.groupChanged(tx, actor, current, fieldsOfStored(current), updated, write.fields);
+        await this.recordMemberships(tx, updated, memberships);
         await this.remapMembers(tx, actor, updated, new Set([...before, ...affected]), renamed);
         return updated;
       })
       .catch((error: unknown) => conflictOnDisplayName(displayName)(error));
   }
 
-  async delete(tenantId: string, id: string, conditions: WriteConditions = {}): Promise<void> {
+  async delete(actor: WriteActor, id: string, conditions: WriteConditions = {}): Promise<void> {
+    const tenantId = actor.tenant.id;
     await this.database.transaction(async (tx) => {
       const current = await this.groups.findById(tx, tenantId, id, { forUpdate: true });
       if (!current) throw new DomainError('NOT_FOUND', `Group ${id} not found`);
       checkVersion(current, conditions);
+      await this.changes.groupDeleted(tx, actor, current);
       await this.groups.delete(tx, tenantId, id);
     });
+  }
+
+  /** One membership event per added or removed list, in request order. */
+  private async recordMemberships(tx: Tx, group: StoredGroup, changes: readonly MembershipChange[]): Promise<void> {
+    for (const change of changes) {
+      if (change.op === 'add' || change.op === 'replace') {
+        if (change.op === 'replace') await this.changes.membershipChanged(tx, group, 'membership.removed', []);
+        await this.changes.membershipChanged(tx, group, 'membership.added', change.members.map((member) => member.value));
+      } else {
+        await this.changes.membershipChanged(tx, group, 'membership.removed', change.op === 'remove' ? change.values : []);
+      }
+    }
   }
 
   /** Applies membership changes row by row; returns the ids named, whose mapped values may depend on them. */

@@ -61,7 +61,7 @@ function toRows(fieldKey: string, value: DomainValue, provenance: ValueProvenanc
 }
 
 /** Stored rows -> the `current` values applyMapping reads (for createOnly, ifEmpty and onNull: keep). */
-function currentValues(schema: DomainSchema, rows: readonly StoredUserValue[]): Record<string, DomainValue> {
+export function currentValues(schema: DomainSchema, rows: readonly StoredUserValue[]): Record<string, DomainValue> {
   const multiValued = new Set(schema.fields.filter((field) => field.multiValued).map((field) => field.key));
   const values: Record<string, DomainValue> = {};
   for (const row of rows) {

@@ -9,6 +9,8 @@ import { UserRepository, type UserSort, type UserWrite } from '../persistence/re
 import { MappingRepository } from '../persistence/repositories/mapping.repository';
 import type { Connection, Tenant } from '../domain/tenants/tenant';
 import type { MappingService } from './mapping.service';
+import type { ChangeRecorder } from './change-recorder';
+import type { UserIndexFields } from '../domain/identity/user';
 
 /** Who is writing: the tenant and IdP connection of the SCIM token, and the request for the logs. */
 export interface WriteActor {
@@ -45,6 +47,9 @@ export class UserService {
   constructor(
     private readonly database: Database,
     private readonly mapping: MappingService,
+    private readonly changes: ChangeRecorder,
+    /** The indexed fields of a stored raw resource (the SCIM adapter's reading), for audit diffs. */
+    private readonly fieldsOf: (raw: Record<string, unknown>) => UserIndexFields,
   ) {}
 
   /** Stores the raw resource and its indexed fields, then maps it to domain values in the same transaction. */
@@ -54,6 +59,7 @@ export class UserService {
         const runtime = await this.mapping.runtime(tx, actor.tenant, actor.connection);
         const user = await this.users.insert(tx, actor.tenant.id, randomUUID(), write, Date.now());
         await this.mapping.applyToUser(tx, runtime, { id: user.id, raw: write.raw, isCreate: true }, { connectionId: actor.connection.id, requestId: actor.requestId });
+        await this.changes.userCreated(tx, actor, user, write.fields);
         return user;
       })
       .catch(conflictOnUserName(write.fields.userName));
@@ -85,17 +91,20 @@ export class UserService {
         const runtime = await this.mapping.runtime(tx, actor.tenant, actor.connection);
         const updated = await this.users.update(tx, current, write, Date.now());
         await this.mapping.applyToUser(tx, runtime, { id, raw: write.raw, isCreate: false }, { connectionId: actor.connection.id, requestId: actor.requestId });
+        await this.changes.userChanged(tx, actor, current, this.fieldsOf(current.raw), updated, write.fields);
         return updated;
       })
       .catch((error: unknown) => conflictOnUserName(userName)(error));
   }
 
   /** Deletes the user and its memberships; its userName becomes free. */
-  async delete(tenantId: string, id: string, conditions: WriteConditions = {}): Promise<void> {
+  async delete(actor: WriteActor, id: string, conditions: WriteConditions = {}): Promise<void> {
+    const tenantId = actor.tenant.id;
     await this.database.transaction(async (tx) => {
       const current = await this.users.findById(tx, tenantId, id, { forUpdate: true });
       if (!current) throw new DomainError('NOT_FOUND', `User ${id} not found`);
       checkVersion(current, conditions);
+      await this.changes.userDeleted(tx, actor, current, this.fieldsOf(current.raw));
       await this.groups.removeMemberships(tx, tenantId, id);
       await this.values.deleteUserValues(tx, tenantId, id);
       await this.users.delete(tx, tenantId, id);

@@ -1,7 +1,9 @@
+import { DomainError } from '../../domain/errors';
 import type { FilterField, ResolvedFilter, UserField } from '../../domain/filter/filter-field';
-import type { UserCriteria } from '../../persistence/repositories/user-profile.repository';
+import { foldText } from '../../domain/text';
+import type { MappedValueCondition, UserCriteria } from '../../persistence/repositories/user-profile.repository';
 import { allOf, compare, indexedField, searchConditions } from '../filter-conditions';
-import type { UserFilter } from './user-filter.input';
+import type { AttributeCondition, UserFilter } from './user-filter.input';
 
 type TextCondition = 'department' | 'division' | 'organization' | 'costCenter' | 'employeeNumber' | 'userType' | 'title' | 'externalId';
 
@@ -25,6 +27,30 @@ const SEARCHED: readonly FilterField[] = [
   { kind: 'email', sub: 'value', type: 'string', caseExact: false },
 ];
 
+/** Each condition is an EXISTS on user_values: bounded so one filter stays one cheap statement. */
+const MAX_ATTRIBUTE_CONDITIONS = 10;
+const MAX_IN_VALUES = 100;
+
+/** Mapped values are stored folded (value_text), so the compared text is folded the same way. */
+function toMappedValueCondition(condition: AttributeCondition): MappedValueCondition {
+  const given = [condition.eq, condition.in, condition.startsWith].filter((operand) => operand !== null && operand !== undefined);
+  if (given.length !== 1) throw new DomainError('INVALID_INPUT', `attribute condition on "${condition.key}" needs exactly one of eq, in, startsWith`);
+  if (condition.startsWith !== null && condition.startsWith !== undefined) return { fieldKey: condition.key, op: 'startsWith', prefix: foldText(condition.startsWith) };
+  const values = condition.in ?? [condition.eq as string];
+  if (values.length > MAX_IN_VALUES) throw new DomainError('INVALID_INPUT', `attribute condition on "${condition.key}": in takes at most ${MAX_IN_VALUES} values`);
+  return { fieldKey: condition.key, op: 'in', values: values.map(foldText) };
+}
+
+function mappedValueConditions(filter: UserFilter): MappedValueCondition[] {
+  const conditions: AttributeCondition[] = [...(filter.attribute ?? [])];
+  if (conditions.length > MAX_ATTRIBUTE_CONDITIONS) throw new DomainError('INVALID_INPUT', `attribute takes at most ${MAX_ATTRIBUTE_CONDITIONS} conditions`);
+  for (const [input, key] of [['appRole', 'appRoles'], ['businessUnit', 'businessUnit'], ['region', 'region']] as const) {
+    const value = filter[input];
+    if (value !== null && value !== undefined) conditions.push({ key, eq: value });
+  }
+  return conditions.map(toMappedValueCondition);
+}
+
 /** A GraphQL UserFilter as the criteria the directory lists users by. */
 export function toUserCriteria(filter: UserFilter | null | undefined): UserCriteria {
   if (!filter) return {};
@@ -35,5 +61,5 @@ export function toUserCriteria(filter: UserFilter | null | undefined): UserCrite
     if (value !== null && value !== undefined) conditions.push(compare(indexedField(field, 'string', caseExact), 'eq', value));
   }
   conditions.push(...searchConditions(filter.search, SEARCHED));
-  return { filter: allOf(conditions), memberOfGroupId: filter.groupId ?? undefined };
+  return { filter: allOf(conditions), memberOfGroupId: filter.groupId ?? undefined, mappedValues: mappedValueConditions(filter) };
 }

@@ -1,10 +1,14 @@
+import { JSONResolver } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import type { GroupProfile } from '../../persistence/repositories/group-profile.repository';
+import type { StoredUserValue } from '../../persistence/repositories/mapping.repository';
 import type { UserOrder as UserListOrder, UserProfile } from '../../persistence/repositories/user-profile.repository';
 import { connectionComplexity, DEFAULT_PAGE_SIZE, pageRequest, toConnection, type Connection } from '../connection';
 import type { GraphqlContext } from '../context';
 import { GroupConnection } from '../group/group-connection.type';
 import { Scope } from '../scope';
+import { attributesOf, textOf, textsOf } from './mapped-values';
+import { Provenance } from './provenance.type';
 import { UserConnection } from './user-connection.type';
 import { toUserCriteria } from './user-criteria';
 import { UserFilter } from './user-filter.input';
@@ -83,5 +87,34 @@ export class UserResolver {
     const page = pageRequest('groupsOfUser', first, after);
     const result = await context.loaders.groupsOfMember(page).load(user.id);
     return toConnection('groupsOfUser', page, result, () => context.loaders.groupCountOfMember.load(user.id));
+  }
+
+  // Mapped domain fields: what the tenant's mapping made of the IdP's data (user_values), one batch per page of users.
+
+  @FieldResolver(() => [String], { description: "The user's application roles in the tenant's vocabulary (mapped)." })
+  async appRoles(@Root() user: UserProfile, @Ctx() context: GraphqlContext): Promise<string[]> {
+    return textsOf(await context.loaders.mappedValuesOf.load(user.id), 'appRoles');
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'The business unit, from its option list (mapped).' })
+  async businessUnit(@Root() user: UserProfile, @Ctx() context: GraphqlContext): Promise<string | null> {
+    return textOf(await context.loaders.mappedValuesOf.load(user.id), 'businessUnit');
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'The region, from its option list (mapped).' })
+  async region(@Root() user: UserProfile, @Ctx() context: GraphqlContext): Promise<string | null> {
+    return textOf(await context.loaders.mappedValuesOf.load(user.id), 'region');
+  }
+
+  @FieldResolver(() => JSONResolver, { description: "Every mapped domain field by key, tenant-defined ones included; multi-valued fields are lists." })
+  async attributes(@Root() user: UserProfile, @Ctx() context: GraphqlContext): Promise<Record<string, unknown>> {
+    const [rows, schema] = await Promise.all([context.loaders.mappedValuesOf.load(user.id), context.loaders.schema()]);
+    return attributesOf(rows, schema);
+  }
+
+  @Authorized<Scope>(Scope.ADMIN)
+  @FieldResolver(() => Provenance, { nullable: true, description: "How the field's (first) value was mapped; null when the user has no value for it (admin)." })
+  async provenance(@Root() user: UserProfile, @Arg('field') field: string, @Ctx() context: GraphqlContext): Promise<StoredUserValue | null> {
+    return (await context.loaders.mappedValuesOf.load(user.id)).find((row) => row.fieldKey === field) ?? null;
   }
 }

@@ -95,4 +95,17 @@ export class GroupProfileRepository {
     }
     return query;
   }
+
+  /**
+   * Marks the membership a manual edit created (at `createdAt`) as source=manual; a membership that
+   * existed before (from the IdP or a rule) keeps its source. Returns how many rows were marked.
+   */
+  async markManualMembership(tx: Tx, tenantId: string, groupId: string, memberId: string, createdAt: number): Promise<number> {
+    return tx.run(
+      tx
+        .knex('group_members')
+        .where({ tenant_id: tenantId, group_id: groupId, member_id: memberId, source: 'idp', created_at: createdAt })
+        .update({ source: 'manual' }),
+    );
+  }
 }

@@ -1,5 +1,5 @@
 import { parseJsonColumn, parseJsonValueColumn, toNumber, type Tx } from '../database';
-import { collectInChunks, ID_CHUNK } from './resource-rows';
+import { collectInChunks, ID_CHUNK, lockingRead } from './resource-rows';
 
 export type VersionState = 'draft' | 'validated' | 'active' | 'superseded';
 
@@ -318,5 +318,33 @@ export class MappingRepository {
       rawValue: row.raw_value === null || row.raw_value === undefined ? null : parseJsonValueColumn(tx.dialect, row.raw_value),
       updatedAt: toNumber(row.updated_at),
     }));
+  }
+  /** The active version under the connection row's lock: activations of one connection queue behind each other. */
+  async lockActiveMappingVersion(tx: Tx, tenantId: string, connectionId: string): Promise<number | null> {
+    const row = await tx.first<{ active_mapping_version: number | string | null }>(
+      lockingRead(tx, tx.knex('connections').select('active_mapping_version').where({ tenant_id: tenantId, id: connectionId })),
+    );
+    return optionalNumber(row?.active_mapping_version);
+  }
+
+  /** Replaces a version's report (validation outcome, re-apply progress) without touching its state. */
+  async setMappingSetReport(tx: Tx, tenantId: string, connectionId: string, version: number, report: Record<string, unknown>): Promise<void> {
+    await tx.run(tx.knex('mapping_sets').where({ tenant_id: tenantId, connection_id: connectionId, version }).update({ report: JSON.stringify(report) }));
+  }
+
+  /** One keyset batch of the tenant's users (id order) with their stored raw resources. */
+  async usersRawAfter(tx: Tx, tenantId: string, afterId: string | null, limit: number): Promise<{ id: string; raw: Record<string, unknown> }[]> {
+    const query = tx.knex('users').select('id', 'raw').where('tenant_id', tenantId).orderBy('id').limit(limit);
+    if (afterId !== null) query.andWhere('id', '>', afterId);
+    const rows = await tx.all<{ id: string; raw: unknown }>(query);
+    return rows.map((row) => ({ id: row.id, raw: parseJsonColumn<Record<string, unknown>>(row.raw) }));
+  }
+
+  /** Users holding at least one value produced by mapping `version`, in id order (served by the (tenant_id, mapping_version) index). */
+  async userIdsWithValuesFromVersion(tx: Tx, tenantId: string, version: number, afterUserId: string | null, limit: number): Promise<string[]> {
+    const query = tx.knex('user_values').distinct('user_id').where({ tenant_id: tenantId, mapping_version: version }).orderBy('user_id').limit(limit);
+    if (afterUserId !== null) query.andWhere('user_id', '>', afterUserId);
+    const rows = await tx.all<{ user_id: string }>(query);
+    return rows.map((row) => row.user_id);
   }
 }

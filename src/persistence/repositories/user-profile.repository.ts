@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { ResolvedFilter } from '../../domain/filter/filter-field';
 import { foldText } from '../../domain/text';
 import { toBoolean, toNumber, type Tx } from '../database';
-import { FilterSqlBuilder } from '../filter-sql';
+import { escapeLike, FilterSqlBuilder } from '../filter-sql';
 import { applyKeyset, countPerParent, selectPagesPerParent, toKeysetPage, type KeysetOrder, type KeysetPage, type KeysetRequest } from './keyset';
 import { collectInChunks } from './resource-rows';
 
@@ -37,10 +37,19 @@ export interface UserOrder {
   readonly descending: boolean;
 }
 
-/** Which users a list holds: a filter over their fields and, optionally, direct membership of one group. */
+/**
+ * A condition on a user's mapped values (user_values): some value of `fieldKey` whose folded text
+ * (domain/text.ts foldText) is one of `values`, or starts with `prefix`. Callers fold what they compare.
+ */
+export type MappedValueCondition =
+  | { readonly fieldKey: string; readonly op: 'in'; readonly values: readonly string[] }
+  | { readonly fieldKey: string; readonly op: 'startsWith'; readonly prefix: string };
+
+/** Which users a list holds: a filter over their fields, direct membership of one group, and conditions on mapped values (all must hold). */
 export interface UserCriteria {
   readonly filter?: ResolvedFilter;
   readonly memberOfGroupId?: string;
+  readonly mappedValues?: readonly MappedValueCondition[];
 }
 
 interface UserProfileColumns extends Record<string, unknown> {
@@ -239,6 +248,17 @@ export class UserProfileRepository {
           .whereRaw('gm.tenant_id = u.tenant_id AND gm.member_id = u.id')
           .where('gm.group_id', criteria.memberOfGroupId),
       );
+    }
+    // One EXISTS per condition, correlated on the primary key (tenant_id, user_id, field_key, position).
+    for (const condition of criteria.mappedValues ?? []) {
+      const values = tx
+        .knex('user_values as uv')
+        .select(tx.knex.raw('1'))
+        .whereRaw('uv.tenant_id = u.tenant_id AND uv.user_id = u.id')
+        .where('uv.field_key', condition.fieldKey);
+      if (condition.op === 'in') values.whereIn('uv.value_text', [...condition.values]);
+      else values.whereRaw("uv.value_text LIKE ? ESCAPE '\\'", [`${escapeLike(condition.prefix)}%`]);
+      query.whereExists(values);
     }
     return query;
   }

@@ -1,0 +1,92 @@
+import { Arg, Authorized, Ctx, Field, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { DomainError } from '../../domain/errors';
+import { foldForMatching } from '../../domain/mapping/mapping-values';
+import type { StoredOptionValue } from '../../persistence/repositories/mapping.repository';
+import type { SchemaVersionDefinition } from '../../services/mapping.service';
+import type { GraphqlContext } from '../context';
+import { Scope } from '../scope';
+import { DomainSchema, OptionList, OptionValue } from './domain-schema.type';
+
+@InputType()
+export class ReviewOptionValueInput {
+  @Field({ description: 'The option list key, e.g. region.' })
+  list!: string;
+
+  @Field({ description: 'The value, in any spelling that matches it (case and spacing are ignored).' })
+  value!: string;
+
+  @Field({ description: 'true approves the value; false puts it back to pending.' })
+  approve!: boolean;
+}
+
+@ObjectType()
+export class ReviewOptionValuePayload {
+  @Field(() => OptionValue)
+  optionValue!: OptionValue;
+}
+
+/** The active definition, seeding the tenant's defaults on first use (as the first SCIM write would). */
+async function activeDefinition(context: GraphqlContext): Promise<SchemaVersionDefinition> {
+  const stored = await context.services.directory.activeSchemaDefinition(context.tenantId);
+  if (stored) return stored;
+  await context.services.mapping.activeSchema(context.principal.tenant, await context.services.directory.defaultConnection(context.tenantId));
+  return (await context.services.directory.activeSchemaDefinition(context.tenantId))!;
+}
+
+function toOptionValue(stored: StoredOptionValue): OptionValue {
+  return { value: stored.value, aliases: [...stored.aliases], reviewStatus: stored.reviewStatus, addedBy: stored.addedBy, addedAt: stored.addedAt, sourceRequestId: stored.sourceRequestId };
+}
+
+async function optionListsOf(context: GraphqlContext): Promise<OptionList[]> {
+  const [definition, values] = await Promise.all([activeDefinition(context), context.services.directory.optionValues(context.tenantId)]);
+  return definition.optionLists.map((policy) => ({
+    key: policy.key,
+    label: policy.label ?? null,
+    onUnknown: policy.onUnknown,
+    values: values.filter((value) => value.listKey === policy.key).map(toOptionValue),
+  }));
+}
+
+/** The tenant's identity model and dropdown vocabularies (admin). */
+@Resolver()
+@Authorized<Scope>(Scope.ADMIN)
+export class DomainSchemaResolver {
+  @Query(() => DomainSchema, { description: "The tenant's active domain schema (admin)." })
+  async domainSchema(@Ctx() context: GraphqlContext): Promise<DomainSchema> {
+    const { schema } = await activeDefinition(context);
+    return {
+      customSchemaUrn: schema.customSchemaUrn,
+      fields: schema.fields.map((field) => ({
+        key: field.key,
+        label: field.label,
+        type: field.type,
+        multiValued: field.multiValued ?? false,
+        required: field.required ?? false,
+        optionList: field.optionList ?? null,
+        scimPath: field.scim?.path ?? null,
+      })),
+    };
+  }
+
+  @Query(() => [OptionList], { description: 'Every option list of the active schema, with its values (admin).' })
+  optionLists(@Ctx() context: GraphqlContext): Promise<OptionList[]> {
+    return optionListsOf(context);
+  }
+
+  @Query(() => OptionList, { nullable: true, description: 'The option list with this key; null when the schema has none (admin).' })
+  async optionList(@Arg('key') key: string, @Ctx() context: GraphqlContext): Promise<OptionList | null> {
+    return (await optionListsOf(context)).find((list) => list.key === key) ?? null;
+  }
+
+  @Mutation(() => ReviewOptionValuePayload, { description: 'Approves an option value (typically one the IdP added), or puts it back to pending (admin).' })
+  async reviewOptionValue(@Arg('input', () => ReviewOptionValueInput) input: ReviewOptionValueInput, @Ctx() context: GraphqlContext): Promise<ReviewOptionValuePayload> {
+    const { directory } = context.services;
+    if (!(await directory.reviewOptionValue(context.tenantId, input.list, input.value, input.approve ? 'approved' : 'pending'))) {
+      throw new DomainError('NOT_FOUND', `option list "${input.list}" has no value "${input.value}"`);
+    }
+    const valueNorm = foldForMatching(input.value);
+    const reviewed = (await directory.optionValues(context.tenantId)).find((value) => value.listKey === input.list && value.valueNorm === valueNorm);
+    if (!reviewed) throw new DomainError('NOT_FOUND', `option list "${input.list}" has no value "${input.value}"`);
+    return { optionValue: toOptionValue(reviewed) };
+  }
+}
