@@ -2,7 +2,7 @@ import type { GroupIndexFields, GroupMember, MemberType, StoredGroup } from '../
 import type { GroupField, ResolvedFilter } from '../../domain/filter/filter-field';
 import { foldText } from '../../domain/text';
 import type { Tx } from '../database';
-import { ID_CHUNK, lockingRead, selectExistingIds, toStoredResource, type Page, type PageRequest, type ResourceRowColumns, listRows } from './resource-rows';
+import { ID_CHUNK, selectExistingIds, toStoredResource, type Page, type PageRequest, type ResourceRowColumns, listRows, selectResourceRow, insertResourceRow, updateResourceRow } from './resource-rows';
 
 interface GroupRowColumns extends ResourceRowColumns {
   display_name: string;
@@ -45,8 +45,7 @@ function fieldColumns(fields: GroupIndexFields) {
 
 export class GroupRepository {
   async findById(tx: Tx, tenantId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<StoredGroup | undefined> {
-    const query = tx.knex('groups').select(COLUMNS).where({ tenant_id: tenantId, id });
-    const row = await tx.first<GroupRowColumns>(options.forUpdate ? lockingRead(tx, query) : query);
+    const row = await selectResourceRow<GroupRowColumns>(tx, 'groups', COLUMNS, tenantId, id, options.forUpdate);
     return row && toStoredGroup(row);
   }
 
@@ -55,29 +54,13 @@ export class GroupRepository {
   }
 
   async insert(tx: Tx, tenantId: string, id: string, write: GroupWrite, now: number): Promise<StoredGroup> {
-    await tx.run(
-      tx.knex('groups').insert({
-        tenant_id: tenantId,
-        id,
-        ...fieldColumns(write.fields),
-        raw: JSON.stringify(write.raw),
-        version: 1,
-        created_at: now,
-        updated_at: now,
-      }),
-    );
-    return { tenantId, id, displayName: write.fields.displayName, raw: write.raw, version: 1, createdAt: now, updatedAt: now };
+    const stored = await insertResourceRow(tx, 'groups', tenantId, id, fieldColumns(write.fields), write.raw, now);
+    return { ...stored, displayName: write.fields.displayName };
   }
 
   async update(tx: Tx, current: StoredGroup, write: GroupWrite, now: number): Promise<StoredGroup> {
-    const version = current.version + 1;
-    await tx.run(
-      tx
-        .knex('groups')
-        .where({ tenant_id: current.tenantId, id: current.id })
-        .update({ ...fieldColumns(write.fields), raw: JSON.stringify(write.raw), version, updated_at: now }),
-    );
-    return { ...current, displayName: write.fields.displayName, raw: write.raw, version, updatedAt: now };
+    const stored = await updateResourceRow(tx, 'groups', current, fieldColumns(write.fields), write.raw, now);
+    return { ...stored, displayName: write.fields.displayName };
   }
 
   async delete(tx: Tx, tenantId: string, id: string): Promise<void> {

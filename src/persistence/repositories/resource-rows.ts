@@ -90,3 +90,30 @@ export async function listRows<R, F extends string>(
   const complete = rows.length < page.limit && (rows.length > 0 || page.offset === 0);
   return { total: complete ? page.offset + rows.length : await count(), rows };
 }
+
+/** Reads one resource row by id; with `forUpdate` it is locked for the rest of the transaction (PostgreSQL). */
+export async function selectResourceRow<R>(tx: Tx, table: FilterTable, columns: readonly string[], tenantId: string, id: string, forUpdate = false): Promise<R | undefined> {
+  const query = tx.knex(table).select([...columns]).where({ tenant_id: tenantId, id });
+  return tx.first<R>(forUpdate ? lockingRead(tx, query) : query);
+}
+
+/** Inserts a resource row at version 1; returns the stored resource without a read back. */
+export async function insertResourceRow(
+  tx: Tx,
+  table: FilterTable,
+  tenantId: string,
+  id: string,
+  indexed: Record<string, unknown>,
+  raw: Record<string, unknown>,
+  now: number,
+): Promise<StoredResource> {
+  await tx.run(tx.knex(table).insert({ tenant_id: tenantId, id, ...indexed, raw: JSON.stringify(raw), version: 1, created_at: now, updated_at: now }));
+  return { tenantId, id, raw, version: 1, createdAt: now, updatedAt: now };
+}
+
+/** Writes a new state of a resource row and bumps its version (the ETag). */
+export async function updateResourceRow(tx: Tx, table: FilterTable, current: StoredResource, indexed: Record<string, unknown>, raw: Record<string, unknown>, now: number): Promise<StoredResource> {
+  const version = current.version + 1;
+  await tx.run(tx.knex(table).where({ tenant_id: current.tenantId, id: current.id }).update({ ...indexed, raw: JSON.stringify(raw), version, updated_at: now }));
+  return { ...current, raw, version, updatedAt: now };
+}

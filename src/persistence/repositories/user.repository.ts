@@ -2,7 +2,7 @@ import type { UserIndexFields, StoredUser } from '../../domain/identity/user';
 import { foldText } from '../../domain/text';
 import type { ResolvedFilter, UserField } from '../../domain/filter/filter-field';
 import { toBoolean, type Tx } from '../database';
-import { lockingRead, selectExistingIds, toStoredResource, type Page, type PageRequest, type ResourceRowColumns, listRows } from './resource-rows';
+import { selectExistingIds, toStoredResource, type Page, type PageRequest, type ResourceRowColumns, listRows, selectResourceRow, insertResourceRow, updateResourceRow } from './resource-rows';
 
 interface UserRowColumns extends ResourceRowColumns {
   user_name: string;
@@ -66,8 +66,7 @@ function fieldColumns(fields: UserIndexFields) {
 
 export class UserRepository {
   async findById(tx: Tx, tenantId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<StoredUser | undefined> {
-    const query = tx.knex('users').select(COLUMNS).where({ tenant_id: tenantId, id });
-    const row = await tx.first<UserRowColumns>(options.forUpdate ? lockingRead(tx, query) : query);
+    const row = await selectResourceRow<UserRowColumns>(tx, 'users', COLUMNS, tenantId, id, options.forUpdate);
     return row && toStoredUser(row);
   }
 
@@ -76,32 +75,16 @@ export class UserRepository {
   }
 
   async insert(tx: Tx, tenantId: string, id: string, write: UserWrite, now: number): Promise<StoredUser> {
-    await tx.run(
-      tx.knex('users').insert({
-        tenant_id: tenantId,
-        id,
-        ...fieldColumns(write.fields),
-        raw: JSON.stringify(write.raw),
-        version: 1,
-        created_at: now,
-        updated_at: now,
-      }),
-    );
+    const stored = await insertResourceRow(tx, 'users', tenantId, id, fieldColumns(write.fields), write.raw, now);
     await this.writeEmails(tx, tenantId, id, write.fields);
-    return { tenantId, id, userName: write.fields.userName, active: write.fields.active, raw: write.raw, version: 1, createdAt: now, updatedAt: now };
+    return { ...stored, userName: write.fields.userName, active: write.fields.active };
   }
 
   async update(tx: Tx, current: StoredUser, write: UserWrite, now: number): Promise<StoredUser> {
-    const version = current.version + 1;
-    await tx.run(
-      tx
-        .knex('users')
-        .where({ tenant_id: current.tenantId, id: current.id })
-        .update({ ...fieldColumns(write.fields), raw: JSON.stringify(write.raw), version, updated_at: now }),
-    );
+    const stored = await updateResourceRow(tx, 'users', current, fieldColumns(write.fields), write.raw, now);
     await tx.run(tx.knex('user_emails').where({ tenant_id: current.tenantId, user_id: current.id }).delete());
     await this.writeEmails(tx, current.tenantId, current.id, write.fields);
-    return { ...current, userName: write.fields.userName, active: write.fields.active, raw: write.raw, version, updatedAt: now };
+    return { ...stored, userName: write.fields.userName, active: write.fields.active };
   }
 
   async delete(tx: Tx, tenantId: string, id: string): Promise<void> {
