@@ -82,6 +82,7 @@ export class MappingService {
   private readonly groups = new GroupRepository();
   /** Compiled sets by tenant, connection, mapping and schema version: versions are immutable. */
   private readonly compiled = new Map<string, CompiledMappingSet>();
+  private readonly readsGroups = new WeakMap<CompiledMappingSet, boolean>();
 
   constructor(private readonly database: Database) {}
 
@@ -169,11 +170,17 @@ export class MappingService {
     return { tenantId: tenant.id, connectionId: connection.id, mappingVersion: pointer.version, schemaVersion: pointer.schemaVersion, schema: definition.schema, compiled, optionLists };
   }
 
-  /** Whether group membership changes can change this mapping's results (group rules, memberOf(), ...). */
+  /** Whether group membership changes can change this mapping's results (group rules, memberOf(), ...); computed once per compiled set. */
   dependsOnGroups(runtime: MappingRuntime): boolean {
-    const texts = runtime.compiled.rules.flatMap((rule) => (rule.kind === 'groups' ? ['groups()'] : [rule.expression?.text ?? '', ...rule.steps.map((step) => JSON.stringify(step.root))]));
-    return texts.some((text) => /groups|memberOf|groupsMatching/.test(text));
+    let answer = this.readsGroups.get(runtime.compiled);
+    if (answer === undefined) {
+      const texts = runtime.compiled.rules.flatMap((rule) => (rule.kind === 'groups' ? ['groups()'] : [rule.expression?.text ?? '', ...rule.steps.map((step) => JSON.stringify(step.root))]));
+      answer = texts.some((text) => /groups|memberOf|groupsMatching/.test(text));
+      this.readsGroups.set(runtime.compiled, answer);
+    }
+    return answer;
   }
+
 
   /**
    * Maps one user's raw resource and stores the outcome. A value that fails validation is a 400 that

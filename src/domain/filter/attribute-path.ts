@@ -89,7 +89,7 @@ function splitSchema(text: string, schemaUrns: readonly string[]): { schema?: st
 }
 
 /** Index of the `]` closing the `[` at `open`, skipping quoted strings (a value may contain `]`); -1 if none. */
-function findClosingBracket(text: string, open: number): number {
+export function findClosingBracket(text: string, open: number): number {
   let inQuote = false;
   for (let i = open + 1; i < text.length; i++) {
     const char = text[i];

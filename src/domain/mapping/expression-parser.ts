@@ -26,6 +26,7 @@ import {
 import { foldForMatching } from './mapping-values';
 import { compileSafeRegex } from './safe-regex';
 import { parseSourcePath, type SourcePath, type SourceSegment } from './source-path';
+import { findClosingBracket } from '../filter/attribute-path';
 
 /** Longest expression accepted, in characters. */
 export const MAX_EXPRESSION_LENGTH = 4_000;
@@ -439,18 +440,4 @@ class ExpressionParser {
   private fail(message: string, offset = this.pos): never {
     throw new ParseFailure(message, offset);
   }
-}
-
-/** Index of the `]` closing the `[` at `open`, skipping double-quoted strings; -1 if none. */
-function findClosingBracket(text: string, open: number): number {
-  let inQuote = false;
-  for (let i = open + 1; i < text.length; i++) {
-    const char = text[i];
-    if (inQuote) {
-      if (char === '\\') i++;
-      else if (char === '"') inQuote = false;
-    } else if (char === '"') inQuote = true;
-    else if (char === ']') return i;
-  }
-  return -1;
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { ResolvedFilter } from '../../domain/filter/filter-field';
+import type { UserIndexFields } from '../../domain/identity/user';
 import { foldText } from '../../domain/text';
 import { toBoolean, toNumber, type Tx } from '../database';
 import { escapeLike, FilterSqlBuilder } from '../filter-sql';
@@ -7,23 +8,9 @@ import { applyKeyset, countPerParent, selectPagesPerParent, toKeysetPage, type K
 import { collectInChunks } from './resource-rows';
 
 /** A user as directory reads see it: the indexed identity fields and one email, without the stored SCIM resource. */
-export interface UserProfile {
+export interface UserProfile extends Omit<UserIndexFields, 'emails'> {
   readonly tenantId: string;
   readonly id: string;
-  readonly userName: string;
-  readonly externalId: string | null;
-  readonly active: boolean;
-  readonly displayName: string | null;
-  readonly givenName: string | null;
-  readonly familyName: string | null;
-  readonly title: string | null;
-  readonly userType: string | null;
-  readonly department: string | null;
-  readonly division: string | null;
-  readonly organization: string | null;
-  readonly costCenter: string | null;
-  readonly employeeNumber: string | null;
-  readonly managerId: string | null;
   /** The primary email, or the first one when none is marked primary. */
   readonly email: string | null;
   readonly createdAt: number;
