@@ -7,6 +7,7 @@ import type { ScimHandler, ScimResponse } from './handler';
 import { SCIM_STRATEGY } from '../auth/scim-bearer.strategy';
 import type { FailedAuthThrottle } from '../auth/failed-auth-throttle';
 import type { ProvisioningLogService } from '../services/provisioning-log.service';
+import { MAX_JSON_DEPTH, refuseDeepJson } from '../http/json-depth';
 import { errorOfExchange, redactRequestPath, redactScimBody, resourceOfExchange } from './protocol/provisioning-record';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
@@ -123,7 +124,7 @@ export function createScimRouter(options: ScimRouterOptions): Router {
   router.use(logProvisioning(options.provisioningLog));
   router.use(authenticate(options.throttle));
   // SCIM clients send application/scim+json, application/json, and sometimes no type at all on bodies.
-  router.use(express.json({ limit: options.maxBodyBytes, type: () => true, strict: true }));
+  router.use(express.json({ limit: options.maxBodyBytes, type: () => true, strict: true, verify: refuseDeepJson }));
   router.use(async (request: Request, response: Response, next: NextFunction) => {
     try {
       const baseUrl = `${options.publicUrl ?? `${request.protocol}://${request.get('host')}`}${request.baseUrl}`;
@@ -146,6 +147,10 @@ export function createScimRouter(options: ScimRouterOptions): Router {
     const type = (error as { type?: string }).type;
     if (type === 'entity.too.large') {
       sendError(response, 413, `the request body exceeds ${options.maxBodyBytes} bytes`);
+      return;
+    }
+    if (type === 'entity.too.deep') {
+      sendError(response, 400, `the request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`, 'invalidSyntax');
       return;
     }
     if (type === 'entity.parse.failed' || type === 'encoding.unsupported' || type === 'charset.unsupported') {
