@@ -42,6 +42,9 @@ export function parseFilter(text: string): FilterNode {
       `filter is longer than ${MAX_FILTER_LENGTH} characters at position ${MAX_FILTER_LENGTH}`,
     );
   }
+  // No stored value can hold NUL (PostgreSQL text cannot), and drivers choke on it: refuse it up front.
+  const nul = text.indexOf('\u0000');
+  if (nul >= 0) throw new DomainError('INVALID_FILTER', `filter contains a NUL character at position ${nul}`);
   return new FilterParser(text).parseWhole();
 }
 
@@ -307,6 +310,10 @@ class FilterParser {
     if (kind !== 'u' || !/^[0-9a-fA-F]{4}$/.test(hex)) {
       this.pos = escapeStart;
       this.fail('invalid escape sequence in string');
+    }
+    if (parseInt(hex, 16) === 0) {
+      this.pos = escapeStart;
+      this.fail('a string cannot contain NUL (\\u0000)');
     }
     this.pos += 6;
     return String.fromCharCode(parseInt(hex, 16));
