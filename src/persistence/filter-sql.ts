@@ -102,6 +102,17 @@ export class FilterSqlBuilder {
       case 'present':
         return this.field(node.path, scope, (expression, type, folded) => this.present(expression, type, folded));
       case 'compare':
+        // "eq null" is "no value present": over a multi-valued attribute that is NOT EXISTS a present value, not EXISTS an absent one.
+        if (node.op === 'eq' && node.value === null) {
+          const present = this.node({ ...node, op: 'ne' }, scope);
+          return { sql: `(NOT ${present.sql})`, bindings: present.bindings };
+        }
+        // A user without email rows has no emails attribute, and "ne" holds for a missing value.
+        if (node.op === 'ne' && node.value !== null && node.path.kind === 'email' && scope.kind === 'resource') {
+          const some = this.field(node.path, scope, (expression, type, folded, caseExact) => this.compare(expression, type, caseExact, folded, 'ne', node.value));
+          const any = this.existsIn('emails', scope, () => ({ sql: '1 = 1', bindings: [] }));
+          return { sql: `(${some.sql} OR NOT ${any.sql})`, bindings: [...some.bindings, ...any.bindings] };
+        }
         return this.field(node.path, scope, (expression, type, folded, caseExact) =>
           this.compare(expression, type, caseExact, folded, node.op, node.value),
         );
