@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: the unit tests, the storage-backed suites on SQLite and on PostgreSQL (one jest run with
-// three projects), then the Microsoft SCIM collection against a fresh server. Ends with the line
+// three projects), the Microsoft SCIM collection against a fresh server, then the reliability gates
+// in reduced mode (scripts/run-reliability.ts, one row per gate and database). Ends with the line
 // `N passed, N failed` over everything that ran.
 const { spawnSync } = require('node:child_process');
 const { mkdirSync, readFileSync, existsSync, rmSync } = require('node:fs');
@@ -11,7 +12,8 @@ const output = path.join(root, '.test-output');
 mkdirSync(output, { recursive: true });
 const jestReport = path.join(output, 'jest.json');
 const conformanceReport = path.join(output, 'conformance.json');
-for (const file of [jestReport, conformanceReport]) rmSync(file, { force: true });
+const reliabilitySummary = path.join(output, 'reliability', 'summary.json');
+for (const file of [jestReport, conformanceReport, reliabilitySummary]) rmSync(file, { force: true });
 
 const extraArgs = process.argv.slice(2);
 const jest = spawnSync(
@@ -45,6 +47,15 @@ if (existsSync(conformanceReport)) {
   failed += 1;
 }
 
-const ok = jest.status === 0 && conformance.status === 0 && failed === 0;
+const reliability = spawnSync(process.execPath, ['-r', '@swc-node/register', path.join(root, 'scripts', 'run-reliability.ts')], { cwd: root, stdio: 'inherit' });
+if (existsSync(reliabilitySummary)) {
+  const summary = JSON.parse(readFileSync(reliabilitySummary, 'utf8'));
+  passed += summary.passed;
+  failed += summary.failed;
+} else {
+  failed += 1;
+}
+
+const ok = jest.status === 0 && conformance.status === 0 && reliability.status === 0 && failed === 0;
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(ok ? 0 : 1);
