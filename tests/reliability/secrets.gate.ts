@@ -1,0 +1,85 @@
+import { createTestDatabase, testDatabaseKind, type TestDatabase } from '../support/test-app';
+import { databaseUrl, freePort, runCli, startServer } from '../support/processes';
+import { directSql, dumpDatabase } from './support/direct-sql';
+import { recordFigure } from './support/gate';
+
+const FAILURES_PER_MINUTE = 8;
+
+/** Issue 8, Secrets: what is stored and logged after a run, what stale credentials get, how guessing is slowed. */
+describe(`Secrets on ${testDatabaseKind()}`, () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  it('no token or API key in plaintext in the database, logs or audit rows; wrong, expired, rotated, revoked -> 401; guessing -> 429 with an integer Retry-After', async () => {
+    const cli = { DATABASE_URL: databaseUrl(database.config) };
+    const env = { ...cli, LOG_LEVEL: 'trace', AUTH_FAILURES_PER_MINUTE: String(FAILURES_PER_MINUTE) };
+    // The CLI prints the secrets to the operator once, by design; the server's log must never show them.
+    const created = JSON.parse(runCli(['tenant', 'create', 'secretive', '--json'], cli).stdout) as { tenant: { id: string }; scimToken: string; adminApiKey: string };
+    const server = await startServer(env, await freePort());
+    const secrets = [created.scimToken, created.adminApiKey];
+    const statuses: string[] = [];
+    try {
+      const scim = (token: string, path = '/Users') => fetch(`${server.baseUrl}/scim/v2${path}`, { headers: { Authorization: `Bearer ${token}` } });
+      const graphql = (token: string, query: string) =>
+        fetch(`${server.baseUrl}/graphql`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ query }) });
+
+      const posted = await fetch(`${server.baseUrl}/scim/v2/Users`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${created.scimToken}`, 'Content-Type': 'application/scim+json' },
+        body: JSON.stringify({ userName: 'someone@example.com' }),
+      });
+      expect(posted.status).toBe(201);
+      const key = (await (await graphql(created.adminApiKey, 'mutation { createApiKey(input: { name: "reporting", scopes: [READ] }) { secret apiKey { id } } }')).json()) as any;
+      const readKey: string = key.data.createApiKey.secret;
+      secrets.push(readKey);
+      expect((await graphql(readKey, '{ viewer { scopes } }')).status).toBe(200);
+      const rotated = JSON.parse(runCli(['token', 'rotate', 'secretive', '--json'], cli).stdout) as { scimToken: string };
+      secrets.push(rotated.scimToken);
+      expect((await scim(rotated.scimToken)).status).toBe(200);
+      await graphql(created.adminApiKey, `mutation { revokeApiKey(input: { id: "${key.data.createApiKey.apiKey.id}" }) { apiKey { id } } }`);
+      // A token in the URL must not reach the log either.
+      await fetch(`${server.baseUrl}/scim/v2/Users?access_token=${rotated.scimToken}`);
+
+      const wrong = `${rotated.scimToken.slice(0, -4)}abcd`;
+      for (const [what, response] of [
+        ['wrong', await scim(wrong)],
+        ['rotated', await scim(created.scimToken)],
+        ['revoked API key', await graphql(readKey, '{ viewer { scopes } }')],
+      ] as const) {
+        expect({ what, status: response.status }).toEqual({ what, status: 401 });
+        statuses.push(`${what} ${response.status}`);
+      }
+      await directSql(database.config, 'update connections set token_expires_at = $1 where tenant_id = $2', [Date.now() - 1000, created.tenant.id]);
+      const expired = await scim(rotated.scimToken);
+      expect(expired.status).toBe(401);
+      statuses.push(`expired ${expired.status}`);
+
+      let guesses = 0;
+      let throttled: Response | undefined;
+      while (!throttled && guesses < FAILURES_PER_MINUTE * 2) {
+        const response = guesses % 2 === 0 ? await scim(`ihscim_guess${guesses}`) : await graphql(`ihapi_guess${guesses}`, '{ viewer { scopes } }');
+        guesses += 1;
+        if (response.status === 429) throttled = response;
+        else expect(response.status).toBe(401);
+      }
+      expect(throttled?.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+      const afterThrottle = await graphql(created.adminApiKey, '{ viewer { scopes } }');
+      expect(afterThrottle.status).toBe(429);
+      statuses.push(`guessing: 429 after ${guesses} failures (the source's earlier ones included), Retry-After ${throttled?.headers.get('retry-after')} s on SCIM and GraphQL`);
+    } finally {
+      await server.stop();
+    }
+    const dump = await dumpDatabase(database.config);
+    const log = server.output();
+    const found = secrets.flatMap((secret) => [dump.includes(secret) ? `database has ${secret.slice(0, 10)}...` : '', log.includes(secret) ? `log has ${secret.slice(0, 10)}...` : '']).filter(Boolean);
+    expect(found).toEqual([]);
+    expect(log.split('\n').length).toBeGreaterThan(10);
+    recordFigure(`${secrets.length} secrets, 0 found in ${dump.length} bytes of database (audit rows included) or ${log.split('\n').length} log lines at trace; ${statuses.join(', ')}`);
+  });
+});
