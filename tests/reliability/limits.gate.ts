@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { testDatabaseKind } from '../support/test-app';
 import { expectScimError, expectStatus, PATCH_OP, SCIM, USER_SCHEMA } from '../support/scim-client';
 import { errorCodes, GRAPHQL, recordStatements, useGraphqlHub, type GraphqlTestTenant } from '../graphql/graphql-hub';
@@ -74,12 +73,20 @@ describe(`Limits on ${testDatabaseKind()}`, () => {
     const depth50 = `{ users { nodes { ${'manager { '.repeat(47)}userName${' }'.repeat(47)} } } }`;
     const aliases = `{ ${Array.from({ length: 10_000 }, (_, index) => `a${index}: users(first: 1) { totalCount }`).join(' ')} }`;
     const timings: Record<string, number[]> = { depth: [], aliases: [] };
+    /** The hub's own measure (its request log: body read, parse, validation, answer), not the test client's share of a loaded machine. */
+    const serverDuration = async (requestId: string): Promise<number> => {
+      for (let attempt = 0; attempt < 50; attempt += 1) {
+        const line = graphql.hub.logLines.find((entry) => entry.msg === 'request' && entry.requestId === requestId);
+        if (line) return Number(line.durationMs);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      throw new Error(`no request log line for ${requestId}`);
+    };
     const statements = await recordStatements(graphql.hub, async () => {
       for (let round = 0; round < 20; round += 1) {
         for (const [name, query] of [['depth', depth50], ['aliases', aliases]] as const) {
-          const start = performance.now();
           const response = await tenant.admin.sendText(query);
-          timings[name].push(performance.now() - start);
+          timings[name].push(await serverDuration(response.headers['x-request-id']));
           expect(response.status).toBe(400);
           expect(response.data).toBeUndefined();
           expect(errorCodes(response)).toEqual([name === 'depth' ? 'GRAPHQL_VALIDATION_FAILED' : 'GRAPHQL_PARSE_FAILED']);
@@ -96,7 +103,7 @@ describe(`Limits on ${testDatabaseKind()}`, () => {
     const depthMs = median(timings.depth);
     const aliasMs = median(timings.aliases);
     recordFigure(
-      `depth 50 refused in ${depthMs.toFixed(1)} ms, 10,000 aliases in ${aliasMs.toFixed(1)} ms (median of 20 round trips, budget 50 ms), 0 directory statements; batch -> ${batch.status}`,
+      `depth 50 refused in ${depthMs.toFixed(1)} ms, 10,000 aliases in ${aliasMs.toFixed(1)} ms (server-side median of 20, budget 50 ms), 0 directory statements; batch -> ${batch.status}`,
       depthMs < 50 && aliasMs < 50,
     );
   });
