@@ -107,11 +107,13 @@ export class FilterSqlBuilder {
           const present = this.node({ ...node, op: 'ne' }, scope);
           return { sql: `(NOT ${present.sql})`, bindings: present.bindings };
         }
-        // A user without email rows has no emails attribute, and "ne" holds for a missing value.
-        if (node.op === 'ne' && node.value !== null && node.path.kind === 'email' && scope.kind === 'resource') {
-          const some = this.field(node.path, scope, (expression, type, folded, caseExact) => this.compare(expression, type, caseExact, folded, 'ne', node.value));
-          const any = this.existsIn('emails', scope, () => ({ sql: '1 = 1', bindings: [] }));
-          return { sql: `(${some.sql} OR NOT ${any.sql})`, bindings: [...some.bindings, ...any.bindings] };
+        // "ne" holds for a missing value: also when the multi-valued attribute itself is missing.
+        if (node.op === 'ne' && node.value !== null && scope.kind === 'resource') {
+          const absent = this.absentMultiValued(node.path, scope);
+          if (absent) {
+            const some = this.field(node.path, scope, (expression, type, folded, caseExact) => this.compare(expression, type, caseExact, folded, 'ne', node.value));
+            return { sql: `(${some.sql} OR ${absent.sql})`, bindings: [...some.bindings, ...absent.bindings] };
+          }
         }
         return this.field(node.path, scope, (expression, type, folded, caseExact) =>
           this.compare(expression, type, caseExact, folded, node.op, node.value),
@@ -119,6 +121,28 @@ export class FilterSqlBuilder {
       case 'valuePath':
         return this.valuePath(node.path, node.filter, scope);
     }
+  }
+
+  /**
+   * The resource lacks the multi-valued attribute `path` reads through: no email rows (a user without
+   * them has no emails attribute), or no array at the JSON path (missing or null). Undefined for
+   * paths through no multi-valued attribute.
+   */
+  private absentMultiValued(path: FilterField, scope: Extract<Scope, { kind: 'resource' }>): SqlFragment | undefined {
+    if (path.kind === 'email') {
+      const any = this.existsIn('emails', scope, () => ({ sql: '1 = 1', bindings: [] }));
+      return { sql: `(NOT ${any.sql})`, bindings: any.bindings };
+    }
+    if (path.kind !== 'raw' || path.arrayAt === undefined) return undefined;
+    const keys = path.keys.slice(0, path.arrayAt + 1);
+    if (this.dialect === 'sqlite') {
+      return { sql: `(json_type(${scope.alias}.raw, ?) IS NULL OR json_type(${scope.alias}.raw, ?) = 'null')`, bindings: [jsonPath(keys), jsonPath(keys)] };
+    }
+    const placeholders = keys.map(() => '?').join(', ');
+    return {
+      sql: `(jsonb_extract_path(${scope.alias}.raw, ${placeholders}) IS NULL OR jsonb_typeof(jsonb_extract_path(${scope.alias}.raw, ${placeholders})) = 'null')`,
+      bindings: [...keys, ...keys],
+    };
   }
 
   private nextAlias(prefix: string): string {
