@@ -36,7 +36,7 @@ async function caseExactness(client: ScimClient): Promise<(path: AttributePath) 
 
 /** `count` users whose attributes come from WORDS: present, absent, duplicated, wildcards and quotes. */
 async function provisionUsers(client: ScimClient, count: number): Promise<void> {
-  const random = fc.sample(fc.array(fc.nat(), { minLength: 12, maxLength: 12 }), { numRuns: count, seed: SEED });
+  const random = fc.sample(fc.array(fc.nat(), { minLength: 13, maxLength: 13 }), { numRuns: count, seed: SEED });
   for (let index = 0; index < count; index += 1) {
     const pick = (slot: number) => WORDS[random[index][slot] % WORDS.length];
     const has = (slot: number) => random[index][slot] % 3 !== 0;
@@ -50,6 +50,8 @@ async function provisionUsers(client: ScimClient, count: number): Promise<void> 
     if (has(9)) {
       user.emails = [{ value: `${pick(9).replace(/[^A-Za-z0-9%_.'-]/g, '')}${index}@${random[index][10] % 2 ? 'example.com' : 'Example.org'}`, type: random[index][10] % 3 ? 'work' : 'home' }];
     }
+    if (has(12)) user.phoneNumbers = [{ value: pick(12), type: random[index][12] % 2 ? 'work' : 'mobile' }];
+    if (random[index][12] % 5 === 0) user.addresses = [{ locality: pick(5), type: 'work' }];
     if (has(11)) user[ENTERPRISE_URN] = { department: pick(11), ...(has(10) ? { costCenter: pick(10) } : {}) };
     await client.createUser(user.userName, user);
   }

@@ -23,6 +23,9 @@ const STRING_PATHS = [
   'urn:ietf:params:scim:schemas:core:2.0:User:displayName',
   'USERNAME',
   'Name.FamilyName',
+  'phoneNumbers.value',
+  'phoneNumbers.type',
+  'addresses.locality',
 ];
 const OPERATORS = ['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'];
 
