@@ -129,6 +129,19 @@ function jobView(job: StoredMappingJob): MappingJobView {
   };
 }
 
+/** The outline validation relies on; the details (types, validators, lists) are checked by validateDomainSchema. */
+function isSchemaShaped(definition: unknown): definition is SchemaVersionDefinition {
+  const candidate = definition as { schema?: { customSchemaUrn?: unknown; fields?: unknown }; optionLists?: unknown } | null;
+  const isNamed = (item: unknown) => item !== null && typeof item === 'object' && typeof (item as { key?: unknown }).key === 'string';
+  return (
+    typeof candidate?.schema?.customSchemaUrn === 'string' &&
+    Array.isArray(candidate.schema.fields) &&
+    candidate.schema.fields.every((field) => isNamed(field) && typeof (field as { type?: unknown }).type === 'string') &&
+    Array.isArray(candidate.optionLists) &&
+    candidate.optionLists.every(isNamed)
+  );
+}
+
 /**
  * Logged user writes, oldest first, as one sequence per user: a user's POST (or PUT) and the PATCHes
  * after it replay in order, as the SCIM layer applied them.
@@ -382,6 +395,7 @@ export class MappingLifecycleService {
 
   /** Stores a domain schema as the tenant's next version, a draft. */
   async draftDomainSchema(tenant: Tenant, connection: Connection, definition: SchemaVersionDefinition, who: AuditContext, comment?: string): Promise<number> {
+    if (!isSchemaShaped(definition)) throw new DomainError('INVALID_INPUT', 'a domain schema is { schema: { customSchemaUrn, fields: [{ key, label, type, ... }] }, optionLists: [{ key, onUnknown, ... }] }');
     await this.mapping.activeSchema(tenant, connection);
     return this.database.transaction(async (tx) => {
       const version = await this.mappings.nextSchemaVersion(tx, tenant.id);
