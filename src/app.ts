@@ -89,7 +89,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const mappingJobs = new MappingJobRunner(database, mapping, audit, {
     batchSize: MAPPING_JOB_BATCH,
     leaseMs: MAPPING_JOB_LEASE_MS,
-    onError: (job, error) => logger.error({ err: error, jobId: job.id, tenantId: job.tenantId }, 'mapping job failed'),
+    onError: (error, job) => logger.error({ err: error, jobId: job?.id, tenantId: job?.tenantId }, 'mapping job failed'),
   });
   const services: Services = {
     tenants: new TenantService(database, { audit, outbox }),

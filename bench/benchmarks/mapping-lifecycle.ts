@@ -53,7 +53,7 @@ async function measure(users: number, batchSize: number) {
   const hub = await createApp(loadConfig({ DATABASE_URL: `sqlite:${file}`, LOG_LEVEL: 'silent' }), { logger: pino({ level: 'silent' }), backgroundJobs: false });
   try {
     const lifecycle = hub.services.mappingLifecycle;
-    const runner = new MappingJobRunner(hub.database, hub.services.mapping, hub.services.audit, { batchSize, leaseMs: 60_000, onError: (_job, error) => console.error(error) });
+    const runner = new MappingJobRunner(hub.database, hub.services.mapping, hub.services.audit, { batchSize, leaseMs: 60_000, onError: (error) => console.error(error) });
     const tenant = await hub.services.tenants.getTenantBySlug(tenantSeed!.slug);
     const connection = await lifecycle.connectionOf(tenant);
     // A job queued and run to its end in this process, as `npm run cli -- mapping reapply` does.

@@ -48,8 +48,8 @@ export interface MappingJobOptions {
   readonly leaseMs: number;
   /** This node's name in the registry (defaults to a random id per process). */
   readonly nodeId?: string;
-  /** Told about jobs that failed for an unexpected reason (the job row says only "internal error"). */
-  readonly onError: (job: StoredMappingJob, error: unknown) => void;
+  /** Told about unexpected failures: of a job (whose row says only "internal error"), or of claiming one. */
+  readonly onError: (error: unknown, job?: StoredMappingJob) => void;
 }
 
 class LeaseLost extends Error {}
@@ -136,7 +136,10 @@ export class MappingJobRunner {
   /** Runs claimable jobs in the background of this node now (after a job was queued here). */
   wake(): void {
     if (this.stopped) return;
-    const run = this.runAvailable().catch(() => false);
+    const run = this.runAvailable().catch((error: unknown) => {
+      this.options.onError(error);
+      return false;
+    });
     this.running.add(run);
     void run.finally(() => this.running.delete(run));
   }
@@ -205,7 +208,7 @@ export class MappingJobRunner {
     } catch (error) {
       if (error instanceof LeaseLost) return;
       const message = isDomainError(error) ? error.message : 'internal error (see the server log)';
-      if (!isDomainError(error)) this.options.onError(job, error);
+      if (!isDomainError(error)) this.options.onError(error, job);
       await this.database.transaction((tx) => this.jobs.finish(tx, job.tenantId, job.id, this.nodeId, { state: 'failed', error: message }, Date.now()));
     }
   }

@@ -17,7 +17,7 @@ describe(`mapping lifecycle on ${testDatabaseKind()}`, () => {
 
   function node(nodeId: string, batchSize = 2): MappingJobRunner {
     const { database, services } = scim.hub.hub;
-    return new MappingJobRunner(database, services.mapping, services.audit, { batchSize, leaseMs: 60_000, nodeId, onError: (_job, error) => { throw error; } });
+    return new MappingJobRunner(database, services.mapping, services.audit, { batchSize, leaseMs: 60_000, nodeId, onError: (error) => { throw error; } });
   }
 
   async function entraTenant() {
