@@ -35,6 +35,7 @@ export interface MappingVersionSummary {
   readonly validatedAt: number | null;
   readonly activatedAt: number | null;
   readonly report: Record<string, unknown> | null;
+  readonly definition: MappingSetDefinition;
 }
 
 export type ValidationOutcome = { readonly ok: true; readonly version: number } | { readonly ok: false; readonly version: number; readonly errors: readonly LocatedIssue[] };
@@ -114,7 +115,7 @@ function locate(issue: MappingIssue): LocatedIssue {
 
 function summary(stored: StoredMappingSet): MappingVersionSummary {
   const { version, state, schemaVersion, author, comment, createdAt, validatedAt, activatedAt, report } = stored;
-  return { version, state, schemaVersion, author, comment, createdAt, validatedAt, activatedAt, report };
+  return { version, state, schemaVersion, author, comment, createdAt, validatedAt, activatedAt, report, definition: stored.definition as unknown as MappingSetDefinition };
 }
 
 function authorOf(who: AuditContext): string {

@@ -32,7 +32,7 @@ function toIssue(issue: LocatedIssue): MappingIssue {
   return { path: issue.path, line: issue.line ?? null, column: issue.column ?? null, message: issue.message };
 }
 
-function toMappingSet(summary: MappingVersionSummary, definition: MappingSetDefinition): MappingSetVersion {
+function toMappingSet(summary: MappingVersionSummary): MappingSetVersion {
   const validation = summary.report?.validation as { errors?: LocatedIssue[] } | undefined;
   return {
     version: summary.version,
@@ -44,8 +44,8 @@ function toMappingSet(summary: MappingVersionSummary, definition: MappingSetDefi
     validatedAt: summary.validatedAt,
     activatedAt: summary.activatedAt,
     validationErrors: (validation?.errors ?? []).map(toIssue),
-    definition,
-    yaml: renderMappingFile(definition),
+    definition: summary.definition,
+    yaml: renderMappingFile(summary.definition),
   };
 }
 
@@ -126,11 +126,9 @@ export class MappingLifecycleResolver {
 
   private async mappingSetOf(context: GraphqlContext, version: number | undefined): Promise<MappingSetVersion | null> {
     const { tenant, connection } = await this.scope(context);
-    const lifecycle = context.services.mappingLifecycle;
-    const versions = await lifecycle.listVersions(tenant, connection);
+    const versions = await context.services.mappingLifecycle.listVersions(tenant, connection);
     const summary = version === undefined ? versions.find((listed) => listed.state === 'active') : versions.find((listed) => listed.version === version);
-    if (!summary) return null;
-    return toMappingSet(summary, (await lifecycle.definitionOf(tenant, connection, summary.version)).definition);
+    return summary ? toMappingSet(summary) : null;
   }
 
   private async requireMappingSet(context: GraphqlContext, version: number): Promise<MappingSetVersion> {
@@ -142,9 +140,7 @@ export class MappingLifecycleResolver {
   @Query(() => [MappingSetVersion], { description: "Every version of the connection's mapping set, oldest first (admin)." })
   async mappingSets(@Ctx() context: GraphqlContext): Promise<MappingSetVersion[]> {
     const { tenant, connection } = await this.scope(context);
-    const lifecycle = context.services.mappingLifecycle;
-    const versions = await lifecycle.listVersions(tenant, connection);
-    return Promise.all(versions.map(async (summary) => toMappingSet(summary, (await lifecycle.definitionOf(tenant, connection, summary.version)).definition)));
+    return (await context.services.mappingLifecycle.listVersions(tenant, connection)).map(toMappingSet);
   }
 
   @Query(() => MappingSetVersion, { nullable: true, description: 'One version; without `version`, the active one (admin).' })
