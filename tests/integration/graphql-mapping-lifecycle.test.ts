@@ -181,6 +181,9 @@ describe(`GraphQL mapping lifecycle on ${testDatabaseKind()}`, () => {
     const other = await graphql.tenant();
     expect((await other.admin.data(MappingJobDocument, { id: reapply.id })).mappingJob).toBeNull();
     expect((await auditOf(tenant, 'mapping.impact.start')).map((event) => event.diff)).toEqual([{ details: { jobId: queued.id } }]);
+    expect((await auditOf(tenant, 'mapping.reapply.start')).map((event) => [event.actor.type, event.target, event.diff])).toEqual([
+      ['apiKey', { type: 'mappingSet', id: `${tenant.credentials.connection.id}:${draft}` }, { details: { jobId: reapply.id } }],
+    ]);
     expect((await auditOf(tenant, 'mapping.reapply')).map((event) => event.diff)).toEqual([{ details: { jobId: reapply.id, processed: 3, failed: 0, written: 3 } }]);
     expect(errorCodes(await tenant.admin.send(StartImpactAnalysisDocument, { version: 77 }))).toEqual(['NOT_FOUND']);
   });
