@@ -19,6 +19,7 @@ import { formatBenchmark, writeResults, type RunReport } from './lib/report';
 import { PROJECT_ROOT, stopAllServers } from './lib/servers';
 import { SCIM_BENCHMARKS } from './benchmarks/scim';
 import { runO1 } from './benchmarks/o1';
+import { runMappingLifecycle } from './benchmarks/mapping-lifecycle';
 import type { Sizes } from './benchmarks/datasets';
 
 /** Full runs write bench/results/latest.*; smoke runs (CI) write bench/results/smoke/ (not committed), so they never replace a full run's figures. */
@@ -75,6 +76,7 @@ interface Runnable {
 const ALL: Runnable[] = [
   ...SCIM_BENCHMARKS.map((benchmark) => ({ name: benchmark.name, title: benchmark.title, run: benchmark.run.bind(benchmark) })),
   { name: 'o1', title: 'O1 repository hot paths vs raw prepared statements (in-process)', run: runO1 },
+  { name: 'mapping-lifecycle', title: 'ML impact diff and re-apply jobs over 100k stored users (in-process)', run: runMappingLifecycle },
 ];
 
 /** The commit measured (BENCH_COMMIT when running from an exported tree), plus whether src/ had local changes. */

@@ -11,6 +11,8 @@ import { MappingService } from './services/mapping.service';
 import { ChangeRecorder } from './services/change-recorder';
 import { extractUserFields } from './scim/protocol/resource-fields';
 import { MappingLifecycleService } from './services/mapping-lifecycle.service';
+import { MappingJobRunner } from './services/mapping-jobs.service';
+import { replayUserRequests } from './scim/protocol/replay-user-requests';
 import { DirectoryService } from './services/directory.service';
 import { ApiAccessService } from './services/api-access.service';
 import { createGraphqlEndpoint } from './graphql/graphql-server';
@@ -34,6 +36,7 @@ export interface Services {
   readonly groups: GroupService;
   readonly mapping: MappingService;
   readonly mappingLifecycle: MappingLifecycleService;
+  readonly mappingJobs: MappingJobRunner;
   readonly directory: DirectoryService;
   readonly access: ApiAccessService;
   readonly audit: AuditService;
@@ -61,6 +64,11 @@ export interface CreateAppOptions {
 }
 
 const HOUR_MS = 60 * 60 * 1000;
+/** Users per mapping job batch: a re-apply batch is one transaction, short enough that SCIM writes barely wait. */
+const MAPPING_JOB_BATCH = 500;
+/** A job's node renews its lease with every batch; a job not renewed for this long is resumed elsewhere. */
+const MAPPING_JOB_LEASE_MS = 60_000;
+const MAPPING_JOB_POLL_MS = 5_000;
 
 /** The one composition root: server, CLI and tests all build the hub here. */
 export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<IdentityHub> {
@@ -76,12 +84,23 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const outbox = new OutboxService(database, { retentionDays: config.retention.outboxDays });
   const ownership = new OwnershipService(database, audit, outbox);
   const changes = new ChangeRecorder(audit, outbox, ownership);
+  const registries = new TenantRegistries(mapping);
+  const runBackgroundJobs = options.backgroundJobs ?? true;
+  const mappingJobs = new MappingJobRunner(database, mapping, audit, {
+    batchSize: MAPPING_JOB_BATCH,
+    leaseMs: MAPPING_JOB_LEASE_MS,
+    onError: (error, job) => logger.error({ err: error, jobId: job?.id, tenantId: job?.tenantId }, 'mapping job failed'),
+  });
   const services: Services = {
     tenants: new TenantService(database, { audit, outbox }),
     users: new UserService(database, mapping, changes, extractUserFields),
     groups: new GroupService(database, mapping, changes),
     mapping,
-    mappingLifecycle: new MappingLifecycleService(database, mapping, audit),
+    mappingLifecycle: new MappingLifecycleService(database, mapping, audit, {
+      replay: async (tenant, connection, sequence) => replayUserRequests(await registries.registryFor({ tenant, connection }), sequence),
+      onJobQueued: runBackgroundJobs ? () => mappingJobs.wake() : undefined,
+    }),
+    mappingJobs,
     directory: new DirectoryService(database),
     access: new ApiAccessService(database, audit, { allowHttpJwks: config.graphql.allowHttpJwks }),
     audit,
@@ -108,6 +127,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
           return false;
         },
       },
+      // Impact diffs and re-applies queued on any node, and those whose node died (lease ran out).
+      { name: 'mapping-jobs', intervalMs: MAPPING_JOB_POLL_MS, run: () => mappingJobs.runAvailable(), interrupt: () => mappingJobs.interrupt() },
       {
         name: 'retention-sweep',
         intervalMs: HOUR_MS,
@@ -122,7 +143,6 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     (job, error) => logger.error({ err: error, job }, 'background job failed'),
   );
   passport.use(SCIM_STRATEGY, createScimBearerStrategy(services.tenants));
-  const registries = new TenantRegistries(mapping);
   const scimHandler = new ScimHandler({
     users: services.users,
     groups: services.groups,
@@ -181,7 +201,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   });
 
   // Last, so nothing runs in the background of an app that failed to build.
-  if (options.backgroundJobs ?? true) backgroundJobs.start();
+  if (runBackgroundJobs) backgroundJobs.start();
   return {
     app,
     orm,
@@ -190,6 +210,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     logger,
     async close() {
       await backgroundJobs.stop();
+      await mappingJobs.stop();
       await services.provisioningLog.flush();
       await graphql.stop();
       await orm.close(true);

@@ -3,15 +3,11 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createDefaultDomainSchema, createDefaultOptionLists, customSchemaUrnFor } from './domain/mapping/presets';
 import { formatMappingFileIssues, parseMappingFile, renderMappingFile, validateMappingFile } from './services/mapping-file';
-import type { Actor } from './domain/audit';
+import type { AuditContext } from './domain/audit';
 import type { Tenant } from './domain/tenants/tenant';
-import type { PreviewPayload } from './services/mapping-lifecycle.service';
-import { applyPatch, parsePatchRequest } from './scim/protocol/apply-patch';
-import { normalizeResource } from './scim/protocol/normalize-resource';
-import { createDefaultSchemaRegistry } from './scim/protocol/schema-definitions';
-import { buildTenantExtension } from './scim/protocol/tenant-extension';
+import type { UserRequestSequence } from './domain/mapping/dialect-samples';
 import { ConfigError, loadConfig } from './config';
-import { createApp, type IdentityHub } from './app';
+import { createApp, type CreateAppOptions, type IdentityHub } from './app';
 import { isDomainError } from './domain/errors';
 import { migrate } from './persistence/orm';
 
@@ -33,6 +29,7 @@ const USAGE = `usage: npm run cli -- <command>
                                             a payload is a SCIM POST body or {"post": {...}, "patches": [PatchOp bodies]},
                                             or a list of those; nothing is stored
   mapping activate <slug> <version>         activate a version (a draft is validated first)
+  mapping reapply <slug>                    recompute every user's values with the active version, in this process
   token rotate <slug> [--expires-in-days N] [--json]
                                             issue a new SCIM token; the previous one stops working at once
 
@@ -42,7 +39,7 @@ class UsageError extends Error {}
 
 class ValidationFailed extends Error {}
 
-const CLI_ACTOR: Actor = { type: 'system', id: 'cli' };
+const CLI: AuditContext = { actor: { type: 'system', id: 'cli' } };
 
 function readText(file: string): string {
   try {
@@ -63,10 +60,10 @@ function readMappingFile(file: string) {
 }
 
 /**
- * Payloads as the SCIM layer would store them: the POST body normalised with the tenant's schema
- * registry, then each PATCH applied in order. The mapping service takes only the resulting resources.
+ * The payload file as request sequences: a SCIM POST body, or {"post": {...}, "patches": [PatchOp bodies]},
+ * or a list of those. The lifecycle replays them as the SCIM layer would store them.
  */
-async function previewPayloads(hub: IdentityHub, tenant: Tenant, file: string): Promise<PreviewPayload[]> {
+function previewSequences(file: string): UserRequestSequence[] {
   let document: unknown;
   try {
     document = JSON.parse(readText(file));
@@ -74,18 +71,10 @@ async function previewPayloads(hub: IdentityHub, tenant: Tenant, file: string): 
     if (error instanceof UsageError) throw error;
     throw new UsageError(`${file} is not JSON`);
   }
-  const connection = await hub.services.mappingLifecycle.connectionOf(tenant);
-  const registry = createDefaultSchemaRegistry([buildTenantExtension(await hub.services.mapping.activeSchema(tenant, connection))]);
   const entries = Array.isArray(document) ? document : [document];
   return entries.map((entry: Record<string, unknown>, index) => {
     const sequence = 'post' in entry ? { post: entry.post, patches: (entry.patches as unknown[] | undefined) ?? [] } : { post: entry, patches: [] };
-    let resource = normalizeResource(registry, 'User', sequence.post);
-    const resources = [resource];
-    for (const patch of sequence.patches) {
-      resource = applyPatch(registry, 'User', resource, parsePatchRequest(patch)).resource;
-      resources.push(resource);
-    }
-    return { label: `payload ${index + 1}`, resources };
+    return { label: `payload ${index + 1}`, requests: [{ method: 'POST' as const, body: sequence.post }, ...sequence.patches.map((body) => ({ method: 'PATCH' as const, body }))] };
   });
 }
 
@@ -140,8 +129,8 @@ async function run(argv: string[]): Promise<void> {
   const config = loadConfig(process.env);
   const scimBase = `${config.publicUrl ?? `http://localhost:${config.port}`}/scim/v2`;
 
-  const withHub = async (work: (hub: IdentityHub) => Promise<void>) => {
-    const hub = await createApp(config);
+  const withHub = async (work: (hub: IdentityHub) => Promise<void>, options: CreateAppOptions = {}) => {
+    const hub = await createApp(config, options);
     try {
       await work(hub);
     } finally {
@@ -149,9 +138,9 @@ async function run(argv: string[]): Promise<void> {
     }
   };
 
-  if (command === 'mapping' && slug && ['export', 'import', 'preview', 'activate'].includes(subcommand ?? '')) {
+  if (command === 'mapping' && slug && ['export', 'import', 'preview', 'activate', 'reapply'].includes(subcommand ?? '')) {
     const [argument, ...extra] = rest;
-    if (extra.length > 0 || (subcommand === 'export') !== (argument === undefined)) throw new UsageError(`unexpected arguments: ${positionals.join(' ')}`);
+    if (extra.length > 0 || ['export', 'reapply'].includes(subcommand!) !== (argument === undefined)) throw new UsageError(`unexpected arguments: ${positionals.join(' ')}`);
     await withHub(async (hub) => {
       const lifecycle = hub.services.mappingLifecycle;
       const tenant = await hub.services.tenants.getTenantBySlug(slug);
@@ -160,18 +149,32 @@ async function run(argv: string[]): Promise<void> {
         const { definition } = await lifecycle.definitionOf(tenant, connection, positiveNumber('--version', values.version));
         process.stdout.write(renderMappingFile(definition));
       } else if (subcommand === 'import') {
-        const version = await lifecycle.createDraft(tenant, connection, readMappingFile(argument!), CLI_ACTOR, values.comment);
+        const version = await lifecycle.createDraft(tenant, connection, readMappingFile(argument!), CLI, values.comment);
         print(values.json, { version, state: 'draft' }, [`${slug}: stored ${argument} as draft version ${version}`]);
       } else if (subcommand === 'preview') {
         if (!values.payload) throw new UsageError('mapping preview needs --payload <file.json>');
-        const payloads = await previewPayloads(hub, tenant, values.payload);
-        console.log(JSON.stringify(await lifecycle.preview(tenant, connection, { definition: readMappingFile(argument!) }, payloads), null, 2));
-      } else {
+        const report = await lifecycle.previewRequests(tenant, connection, { definition: readMappingFile(argument!) }, previewSequences(values.payload));
+        console.log(JSON.stringify(report.results, null, 2));
+      } else if (subcommand === 'activate') {
         const version = positiveNumber('<version>', argument)!;
-        await lifecycle.activate(tenant, connection, version, CLI_ACTOR);
+        const validation = await lifecycle.validate(tenant, connection, version, CLI);
+        if (!validation.ok) {
+          for (const error of validation.errors) console.log(`rules: ${error.path}${error.line ? ` (line ${error.line}, column ${error.column})` : ''}: ${error.message}`);
+          throw new ValidationFailed(`version ${version} does not validate (${validation.errors.length} error(s))`);
+        }
+        await lifecycle.activate(tenant, connection, version, CLI);
         print(values.json, { activeVersion: version }, [`${slug}: version ${version} is active (stored values follow on each user's next write or a re-apply)`]);
+      } else {
+        // In the foreground: this process claims the job it queued and runs it to the end.
+        const job = await lifecycle.startReapply(tenant, connection, CLI);
+        await hub.services.mappingJobs.runJob(tenant.id, job.id);
+        const done = (await lifecycle.job(tenant.id, job.id))!;
+        print(values.json, { job: { id: done.id, state: done.state, version: done.mappingVersion, processed: done.processed, failed: done.failed, written: done.reapply?.written } }, [
+          `${slug}: re-apply of version ${done.mappingVersion} ${done.state}: ${done.processed} users, ${done.reapply?.written ?? 0} written, ${done.failed} failed`,
+        ]);
       }
-    });
+      // No background work in a CLI run: the re-apply above runs here, not on a poll.
+    }, { backgroundJobs: false });
     return;
   }
 

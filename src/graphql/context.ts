@@ -5,6 +5,7 @@ import type { ApiAccessService } from '../services/api-access.service';
 import type { AuditService } from '../services/audit.service';
 import type { DirectoryService } from '../services/directory.service';
 import type { GroupService } from '../services/group.service';
+import type { MappingLifecycleService } from '../services/mapping-lifecycle.service';
 import type { MappingService } from '../services/mapping.service';
 import type { ProvisioningLogService } from '../services/provisioning-log.service';
 import type { TenantService } from '../services/tenant.service';
@@ -15,6 +16,7 @@ export interface GraphqlServices {
   readonly directory: DirectoryService;
   readonly access: ApiAccessService;
   readonly mapping: MappingService;
+  readonly mappingLifecycle: MappingLifecycleService;
   readonly groups: GroupService;
   readonly audit: AuditService;
   readonly provisioningLog: ProvisioningLogService;

@@ -9,6 +9,7 @@ import { GroupConnectionResolver, UserConnectionResolver } from './connection.re
 import { GroupMembershipResolver } from './group/group-membership.resolver';
 import { GroupResolver } from './group/group.resolver';
 import { DomainSchemaResolver } from './mapping/domain-schema.resolver';
+import { MappingLifecycleResolver } from './mapping/mapping-lifecycle.resolver';
 import { NodeResolver } from './node.resolver';
 import { UserResolver } from './user/user.resolver';
 import { TenantResolver, ViewerResolver } from './viewer/viewer.resolver';
@@ -28,6 +29,7 @@ export async function buildGraphqlSchema(): Promise<GraphQLSchema> {
       DomainSchemaResolver,
       LogsResolver,
       GroupMembershipResolver,
+      MappingLifecycleResolver,
     ],
     authChecker: scopeAuthChecker,
     // Inputs are checked where their meaning lives (domain and services), not by class-validator.

@@ -1,18 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import type { Actor } from '../domain/audit';
-import { DomainError, isDomainError } from '../domain/errors';
-import { applyMapping, type MappingError, type MappingResult, type OptionAddition, type TraceStep } from '../domain/mapping/apply-mapping';
+import type { AuditContext } from '../domain/audit';
+import { DomainError } from '../domain/errors';
+import { applyMapping, type MappingError, type OptionAddition, type TraceStep } from '../domain/mapping/apply-mapping';
 import { compileMappingSet } from '../domain/mapping/compile-mapping-set';
-import type { CompiledMappingSet, MappingIssue, MappingSetDefinition } from '../domain/mapping/mapping-set';
+import { dialectSampleRequests, type UserRequestSequence, type UserWriteMethod } from '../domain/mapping/dialect-samples';
+import { checkDomainSchema } from '../domain/mapping/domain-schema';
+import type { MappingIssue, MappingSetDefinition } from '../domain/mapping/mapping-set';
 import type { DomainValue } from '../domain/mapping/mapping-values';
 import type { Connection, Tenant } from '../domain/tenants/tenant';
 import type { Database, Tx } from '../persistence/database';
-import { GroupRepository } from '../persistence/repositories/group.repository';
-import { MappingRepository, type StoredMappingSet, type StoredUserValue, type VersionState } from '../persistence/repositories/mapping.repository';
+import { MappingJobRepository, type MappingJobKind, type StoredMappingJob } from '../persistence/repositories/mapping-job.repository';
+import { MappingRepository, type StoredMappingSet, type VersionState } from '../persistence/repositories/mapping.repository';
+import { ProvisioningLogRepository, type ProvisioningLogEntry } from '../persistence/repositories/provisioning-log.repository';
 import { TenantRepository } from '../persistence/repositories/tenant.repository';
-import { UserRepository } from '../persistence/repositories/user.repository';
 import type { AuditService } from './audit.service';
-import { currentValues, type MappingService, type SchemaVersionDefinition } from './mapping.service';
+import type { ImpactReport, ReapplyReport } from './mapping-jobs.service';
+import type { MappingService, SchemaVersionDefinition } from './mapping.service';
 
 /** A compile problem with where it is: the definition path and, inside an expression, line and column. */
 export interface LocatedIssue {
@@ -32,6 +35,7 @@ export interface MappingVersionSummary {
   readonly validatedAt: number | null;
   readonly activatedAt: number | null;
   readonly report: Record<string, unknown> | null;
+  readonly definition: MappingSetDefinition;
 }
 
 export type ValidationOutcome = { readonly ok: true; readonly version: number } | { readonly ok: false; readonly version: number; readonly errors: readonly LocatedIssue[] };
@@ -57,52 +61,46 @@ export interface PreviewResult {
   readonly label?: string;
   /** One per resource of the payload; the last is where the user ends up. */
   readonly steps: readonly PreviewStep[];
+  /** Why a request of the payload could not be replayed (the steps stop before it). */
+  readonly error?: string;
+  readonly notes?: readonly string[];
 }
 
 export type MappingSource = { readonly version: number } | { readonly definition: MappingSetDefinition };
 
-const SAMPLE_LIMIT = 5;
-export const DEFAULT_BATCH_SIZE = 1000;
+/** Most user ids per page of "users whose value came from version N". */
+export const USERS_PAGE_MAX = 1000;
 
-export interface CountWithSamples {
-  count: number;
-  readonly sampleUserIds: string[];
+/** What a dry run of IdP requests reports beside the results: where the payloads came from and what is missing. */
+export interface PreviewReport {
+  readonly results: readonly PreviewResult[];
+  readonly notes: readonly string[];
 }
 
-export interface ImpactReport {
+/** Turns IdP requests into the resources the SCIM layer would store after each (the SCIM adapter provides it). */
+export type ReplayUserRequests = (
+  tenant: Tenant,
+  connection: Connection,
+  sequence: UserRequestSequence,
+) => Promise<{ readonly resources: readonly Record<string, unknown>[]; readonly error?: string; readonly redacted: boolean }>;
+
+/** The most logged requests a dry run replays. */
+export const RECENT_REQUESTS_MAX = 200;
+const JOB_LIST_MAX = 50;
+
+export interface MappingJobView extends StoredMappingJob {
+  /** For an impact job, the report so far (complete when succeeded); for a re-apply, the users written and failing samples. */
+  readonly impact: ImpactReport | null;
+  readonly reapply: ReapplyReport | null;
+}
+
+export interface SchemaVersionSummary {
   readonly version: number;
-  usersEvaluated: number;
-  unchanged: number;
-  /** field -> "before -> after" -> users. */
-  readonly changedFields: Record<string, Record<string, CountWithSamples>>;
-  readonly failingValidation: CountWithSamples & { readonly messages: Record<string, number> };
-  /** "list: value" -> users that would add it. */
-  readonly optionsToAdd: Record<string, CountWithSamples>;
-}
-
-export interface ReapplyProgress {
-  readonly status: 'running' | 'completed' | 'superseded';
-  readonly lastUserId: string | null;
-  readonly processed: number;
-  readonly failed: number;
-  readonly failedSampleUserIds: readonly string[];
-  readonly startedAt: number;
-  readonly finishedAt: number | null;
-}
-
-export type JobKind = 'impact' | 'reapply';
-
-export interface MappingJob {
-  readonly id: string;
-  readonly kind: JobKind;
-  readonly tenantId: string;
-  readonly connectionId: string;
-  status: 'running' | 'succeeded' | 'failed';
-  processed: number;
-  result: ImpactReport | ReapplyProgress | null;
-  error: string | null;
-  readonly startedAt: number;
-  finishedAt: number | null;
+  readonly state: VersionState;
+  readonly author: string;
+  readonly comment: string | null;
+  readonly createdAt: number;
+  readonly definition: SchemaVersionDefinition;
 }
 
 export interface ValueExplanation {
@@ -117,41 +115,76 @@ function locate(issue: MappingIssue): LocatedIssue {
 
 function summary(stored: StoredMappingSet): MappingVersionSummary {
   const { version, state, schemaVersion, author, comment, createdAt, validatedAt, activatedAt, report } = stored;
-  return { version, state, schemaVersion, author, comment, createdAt, validatedAt, activatedAt, report };
+  return { version, state, schemaVersion, author, comment, createdAt, validatedAt, activatedAt, report, definition: stored.definition as unknown as MappingSetDefinition };
 }
 
-function describe(value: DomainValue | undefined): string {
-  if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) return '(none)';
-  return Array.isArray(value) ? value.join(', ') : String(value);
+function authorOf(who: AuditContext): string {
+  return `${who.actor.type}:${who.actor.id}`;
 }
 
-function sameValue(left: DomainValue | undefined, right: DomainValue | undefined): boolean {
-  return describe(left) === describe(right) && JSON.stringify(left ?? null) === JSON.stringify(right ?? null);
+function jobView(job: StoredMappingJob): MappingJobView {
+  return {
+    ...job,
+    impact: job.kind === 'impact' ? ((job.result as ImpactReport | null) ?? null) : null,
+    reapply: job.kind === 'reapply' ? ((job.result as ReapplyReport | null) ?? { written: 0, failedSampleUserIds: [] }) : null,
+  };
 }
 
-function count(bucket: Record<string, CountWithSamples>, key: string, userId: string): void {
-  const entry = (bucket[key] ??= { count: 0, sampleUserIds: [] });
-  entry.count += 1;
-  if (entry.sampleUserIds.length < SAMPLE_LIMIT) entry.sampleUserIds.push(userId);
+/** The outline validation relies on; the details (types, validators, lists) are checked by validateDomainSchema. */
+function isSchemaShaped(definition: unknown): definition is SchemaVersionDefinition {
+  const candidate = definition as { schema?: { customSchemaUrn?: unknown; fields?: unknown }; optionLists?: unknown } | null;
+  const isNamed = (item: unknown) => item !== null && typeof item === 'object' && typeof (item as { key?: unknown }).key === 'string';
+  return (
+    typeof candidate?.schema?.customSchemaUrn === 'string' &&
+    Array.isArray(candidate.schema.fields) &&
+    candidate.schema.fields.every((field) => isNamed(field) && typeof (field as { type?: unknown }).type === 'string') &&
+    Array.isArray(candidate.optionLists) &&
+    candidate.optionLists.every(isNamed)
+  );
 }
 
 /**
- * The life of a connection's mapping sets beyond the write path: immutable versions (draft -> validated ->
- * active -> superseded), dry runs, impact diffs over the stored users, activation and rollback, re-apply
- * and explain. Jobs (impact diff, re-apply) are tracked in memory, so their progress is visible on the
- * node that runs them only; re-apply also stores its progress in the version's report to resume after a crash.
+ * Logged user writes, oldest first, as one sequence per user: a user's POST (or PUT) and the PATCHes
+ * after it replay in order, as the SCIM layer applied them.
+ */
+function sequencesOfLoggedRequests(entries: readonly ProvisioningLogEntry[]): UserRequestSequence[] {
+  const byResource = new Map<string, ProvisioningLogEntry[]>();
+  for (const entry of [...entries].reverse()) {
+    const key = entry.resourceId ?? `request:${entry.id}`;
+    byResource.set(key, [...(byResource.get(key) ?? []), entry]);
+  }
+  return [...byResource.values()].map((requests) => {
+    const first = requests[0]!;
+    const notes = first.method === 'PATCH' ? ['the create of this user is older than the requests replayed: its first PATCH applies to an empty user'] : [];
+    return {
+      label: `${first.resourceId ? `user ${first.resourceId}` : `${first.method} ${first.path}`}: ${requests.map((request) => `${request.method} (${request.status}) at ${new Date(request.at).toISOString()}`).join(', ')}`,
+      requests: requests.map((request) => ({ method: request.method as UserWriteMethod, body: request.body })),
+      notes,
+    };
+  });
+}
+
+/**
+ * The life of a connection's mapping sets and of the tenant's domain schema beyond the write path:
+ * immutable versions (draft -> validated -> active -> superseded), dry runs, impact diffs over the
+ * stored users, activation and rollback, re-apply and explain. Impact diffs and re-applies are jobs in
+ * the database's job registry, run by MappingJobRunner on whichever node claims them.
  */
 export class MappingLifecycleService {
   private readonly mappings = new MappingRepository();
-  private readonly users = new UserRepository();
-  private readonly groups = new GroupRepository();
   private readonly tenants = new TenantRepository();
-  private readonly jobs = new Map<string, { job: MappingJob; done: Promise<void> }>();
+  private readonly jobs = new MappingJobRepository();
+  private readonly provisioningLog = new ProvisioningLogRepository();
 
   constructor(
     private readonly database: Database,
     private readonly mapping: MappingService,
     private readonly audit: AuditService,
+    private readonly options: {
+      readonly replay: ReplayUserRequests;
+      /** Called after a job is queued: lets this node start on it at once instead of at its next poll. */
+      readonly onJobQueued?: () => void;
+    },
   ) {}
 
   /** The tenant's connection (one per tenant today), for callers that only know the slug. */
@@ -162,7 +195,7 @@ export class MappingLifecycleService {
   }
 
   /** Stores a definition as the connection's next version, a draft compiled against the active schema at validation. */
-  async createDraft(tenant: Tenant, connection: Connection, definition: MappingSetDefinition, author: Actor, comment?: string): Promise<number> {
+  async createDraft(tenant: Tenant, connection: Connection, definition: MappingSetDefinition, who: AuditContext, comment?: string): Promise<number> {
     await this.mapping.activeSchema(tenant, connection);
     return this.database.transaction(async (tx) => {
       const schema = await this.mappings.latestSchema(tx, tenant.id);
@@ -174,19 +207,26 @@ export class MappingLifecycleService {
         definition: definition as unknown as Record<string, unknown>,
         state: 'draft',
         schemaVersion: schema!.version,
-        author: `${author.type}:${author.id}`,
+        author: authorOf(who),
         comment: comment ?? null,
         report: null,
         createdAt: Date.now(),
         validatedAt: null,
         activatedAt: null,
       });
-      await this.audit.record(tx, { tenantId: tenant.id, actor: author, action: 'mapping.draft.create', target: { type: 'mappingSet', id: `${connection.id}:${version}` }, after: { version, comment: comment ?? null } });
+      await this.audit.record(tx, {
+        ...who,
+        tenantId: tenant.id,
+        action: 'mapping.draft.create',
+        target: { type: 'mappingSet', id: `${connection.id}:${version}` },
+        after: { version, schemaVersion: schema!.version, comment: comment ?? null, rules: definition.rules.length },
+      });
       return version;
     });
   }
 
   async listVersions(tenant: Tenant, connection: Connection): Promise<MappingVersionSummary[]> {
+    await this.mapping.activeSchema(tenant, connection);
     return this.database.read(async (tx) => (await this.mappings.listMappingSets(tx, tenant.id, connection.id)).map(summary));
   }
 
@@ -202,190 +242,135 @@ export class MappingLifecycleService {
   }
 
   /** Compiles a draft against its schema version; a clean compile makes it validated, errors stay in the report. */
-  async validate(tenant: Tenant, connection: Connection, version: number, author: Actor): Promise<ValidationOutcome> {
+  async validate(tenant: Tenant, connection: Connection, version: number, who: AuditContext): Promise<ValidationOutcome> {
     return this.database.transaction(async (tx) => {
       const stored = await this.requireVersion(tx, tenant, connection, version);
       if (stored.state !== 'draft') return { ok: true, version };
       const errors = await this.compileErrors(tx, tenant, stored);
       const now = Date.now();
       const report = { ...(stored.report ?? {}), validation: { ok: errors.length === 0, errors, at: now } };
+      const target = { type: 'mappingSet', id: `${connection.id}:${version}` };
       if (errors.length > 0) {
         await this.mappings.setMappingSetReport(tx, tenant.id, connection.id, version, report);
+        await this.audit.record(tx, { ...who, tenantId: tenant.id, action: 'mapping.validate', target, details: { ok: false, errors: errors.length } });
         return { ok: false, version, errors };
       }
       await this.mappings.updateMappingSetState(tx, tenant.id, connection.id, version, { state: 'validated', report, validatedAt: now });
-      await this.audit.record(tx, { tenantId: tenant.id, actor: author, action: 'mapping.validate', target: { type: 'mappingSet', id: `${connection.id}:${version}` }, before: { state: 'draft' }, after: { state: 'validated' } });
+      await this.audit.record(tx, { ...who, tenantId: tenant.id, action: 'mapping.validate', target, before: { state: 'draft' }, after: { state: 'validated' } });
       return { ok: true, version };
     });
   }
 
   /**
    * Maps each payload with a version or an unsaved definition, as a SCIM write would, and stores nothing:
-   * it only reads, in a read transaction.
+   * it only reads, outside any transaction.
    */
   async preview(tenant: Tenant, connection: Connection, source: MappingSource, payloads: readonly PreviewPayload[]): Promise<PreviewResult[]> {
     await this.mapping.activeSchema(tenant, connection);
-    return this.database.read(async (tx) => {
-      const { compiled, optionLists, version } = await this.compileSource(tx, tenant, connection, source);
-      return payloads.map((payload) => {
-        let current: Record<string, DomainValue> = {};
-        const steps = payload.resources.map((raw, index) => {
-          const result = applyMapping(compiled, { raw, groups: [], current, isCreate: index === 0 }, { optionLists, mappingVersion: version });
-          const values = Object.fromEntries(Object.entries(result.values).map(([field, mapped]) => [field, mapped.value]));
-          // Like applyToUser: fields the mapping did not write keep their values for the next request.
-          current = { ...current, ...values };
-          return { values: { ...current }, errors: result.errors, optionAdditions: result.optionAdditions, trace: result.trace };
-        });
-        return { ...(payload.label !== undefined ? { label: payload.label } : {}), steps };
+    const runtime = await this.database.read((tx) => this.sourceRuntime(tx, tenant, connection, source));
+    return payloads.map((payload) => {
+      let current: Record<string, DomainValue> = {};
+      const steps = payload.resources.map((raw, index) => {
+        const result = applyMapping(runtime.compiled, { raw, groups: [], current, isCreate: index === 0 }, { optionLists: runtime.optionLists, mappingVersion: runtime.mappingVersion });
+        const values = Object.fromEntries(Object.entries(result.values).map(([field, mapped]) => [field, mapped.value]));
+        // Like applyToUser: fields the mapping did not write keep their values for the next request.
+        current = { ...current, ...values };
+        return { values: { ...current }, errors: result.errors, optionAdditions: result.optionAdditions, trace: result.trace };
       });
+      return { ...(payload.label !== undefined ? { label: payload.label } : {}), steps };
     });
   }
 
-  /**
-   * Evaluates a version against every stored user of the tenant (keyset batches, each its own read) and
-   * counts what would change compared with the stored values. Writes nothing.
-   */
-  async impactDiff(tenant: Tenant, connection: Connection, version: number, options: { batchSize?: number; onProgress?: (processed: number) => void } = {}): Promise<ImpactReport> {
-    await this.mapping.activeSchema(tenant, connection);
-    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-    const { compiled, schema, optionLists } = await this.database.read((tx) => this.compileSource(tx, tenant, connection, { version }));
-    const needsGroups = this.mapping.dependsOnGroups({ tenantId: tenant.id, connectionId: connection.id, mappingVersion: version, schemaVersion: 0, schema, compiled, optionLists });
-    const report: ImpactReport = { version, usersEvaluated: 0, unchanged: 0, changedFields: {}, failingValidation: { count: 0, sampleUserIds: [], messages: {} }, optionsToAdd: {} };
-    let afterId: string | null = null;
-    for (;;) {
-      const batch = await this.database.read(async (tx) => {
-        const users = await this.mappings.usersRawAfter(tx, tenant.id, afterId, batchSize);
-        const rows = await this.mappings.userValues(tx, tenant.id, users.map((user) => user.id));
-        const groups = needsGroups ? await Promise.all(users.map((user) => this.groups.groupsOfMember(tx, tenant.id, user.id))) : [];
-        return { users, rows, groups };
-      });
-      if (batch.users.length === 0) break;
-      const rowsByUser = new Map<string, StoredUserValue[]>();
-      for (const row of batch.rows) rowsByUser.set(row.userId, [...(rowsByUser.get(row.userId) ?? []), row]);
-      batch.users.forEach((user, index) => {
-        const current = currentValues(schema, rowsByUser.get(user.id) ?? []);
-        const groups = (batch.groups[index] ?? []).map((group) => ({ id: group.id, externalId: group.externalId, displayName: group.displayName }));
-        const result = applyMapping(compiled, { raw: user.raw, groups, current, isCreate: false }, { optionLists, mappingVersion: version });
-        this.countImpact(report, user.id, current, result);
-      });
-      report.usersEvaluated += batch.users.length;
-      options.onProgress?.(report.usersEvaluated);
-      afterId = batch.users[batch.users.length - 1]!.id;
-    }
-    return report;
-  }
-
-  /** Activates a version (validating a draft first): previous active -> superseded, pointer swap, audit row, one transaction. */
-  async activate(tenant: Tenant, connection: Connection, version: number, author: Actor): Promise<void> {
-    await this.swapActive(tenant, connection, version, author, 'mapping.activate');
-  }
-
-  /** Activates an earlier version again, exactly as activate does; re-apply then recomputes the users. */
-  async rollback(tenant: Tenant, connection: Connection, version: number, author: Actor): Promise<void> {
-    await this.swapActive(tenant, connection, version, author, 'mapping.rollback');
-  }
-
-  /**
-   * Recomputes every user's stored values from its stored raw resource with the active version. Each batch
-   * is one transaction that re-reads each user under its row lock, so a SCIM write either happened before
-   * (and is recomputed from its newer raw) or waits; the batch's last user id is stored in the version's
-   * report in the same transaction, so a crashed run resumes where it stopped. A user that no longer maps
-   * cleanly keeps its values and is counted as failed. Stops when another version becomes active.
-   */
-  async reapply(tenant: Tenant, connection: Connection, author: Actor, options: { batchSize?: number; onProgress?: (processed: number) => void } = {}): Promise<ReapplyProgress> {
-    await this.mapping.activeSchema(tenant, connection);
-    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-    const start = await this.database.read(async (tx) => {
-      const active = await this.mappings.activeMappingVersion(tx, tenant.id, connection.id);
-      return this.requireVersion(tx, tenant, connection, active!);
+  /** A dry run of IdP requests (pasted, a dialect's samples, or logged): each sequence replayed as SCIM would store it, then mapped. */
+  async previewRequests(tenant: Tenant, connection: Connection, source: MappingSource, sequences: readonly UserRequestSequence[], notes: readonly string[] = []): Promise<PreviewReport> {
+    const replayed = await Promise.all(sequences.map((sequence) => this.options.replay(tenant, connection, sequence)));
+    const mapped = await this.preview(tenant, connection, source, replayed.map((replay, index) => ({ label: sequences[index]!.label, resources: replay.resources })));
+    const results = mapped.map((result, index) => {
+      const replay = replayed[index]!;
+      const sequenceNotes = [
+        ...(sequences[index]!.notes ?? []),
+        ...(replay.redacted ? ['the provisioning log redacted some values of these requests: they show as "[redacted]" and map as such'] : []),
+      ];
+      return { ...result, ...(replay.error !== undefined ? { error: replay.error } : {}), ...(sequenceNotes.length > 0 ? { notes: sequenceNotes } : {}) };
     });
-    const version = start.version;
-    const stored = start.report?.reapply as ReapplyProgress | undefined;
-    let progress: ReapplyProgress =
-      stored?.status === 'running' ? stored : { status: 'running', lastUserId: null, processed: 0, failed: 0, failedSampleUserIds: [], startedAt: Date.now(), finishedAt: null };
-    for (;;) {
-      progress = await this.database.transaction(async (tx) => {
-        const runtime = await this.mapping.runtime(tx, tenant, connection);
-        const set = await this.requireVersion(tx, tenant, connection, version);
-        if (runtime.mappingVersion !== version) {
-          const superseded: ReapplyProgress = { ...progress, status: 'superseded', finishedAt: Date.now() };
-          await this.mappings.setMappingSetReport(tx, tenant.id, connection.id, version, { ...(set.report ?? {}), reapply: superseded });
-          return superseded;
-        }
-        const batch = await this.mappings.usersRawAfter(tx, tenant.id, progress.lastUserId, batchSize);
-        let { processed, failed } = progress;
-        const failedSampleUserIds = [...progress.failedSampleUserIds];
-        for (const listed of batch) {
-          const user = await this.users.findById(tx, tenant.id, listed.id, { forUpdate: true });
-          if (!user) continue;
-          try {
-            await this.mapping.applyToUser(tx, runtime, { id: user.id, raw: user.raw, isCreate: false }, { connectionId: connection.id });
-          } catch (error) {
-            // applyToUser rejects before writing anything, so the batch's transaction stays usable.
-            if (!isDomainError(error) || error.code !== 'INVALID_INPUT') throw error;
-            failed += 1;
-            if (failedSampleUserIds.length < SAMPLE_LIMIT) failedSampleUserIds.push(user.id);
-          }
-          processed += 1;
-        }
-        const finished = batch.length < batchSize;
-        const next: ReapplyProgress = {
-          ...progress,
-          status: finished ? 'completed' : 'running',
-          lastUserId: batch.length > 0 ? batch[batch.length - 1]!.id : progress.lastUserId,
-          processed,
-          failed,
-          failedSampleUserIds,
-          finishedAt: finished ? Date.now() : null,
-        };
-        await this.mappings.setMappingSetReport(tx, tenant.id, connection.id, version, { ...(set.report ?? {}), reapply: next });
-        if (finished) {
-          await this.audit.record(tx, { tenantId: tenant.id, actor: author, action: 'mapping.reapply', target: { type: 'mappingSet', id: `${connection.id}:${version}` }, details: { processed, failed } });
-        }
-        return next;
-      });
-      options.onProgress?.(progress.processed);
-      if (progress.status !== 'running') return progress;
+    return { results, notes };
+  }
+
+  /** A dry run of the built-in sample requests of the connection's dialect. */
+  async previewDialectSamples(tenant: Tenant, connection: Connection, source: MappingSource): Promise<PreviewReport> {
+    const schema = await this.mapping.activeSchema(tenant, connection);
+    return this.previewRequests(tenant, connection, source, dialectSampleRequests(connection.dialect, schema.customSchemaUrn), [`built-in samples of the ${connection.dialect} dialect`]);
+  }
+
+  /**
+   * A dry run of the last `limit` user writes the connection received, from the provisioning log: their
+   * bodies are what the log kept, redacted. When the tenant does not keep bodies, the requests without
+   * one cannot be replayed and the notes say so.
+   */
+  async previewRecentRequests(tenant: Tenant, connection: Connection, source: MappingSource, limit: number): Promise<PreviewReport> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > RECENT_REQUESTS_MAX) throw new DomainError('INVALID_INPUT', `the number of recent requests must be from 1 to ${RECENT_REQUESTS_MAX}`);
+    const entries = await this.database.read((tx) => this.provisioningLog.recentUserWrites(tx, tenant.id, connection.id, limit));
+    const withBody = entries.filter((entry) => entry.body !== null && entry.body !== undefined);
+    const notes = [`${entries.length} recent user write(s) of the connection found, ${withBody.length} with a kept (redacted) body`];
+    if (withBody.length < entries.length) {
+      notes.push(
+        tenant.settings.provisioningLogBodies
+          ? `${entries.length - withBody.length} request(s) have no body left (older than the tenant's body retention of ${tenant.settings.provisioningLogBodyRetentionDays} days, or sent before bodies were kept): not replayed`
+          : `the tenant does not keep request bodies (setting provisioningLogBodies is off): ${entries.length - withBody.length} request(s) cannot be replayed`,
+      );
     }
+    return this.previewRequests(tenant, connection, source, sequencesOfLoggedRequests(withBody), notes);
   }
 
-  /** Starts an impact diff or a re-apply in the background of this node; poll job(id) for progress. */
-  startJob(kind: JobKind, tenant: Tenant, connection: Connection, request: { version?: number; author: Actor; batchSize?: number }): MappingJob {
-    const version = request.version;
-    if (kind === 'impact' && version === undefined) throw new DomainError('INVALID_INPUT', 'an impact diff needs a version');
-    const job: MappingJob = { id: randomUUID(), kind, tenantId: tenant.id, connectionId: connection.id, status: 'running', processed: 0, result: null, error: null, startedAt: Date.now(), finishedAt: null };
-    const onProgress = (processed: number) => {
-      job.processed = processed;
-    };
-    const work =
-      kind === 'impact'
-        ? this.impactDiff(tenant, connection, version!, { batchSize: request.batchSize, onProgress })
-        : this.reapply(tenant, connection, request.author, { batchSize: request.batchSize, onProgress });
-    const done = work.then(
-      (result) => {
-        job.result = result;
-        job.status = 'succeeded';
-        job.finishedAt = Date.now();
-      },
-      (error: unknown) => {
-        job.error = error instanceof Error ? error.message : String(error);
-        job.status = 'failed';
-        job.finishedAt = Date.now();
-      },
-    );
-    this.jobs.set(job.id, { job, done });
-    return job;
+  /** Activates a validated version: previous active -> superseded, pointer swap, audit row, one transaction. */
+  async activate(tenant: Tenant, connection: Connection, version: number, who: AuditContext): Promise<void> {
+    await this.swapActive(tenant, connection, version, who, 'mapping.activate');
   }
 
-  job(id: string): MappingJob | undefined {
-    return this.jobs.get(id)?.job;
+  /** Activates an earlier version again (one that was active before); a re-apply then recomputes the users. */
+  async rollback(tenant: Tenant, connection: Connection, version: number, who: AuditContext): Promise<void> {
+    await this.swapActive(tenant, connection, version, who, 'mapping.rollback');
   }
 
-  async waitForJob(id: string): Promise<MappingJob> {
-    const entry = this.jobs.get(id);
-    if (!entry) throw new DomainError('NOT_FOUND', `job ${id} is unknown on this node`);
-    await entry.done;
-    return entry.job;
+  /** Queues an impact diff of a version against every stored user; it runs on whichever node claims it. */
+  async startImpactAnalysis(tenant: Tenant, connection: Connection, version: number, who: AuditContext): Promise<MappingJobView> {
+    return this.queueJob(tenant, connection, 'impact', who, async (tx) => {
+      const stored = await this.requireVersion(tx, tenant, connection, version);
+      const errors = await this.compileErrors(tx, tenant, stored);
+      if (errors.length > 0) throw new DomainError('INVALID_INPUT', `version ${version} does not compile: ${errors.map((error) => `${error.path}: ${error.message}`).join('; ')}`);
+      return version;
+    });
+  }
+
+  /** Queues a re-apply of the active version to every stored user; one at a time per connection. */
+  async startReapply(tenant: Tenant, connection: Connection, who: AuditContext): Promise<MappingJobView> {
+    return this.queueJob(tenant, connection, 'reapply', who, async (tx) => {
+      const active = await this.mappings.lockActiveMappingVersion(tx, tenant.id, connection.id);
+      const [running] = await this.jobs.unfinished(tx, tenant.id, connection.id, 'reapply');
+      if (running) throw new DomainError('CONFLICT', `a re-apply of this connection is already ${running.state} (job ${running.id})`);
+      return active!;
+    });
+  }
+
+  async job(tenantId: string, id: string): Promise<MappingJobView | undefined> {
+    const job = await this.database.read((tx) => this.jobs.find(tx, tenantId, id));
+    return job && jobView(job);
+  }
+
+  async listJobs(tenant: Tenant, connection: Connection, limit = JOB_LIST_MAX): Promise<MappingJobView[]> {
+    return (await this.database.read((tx) => this.jobs.list(tx, tenant.id, connection.id, Math.max(1, Math.min(limit, JOB_LIST_MAX))))).map(jobView);
+  }
+
+  /** Polls the registry until the job ended (any node may be running it). */
+  async waitForJob(tenantId: string, id: string, options: { timeoutMs?: number; pollMs?: number } = {}): Promise<MappingJobView> {
+    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    for (;;) {
+      const job = await this.job(tenantId, id);
+      if (!job) throw new DomainError('NOT_FOUND', `job ${id} does not exist`);
+      if (job.state !== 'queued' && job.state !== 'running') return job;
+      if (Date.now() > deadline) throw new DomainError('UNAVAILABLE', `job ${id} is still ${job.state}`);
+      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 50));
+    }
   }
 
   /** A user's stored value of a field with the rule, version, source path and raw value that produced it. */
@@ -400,25 +385,84 @@ export class MappingLifecycleService {
 
   /** Users with at least one value that version `version` produced, in id order, `limit` after `afterUserId`. */
   async usersFromVersion(tenantId: string, version: number, page: { afterUserId?: string; limit: number }): Promise<string[]> {
-    return this.database.read((tx) => this.mappings.userIdsWithValuesFromVersion(tx, tenantId, version, page.afterUserId ?? null, Math.max(1, Math.min(page.limit, DEFAULT_BATCH_SIZE))));
+    return this.database.read((tx) => this.mappings.userIdsWithValuesFromVersion(tx, tenantId, version, page.afterUserId ?? null, Math.max(1, Math.min(page.limit, USERS_PAGE_MAX))));
   }
 
-  private countImpact(report: ImpactReport, userId: string, current: Record<string, DomainValue>, result: MappingResult): void {
-    if (result.errors.length > 0) {
-      const failing = report.failingValidation;
-      failing.count += 1;
-      if (failing.sampleUserIds.length < SAMPLE_LIMIT) failing.sampleUserIds.push(userId);
-      for (const error of result.errors) failing.messages[error.message] = (failing.messages[error.message] ?? 0) + 1;
-      return;
-    }
-    let changed = false;
-    for (const [field, mapped] of Object.entries(result.values)) {
-      if (sameValue(current[field], mapped.value)) continue;
-      changed = true;
-      count((report.changedFields[field] ??= {}), `${describe(current[field])} -> ${describe(mapped.value)}`, userId);
-    }
-    for (const addition of result.optionAdditions) count(report.optionsToAdd, `${addition.list}: ${addition.value}`, userId);
-    if (!changed) report.unchanged += 1;
+  async schemaVersions(tenant: Tenant, connection: Connection): Promise<SchemaVersionSummary[]> {
+    await this.mapping.activeSchema(tenant, connection);
+    const stored = await this.database.read((tx) => this.mappings.listSchemas(tx, tenant.id));
+    return stored.map(({ version, state, author, comment, createdAt, definition }) => ({ version, state, author, comment, createdAt, definition: definition as unknown as SchemaVersionDefinition }));
+  }
+
+  /** Stores a domain schema as the tenant's next version, a draft. */
+  async draftDomainSchema(tenant: Tenant, connection: Connection, definition: SchemaVersionDefinition, who: AuditContext, comment?: string): Promise<number> {
+    if (!isSchemaShaped(definition)) throw new DomainError('INVALID_INPUT', 'a domain schema is { schema: { customSchemaUrn, fields: [{ key, label, type, ... }] }, optionLists: [{ key, onUnknown, ... }] }');
+    await this.mapping.activeSchema(tenant, connection);
+    return this.database.transaction(async (tx) => {
+      const version = await this.mappings.nextSchemaVersion(tx, tenant.id);
+      await this.mappings.insertSchemaVersion(tx, tenant.id, { version, definition: definition as unknown as Record<string, unknown>, state: 'draft', author: authorOf(who), comment: comment ?? null, createdAt: Date.now() });
+      await this.audit.record(tx, {
+        ...who,
+        tenantId: tenant.id,
+        action: 'domain_schema.draft.create',
+        target: { type: 'domainSchema', id: String(version) },
+        after: { version, comment: comment ?? null, fields: definition.schema.fields.map((field) => field.key) },
+      });
+      return version;
+    });
+  }
+
+  /** Checks a draft schema (fields, option lists, validators); a clean one becomes validated. */
+  async validateDomainSchema(tenant: Tenant, version: number, who: AuditContext): Promise<{ ok: boolean; version: number; errors: readonly LocatedIssue[] }> {
+    return this.database.transaction(async (tx) => {
+      const stored = await this.mappings.findSchema(tx, tenant.id, version);
+      if (!stored) throw new DomainError('NOT_FOUND', `domain schema version ${version} does not exist`);
+      if (stored.state !== 'draft') return { ok: true, version, errors: [] };
+      const definition = stored.definition as unknown as SchemaVersionDefinition;
+      const issues = checkDomainSchema(definition.schema, definition.optionLists.map((policy) => ({ ...policy, values: [] })));
+      const errors = issues.map((issue) => ({ path: issue.field ?? '', message: issue.message }));
+      const target = { type: 'domainSchema', id: String(version) };
+      if (errors.length > 0) {
+        await this.audit.record(tx, { ...who, tenantId: tenant.id, action: 'domain_schema.validate', target, details: { ok: false, errors: errors.length } });
+        return { ok: false, version, errors };
+      }
+      await this.mappings.setSchemaState(tx, tenant.id, version, 'validated');
+      await this.audit.record(tx, { ...who, tenantId: tenant.id, action: 'domain_schema.validate', target, before: { state: 'draft' }, after: { state: 'validated' } });
+      return { ok: true, version, errors: [] };
+    });
+  }
+
+  /**
+   * Makes a validated (or earlier active) schema version the active one; the previous one is superseded.
+   * The tenant row is locked first, so concurrent activations queue and exactly one version stays active.
+   * Mapping sets keep the schema version they were compiled against; new drafts use the active one.
+   */
+  async activateDomainSchema(tenant: Tenant, connection: Connection, version: number, who: AuditContext): Promise<void> {
+    await this.mapping.activeSchema(tenant, connection);
+    await this.database.transaction(async (tx) => {
+      await this.tenants.findTenantById(tx, tenant.id, { forUpdate: true });
+      const stored = await this.mappings.findSchema(tx, tenant.id, version);
+      if (!stored) throw new DomainError('NOT_FOUND', `domain schema version ${version} does not exist`);
+      const previous = await this.mappings.latestSchema(tx, tenant.id);
+      if (previous?.version === version) return;
+      if (stored.state === 'draft') throw new DomainError('PRECONDITION_FAILED', `domain schema version ${version} is a draft: validate it first`);
+      await this.mappings.setSchemaState(tx, tenant.id, version, 'active');
+      if (previous) await this.mappings.setSchemaState(tx, tenant.id, previous.version, 'superseded');
+      await this.audit.record(tx, { ...who, tenantId: tenant.id, action: 'domain_schema.activate', target: { type: 'domainSchema', id: String(version) }, before: { activeSchemaVersion: previous?.version ?? null }, after: { activeSchemaVersion: version } });
+    });
+  }
+
+  private async queueJob(tenant: Tenant, connection: Connection, kind: MappingJobKind, who: AuditContext, versionOf: (tx: Tx) => Promise<number>): Promise<MappingJobView> {
+    await this.mapping.activeSchema(tenant, connection);
+    const job = await this.database.transaction(async (tx) => {
+      const version = await versionOf(tx);
+      const id = randomUUID();
+      await this.jobs.insert(tx, { tenantId: tenant.id, id, connectionId: connection.id, kind, mappingVersion: version, author: authorOf(who), total: await this.mappings.countUsers(tx, tenant.id) }, Date.now());
+      await this.audit.record(tx, { ...who, tenantId: tenant.id, action: `mapping.${kind}.start`, target: { type: 'mappingSet', id: `${connection.id}:${version}` }, details: { jobId: id } });
+      return (await this.jobs.find(tx, tenant.id, id))!;
+    });
+    this.options.onJobQueued?.();
+    return jobView(job);
   }
 
   private async requireVersion(tx: Tx, tenant: Tenant, connection: Connection, version: number): Promise<StoredMappingSet> {
@@ -435,45 +479,34 @@ export class MappingLifecycleService {
   }
 
   /** A stored version compiles against its own schema version; an unsaved definition against the active schema. */
-  private async compileSource(tx: Tx, tenant: Tenant, connection: Connection, source: MappingSource) {
-    let definition: MappingSetDefinition;
-    let schemaDefinition: SchemaVersionDefinition;
-    let version: number;
-    if ('version' in source) {
-      const stored = await this.requireVersion(tx, tenant, connection, source.version);
-      definition = stored.definition as unknown as MappingSetDefinition;
-      schemaDefinition = await this.mapping.loadSchema(tx, tenant.id, stored.schemaVersion);
-      version = stored.version;
-    } else {
-      const latest = await this.mappings.latestSchema(tx, tenant.id);
-      definition = source.definition;
-      schemaDefinition = latest!.definition as unknown as SchemaVersionDefinition;
-      version = await this.mappings.nextMappingVersion(tx, tenant.id, connection.id);
-    }
+  private async sourceRuntime(tx: Tx, tenant: Tenant, connection: Connection, source: MappingSource) {
+    if ('version' in source) return this.mapping.versionRuntime(tx, tenant, connection, source.version);
+    const latest = await this.mappings.latestSchema(tx, tenant.id);
+    const schemaDefinition = latest!.definition as unknown as SchemaVersionDefinition;
     const optionLists = await this.mapping.loadOptionLists(tx, tenant.id, schemaDefinition.optionLists);
-    const result = compileMappingSet(definition, schemaDefinition.schema, optionLists);
+    const result = compileMappingSet(source.definition, schemaDefinition.schema, optionLists);
     if (!result.ok) {
       throw new DomainError('INVALID_INPUT', `the mapping set does not compile: ${result.errors.map((issue) => { const at = locate(issue); return `${at.path}${at.line ? ` (line ${at.line}, column ${at.column})` : ''}: ${at.message}`; }).join('; ')}`);
     }
-    const compiled: CompiledMappingSet = result.mappingSet;
-    return { compiled, schema: schemaDefinition.schema, optionLists, version };
+    return { compiled: result.mappingSet, optionLists, mappingVersion: await this.mappings.nextMappingVersion(tx, tenant.id, connection.id) };
   }
 
-  private async swapActive(tenant: Tenant, connection: Connection, version: number, author: Actor, action: 'mapping.activate' | 'mapping.rollback'): Promise<void> {
+  /**
+   * Points the connection at `version` under the connection row's lock. Only a validated version (or, for
+   * a rollback, one that was active before) can become active: a draft must pass validation first.
+   */
+  private async swapActive(tenant: Tenant, connection: Connection, version: number, who: AuditContext, action: 'mapping.activate' | 'mapping.rollback'): Promise<void> {
     await this.mapping.activeSchema(tenant, connection);
     await this.database.transaction(async (tx) => {
       const previous = await this.mappings.lockActiveMappingVersion(tx, tenant.id, connection.id);
       const stored = await this.requireVersion(tx, tenant, connection, version);
       if (previous === version) return;
-      const now = Date.now();
-      if (stored.state === 'draft') {
-        const errors = await this.compileErrors(tx, tenant, stored);
-        if (errors.length > 0) throw new DomainError('INVALID_INPUT', `version ${version} does not validate: ${errors.map((error) => `${error.path}: ${error.message}`).join('; ')}`);
-      }
-      await this.mappings.updateMappingSetState(tx, tenant.id, connection.id, version, { state: 'active', activatedAt: now, ...(stored.validatedAt === null ? { validatedAt: now } : {}) });
+      if (stored.state === 'draft') throw new DomainError('PRECONDITION_FAILED', `version ${version} has not passed validation: validate it first`);
+      if (action === 'mapping.rollback' && stored.state !== 'superseded') throw new DomainError('PRECONDITION_FAILED', `version ${version} was never active: activate it instead of rolling back to it`);
+      await this.mappings.updateMappingSetState(tx, tenant.id, connection.id, version, { state: 'active', activatedAt: Date.now() });
       if (previous !== null) await this.mappings.updateMappingSetState(tx, tenant.id, connection.id, previous, { state: 'superseded' });
       await this.mappings.setActiveMappingVersion(tx, tenant.id, connection.id, version);
-      await this.audit.record(tx, { tenantId: tenant.id, actor: author, action, target: { type: 'connection', id: connection.id }, before: { activeMappingVersion: previous }, after: { activeMappingVersion: version } });
+      await this.audit.record(tx, { ...who, tenantId: tenant.id, action, target: { type: 'connection', id: connection.id }, before: { activeMappingVersion: previous }, after: { activeMappingVersion: version } });
     });
   }
 }

@@ -60,6 +60,28 @@ function toRows(fieldKey: string, value: DomainValue, provenance: ValueProvenanc
   });
 }
 
+/** A user's value rows after a mapping: the fields it wrote replace their rows, the others keep theirs. */
+export function valueRowsAfter(storedRows: readonly StoredUserValue[], result: MappingResult, now: number): Omit<StoredUserValue, 'userId'>[] {
+  const kept = storedRows.filter((row) => !(row.fieldKey in result.values));
+  const written = Object.entries(result.values).flatMap(([fieldKey, mapped]) => toRows(fieldKey, mapped.value, mapped.provenance, mapped.elementProvenance, now));
+  return [...kept, ...written];
+}
+
+/** Option values a mapping added, waiting for an admin's review. */
+export function optionValuesAdded(result: MappingResult, actor: MappingActor, now: number): StoredOptionValue[] {
+  return result.optionAdditions.map((addition) => ({
+    listKey: addition.list,
+    value: addition.value,
+    valueNorm: foldForMatching(addition.value),
+    aliases: [],
+    reviewStatus: 'pending',
+    addedBy: `connection:${actor.connectionId}`,
+    addedAt: now,
+    sourceRequestId: actor.requestId ?? null,
+    sourceRuleId: addition.ruleId,
+  }));
+}
+
 /** Stored rows -> the `current` values applyMapping reads (for createOnly, ifEmpty and onNull: keep). */
 export function currentValues(schema: DomainSchema, rows: readonly StoredUserValue[]): Record<string, DomainValue> {
   const multiValued = new Set(schema.fields.filter((field) => field.multiValued).map((field) => field.key));
@@ -156,18 +178,31 @@ export class MappingService {
       pointer = await this.mappings.activeMappingPointer(tx, tenant.id, connection.id);
       if (!pointer) throw new Error(`connection ${connection.id} has no active mapping set`);
     }
-    const definition = await this.loadSchema(tx, tenant.id, pointer.schemaVersion);
-    const optionLists = await this.loadOptionLists(tx, tenant.id, definition.optionLists);
-    const key = `${tenant.id}:${connection.id}:${pointer.version}:${pointer.schemaVersion}`;
+    return this.compiledRuntime(tx, tenant.id, connection.id, pointer.version, pointer.schemaVersion, async () => {
+      const stored = await this.mappings.findMappingSet(tx, tenant.id, connection.id, pointer.version);
+      return stored!.definition as unknown as MappingSetDefinition;
+    });
+  }
+
+  /** Any stored version of the connection's mapping set, compiled against its own schema version (impact diffs of drafts). */
+  async versionRuntime(tx: Tx, tenant: Tenant, connection: Connection, version: number): Promise<MappingRuntime> {
+    const stored = await this.mappings.findMappingSet(tx, tenant.id, connection.id, version);
+    if (!stored) throw new DomainError('NOT_FOUND', `mapping version ${version} does not exist`);
+    return this.compiledRuntime(tx, tenant.id, connection.id, version, stored.schemaVersion, async () => stored.definition as unknown as MappingSetDefinition);
+  }
+
+  private async compiledRuntime(tx: Tx, tenantId: string, connectionId: string, version: number, schemaVersion: number, definitionOf: () => Promise<MappingSetDefinition>): Promise<MappingRuntime> {
+    const definition = await this.loadSchema(tx, tenantId, schemaVersion);
+    const optionLists = await this.loadOptionLists(tx, tenantId, definition.optionLists);
+    const key = `${tenantId}:${connectionId}:${version}:${schemaVersion}`;
     let compiled = this.compiled.get(key);
     if (!compiled) {
-      const stored = await this.mappings.findMappingSet(tx, tenant.id, connection.id, pointer.version);
-      const result = compileMappingSet(stored!.definition as unknown as MappingSetDefinition, definition.schema, optionLists);
-      if (!result.ok) throw new Error(`active mapping set v${pointer.version} of connection ${connection.id} does not compile: ${result.errors[0]?.message}`);
+      const result = compileMappingSet(await definitionOf(), definition.schema, optionLists);
+      if (!result.ok) throw new DomainError('INVALID_INPUT', `mapping version ${version} does not compile: ${result.errors[0]?.message}`);
       compiled = result.mappingSet;
       this.compiled.set(key, compiled);
     }
-    return { tenantId: tenant.id, connectionId: connection.id, mappingVersion: pointer.version, schemaVersion: pointer.schemaVersion, schema: definition.schema, compiled, optionLists };
+    return { tenantId, connectionId, mappingVersion: version, schemaVersion, schema: definition.schema, compiled, optionLists };
   }
 
   /** Whether group membership changes can change this mapping's results (group rules, memberOf(), ...); computed once per compiled set. */
@@ -197,24 +232,8 @@ export class MappingService {
     if (result.errors.length > 0) throw new DomainError('INVALID_INPUT', result.errors.map((error) => error.message).join('; '));
     const now = Date.now();
 
-    const kept = storedRows.filter((row) => !(row.fieldKey in result.values));
-    const written = Object.entries(result.values).flatMap(([fieldKey, mapped]) => toRows(fieldKey, mapped.value, mapped.provenance, mapped.elementProvenance, now));
-    await this.mappings.replaceUserValues(tx, runtime.tenantId, user.id, [...kept, ...written]);
-
-    if (result.optionAdditions.length > 0) {
-      const additions: StoredOptionValue[] = result.optionAdditions.map((addition) => ({
-        listKey: addition.list,
-        value: addition.value,
-        valueNorm: foldForMatching(addition.value),
-        aliases: [],
-        reviewStatus: 'pending',
-        addedBy: `connection:${actor.connectionId}`,
-        addedAt: now,
-        sourceRequestId: actor.requestId ?? null,
-        sourceRuleId: addition.ruleId,
-      }));
-      await this.mappings.insertOptionValues(tx, runtime.tenantId, additions);
-    }
+    await this.mappings.replaceUserValues(tx, runtime.tenantId, user.id, valueRowsAfter(storedRows, result, now));
+    if (result.optionAdditions.length > 0) await this.mappings.insertOptionValues(tx, runtime.tenantId, optionValuesAdded(result, actor, now));
 
     const wanted = [...new Set(result.groupGrants.map((grant) => foldText(grant.group)))];
     const existing = await this.groups.idsByFoldedNames(tx, runtime.tenantId, wanted);
@@ -234,7 +253,7 @@ export class MappingService {
     return this.database.transaction(async (tx) => {
       await this.seedDefaults(tx, tenant, connection);
       const current = await this.mappings.latestSchema(tx, tenant.id);
-      const version = (current?.version ?? 0) + 1;
+      const version = await this.mappings.nextSchemaVersion(tx, tenant.id);
       await this.mappings.insertSchemaVersion(tx, tenant.id, {
         version,
         definition: definition as unknown as Record<string, unknown>,

@@ -1,16 +1,24 @@
-import type { Actor } from '../../src/domain/audit';
+import type { AuditContext } from '../../src/domain/audit';
 import type { MappingRuleDefinition, MappingSetDefinition } from '../../src/domain/mapping/mapping-set';
 import { createPresetMappingSet, customSchemaUrnFor, SEED_ROLE_TABLE } from '../../src/domain/mapping/presets';
 import type { Tx } from '../../src/persistence/database';
+import { MappingJobRunner } from '../../src/services/mapping-jobs.service';
+import type { ImpactReport } from '../../src/services/mapping-jobs.service';
 import { testDatabaseKind } from '../support/test-app';
-import { ENTERPRISE, ScimClient, USER_SCHEMA, expectStatus, useScimHub } from '../support/scim-client';
+import { ENTERPRISE, PATCH_OP, ScimClient, USER_SCHEMA, expectStatus, useScimHub } from '../support/scim-client';
 
-const ADMIN: Actor = { type: 'user', id: 'admin@example.com' };
+const ADMIN: AuditContext = { actor: { type: 'user', id: 'admin@example.com' } };
 
 /** Versions, dry run, impact diff, activation, rollback, re-apply and explain of a connection's mapping sets. */
 describe(`mapping lifecycle on ${testDatabaseKind()}`, () => {
-  const scim = useScimHub();
+  // Jobs run only on the runners a test starts ("nodes" sharing the hub's database), never in the background.
+  const scim = useScimHub(undefined, { backgroundJobs: false });
   const lifecycle = () => scim.hub.hub.services.mappingLifecycle;
+
+  function node(nodeId: string, batchSize = 2): MappingJobRunner {
+    const { database, services } = scim.hub.hub;
+    return new MappingJobRunner(database, services.mapping, services.audit, { batchSize, leaseMs: 60_000, nodeId, onError: (error) => { throw error; } });
+  }
 
   async function entraTenant() {
     const credentials = await scim.hub.hub.services.tenants.createTenant({ slug: `ml-${Math.random().toString(16).slice(2, 8)}`, dialect: 'entra' });
@@ -51,6 +59,8 @@ describe(`mapping lifecycle on ${testDatabaseKind()}`, () => {
 
   /** Every row of every table, to prove a call wrote nothing at all. */
   async function snapshotAllTables(): Promise<string> {
+    // The provisioning log is written after responses: settle it first.
+    await scim.hub.hub.services.provisioningLog.flush();
     return scim.hub.hub.database.read(async (tx: Tx) => {
       const tables =
         tx.dialect === 'postgresql'
@@ -62,6 +72,10 @@ describe(`mapping lifecycle on ${testDatabaseKind()}`, () => {
       }
       return JSON.stringify(contents);
     });
+  }
+
+  async function runJobs(runner: MappingJobRunner): Promise<void> {
+    while (await runner.runAvailable());
   }
 
   it('drafts are listed with author and comment; validation stores located errors or moves the draft to validated', async () => {
@@ -84,8 +98,9 @@ describe(`mapping lifecycle on ${testDatabaseKind()}`, () => {
     ]);
     expect((versions[1]!.report?.validation as { ok: boolean }).ok).toBe(false);
     expect(versions[2]!.validatedAt).not.toBeNull();
-    await expect(lifecycle().activate(tenant, connection, brokenVersion, ADMIN)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    expect(await auditActions(tenant.id)).toEqual(['mapping.draft.create', 'mapping.draft.create', 'mapping.validate']);
+    await expect(lifecycle().activate(tenant, connection, brokenVersion, ADMIN)).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    await expect(lifecycle().startImpactAnalysis(tenant, connection, brokenVersion, ADMIN)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    expect(await auditActions(tenant.id)).toEqual(['mapping.draft.create', 'mapping.draft.create', 'mapping.validate', 'mapping.validate']);
   });
 
   it('a dry run maps a POST and the resources after each PATCH with a trace and option additions, and writes nothing', async () => {
@@ -97,6 +112,10 @@ describe(`mapping lifecycle on ${testDatabaseKind()}`, () => {
     const posted = { schemas: [USER_SCHEMA], userName: 'Ada@Contoso.com', userType: 'user', title: 'Nordics' };
     const [fromVersion] = await lifecycle().preview(tenant, connection, { version: draft }, [{ label: 'ada', resources: [posted, { ...posted, userType: 'admin' }] }]);
     const [fromDefinition] = await lifecycle().preview(tenant, connection, { definition: createPresetMappingSet('entra', urn) }, [{ resources: [posted] }]);
+    const replayed = await lifecycle().previewRequests(tenant, connection, { version: draft }, [
+      { label: 'post and patch', requests: [{ method: 'POST', body: posted }, { method: 'PATCH', body: { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'userType', value: 'viewer' }] } }] },
+      { label: 'bad patch', requests: [{ method: 'POST', body: posted }, { method: 'PATCH', body: { Operations: [{ op: 'move', path: 'title' }] } }] },
+    ]);
 
     expect(await snapshotAllTables()).toBe(before);
     expect(fromVersion!.label).toBe('ada');
@@ -106,9 +125,70 @@ describe(`mapping lifecycle on ${testDatabaseKind()}`, () => {
     expect(fromVersion!.steps[0]!.trace.appRoles!.length).toBeGreaterThan(0);
     expect(fromVersion!.steps[0]!.errors).toEqual([]);
     expect(fromDefinition!.steps[0]!.values.appRoles).toEqual(['Contributor']);
+    expect(replayed.results[0]!.steps.map((step) => step.values.appRoles)).toEqual([['Manager'], ['Viewer']]);
+    expect(replayed.results[1]!.steps).toHaveLength(1);
+    expect(replayed.results[1]!.error).toMatch(/^request 2 \(PATCH\): .*op/);
   });
 
-  it('the impact diff counts unchanged users, value transitions per field, options to add and validation failures', async () => {
+  it.each(['entra', 'okta', 'onelogin', 'generic'] as const)('a dry run of the %s dialect samples replays their quirks and writes nothing', async (dialect) => {
+    const credentials = await scim.hub.hub.services.tenants.createTenant({ slug: `ds-${Math.random().toString(16).slice(2, 8)}`, dialect });
+    const { tenant, connection } = credentials;
+    await lifecycle().listVersions(tenant, connection);
+    const before = await snapshotAllTables();
+    const report = await lifecycle().previewDialectSamples(tenant, connection, { version: 1 });
+    expect(await snapshotAllTables()).toBe(before);
+    expect(report.notes).toEqual([`built-in samples of the ${dialect} dialect`]);
+    expect(report.results.length).toBeGreaterThan(0);
+    for (const result of report.results) {
+      expect(result.error).toBeUndefined();
+      expect(result.steps.length).toBeGreaterThan(0);
+      expect(result.steps.flatMap((step) => step.errors)).toEqual([]);
+    }
+    // The tenant's own extension is read even where Entra leaves its URN out of `schemas`.
+    expect(report.results[0]!.steps[0]!.values).toMatchObject({ businessUnit: 'Retail', region: 'EMEA' });
+    const last = report.results[0]!.steps.at(-1)!.values;
+    const expected = { entra: ['Admin'], okta: ['Manager'], onelogin: ['Viewer'], generic: ['Viewer'] }[dialect];
+    expect(last.appRoles).toEqual(expected);
+    if (dialect === 'entra') expect(report.results[0]!.steps[1]!.values.department).toBe('Sales');
+    if (dialect === 'okta') expect(last.active).toBe(false);
+  });
+
+  it('a dry run of the last requests replays the redacted bodies the log kept, says when bodies were not kept, and writes nothing', async () => {
+    const { tenant, connection, client, urn } = await entraTenant();
+    const draft = await lifecycle().createDraft(tenant, connection, promotingDefinition(urn), ADMIN);
+    const [unkept] = await createUsers(client, [{ userName: 'early@contoso.com', userType: 'user' }]);
+    await scim.hub.hub.services.provisioningLog.flush();
+    const without = await lifecycle().previewRecentRequests(tenant, connection, { version: draft }, 10);
+    expect(without.results).toEqual([]);
+    expect(without.notes).toEqual(['1 recent user write(s) of the connection found, 0 with a kept (redacted) body', expect.stringMatching(/does not keep request bodies .*1 request\(s\) cannot be replayed/)]);
+
+    const kept = await scim.hub.hub.services.tenants.updateSettings(tenant.slug, { provisioningLogBodies: true });
+    expect(kept.provisioningLogBodies).toBe(true);
+    const withBodies = (await scim.hub.hub.services.tenants.getTenantBySlug(tenant.slug));
+    const [userId] = await createUsers(client, [{ userName: 'late@contoso.com', userType: 'user', title: 'Nordics' }]);
+    expectStatus(await client.patch(`/Users/${userId}`, [{ op: 'replace', path: 'userType', value: 'admin' }]), 200);
+    expectStatus(await client.patch(`/Users/${unkept}`, [{ op: 'replace', path: 'userType', value: 'viewer' }]), 200);
+    await scim.hub.hub.services.provisioningLog.flush();
+    const before = await snapshotAllTables();
+
+    const report = await lifecycle().previewRecentRequests(withBodies, connection, { version: draft }, 10);
+    expect(await snapshotAllTables()).toBe(before);
+    expect(report.notes[0]).toBe('4 recent user write(s) of the connection found, 3 with a kept (redacted) body');
+    expect(report.notes[1]).toMatch(/1 request\(s\) have no body left/);
+    expect(report.results).toHaveLength(2);
+    const [late, early] = report.results;
+    expect(late!.label).toMatch(new RegExp(`^user ${userId}: POST \\(201\\) at .*, PATCH \\(200\\) at `));
+    expect(late!.steps.map((step) => step.values.appRoles)).toEqual([['Manager'], ['Admin']]);
+    // userName is personal: the log kept "[redacted]", which is no address, so no email is mapped.
+    expect(late!.steps[0]!.values.email).toBeNull();
+    expect(late!.steps[0]!.values.region).toBe('Nordics');
+    expect(late!.notes).toEqual([expect.stringMatching(/redacted some values/)]);
+    expect(early!.notes).toEqual([expect.stringMatching(/first PATCH applies to an empty user/)]);
+    expect(early!.steps.map((step) => step.values.appRoles)).toEqual([['Viewer']]);
+    await expect(lifecycle().previewRecentRequests(withBodies, connection, { version: draft }, 0)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('the impact diff runs as a job: counts unchanged users, value transitions per field, options to add and validation failures', async () => {
     const { tenant, connection, client, urn } = await entraTenant();
     const ids = await createUsers(client, [
       { userName: 'u1@contoso.com', userType: 'user' },
@@ -125,10 +205,14 @@ describe(`mapping lifecycle on ${testDatabaseKind()}`, () => {
       ADMIN,
     );
     const draft = await lifecycle().createDraft(tenant, connection, promotingDefinition(urn), ADMIN);
-    const progress: number[] = [];
+    const before = await snapshotAllTables();
 
-    const report = await lifecycle().impactDiff(tenant, connection, draft, { batchSize: 2, onProgress: (processed) => progress.push(processed) });
-    expect(progress).toEqual([2, 4, 5]);
+    const queued = await lifecycle().startImpactAnalysis(tenant, connection, draft, ADMIN);
+    expect(queued).toMatchObject({ kind: 'impact', state: 'queued', mappingVersion: draft, total: 5, processed: 0 });
+    await runJobs(node('impact'));
+    const done = await lifecycle().job(tenant.id, queued.id);
+    expect(done).toMatchObject({ state: 'succeeded', processed: 5, total: 5, checkpoint: [...ids].sort()[4] });
+    const report = done!.impact!;
     expect(report.usersEvaluated).toBe(5);
     expect(report.unchanged).toBe(2);
     expect(report.changedFields.appRoles!['Contributor -> Manager']).toEqual({ count: 3, sampleUserIds: [ids[0], ids[1], ids[2]].sort() });
@@ -137,18 +221,25 @@ describe(`mapping lifecycle on ${testDatabaseKind()}`, () => {
     expect(report.failingValidation.count).toBe(0);
 
     // Without the table, "admin" and "viewer" still match the roles (case-insensitively); "user" does not.
-    const job = lifecycle().startJob('impact', tenant, connection, { version: strict, author: ADMIN });
-    expect(job.status).toBe('running');
-    const finished = await lifecycle().waitForJob(job.id);
-    expect(finished).toMatchObject({ status: 'succeeded', processed: 5 });
-    expect((finished.result as typeof report).failingValidation).toMatchObject({ count: 3, sampleUserIds: [ids[0], ids[1], ids[2]].sort() });
+    const strictJob = await lifecycle().startImpactAnalysis(tenant, connection, strict, ADMIN);
+    await runJobs(node('impact'));
+    const finished = await lifecycle().job(tenant.id, strictJob.id);
+    expect(finished).toMatchObject({ state: 'succeeded', processed: 5, failed: 3 });
+    expect((finished!.result as unknown as ImpactReport).failingValidation).toMatchObject({ count: 3, sampleUserIds: [ids[0], ids[1], ids[2]].sort() });
     expect((await rolesOf(tenant.id, ids[0]!)).roles).toEqual(['Contributor']);
+    // Only the job rows and their audit rows were written.
+    const after = JSON.parse(await snapshotAllTables()) as Record<string, string[]>;
+    const earlier = JSON.parse(before) as Record<string, string[]>;
+    for (const table of Object.keys(earlier).filter((name) => !['mapping_jobs', 'audit_events'].includes(name))) expect([table, after[table]]).toEqual([table, earlier[table]]);
+    expect((await auditActions(tenant.id)).filter((action) => action === 'mapping.impact.start')).toHaveLength(2);
   });
 
-  it('activation swaps the pointer and supersedes the previous version; rollback re-activates it; both are audited', async () => {
+  it('activation needs a validated version, swaps the pointer and supersedes the previous one; rollback re-activates it; both are audited', async () => {
     const { tenant, connection, client, urn } = await entraTenant();
     const [userId] = await createUsers(client, [{ userName: 'u1@contoso.com', userType: 'user' }]);
     const draft = await lifecycle().createDraft(tenant, connection, promotingDefinition(urn), ADMIN);
+    await expect(lifecycle().activate(tenant, connection, draft, ADMIN)).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    await lifecycle().validate(tenant, connection, draft, ADMIN);
 
     await lifecycle().activate(tenant, connection, draft, ADMIN);
     expect((await lifecycle().listVersions(tenant, connection)).map((version) => version.state)).toEqual(['superseded', 'active']);
@@ -162,10 +253,14 @@ describe(`mapping lifecycle on ${testDatabaseKind()}`, () => {
     expect(await rolesOf(tenant.id, userId!)).toEqual({ roles: ['Contributor'], versions: [1] });
     const page = await scim.hub.hub.services.audit.list(tenant.id, { action: 'mapping.rollback' }, { limit: 10 });
     expect(page.items.map((item) => item.node.diff)).toEqual([{ before: { activeMappingVersion: 2 }, after: { activeMappingVersion: 1 } }]);
-    expect(await auditActions(tenant.id)).toEqual(['mapping.draft.create', 'mapping.activate', 'mapping.rollback']);
+    expect(page.items[0]!.node.actor).toEqual(ADMIN.actor);
+    const fresh = await lifecycle().createDraft(tenant, connection, promotingDefinition(urn), ADMIN);
+    await lifecycle().validate(tenant, connection, fresh, ADMIN);
+    await expect(lifecycle().rollback(tenant, connection, fresh, ADMIN)).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    expect(await auditActions(tenant.id)).toEqual(['mapping.draft.create', 'mapping.validate', 'mapping.activate', 'mapping.rollback', 'mapping.draft.create', 'mapping.validate']);
   });
 
-  it('re-apply recomputes every user in batches, resumes after the stored last user id, and keeps concurrent SCIM writes', async () => {
+  it('re-apply runs in batches from the job registry, resumes after a crashed node from its checkpoint, and keeps concurrent SCIM writes', async () => {
     const { tenant, connection, client, urn } = await entraTenant();
     const ids = await createUsers(
       client,
@@ -173,31 +268,63 @@ describe(`mapping lifecycle on ${testDatabaseKind()}`, () => {
     );
     const sorted = [...ids].sort();
     const draft = await lifecycle().createDraft(tenant, connection, promotingDefinition(urn), ADMIN);
+    await lifecycle().validate(tenant, connection, draft, ADMIN);
     await lifecycle().activate(tenant, connection, draft, ADMIN);
 
-    // A run that crashed after its first batch of two: only the users after the stored id are recomputed.
+    // A node took the job, committed its first batch of two, and died: its lease ran out.
+    const crashed = await lifecycle().startReapply(tenant, connection, ADMIN);
+    await expect(lifecycle().startReapply(tenant, connection, ADMIN)).rejects.toMatchObject({ code: 'CONFLICT' });
     await scim.hub.hub.database.transaction((tx) =>
       tx.run(
         tx
-          .knex('mapping_sets')
-          .where({ tenant_id: tenant.id, connection_id: connection.id, version: draft })
-          .update({ report: JSON.stringify({ reapply: { status: 'running', lastUserId: sorted[1], processed: 2, failed: 0, failedSampleUserIds: [], startedAt: 1, finishedAt: null } }) }),
+          .knex('mapping_jobs')
+          .where({ tenant_id: tenant.id, id: crashed.id })
+          .update({ state: 'running', lease_owner: 'node-dead', lease_until: Date.now() - 1, checkpoint: sorted[1], processed: 2, attempts: 1, started_at: Date.now() }),
       ),
     );
-    const resumed = await lifecycle().reapply(tenant, connection, ADMIN, { batchSize: 2 });
-    expect(resumed).toMatchObject({ status: 'completed', processed: 7, failed: 0, lastUserId: sorted[6] });
+    expect(await lifecycle().job(tenant.id, crashed.id)).toMatchObject({ state: 'running', processed: 2, total: 7, checkpoint: sorted[1], leaseOwner: 'node-dead' });
+    await runJobs(node('node-b'));
+    expect(await lifecycle().job(tenant.id, crashed.id)).toMatchObject({ state: 'succeeded', processed: 7, failed: 0, attempts: 2, checkpoint: sorted[6], leaseOwner: null, reapply: { written: 5, failedSampleUserIds: [] } });
     expect((await rolesOf(tenant.id, sorted[0]!)).versions).toEqual([1]);
     expect(await rolesOf(tenant.id, sorted[2]!)).toEqual({ roles: ['Manager'], versions: [2] });
 
-    // A full run as a job, with a SCIM write racing it: the newer raw wins either way.
-    const job = lifecycle().startJob('reapply', tenant, connection, { author: ADMIN, batchSize: 2 });
-    expectStatus(await client.patch(`/Users/${sorted[3]}`, [{ op: 'replace', path: 'userType', value: 'admin' }]), 200);
-    expect(await lifecycle().waitForJob(job.id)).toMatchObject({ status: 'succeeded', processed: 7, result: expect.objectContaining({ status: 'completed', processed: 7 }) });
+    // A job held by a live node is not taken by another.
+    const held = await lifecycle().startReapply(tenant, connection, ADMIN);
+    await scim.hub.hub.database.transaction((tx) =>
+      tx.run(tx.knex('mapping_jobs').where({ tenant_id: tenant.id, id: held.id }).update({ state: 'running', lease_owner: 'node-a', lease_until: Date.now() + 60_000 })),
+    );
+    expect(await node('node-b').runAvailable()).toBe(false);
+    await scim.hub.hub.database.transaction((tx) => tx.run(tx.knex('mapping_jobs').where({ tenant_id: tenant.id, id: held.id }).update({ lease_until: 0 })));
+
+    // The taken-over run, with SCIM writes racing it: each user ends with the values of its newest raw.
+    const run = runJobs(node('node-c', 1));
+    const writes = [3, 4, 5, 6].map((index) => client.patch(`/Users/${sorted[index]}`, [{ op: 'replace', path: 'userType', value: 'admin' }]));
+    for (const response of await Promise.all(writes)) expectStatus(response, 200);
+    await run;
+    expect(await lifecycle().job(tenant.id, held.id)).toMatchObject({ state: 'succeeded', processed: 7 });
     expect(await rolesOf(tenant.id, sorted[0]!)).toEqual({ roles: ['Manager'], versions: [2] });
-    expect((await rolesOf(tenant.id, sorted[3]!)).roles).toEqual(['Admin']);
-    const stored = (await lifecycle().listVersions(tenant, connection)).find((version) => version.version === draft)!;
-    expect(stored.report?.reapply).toMatchObject({ status: 'completed', lastUserId: sorted[6] });
-    expect((await auditActions(tenant.id)).filter((action) => action === 'mapping.reapply')).toHaveLength(2);
+    for (const index of [3, 4, 5, 6]) expect(await rolesOf(tenant.id, sorted[index]!)).toEqual({ roles: ['Admin'], versions: [2] });
+    const reapplies = (await scim.hub.hub.services.audit.list(tenant.id, { action: 'mapping.reapply' }, { limit: 10 })).items.map((item) => item.node);
+    expect(reapplies).toHaveLength(2);
+    expect(reapplies[1]).toMatchObject({ actor: ADMIN.actor, diff: { details: { jobId: crashed.id, processed: 7, failed: 0, written: 5 } } });
+
+    // A re-apply whose version stopped being active ends as superseded.
+    const stale = await lifecycle().startReapply(tenant, connection, ADMIN);
+    await lifecycle().rollback(tenant, connection, 1, ADMIN);
+    await runJobs(node('node-b'));
+    expect(await lifecycle().job(tenant.id, stale.id)).toMatchObject({ state: 'superseded', processed: 0 });
+  });
+
+  it('a stopping node gives its job back and another resumes it', async () => {
+    const { tenant, connection, client } = await entraTenant();
+    await createUsers(client, [{ userName: 'a@contoso.com', userType: 'user' }, { userName: 'b@contoso.com', userType: 'admin' }, { userName: 'c@contoso.com', userType: 'viewer' }]);
+    const job = await lifecycle().startReapply(tenant, connection, ADMIN);
+    const stopping = node('node-a');
+    stopping.interrupt();
+    expect(await stopping.runAvailable()).toBe(false);
+    await runJobs(node('node-b'));
+    expect(await lifecycle().job(tenant.id, job.id)).toMatchObject({ state: 'succeeded', processed: 3, attempts: 1 });
+    expect((await lifecycle().listJobs(tenant, connection)).map((listed) => listed.id)).toEqual([job.id]);
   });
 
   it('explain names the rule, version, source path and raw value; users are found by the version that produced their values', async () => {
@@ -207,6 +334,7 @@ describe(`mapping lifecycle on ${testDatabaseKind()}`, () => {
       { userName: 'u2@contoso.com', userType: 'admin' },
     ]);
     const draft = await lifecycle().createDraft(tenant, connection, promotingDefinition(urn), ADMIN);
+    await lifecycle().validate(tenant, connection, draft, ADMIN);
     await lifecycle().activate(tenant, connection, draft, ADMIN);
     expectStatus(await client.patch(`/Users/${ids[0]}`, [{ op: 'replace', path: 'title', value: 'Nordics' }]), 200);
 
@@ -216,5 +344,45 @@ describe(`mapping lifecycle on ${testDatabaseKind()}`, () => {
     // The PATCH re-mapped every field of the first user; the second still holds version 1's values.
     expect(await lifecycle().usersFromVersion(tenant.id, 1, { limit: 10 })).toEqual([ids[1]]);
     expect(await lifecycle().usersFromVersion(tenant.id, 1, { afterUserId: ids[1], limit: 10 })).toEqual([]);
+  });
+
+  it('domain schema versions: draft, validate, activate with exactly one active, rollback to a superseded one, audited', async () => {
+    const { tenant, connection } = await entraTenant();
+    const [seeded] = await lifecycle().schemaVersions(tenant, connection);
+    expect(seeded).toMatchObject({ version: 1, state: 'active', author: 'system (tenant defaults)' });
+    const withBadge = { ...seeded!.definition, schema: { ...seeded!.definition.schema, fields: [...seeded!.definition.schema.fields, { key: 'badge', label: 'Badge', type: 'text' as const }] } };
+    const broken = { ...seeded!.definition, schema: { ...seeded!.definition.schema, fields: [...seeded!.definition.schema.fields, { key: 'region', label: 'Again', type: 'text' as const }] } };
+    const good = await lifecycle().draftDomainSchema(tenant, connection, withBadge, ADMIN, 'badge field');
+    const bad = await lifecycle().draftDomainSchema(tenant, connection, broken, ADMIN);
+    await expect(lifecycle().activateDomainSchema(tenant, connection, good, ADMIN)).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    const failed = await lifecycle().validateDomainSchema(tenant, bad, ADMIN);
+    expect(failed.ok).toBe(false);
+    expect(failed.errors[0]).toMatchObject({ path: 'region' });
+    expect(await lifecycle().validateDomainSchema(tenant, good, ADMIN)).toEqual({ ok: true, version: good, errors: [] });
+
+    await Promise.all([lifecycle().activateDomainSchema(tenant, connection, good, ADMIN), lifecycle().activateDomainSchema(tenant, connection, good, ADMIN)]);
+    const states = async () => (await lifecycle().schemaVersions(tenant, connection)).map((version) => [version.version, version.state, version.comment]);
+    expect(await states()).toEqual([
+      [1, 'superseded', 'preset'],
+      [2, 'active', 'badge field'],
+      [3, 'draft', null],
+    ]);
+    // New drafts compile against the active schema: the badge field is a valid target now.
+    const preset = (await lifecycle().definitionOf(tenant, connection)).definition;
+    const draft = await lifecycle().createDraft(tenant, connection, { ...preset, rules: [...preset.rules, { id: 'badge', target: 'badge', from: 'nickName' }] }, ADMIN);
+    expect((await lifecycle().validate(tenant, connection, draft, ADMIN)).ok).toBe(true);
+
+    await lifecycle().activateDomainSchema(tenant, connection, 1, ADMIN);
+    expect((await states()).filter(([, state]) => state === 'active')).toEqual([[1, 'active', 'preset']]);
+    const actions = (await scim.hub.hub.services.audit.list(tenant.id, {}, { limit: 100 })).items.map((item) => item.node).filter((event) => event.action.startsWith('domain_schema.'));
+    expect(actions.map((event) => event.action).reverse()).toEqual([
+      'domain_schema.draft.create',
+      'domain_schema.draft.create',
+      'domain_schema.validate',
+      'domain_schema.validate',
+      'domain_schema.activate',
+      'domain_schema.activate',
+    ]);
+    expect(actions[0]!.diff).toEqual({ before: { activeSchemaVersion: 2 }, after: { activeSchemaVersion: 1 } });
   });
 });

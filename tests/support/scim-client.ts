@@ -1,4 +1,5 @@
 import type { Response } from 'supertest';
+import type { CreateAppOptions } from '../../src/app';
 import { createTestHub, type TestHub } from './test-app';
 
 export const SCIM = '/scim/v2';
@@ -81,10 +82,10 @@ export function expectScimError(response: Response, status: number, scimType?: s
 }
 
 /** One hub per test file; each test gets a fresh tenant, so tests never see each other's data. */
-export function useScimHub(env?: Record<string, string>) {
+export function useScimHub(env?: Record<string, string>, options?: CreateAppOptions) {
   const state: { hub?: TestHub } = {};
   beforeAll(async () => {
-    state.hub = await createTestHub(env);
+    state.hub = await createTestHub(env, options);
   });
   afterAll(async () => {
     await state.hub?.close();

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import request from 'supertest';
 import { loadConfig, type Config, type DatabaseConfig } from '../../src/config';
-import { createApp, type IdentityHub } from '../../src/app';
+import { createApp, type CreateAppOptions, type IdentityHub } from '../../src/app';
 import type { TenantCredentials } from '../../src/services/tenant.service';
 import { createScratchPostgresDatabase, type ScratchDatabase } from './scratch-database';
 
@@ -46,10 +46,10 @@ export interface TestHub {
 }
 
 /** The real app (createApp) on a fresh database, served in-process for supertest. */
-export async function createTestHub(env: Record<string, string> = {}): Promise<TestHub> {
+export async function createTestHub(env: Record<string, string> = {}, options: CreateAppOptions = {}): Promise<TestHub> {
   const database = await createTestDatabase();
   const config = { ...loadConfig({ LOG_LEVEL: 'silent', ...env }), database: database.config };
-  const hub = await createApp(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const hub = await createApp(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), ...options });
   const server = hub.app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   return {

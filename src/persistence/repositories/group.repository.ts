@@ -151,4 +151,31 @@ export class GroupRepository {
     const rows = groupIds.map((groupId) => ({ tenant_id: tenantId, group_id: groupId, member_id: memberId, member_type: 'User', source: 'rule', created_at: now }));
     await tx.run(tx.knex('group_members').insert(rows).onConflict(['tenant_id', 'group_id', 'member_id']).ignore());
   }
+
+  /** The groups of many members in one statement per chunk, by member id (re-apply maps a batch of users at once). */
+  async groupsOfMembers(tx: Tx, tenantId: string, memberIds: readonly string[]): Promise<Map<string, { id: string; displayName: string; externalId: string | null }[]>> {
+    const byMember = new Map<string, { id: string; displayName: string; externalId: string | null }[]>();
+    for (let start = 0; start < memberIds.length; start += ID_CHUNK) {
+      const rows = await tx.all<{ member_id: string; id: string; display_name: string; external_id: string | null }>(
+        tx
+          .knex('group_members as m')
+          .join('groups as g', function joinGroup() {
+            this.on('g.tenant_id', '=', 'm.tenant_id').andOn('g.id', '=', 'm.group_id');
+          })
+          .select('m.member_id', 'g.id', 'g.display_name', 'g.external_id')
+          .where('m.tenant_id', tenantId)
+          .whereIn('m.member_id', memberIds.slice(start, start + ID_CHUNK))
+          .orderBy(['m.member_id', 'g.display_name_norm']),
+      );
+      for (const row of rows) byMember.set(row.member_id, [...(byMember.get(row.member_id) ?? []), { id: row.id, displayName: row.display_name, externalId: row.external_id }]);
+    }
+    return byMember;
+  }
+
+  /** Removes every rule-granted membership of these members (the ones a mapping no longer grants). */
+  async removeRuleMembershipsOf(tx: Tx, tenantId: string, memberIds: readonly string[]): Promise<void> {
+    for (let start = 0; start < memberIds.length; start += ID_CHUNK) {
+      await tx.run(tx.knex('group_members').where({ tenant_id: tenantId, source: 'rule' }).whereIn('member_id', memberIds.slice(start, start + ID_CHUNK)).delete());
+    }
+  }
 }

@@ -100,6 +100,25 @@ function toSchemaVersion(row: { version: number | string; definition: unknown; s
   };
 }
 
+/** Rows per multi-row insert of user values: 11 parameters each stays far below both databases' limits. */
+const VALUE_ROWS_PER_INSERT = 500;
+
+function valueColumns(tenantId: string, userId: string, value: Omit<StoredUserValue, 'userId'>) {
+  return {
+    tenant_id: tenantId,
+    user_id: userId,
+    field_key: value.fieldKey,
+    position: value.position,
+    value: JSON.stringify(value.value),
+    value_text: value.valueText,
+    rule_id: value.ruleId,
+    mapping_version: value.mappingVersion,
+    source_path: value.sourcePath,
+    raw_value: value.rawValue === undefined ? null : JSON.stringify(value.rawValue),
+    updated_at: value.updatedAt,
+  };
+}
+
 /** Domain schema versions, option values, mapping set versions and mapped user values of a tenant. */
 export class MappingRepository {
   /** With `ifAbsent`, an existing version is left as it is (concurrent first writes seed defaults safely). */
@@ -267,23 +286,7 @@ export class MappingRepository {
   async replaceUserValues(tx: Tx, tenantId: string, userId: string, values: readonly Omit<StoredUserValue, 'userId'>[]): Promise<void> {
     await tx.run(tx.knex('user_values').where({ tenant_id: tenantId, user_id: userId }).delete());
     if (values.length === 0) return;
-    await tx.run(
-      tx.knex('user_values').insert(
-        values.map((value) => ({
-          tenant_id: tenantId,
-          user_id: userId,
-          field_key: value.fieldKey,
-          position: value.position,
-          value: JSON.stringify(value.value),
-          value_text: value.valueText,
-          rule_id: value.ruleId,
-          mapping_version: value.mappingVersion,
-          source_path: value.sourcePath,
-          raw_value: value.rawValue === undefined ? null : JSON.stringify(value.rawValue),
-          updated_at: value.updatedAt,
-        })),
-      ),
-    );
+    await tx.run(tx.knex('user_values').insert(values.map((value) => valueColumns(tenantId, userId, value))));
   }
 
   async deleteUserValues(tx: Tx, tenantId: string, userId: string): Promise<void> {
@@ -332,12 +335,42 @@ export class MappingRepository {
     await tx.run(tx.knex('mapping_sets').where({ tenant_id: tenantId, connection_id: connectionId, version }).update({ report: JSON.stringify(report) }));
   }
 
-  /** One keyset batch of the tenant's users (id order) with their stored raw resources. */
-  async usersRawAfter(tx: Tx, tenantId: string, afterId: string | null, limit: number): Promise<{ id: string; raw: Record<string, unknown> }[]> {
+  /**
+   * One keyset batch of the tenant's users (id order) with their stored raw resources; with `forUpdate`,
+   * locked until the transaction ends (PostgreSQL; SQLite has one writer), so SCIM writes to them wait.
+   */
+  async usersRawAfter(tx: Tx, tenantId: string, afterId: string | null, limit: number, options: { forUpdate?: boolean } = {}): Promise<{ id: string; raw: Record<string, unknown> }[]> {
     const query = tx.knex('users').select('id', 'raw').where('tenant_id', tenantId).orderBy('id').limit(limit);
     if (afterId !== null) query.andWhere('id', '>', afterId);
-    const rows = await tx.all<{ id: string; raw: unknown }>(query);
+    const rows = await tx.all<{ id: string; raw: unknown }>(options.forUpdate ? lockingRead(tx, query) : query);
     return rows.map((row) => ({ id: row.id, raw: parseJsonColumn<Record<string, unknown>>(row.raw) }));
+  }
+
+  async countUsers(tx: Tx, tenantId: string): Promise<number> {
+    const row = await tx.first<{ total: number | string }>(tx.knex('users').where('tenant_id', tenantId).count({ total: '*' }));
+    return toNumber(row?.total ?? 0);
+  }
+
+  /** Replaces the value rows of many users at once: one delete and a few multi-row inserts per chunk of users. */
+  async replaceValuesOfUsers(tx: Tx, tenantId: string, userIds: readonly string[], values: readonly StoredUserValue[]): Promise<void> {
+    for (let start = 0; start < userIds.length; start += ID_CHUNK) {
+      await tx.run(tx.knex('user_values').where('tenant_id', tenantId).whereIn('user_id', userIds.slice(start, start + ID_CHUNK)).delete());
+    }
+    for (let start = 0; start < values.length; start += VALUE_ROWS_PER_INSERT) {
+      await tx.run(tx.knex('user_values').insert(values.slice(start, start + VALUE_ROWS_PER_INSERT).map((value) => valueColumns(tenantId, value.userId, value))));
+    }
+  }
+
+  async listSchemas(tx: Tx, tenantId: string): Promise<StoredSchemaVersion[]> {
+    const rows = await tx.all<{ version: number | string; definition: unknown; state: string; author: string; comment: string | null; created_at: number | string }>(
+      tx.knex('domain_schemas').where({ tenant_id: tenantId }).orderBy('version', 'asc'),
+    );
+    return rows.map(toSchemaVersion);
+  }
+
+  async nextSchemaVersion(tx: Tx, tenantId: string): Promise<number> {
+    const row = await tx.first<{ latest: number | string | null }>(tx.knex('domain_schemas').where({ tenant_id: tenantId }).max({ latest: 'version' }));
+    return (optionalNumber(row?.latest) ?? 0) + 1;
   }
 
   /** Users holding at least one value produced by mapping `version`, in id order (served by the (tenant_id, mapping_version) index). */
