@@ -27,6 +27,7 @@ import { ProvisioningLogService } from './services/provisioning-log.service';
 import { WebhookEndpointService } from './services/webhook-endpoint.service';
 import { WebhookDeliveryWorker } from './services/webhook-delivery';
 import { BackgroundJobs } from './services/background-jobs';
+import { AdminWarningsService } from './services/admin-warnings.service';
 
 export interface Services {
   readonly tenants: TenantService;
@@ -41,6 +42,7 @@ export interface Services {
   readonly ownership: OwnershipService;
   readonly webhooks: WebhookEndpointService;
   readonly provisioningLog: ProvisioningLogService;
+  readonly warnings: AdminWarningsService;
 }
 
 export interface IdentityHub {
@@ -76,8 +78,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const outbox = new OutboxService(database, { retentionDays: config.retention.outboxDays });
   const ownership = new OwnershipService(database, audit, outbox);
   const changes = new ChangeRecorder(audit, outbox, ownership);
+  const tenants = new TenantService(database, { audit, outbox });
   const services: Services = {
-    tenants: new TenantService(database, { audit, outbox }),
+    tenants,
     users: new UserService(database, mapping, changes, extractUserFields),
     groups: new GroupService(database, mapping, changes),
     mapping,
@@ -92,6 +95,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       retentionDays: config.retention.provisioningLogDays,
       onDropped: (count, reason) => logger.warn({ err: reason, count }, 'provisioning log entries dropped'),
     }),
+    warnings: new AdminWarningsService(tenants, ownership),
   };
 
   const deliveryWorker = new WebhookDeliveryWorker(database, config.webhooks);

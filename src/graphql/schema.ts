@@ -3,6 +3,8 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema } from 'type-graphql';
 import { ApiKeyResolver } from './admin/api-key.resolver';
 import { LogsResolver } from './admin/logs.resolver';
+import { OwnershipResolver } from './admin/ownership.resolver';
+import { WebhookResolver } from './admin/webhook.resolver';
 import { TenantAdminResolver } from './admin/tenant-admin.resolver';
 import { scopeAuthChecker } from './auth-checker';
 import { GroupConnectionResolver, UserConnectionResolver } from './connection.resolver';
@@ -28,6 +30,8 @@ export async function buildGraphqlSchema(): Promise<GraphQLSchema> {
       DomainSchemaResolver,
       LogsResolver,
       GroupMembershipResolver,
+      OwnershipResolver,
+      WebhookResolver,
     ],
     authChecker: scopeAuthChecker,
     // Inputs are checked where their meaning lives (domain and services), not by class-validator.
