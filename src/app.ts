@@ -28,6 +28,9 @@ import { WebhookEndpointService } from './services/webhook-endpoint.service';
 import { WebhookDeliveryWorker } from './services/webhook-delivery';
 import { BackgroundJobs } from './services/background-jobs';
 import { AdminWarningsService } from './services/admin-warnings.service';
+import { EventFeed } from './services/event-feed';
+import type { Server } from 'node:http';
+import type { GraphqlSubscriptionServer } from './graphql/subscription-server';
 
 export interface Services {
   readonly tenants: TenantService;
@@ -43,6 +46,7 @@ export interface Services {
   readonly webhooks: WebhookEndpointService;
   readonly provisioningLog: ProvisioningLogService;
   readonly warnings: AdminWarningsService;
+  readonly events: EventFeed;
 }
 
 export interface IdentityHub {
@@ -51,6 +55,8 @@ export interface IdentityHub {
   readonly database: Database;
   readonly services: Services;
   readonly logger: Logger;
+  /** Serves GraphQL subscriptions (graphql-ws) on the listening server's /graphql; closed by close(). */
+  attachSubscriptions(server: Server): GraphqlSubscriptionServer;
   close(): Promise<void>;
 }
 
@@ -63,6 +69,10 @@ export interface CreateAppOptions {
 }
 
 const HOUR_MS = 60 * 60 * 1000;
+/** Subscriptions see a committed event within about this long. */
+const EVENT_POLL_INTERVAL_MS = 200;
+/** A change whose transaction commits later than this after its event was stamped may be missed live (not on resume). */
+const EVENT_LOOKBACK_MS = 5_000;
 
 /** The one composition root: server, CLI and tests all build the hub here. */
 export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<IdentityHub> {
@@ -96,6 +106,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       onDropped: (count, reason) => logger.warn({ err: reason, count }, 'provisioning log entries dropped'),
     }),
     warnings: new AdminWarningsService(tenants, ownership),
+    events: new EventFeed(database, { pollIntervalMs: EVENT_POLL_INTERVAL_MS, lookbackMs: EVENT_LOOKBACK_MS }, (error) => logger.error({ err: error }, 'reading the outbox for subscriptions failed')),
   };
 
   const deliveryWorker = new WebhookDeliveryWorker(database, config.webhooks);
@@ -184,6 +195,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     response.status(500).json({ error: 'internal error', requestId: request.requestId });
   });
 
+  const subscriptionServers: GraphqlSubscriptionServer[] = [];
   // Last, so nothing runs in the background of an app that failed to build.
   if (options.backgroundJobs ?? true) backgroundJobs.start();
   return {
@@ -192,7 +204,14 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     database,
     services,
     logger,
+    attachSubscriptions(server) {
+      const subscriptions = graphql.attachSubscriptions(server);
+      subscriptionServers.push(subscriptions);
+      return subscriptions;
+    },
     async close() {
+      for (const subscriptions of subscriptionServers) await subscriptions.close();
+      await services.events.close();
       await backgroundJobs.stop();
       await services.provisioningLog.flush();
       await graphql.stop();

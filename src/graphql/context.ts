@@ -5,6 +5,7 @@ import type { AdminWarningsService } from '../services/admin-warnings.service';
 import type { ApiAccessService } from '../services/api-access.service';
 import type { AuditService } from '../services/audit.service';
 import type { DirectoryService } from '../services/directory.service';
+import type { EventFeed } from '../services/event-feed';
 import type { GroupService } from '../services/group.service';
 import type { MappingService } from '../services/mapping.service';
 import type { OwnershipService } from '../services/ownership.service';
@@ -24,6 +25,7 @@ export interface GraphqlServices {
   readonly ownership: OwnershipService;
   readonly warnings: AdminWarningsService;
   readonly webhooks: WebhookEndpointService;
+  readonly events: EventFeed;
 }
 
 /** One per request: who calls, for which tenant, and the request's own DataLoaders. */

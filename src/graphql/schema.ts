@@ -1,6 +1,7 @@
 import 'reflect-metadata';
+import { createPubSub } from '@graphql-yoga/subscription';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
-import { buildSchema } from 'type-graphql';
+import { buildSchema, type PubSub } from 'type-graphql';
 import { ApiKeyResolver } from './admin/api-key.resolver';
 import { LogsResolver } from './admin/logs.resolver';
 import { OwnershipResolver } from './admin/ownership.resolver';
@@ -12,11 +13,17 @@ import { GroupMembershipResolver } from './group/group-membership.resolver';
 import { GroupResolver } from './group/group.resolver';
 import { DomainSchemaResolver } from './mapping/domain-schema.resolver';
 import { NodeResolver } from './node.resolver';
+import { EventSubscriptionResolver } from './subscriptions/events.resolver';
 import { UserResolver } from './user/user.resolver';
 import { TenantResolver, ViewerResolver } from './viewer/viewer.resolver';
 
-export async function buildGraphqlSchema(): Promise<GraphQLSchema> {
+/**
+ * `pubSub` carries the live change events (the EventFeed's). type-graphql needs one to build a schema
+ * with subscriptions, so printing the schema file gets a fresh one that nothing publishes to.
+ */
+export async function buildGraphqlSchema(pubSub: PubSub = createPubSub()): Promise<GraphQLSchema> {
   return buildSchema({
+    pubSub,
     resolvers: [
       ViewerResolver,
       TenantResolver,
@@ -32,6 +39,7 @@ export async function buildGraphqlSchema(): Promise<GraphQLSchema> {
       GroupMembershipResolver,
       OwnershipResolver,
       WebhookResolver,
+      EventSubscriptionResolver,
     ],
     authChecker: scopeAuthChecker,
     // Inputs are checked where their meaning lives (domain and services), not by class-validator.
