@@ -29,6 +29,8 @@ import { WebhookDeliveryWorker } from './services/webhook-delivery';
 import { BackgroundJobs } from './services/background-jobs';
 import { AdminWarningsService } from './services/admin-warnings.service';
 import { EventFeed } from './services/event-feed';
+import { ManualEditService } from './services/manual-edit.service';
+import { CORE_GROUP_SCHEMA } from './scim/protocol/schema-definitions';
 import type { Server } from 'node:http';
 import type { GraphqlSubscriptionServer } from './graphql/subscription-server';
 
@@ -47,6 +49,7 @@ export interface Services {
   readonly provisioningLog: ProvisioningLogService;
   readonly warnings: AdminWarningsService;
   readonly events: EventFeed;
+  readonly manualEdits: ManualEditService;
 }
 
 export interface IdentityHub {
@@ -89,10 +92,11 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const ownership = new OwnershipService(database, audit, outbox);
   const changes = new ChangeRecorder(audit, outbox, ownership);
   const tenants = new TenantService(database, { audit, outbox });
+  const groups = new GroupService(database, mapping, changes);
   const services: Services = {
     tenants,
     users: new UserService(database, mapping, changes, extractUserFields),
-    groups: new GroupService(database, mapping, changes),
+    groups,
     mapping,
     mappingLifecycle: new MappingLifecycleService(database, mapping, audit),
     directory: new DirectoryService(database),
@@ -106,6 +110,11 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       onDropped: (count, reason) => logger.warn({ err: reason, count }, 'provisioning log entries dropped'),
     }),
     warnings: new AdminWarningsService(tenants, ownership),
+    manualEdits: new ManualEditService(database, groups, audit, (fields) => ({
+      schemas: [CORE_GROUP_SCHEMA],
+      displayName: fields.displayName,
+      ...(fields.externalId === null ? {} : { externalId: fields.externalId }),
+    })),
     events: new EventFeed(database, { pollIntervalMs: EVENT_POLL_INTERVAL_MS, lookbackMs: EVENT_LOOKBACK_MS }, (error) => logger.error({ err: error }, 'reading the outbox for subscriptions failed')),
   };
 

@@ -7,6 +7,7 @@ import type { AuditService } from '../services/audit.service';
 import type { DirectoryService } from '../services/directory.service';
 import type { EventFeed } from '../services/event-feed';
 import type { GroupService } from '../services/group.service';
+import type { ManualEditService } from '../services/manual-edit.service';
 import type { MappingService } from '../services/mapping.service';
 import type { OwnershipService } from '../services/ownership.service';
 import type { ProvisioningLogService } from '../services/provisioning-log.service';
@@ -26,6 +27,7 @@ export interface GraphqlServices {
   readonly warnings: AdminWarningsService;
   readonly webhooks: WebhookEndpointService;
   readonly events: EventFeed;
+  readonly manualEdits: ManualEditService;
 }
 
 /** One per request: who calls, for which tenant, and the request's own DataLoaders. */
