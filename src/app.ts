@@ -93,9 +93,10 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const changes = new ChangeRecorder(audit, outbox, ownership);
   const tenants = new TenantService(database, { audit, outbox });
   const groups = new GroupService(database, mapping, changes);
+  const users = new UserService(database, mapping, changes, extractUserFields);
   const services: Services = {
     tenants,
-    users: new UserService(database, mapping, changes, extractUserFields),
+    users,
     groups,
     mapping,
     mappingLifecycle: new MappingLifecycleService(database, mapping, audit),
@@ -110,11 +111,10 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       onDropped: (count, reason) => logger.warn({ err: reason, count }, 'provisioning log entries dropped'),
     }),
     warnings: new AdminWarningsService(tenants, ownership),
-    manualEdits: new ManualEditService(database, groups, audit, (fields) => ({
-      schemas: [CORE_GROUP_SCHEMA],
-      displayName: fields.displayName,
-      ...(fields.externalId === null ? {} : { externalId: fields.externalId }),
-    })),
+    manualEdits: new ManualEditService(database, groups, users, audit, {
+      newGroup: (fields) => ({ schemas: [CORE_GROUP_SCHEMA], displayName: fields.displayName, ...(fields.externalId === null ? {} : { externalId: fields.externalId }) }),
+      userFields: extractUserFields,
+    }),
     events: new EventFeed(database, { pollIntervalMs: EVENT_POLL_INTERVAL_MS, lookbackMs: EVENT_LOOKBACK_MS }, (error) => logger.error({ err: error }, 'reading the outbox for subscriptions failed')),
   };
 

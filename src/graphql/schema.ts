@@ -14,6 +14,7 @@ import { GroupResolver } from './group/group.resolver';
 import { DomainSchemaResolver } from './mapping/domain-schema.resolver';
 import { NodeResolver } from './node.resolver';
 import { EventSubscriptionResolver } from './subscriptions/events.resolver';
+import { UserEditResolver } from './user/user-edit.resolver';
 import { UserResolver } from './user/user.resolver';
 import { TenantResolver, ViewerResolver } from './viewer/viewer.resolver';
 
@@ -40,6 +41,7 @@ export async function buildGraphqlSchema(pubSub: PubSub = createPubSub()): Promi
       OwnershipResolver,
       WebhookResolver,
       EventSubscriptionResolver,
+      UserEditResolver,
     ],
     authChecker: scopeAuthChecker,
     // Inputs are checked where their meaning lives (domain and services), not by class-validator.

@@ -1,6 +1,7 @@
 import type { AuditContext } from '../domain/audit';
 import { DomainError } from '../domain/errors';
 import type { GroupIndexFields, MembershipChange, StoredGroup } from '../domain/groups/group';
+import type { StoredUser, UserIndexFields } from '../domain/identity/user';
 import { foldForMatching } from '../domain/mapping/mapping-values';
 import { assertManualGroupEditAllowed, type Tenant } from '../domain/tenants/tenant';
 import type { Database, Tx } from '../persistence/database';
@@ -9,7 +10,7 @@ import { MappingRepository, type StoredOptionValue } from '../persistence/reposi
 import { TenantRepository } from '../persistence/repositories/tenant.repository';
 import type { AuditService } from './audit.service';
 import type { GroupService, InGroupTransaction } from './group.service';
-import type { WriteActor } from './user.service';
+import type { UserService, WriteActor } from './user.service';
 
 /** Who makes a manual edit: an admin of `tenant`, named in the audit trail by `context`. */
 export interface ManualEditor {
@@ -21,6 +22,18 @@ export interface ManualGroupFields {
   readonly displayName: string;
   readonly externalId?: string | null;
 }
+
+/**
+ * The user attributes an admin may set by hand: presentation only. Identity (userName, emails), status
+ * and the organisation fields the mapping engine and ownership depend on stay the IdP's alone.
+ */
+export interface ManualUserChange {
+  /** null removes the attribute; absent keeps it. */
+  readonly displayName?: string | null;
+  readonly title?: string | null;
+}
+
+const MANUAL_USER_ATTRIBUTES = ['displayName', 'title'] as const;
 
 /** Members one manual edit may name: the set-members diff is read and written in one request. */
 export const MANUAL_MEMBERS_MAX = 10_000;
@@ -43,7 +56,7 @@ function uniqueIds(ids: readonly string[]): string[] {
 }
 
 /**
- * Tenant admins' manual changes to groups and memberships, through the same GroupService as SCIM (so
+ * Tenant admins' manual changes to groups and memberships (and a user's presentation attributes), through the same GroupService as SCIM (so
  * events, mapping rules and versions follow), made as the tenant's default connection and audited as
  * the admin. In the write's own transaction: the tenant's restrictGroupsToIdp is checked (refused with
  * GROUPS_MANAGED_BY_IDP), what the edit created is marked manual (groups managedBy=MANUAL, memberships
@@ -58,17 +71,45 @@ export class ManualEditService {
   constructor(
     private readonly database: Database,
     private readonly groups: GroupService,
+    private readonly users: UserService,
     private readonly audit: AuditService,
-    /** The stored (SCIM) form of a group an admin creates: the SCIM adapter's. */
-    private readonly newGroupResource: (fields: GroupIndexFields) => Record<string, unknown>,
+    private readonly resources: {
+      /** The stored (SCIM) form of a group an admin creates: the SCIM adapter's. */
+      readonly newGroup: (fields: GroupIndexFields) => Record<string, unknown>;
+      /** The indexed fields of a stored user resource: the SCIM adapter's reading. */
+      readonly userFields: (raw: Record<string, unknown>) => UserIndexFields;
+    },
   ) {}
+
+  /**
+   * Sets presentation attributes of a user by hand (not gated by restrictGroupsToIdp, which is about
+   * groups). Audited as the admin with the diff; the IdP's next push of these attributes overwrites them.
+   */
+  async updateUser(editor: ManualEditor, userId: string, change: ManualUserChange): Promise<StoredUser> {
+    const values: Record<string, string | null> = {};
+    for (const name of MANUAL_USER_ATTRIBUTES) {
+      const value = change[name];
+      if (value === undefined) continue;
+      const trimmed = value?.trim() ?? '';
+      if (trimmed.length > 1024) throw new DomainError('INVALID_INPUT', `${name} is at most 1024 characters`);
+      values[name] = trimmed === '' ? null : trimmed;
+    }
+    return this.users.modify(await this.writeActor(editor), userId, (current) => {
+      const raw: Record<string, unknown> = { ...current.raw };
+      for (const [name, value] of Object.entries(values)) {
+        if (value === null) delete raw[name];
+        else raw[name] = value;
+      }
+      return { raw, fields: this.resources.userFields(raw) };
+    });
+  }
 
   async createGroup(editor: ManualEditor, fields: ManualGroupFields, memberIds: readonly string[]): Promise<StoredGroup> {
     const indexed = { displayName: checkDisplayName(fields.displayName), externalId: fields.externalId?.trim() || null };
     const members = uniqueIds(memberIds);
     return this.groups.create(
       await this.writeActor(editor),
-      { raw: this.newGroupResource(indexed), fields: indexed },
+      { raw: this.resources.newGroup(indexed), fields: indexed },
       members.map((value) => ({ value })),
       this.inTransaction(editor, async (tx, group, now) => {
         await this.marks.markManualGroup(tx, group.tenantId, group.id);

@@ -10,6 +10,7 @@ import {
   SetGroupMembersDocument,
   UpdateAllTenantSettingsDocument,
   UpdateGroupDocument,
+  UpdateUserDocument,
 } from '../graphql/generated/operations';
 
 /** Issue 7 over GraphQL: manual group edits, marked manual in their transaction, refused while groups are the IdP's. */
@@ -131,5 +132,25 @@ describe(`GraphQL manual group edits on ${testDatabaseKind()}`, () => {
       ),
     );
     expect(rows).toEqual([{ actor_type: 'apiKey', target_id: 'region:nordics' }]);
+  });
+
+  it('updateUser sets and removes displayName and title by hand, audited as the admin; the IdP overwrites them on its next PUT', async () => {
+    const tenant = await graphql.tenant();
+    const ada = await tenant.scim.createUser('ada@example.com', { displayName: 'Ada', title: 'Engineer' });
+    const { updateUser } = await tenant.admin.data(UpdateUserDocument, { input: { id: ada.id, displayName: ' Ada L. ' } });
+    expect(updateUser.user).toEqual({ id: ada.id, userName: 'ada@example.com', displayName: 'Ada L.', title: 'Engineer' });
+    const cleared = await tenant.admin.data(UpdateUserDocument, { input: { id: ada.id, title: null } });
+    expect(cleared.updateUser.user).toMatchObject({ displayName: 'Ada L.', title: null });
+    expect((await tenant.scim.get(`/Users/${ada.id}`)).body).toMatchObject({ displayName: 'Ada L.', userName: 'ada@example.com' });
+    const rows = await graphql.hub.hub.database.read((tx) =>
+      tx.all<{ actor_type: string; diff: unknown }>(tx.knex('audit_events').select('actor_type', 'diff').where({ tenant_id: tenant.credentials.tenant.id, action: 'user.updated' }).orderBy('id')),
+    );
+    expect(rows.map((row) => [row.actor_type, typeof row.diff === 'string' ? JSON.parse(row.diff) : row.diff])).toEqual([
+      ['apiKey', { before: { displayName: 'Ada' }, after: { displayName: 'Ada L.' } }],
+      ['apiKey', { before: { title: 'Engineer' }, after: { title: null } }],
+    ]);
+    expectStatus(await tenant.scim.put(`/Users/${ada.id}`, { schemas: [USER_SCHEMA], userName: 'ada@example.com', displayName: 'Ada', title: 'Engineer' }), 200);
+    expect((await tenant.scim.get(`/Users/${ada.id}`)).body).toMatchObject({ displayName: 'Ada', title: 'Engineer' });
+    expect(errorCodes(await tenant.admin.send(UpdateUserDocument, { input: { id: '00000000-0000-4000-8000-000000000000', title: 'x' } }))).toEqual(['NOT_FOUND']);
   });
 });
