@@ -29,6 +29,12 @@ import { ProvisioningLogService } from './services/provisioning-log.service';
 import { WebhookEndpointService } from './services/webhook-endpoint.service';
 import { WebhookDeliveryWorker } from './services/webhook-delivery';
 import { BackgroundJobs } from './services/background-jobs';
+import { AdminWarningsService } from './services/admin-warnings.service';
+import { EventFeed } from './services/event-feed';
+import { ManualEditService } from './services/manual-edit.service';
+import { CORE_GROUP_SCHEMA } from './scim/protocol/schema-definitions';
+import type { Server } from 'node:http';
+import type { GraphqlSubscriptionServer } from './graphql/subscription-server';
 
 export interface Services {
   readonly tenants: TenantService;
@@ -44,6 +50,9 @@ export interface Services {
   readonly ownership: OwnershipService;
   readonly webhooks: WebhookEndpointService;
   readonly provisioningLog: ProvisioningLogService;
+  readonly warnings: AdminWarningsService;
+  readonly events: EventFeed;
+  readonly manualEdits: ManualEditService;
 }
 
 export interface IdentityHub {
@@ -52,6 +61,8 @@ export interface IdentityHub {
   readonly database: Database;
   readonly services: Services;
   readonly logger: Logger;
+  /** Serves GraphQL subscriptions (graphql-ws) on the listening server's /graphql; closed by close(). */
+  attachSubscriptions(server: Server): GraphqlSubscriptionServer;
   close(): Promise<void>;
 }
 
@@ -69,6 +80,10 @@ const MAPPING_JOB_BATCH = 500;
 /** A job's node renews its lease with every batch; a job not renewed for this long is resumed elsewhere. */
 const MAPPING_JOB_LEASE_MS = 60_000;
 const MAPPING_JOB_POLL_MS = 5_000;
+/** Subscriptions see a committed event within about this long. */
+const EVENT_POLL_INTERVAL_MS = 200;
+/** A change whose transaction commits later than this after its event was stamped may be missed live (not on resume). */
+const EVENT_LOOKBACK_MS = 5_000;
 
 /** The one composition root: server, CLI and tests all build the hub here. */
 export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<IdentityHub> {
@@ -91,10 +106,13 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     leaseMs: MAPPING_JOB_LEASE_MS,
     onError: (error, job) => logger.error({ err: error, jobId: job?.id, tenantId: job?.tenantId }, 'mapping job failed'),
   });
+  const tenants = new TenantService(database, { audit, outbox });
+  const groups = new GroupService(database, mapping, changes);
+  const users = new UserService(database, mapping, changes, extractUserFields);
   const services: Services = {
-    tenants: new TenantService(database, { audit, outbox }),
-    users: new UserService(database, mapping, changes, extractUserFields),
-    groups: new GroupService(database, mapping, changes),
+    tenants,
+    users,
+    groups,
     mapping,
     mappingLifecycle: new MappingLifecycleService(database, mapping, audit, {
       replay: async (tenant, connection, sequence) => replayUserRequests(await registries.registryFor({ tenant, connection }), sequence),
@@ -111,6 +129,12 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       retentionDays: config.retention.provisioningLogDays,
       onDropped: (count, reason) => logger.warn({ err: reason, count }, 'provisioning log entries dropped'),
     }),
+    warnings: new AdminWarningsService(tenants, ownership),
+    manualEdits: new ManualEditService(database, groups, users, audit, {
+      newGroup: (fields) => ({ schemas: [CORE_GROUP_SCHEMA], displayName: fields.displayName, ...(fields.externalId === null ? {} : { externalId: fields.externalId }) }),
+      userFields: extractUserFields,
+    }),
+    events: new EventFeed(database, { pollIntervalMs: EVENT_POLL_INTERVAL_MS, lookbackMs: EVENT_LOOKBACK_MS }, (error) => logger.error({ err: error }, 'reading the outbox for subscriptions failed')),
   };
 
   const deliveryWorker = new WebhookDeliveryWorker(database, config.webhooks);
@@ -200,6 +224,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     response.status(500).json({ error: 'internal error', requestId: request.requestId });
   });
 
+  const subscriptionServers: GraphqlSubscriptionServer[] = [];
   // Last, so nothing runs in the background of an app that failed to build.
   if (runBackgroundJobs) backgroundJobs.start();
   return {
@@ -208,7 +233,14 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     database,
     services,
     logger,
+    attachSubscriptions(server) {
+      const subscriptions = graphql.attachSubscriptions(server);
+      subscriptionServers.push(subscriptions);
+      return subscriptions;
+    },
     async close() {
+      for (const subscriptions of subscriptionServers) await subscriptions.close();
+      await services.events.close();
       await backgroundJobs.stop();
       await mappingJobs.stop();
       await services.provisioningLog.flush();

@@ -44,6 +44,7 @@ async function main(): Promise<void> {
   const server: Server = hub.app.listen(config.port, config.host, () => {
     console.log(`identity-hub listening: SCIM ${baseUrl}/scim/v2  GraphQL ${baseUrl}/graphql  health ${baseUrl}/healthz`);
   });
+  const subscriptions = hub.attachSubscriptions(server);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -52,6 +53,8 @@ async function main(): Promise<void> {
     hub.logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
     const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
     force.unref();
+    // Subscription sockets would hold the server open: they close first, and clients resume elsewhere.
+    void subscriptions.close();
     server.close(() => {
       hub.close().then(
         () => process.exit(0),

@@ -1,14 +1,19 @@
 import type { Logger } from 'pino';
 import type { GraphqlPrincipal } from '../auth/graphql-principal';
 import type { AuditContext } from '../domain/audit';
+import type { AdminWarningsService } from '../services/admin-warnings.service';
 import type { ApiAccessService } from '../services/api-access.service';
 import type { AuditService } from '../services/audit.service';
 import type { DirectoryService } from '../services/directory.service';
+import type { EventFeed } from '../services/event-feed';
 import type { GroupService } from '../services/group.service';
 import type { MappingLifecycleService } from '../services/mapping-lifecycle.service';
+import type { ManualEditService } from '../services/manual-edit.service';
 import type { MappingService } from '../services/mapping.service';
+import type { OwnershipService } from '../services/ownership.service';
 import type { ProvisioningLogService } from '../services/provisioning-log.service';
 import type { TenantService } from '../services/tenant.service';
+import type { WebhookEndpointService } from '../services/webhook-endpoint.service';
 import type { DirectoryLoaders } from './directory-loaders';
 
 export interface GraphqlServices {
@@ -20,6 +25,11 @@ export interface GraphqlServices {
   readonly groups: GroupService;
   readonly audit: AuditService;
   readonly provisioningLog: ProvisioningLogService;
+  readonly ownership: OwnershipService;
+  readonly warnings: AdminWarningsService;
+  readonly webhooks: WebhookEndpointService;
+  readonly events: EventFeed;
+  readonly manualEdits: ManualEditService;
 }
 
 /** One per request: who calls, for which tenant, and the request's own DataLoaders. */

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
+import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { FailedAuthThrottle } from '../auth/failed-auth-throttle';
@@ -13,6 +14,7 @@ import { DirectoryLoaders } from './directory-loaders';
 import { createErrorFormatter, errorLoggingPlugin, GRAPHQL_ERROR_CODES } from './format-error';
 import { armorProtection, costLimitPlugin, type GraphqlLimits } from './limits';
 import { buildGraphqlSchema } from './schema';
+import { attachGraphqlSubscriptions, type GraphqlSubscriptionServer } from './subscription-server';
 
 export interface GraphqlOptions {
   readonly services: GraphqlServices;
@@ -29,6 +31,8 @@ export interface GraphqlOptions {
 
 export interface GraphqlEndpoint {
   readonly router: Router;
+  /** Serves subscriptions (graphql-ws) on the server's /graphql path; call once the server exists. */
+  attachSubscriptions(server: Server): GraphqlSubscriptionServer;
   stop(): Promise<void>;
 }
 
@@ -42,8 +46,17 @@ function sendRequestError(response: Response, status: number, message: string, c
  * resolver runs, a fresh context (principal, tenant, DataLoaders) per request.
  */
 export async function createGraphqlEndpoint(options: GraphqlOptions): Promise<GraphqlEndpoint> {
-  const schema = await buildGraphqlSchema();
+  const schema = await buildGraphqlSchema(options.services.events.pubSub);
   const armor = armorProtection(options.limits);
+  const oidc = new OidcTokenVerifier(options.services.access);
+  const contextFor = (principal: GraphqlPrincipal, log: Logger, requestId: string): GraphqlContext => ({
+    principal,
+    tenantId: principal.tenant.id,
+    services: options.services,
+    loaders: new DirectoryLoaders(options.services.directory, options.services.mapping, principal.tenant.id),
+    log,
+    requestId,
+  });
   const server = new ApolloServer<GraphqlContext>({
     schema,
     introspection: options.introspection,
@@ -63,7 +76,7 @@ export async function createGraphqlEndpoint(options: GraphqlOptions): Promise<Gr
   router.use(
     authenticateGraphqlRequests({
       tenants: options.services.tenants,
-      oidc: new OidcTokenVerifier(options.services.access),
+      oidc,
       throttle: options.throttle,
       errorCode: (code) => GRAPHQL_ERROR_CODES[code],
     }),
@@ -71,17 +84,7 @@ export async function createGraphqlEndpoint(options: GraphqlOptions): Promise<Gr
   router.use(express.json({ limit: options.maxBodyBytes }));
   router.use(
     expressMiddleware(server, {
-      context: async ({ req }) => {
-        const principal = req.user as GraphqlPrincipal;
-        return {
-          principal,
-          tenantId: principal.tenant.id,
-          services: options.services,
-          loaders: new DirectoryLoaders(options.services.directory, options.services.mapping, principal.tenant.id),
-          log: req.log,
-          requestId: req.requestId,
-        };
-      },
+      context: async ({ req }) => contextFor(req.user as GraphqlPrincipal, req.log, req.requestId),
     }),
   );
   router.use((error: unknown, request: Request, response: Response, next: NextFunction) => {
@@ -96,5 +99,18 @@ export async function createGraphqlEndpoint(options: GraphqlOptions): Promise<Gr
     }
     next(error);
   });
-  return { router, stop: () => server.stop() };
+  const attachSubscriptions = (httpServer: Server) =>
+    attachGraphqlSubscriptions(httpServer, {
+      schema,
+      services: options.services,
+      logger: options.logger,
+      oidc,
+      throttle: options.throttle,
+      limits: options.limits,
+      validationRules: armor.validationRules,
+      maxMessageBytes: options.maxBodyBytes,
+      exposeStacktrace: options.exposeStacktrace,
+      contextFor,
+    });
+  return { router, attachSubscriptions, stop: () => server.stop() };
 }

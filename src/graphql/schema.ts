@@ -1,8 +1,11 @@
 import 'reflect-metadata';
+import { createPubSub } from '@graphql-yoga/subscription';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
-import { buildSchema } from 'type-graphql';
+import { buildSchema, type PubSub } from 'type-graphql';
 import { ApiKeyResolver } from './admin/api-key.resolver';
 import { LogsResolver } from './admin/logs.resolver';
+import { OwnershipResolver } from './admin/ownership.resolver';
+import { WebhookResolver } from './admin/webhook.resolver';
 import { TenantAdminResolver } from './admin/tenant-admin.resolver';
 import { scopeAuthChecker } from './auth-checker';
 import { GroupConnectionResolver, UserConnectionResolver } from './connection.resolver';
@@ -11,11 +14,18 @@ import { GroupResolver } from './group/group.resolver';
 import { DomainSchemaResolver } from './mapping/domain-schema.resolver';
 import { MappingLifecycleResolver } from './mapping/mapping-lifecycle.resolver';
 import { NodeResolver } from './node.resolver';
+import { EventSubscriptionResolver } from './subscriptions/events.resolver';
+import { UserEditResolver } from './user/user-edit.resolver';
 import { UserResolver } from './user/user.resolver';
 import { TenantResolver, ViewerResolver } from './viewer/viewer.resolver';
 
-export async function buildGraphqlSchema(): Promise<GraphQLSchema> {
+/**
+ * `pubSub` carries the live change events (the EventFeed's). type-graphql needs one to build a schema
+ * with subscriptions, so printing the schema file gets a fresh one that nothing publishes to.
+ */
+export async function buildGraphqlSchema(pubSub: PubSub = createPubSub()): Promise<GraphQLSchema> {
   return buildSchema({
+    pubSub,
     resolvers: [
       ViewerResolver,
       TenantResolver,
@@ -30,6 +40,10 @@ export async function buildGraphqlSchema(): Promise<GraphQLSchema> {
       LogsResolver,
       GroupMembershipResolver,
       MappingLifecycleResolver,
+      OwnershipResolver,
+      WebhookResolver,
+      EventSubscriptionResolver,
+      UserEditResolver,
     ],
     authChecker: scopeAuthChecker,
     // Inputs are checked where their meaning lives (domain and services), not by class-validator.

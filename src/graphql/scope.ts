@@ -4,9 +4,10 @@ import { registerEnumType } from 'type-graphql';
 export enum Scope {
   READ = 'read',
   ADMIN = 'admin',
+  OWNERSHIP = 'ownership',
 }
 
 registerEnumType(Scope, {
   name: 'Scope',
-  description: 'What a credential may do: READ every query not marked admin; ADMIN configuration (implies READ).',
+  description: 'What a credential may do: READ every query not marked admin; ADMIN configuration (implies READ); OWNERSHIP registering who owns app resources (API keys only).',
 });

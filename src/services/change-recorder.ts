@@ -11,7 +11,7 @@ import type { WriteActor } from './user.service';
 const MEMBERS_PER_EVENT = 1000;
 
 function contextOf(actor: WriteActor): AuditContext {
-  return { actor: { type: 'connection', id: actor.connection.id }, requestId: actor.requestId ?? null };
+  return { actor: actor.auditActor ?? { type: 'connection', id: actor.connection.id }, requestId: actor.requestId ?? null };
 }
 
 function userData(user: StoredUser, fields: UserIndexFields) {

@@ -1,6 +1,5 @@
 import type { ResolvedFilter } from '../domain/filter/filter-field';
 import type { Connection } from '../domain/tenants/tenant';
-import { foldForMatching } from '../domain/mapping/mapping-values';
 import type { Database } from '../persistence/database';
 import { GroupProfileRepository, type GroupProfile } from '../persistence/repositories/group-profile.repository';
 import type { KeysetPage, KeysetRequest } from '../persistence/repositories/keyset';
@@ -87,20 +86,10 @@ export class DirectoryService {
     return this.database.read((tx) => this.mappings.optionValues(tx, tenantId));
   }
 
-  /** Marks an option value approved (or back to pending); the value is named in any spelling that folds to it. False when the list has no such value. */
-  async reviewOptionValue(tenantId: string, listKey: string, value: string, status: StoredOptionValue['reviewStatus']): Promise<boolean> {
-    return (await this.database.transaction((tx) => this.mappings.setOptionReviewStatus(tx, tenantId, listKey, foldForMatching(value), status))) > 0;
-  }
-
   /** The connection a GraphQL caller's changes are made through: the tenant's first (default) one. */
   async defaultConnection(tenantId: string): Promise<Connection> {
     const connection = await this.database.read((tx) => this.tenants.findDefaultConnection(tx, tenantId));
     if (!connection) throw new Error(`tenant ${tenantId} has no connection`);
     return connection;
-  }
-
-  /** See GroupProfileRepository.markManualMembership: run right after the manual edit that created the membership. */
-  async markManualMembership(tenantId: string, groupId: string, memberId: string, createdAt: number): Promise<void> {
-    await this.database.transaction((tx) => this.groups.markManualMembership(tx, tenantId, groupId, memberId, createdAt));
   }
 }

@@ -14,6 +14,12 @@ function fieldsOfStored(group: StoredGroup): GroupIndexFields {
   return { displayName: group.displayName, externalId: typeof group.raw.externalId === 'string' ? group.raw.externalId : null };
 }
 
+/**
+ * Runs inside the write's transaction, after it: manual edits mark what they created and audit it,
+ * and anything it throws undoes the write.
+ */
+export type InGroupTransaction = (tx: Tx, group: StoredGroup, now: number) => Promise<void>;
+
 export interface GroupChange {
   readonly write: GroupWrite;
   readonly memberships: readonly MembershipChange[];
@@ -38,7 +44,7 @@ export class GroupService {
     private readonly changes: ChangeRecorder,
   ) {}
 
-  async create(actor: WriteActor, write: GroupWrite, members: readonly MemberReference[]): Promise<StoredGroup> {
+  async create(actor: WriteActor, write: GroupWrite, members: readonly MemberReference[], afterWrite?: InGroupTransaction): Promise<StoredGroup> {
     const id = randomUUID();
     return this.database
       .transaction(async (tx) => {
@@ -47,6 +53,7 @@ export class GroupService {
         await this.changes.groupCreated(tx, actor, group, write.fields);
         const affected = await this.applyMemberships(tx, group, [{ op: 'add', members }], now);
         await this.remapMembers(tx, actor, group, affected, false);
+        await afterWrite?.(tx, group, now);
         return group;
       })
       .catch(conflictOnDisplayName(write.fields.displayName));
@@ -71,7 +78,13 @@ export class GroupService {
    * from the stored group (without its members). Memberships change row by row, so the cost follows
    * the number of members named, not the size of the group.
    */
-  async modify(actor: WriteActor, id: string, change: (current: StoredGroup) => GroupChange, conditions: WriteConditions = {}): Promise<StoredGroup> {
+  async modify(
+    actor: WriteActor,
+    id: string,
+    change: (current: StoredGroup) => GroupChange,
+    conditions: WriteConditions = {},
+    afterWrite?: InGroupTransaction,
+  ): Promise<StoredGroup> {
     let displayName = '';
     return this.database
       .transaction(async (tx) => {
@@ -88,17 +101,19 @@ export class GroupService {
         await this.changes.groupChanged(tx, actor, current, fieldsOfStored(current), updated, write.fields);
         await this.recordMemberships(tx, updated, memberships);
         await this.remapMembers(tx, actor, updated, new Set([...before, ...affected]), renamed);
+        await afterWrite?.(tx, updated, now);
         return updated;
       })
       .catch((error: unknown) => conflictOnDisplayName(displayName)(error));
   }
 
-  async delete(actor: WriteActor, id: string, conditions: WriteConditions = {}): Promise<void> {
+  async delete(actor: WriteActor, id: string, conditions: WriteConditions = {}, beforeDelete?: InGroupTransaction): Promise<void> {
     const tenantId = actor.tenant.id;
     await this.database.transaction(async (tx) => {
       const current = await this.groups.findById(tx, tenantId, id, { forUpdate: true });
       if (!current) throw new DomainError('NOT_FOUND', `Group ${id} not found`);
       checkVersion(current, conditions);
+      await beforeDelete?.(tx, current, Date.now());
       await this.changes.groupDeleted(tx, actor, current);
       await this.groups.delete(tx, tenantId, id);
     });

@@ -140,6 +140,27 @@ export class OwnershipService {
     });
   }
 
+  /**
+   * An admin has seen that the IdP deprovisioned the default substitute: the warning goes, the setting
+   * stays empty until one is chosen. False when there was nothing to acknowledge.
+   */
+  async acknowledgeDeprovisionedSubstitute(tenantId: string, context: AuditContext): Promise<boolean> {
+    return this.database.transaction(async (tx) => {
+      const tenant = await this.lockedTenant(tx, tenantId);
+      const { deprovisionedSubstitute } = tenant.settings;
+      if (!deprovisionedSubstitute) return false;
+      await this.tenants.updateSettings(tx, tenantId, { ...tenant.settings, deprovisionedSubstitute: null });
+      await this.audit.record(tx, {
+        ...context,
+        tenantId,
+        action: 'tenant.warning_acknowledged',
+        target: { type: 'tenant', id: tenantId },
+        details: { code: 'DEFAULT_SUBSTITUTE_DEPROVISIONED', userId: deprovisionedSubstitute.userId },
+      });
+      return true;
+    });
+  }
+
   async listWarnings(tenantId: string): Promise<OwnershipWarning[]> {
     return this.database.read(async (tx) => {
       const tenant = await this.tenants.findTenantById(tx, tenantId);

@@ -47,6 +47,11 @@ export interface RotatedScimToken {
   readonly previousTokenValidUntil: number | null;
 }
 
+export interface ScimConnectionStatus {
+  readonly connection: Connection;
+  readonly token: TokenStatus;
+}
+
 export interface TenantServiceDependencies {
   readonly audit: AuditService;
   readonly outbox: OutboxService;
@@ -193,6 +198,39 @@ export class TenantService {
       const graceLasts = status.previousTokenExpiresAt !== null && status.previousTokenExpiresAt > now;
       return { ...status, previousTokenExpiresAt: graceLasts ? status.previousTokenExpiresAt : null };
     });
+  }
+
+  /** The tenant's IdP connection with its SCIM token's status (never the token). */
+  async getScimConnection(tenantId: string): Promise<ScimConnectionStatus> {
+    const connection = await this.database.read((tx) => this.tenants.findDefaultConnection(tx, tenantId));
+    if (!connection) throw new DomainError('NOT_FOUND', 'the tenant has no connection');
+    return { connection, token: await this.getScimTokenStatus(tenantId) };
+  }
+
+  /**
+   * Sets (or, with null, removes) the expiry of the current SCIM token without issuing a new one, e.g.
+   * to follow a credential policy. The expiry must lie in the future: expiring a token now is rotation.
+   */
+  async setScimTokenExpiry(tenantId: string, expiresAt: number | null, context: AuditContext): Promise<TokenStatus> {
+    if (expiresAt !== null && (!Number.isFinite(expiresAt) || expiresAt <= this.now())) {
+      throw new DomainError('INVALID_INPUT', 'the expiry must lie in the future; rotate the token to stop it now');
+    }
+    await this.database.transaction(async (tx) => {
+      const connection = await this.tenants.findDefaultConnection(tx, tenantId);
+      if (!connection) throw new DomainError('NOT_FOUND', 'the tenant has no connection');
+      const current = await this.tenants.findConnectionTokenForUpdate(tx, connection);
+      if (current.tokenHash === null) throw new DomainError('NOT_FOUND', 'the connection has no SCIM token; rotate one first');
+      await this.tenants.setTokenExpiry(tx, connection, expiresAt);
+      await this.audit.record(tx, {
+        ...context,
+        tenantId,
+        action: 'scim_token.expiry_set',
+        target: { type: 'connection', id: connection.id },
+        before: { expiresAt: current.expiresAt },
+        after: { expiresAt },
+      });
+    });
+    return this.getScimTokenStatus(tenantId);
   }
 
   /** Connections (of every tenant) whose SCIM token expires within `withinDays` or has expired, soonest first. */

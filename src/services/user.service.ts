@@ -11,12 +11,15 @@ import type { Connection, Tenant } from '../domain/tenants/tenant';
 import type { MappingService } from './mapping.service';
 import type { ChangeRecorder } from './change-recorder';
 import type { UserIndexFields } from '../domain/identity/user';
+import type { Actor } from '../domain/audit';
 
 /** Who is writing: the tenant and IdP connection of the SCIM token, and the request for the logs. */
 export interface WriteActor {
   readonly tenant: Tenant;
   readonly connection: Connection;
   readonly requestId?: string;
+  /** Who the audit trail names when it is not the connection: the admin behind a manual edit. */
+  readonly auditActor?: Actor;
 }
 
 export interface WriteConditions {

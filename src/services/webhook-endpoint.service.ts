@@ -3,8 +3,8 @@ import type { AuditContext } from '../domain/audit';
 import { DomainError } from '../domain/errors';
 import { EVENT_TYPES, isEventType, type EventType } from '../domain/events';
 import { generateSecret } from '../domain/tenants/secret-token';
-import type { Database } from '../persistence/database';
-import type { KeysetPage, KeysetRequest } from '../persistence/repositories/keyset';
+import type { Database, Tx } from '../persistence/database';
+import type { KeysetPage, KeysetPosition, KeysetRequest } from '../persistence/repositories/keyset';
 import { WebhookRepository, type DeliveryStatus, type WebhookDelivery, type WebhookEndpoint } from '../persistence/repositories/webhook.repository';
 import type { AuditService } from './audit.service';
 
@@ -34,6 +34,8 @@ export interface WebhookEndpointOptions {
 /** Each endpoint receives every event once: the number per tenant bounds the work of one change. */
 export const MAX_WEBHOOK_ENDPOINTS = 10;
 export const WEBHOOK_DELIVERY_PAGE_MAX = 500;
+/** Deliveries one time-range replay may reset: a bounded transaction. */
+export const WEBHOOK_REPLAY_MAX = 10_000;
 const URL_MAX = 2048;
 
 /** What the audit trail keeps of an endpoint: never its secret. */
@@ -148,6 +150,42 @@ export class WebhookEndpointService {
       await this.audit.record(tx, { ...context, tenantId, action: 'webhook_delivery.replayed', target: { type: 'webhook_endpoint', id: endpointId }, details: { failedDeliveries: replayed } });
       return replayed;
     });
+  }
+
+  /**
+   * Sends again every delivery to the endpoint of an event created in [from, to), whatever its state
+   * (a receiver that lost data asks for a period again); at most WEBHOOK_REPLAY_MAX per call. Returns how many.
+   */
+  async replayDeliveriesBetween(tenantId: string, endpointId: string, range: { from: number; to: number }, context: AuditContext): Promise<number> {
+    if (!(range.from < range.to)) throw new DomainError('INVALID_INPUT', 'from must lie before to');
+    return this.database.transaction(async (tx) => {
+      if (!(await this.webhooks.findEndpoint(tx, tenantId, endpointId))) throw new DomainError('NOT_FOUND', `webhook endpoint ${endpointId} not found`);
+      const now = Date.now();
+      let replayed = 0;
+      // Newest event first: the walk stops at the first delivery older than the range.
+      for (let after: KeysetPosition | undefined; ; ) {
+        const page = await this.webhooks.listDeliveries(tx, tenantId, endpointId, undefined, { after, limit: WEBHOOK_DELIVERY_PAGE_MAX });
+        for (const { node } of page.items) {
+          if (node.createdAt < range.from) return this.recordReplay(tx, tenantId, endpointId, replayed, range, context);
+          if (node.createdAt >= range.to) continue;
+          if (replayed >= WEBHOOK_REPLAY_MAX) throw new DomainError('TOO_MANY', `more than ${WEBHOOK_REPLAY_MAX} deliveries in that period: replay a shorter one`);
+          replayed += await this.webhooks.resetDelivery(tx, { tenantId, endpointId, eventId: node.eventId }, now);
+        }
+        if (!page.hasMore) return this.recordReplay(tx, tenantId, endpointId, replayed, range, context);
+        after = page.items[page.items.length - 1].position;
+      }
+    });
+  }
+
+  private async recordReplay(tx: Tx, tenantId: string, endpointId: string, replayed: number, range: { from: number; to: number }, context: AuditContext): Promise<number> {
+    await this.audit.record(tx, {
+      ...context,
+      tenantId,
+      action: 'webhook_delivery.replayed',
+      target: { type: 'webhook_endpoint', id: endpointId },
+      details: { from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString(), deliveries: replayed },
+    });
+    return replayed;
   }
 
   /** https only (http when allowed for development), no credentials in the URL. */

@@ -71,6 +71,8 @@ export interface GraphqlTestTenant {
 }
 
 export interface GraphqlTestHub extends TestHub {
+  /** ws://.../graphql of the running server (graphql-ws subscriptions). */
+  readonly wsUrl: string;
   /** Log lines the hub wrote (level info and above), parsed. */
   readonly logLines: Record<string, unknown>[];
   tenant(): Promise<GraphqlTestTenant>;
@@ -90,9 +92,12 @@ export async function createGraphqlTestHub(env: Record<string, string> = {}): Pr
   const hub = await createApp(config, { logger: pino({ level: 'info' }, sink) });
   const server = hub.app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const subscriptions = hub.attachSubscriptions(server);
+  const address = server.address();
   const testHub: GraphqlTestHub = {
     hub,
     config,
+    wsUrl: `ws://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}${GRAPHQL}`,
     logLines,
     http: request(server),
     createTenant: (slug = `t-${randomUUID().slice(0, 8)}`) => hub.services.tenants.createTenant({ slug }),
@@ -106,6 +111,7 @@ export async function createGraphqlTestHub(env: Record<string, string> = {}): Pr
       };
     },
     async close() {
+      await subscriptions.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await hub.close();
       await database.drop();

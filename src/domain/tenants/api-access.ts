@@ -3,9 +3,10 @@ import { DomainError } from '../errors';
 /**
  * Who may read and configure a tenant over GraphQL: API keys and the tenant's own OIDC provider.
  * `read` covers every query that is not marked admin; `admin` covers configuration, logs and
- * provenance, and implies `read`.
+ * provenance, and implies `read`. `ownership` lets an app register who owns its resources (and read
+ * them back) without the power to configure the tenant; API keys only, admin does not imply it.
  */
-export const API_SCOPES = ['read', 'admin'] as const;
+export const API_SCOPES = ['read', 'admin', 'ownership'] as const;
 
 export type ApiScope = (typeof API_SCOPES)[number];
 

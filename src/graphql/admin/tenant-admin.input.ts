@@ -1,4 +1,5 @@
-import { Field, InputType, Int } from 'type-graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import { Field, ID, InputType, Int } from 'type-graphql';
 
 @InputType()
 export class RotateScimTokenInput {
@@ -7,9 +8,37 @@ export class RotateScimTokenInput {
 }
 
 @InputType()
+export class SetScimTokenExpiryInput {
+  @Field(() => DateTimeResolver, { nullable: true, description: 'When the current SCIM token stops working (in the future); null: never.' })
+  expiresAt!: Date | null;
+}
+
+/** Omitted (or null) fields keep their values. */
+@InputType()
 export class UpdateTenantSettingsInput {
   @Field(() => Int, { nullable: true, description: 'What SCIM PATCH on a user answers: 200 (with the resource) or 204.' })
   userPatchStatus?: number | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Only the IdP changes groups and memberships.' })
+  restrictGroupsToIdp?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Transfer ownership on deactivation too.' })
+  transferOnDeactivate?: boolean | null;
+
+  @Field(() => Int, { nullable: true, description: 'Grace period of a rotated-out SCIM token, 0 to 604800 seconds.' })
+  tokenGraceSeconds?: number | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Keep redacted SCIM request bodies in the provisioning log.' })
+  provisioningLogBodies?: boolean | null;
+
+  @Field(() => Int, { nullable: true, description: 'Days to keep those bodies, 1 to 90.' })
+  provisioningLogBodyRetentionDays?: number | null;
+}
+
+@InputType()
+export class SetDefaultSubstituteInput {
+  @Field(() => ID, { nullable: true, description: "An active user of the tenant; null: nobody (deprovisioned users' resources are orphaned)." })
+  userId!: string | null;
 }
 
 @InputType()

@@ -1,5 +1,5 @@
 import { DateTimeResolver } from 'graphql-scalars';
-import { Field, ObjectType } from 'type-graphql';
+import { Field, ID, ObjectType } from 'type-graphql';
 import { TenantSettings } from '../viewer/tenant.type';
 import { OidcProvider } from './oidc-provider.type';
 
@@ -31,4 +31,43 @@ export class ConfigureOidcProviderPayload {
 export class RemoveOidcProviderPayload {
   @Field(() => OidcProvider, { nullable: true, description: 'The provider no longer trusted; null when there was none.' })
   oidcProvider!: OidcProvider | null;
+}
+
+@ObjectType({ description: "The connection's SCIM token as admins see it: never the token itself, which is stored only as a hash." })
+export class ScimTokenStatus {
+  @Field({ description: 'What every SCIM token of this hub starts with, for secret scanners; the rest is never stored.' })
+  prefix!: string;
+
+  @Field(() => DateTimeResolver, { nullable: true, description: 'When the current token was issued.' })
+  createdAt!: number | null;
+
+  @Field(() => DateTimeResolver, { nullable: true, description: 'null: it never expires.' })
+  expiresAt!: number | null;
+
+  @Field(() => DateTimeResolver, { nullable: true, description: 'Its last use by the IdP, to the minute.' })
+  lastUsedAt!: number | null;
+
+  @Field(() => DateTimeResolver, { nullable: true, description: 'Until when the rotated-out token still works; null when it no longer does.' })
+  graceUntil!: number | null;
+}
+
+@ObjectType({ description: "The tenant's IdP (SCIM) connection." })
+export class ScimConnection {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  name!: string;
+
+  @Field({ description: 'The IdP dialect: entra, okta, onelogin or generic.' })
+  dialect!: string;
+
+  @Field(() => ScimTokenStatus)
+  token!: ScimTokenStatus;
+}
+
+@ObjectType()
+export class SetScimTokenExpiryPayload {
+  @Field(() => ScimConnection)
+  connection!: ScimConnection;
 }

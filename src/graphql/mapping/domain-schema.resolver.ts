@@ -3,7 +3,7 @@ import { DomainError } from '../../domain/errors';
 import { foldForMatching } from '../../domain/mapping/mapping-values';
 import type { StoredOptionValue } from '../../persistence/repositories/mapping.repository';
 import type { SchemaVersionDefinition } from '../../services/mapping.service';
-import type { GraphqlContext } from '../context';
+import { auditContextOf, type GraphqlContext } from '../context';
 import { Scope } from '../scope';
 import { DomainSchema, OptionList, OptionValue } from './domain-schema.type';
 
@@ -80,8 +80,8 @@ export class DomainSchemaResolver {
 
   @Mutation(() => ReviewOptionValuePayload, { description: 'Approves an option value (typically one the IdP added), or puts it back to pending (admin).' })
   async reviewOptionValue(@Arg('input', () => ReviewOptionValueInput) input: ReviewOptionValueInput, @Ctx() context: GraphqlContext): Promise<ReviewOptionValuePayload> {
-    const { directory } = context.services;
-    if (!(await directory.reviewOptionValue(context.tenantId, input.list, input.value, input.approve ? 'approved' : 'pending'))) {
+    const { directory, manualEdits } = context.services;
+    if (!(await manualEdits.reviewOptionValue(context.tenantId, input.list, input.value, input.approve ? 'approved' : 'pending', auditContextOf(context)))) {
       throw new DomainError('NOT_FOUND', `option list "${input.list}" has no value "${input.value}"`);
     }
     const valueNorm = foldForMatching(input.value);

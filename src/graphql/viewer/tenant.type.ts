@@ -1,10 +1,43 @@
 import { DateTimeResolver } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 
+@ObjectType({ description: 'The default substitute the IdP itself deprovisioned: the setting was cleared; choose another.' })
+export class DeprovisionedSubstitute {
+  @Field(() => ID)
+  userId!: string;
+
+  @Field(() => DateTimeResolver)
+  at!: number;
+
+  @Field({ description: 'deleted or deactivated.' })
+  reason!: string;
+}
+
 @ObjectType()
 export class TenantSettings {
   @Field(() => Int, { description: 'What SCIM PATCH on a user answers: 200 with the resource, or 204 (what Entra expects).' })
   userPatchStatus!: number;
+
+  @Field({ description: 'When true, groups and memberships change only over SCIM; manual edits get GROUPS_MANAGED_BY_IDP.' })
+  restrictGroupsToIdp!: boolean;
+
+  @Field(() => ID, { nullable: true, description: "Who inherits a deprovisioned user's resources (setDefaultSubstitute); null: they are orphaned." })
+  defaultSubstituteUserId!: string | null;
+
+  @Field(() => DeprovisionedSubstitute, { nullable: true })
+  deprovisionedSubstitute!: DeprovisionedSubstitute | null;
+
+  @Field({ description: 'Transfer ownership when the IdP deactivates a user too, not only when it deletes one.' })
+  transferOnDeactivate!: boolean;
+
+  @Field(() => Int, { description: 'How long a rotated-out SCIM token keeps working, in seconds (0: it stops at once).' })
+  tokenGraceSeconds!: number;
+
+  @Field({ description: 'Keep the redacted SCIM request bodies in the provisioning log.' })
+  provisioningLogBodies!: boolean;
+
+  @Field(() => Int, { description: 'Days the provisioning log keeps bodies (the entries stay).' })
+  provisioningLogBodyRetentionDays!: number;
 }
 
 /** settings and oidcProvider are admin-only field resolvers (tenant.resolver.ts). */

@@ -16,7 +16,7 @@ export class ViewerResolver {
     const credential = principal.credential;
     return {
       tenant: principal.tenant,
-      scopes: principal.scopes.map((scope) => (scope === 'admin' ? Scope.ADMIN : Scope.READ)),
+      scopes: principal.scopes.map((scope) => scope as Scope),
       credential: credential.kind === 'apiKey' ? CredentialKind.API_KEY : CredentialKind.OIDC_TOKEN,
       subject: credential.kind === 'apiKey' ? credential.apiKeyId : credential.subject,
     };

@@ -11,6 +11,8 @@ export interface GroupProfile {
   readonly id: string;
   readonly displayName: string;
   readonly externalId: string | null;
+  /** IDP: created over SCIM; MANUAL: created by an admin. */
+  readonly managedBy: 'IDP' | 'MANUAL';
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -20,11 +22,15 @@ interface GroupProfileColumns extends Record<string, unknown> {
   id: string;
   display_name: string;
   external_id: string | null;
+  managed_by: string;
   created_at: number | string;
   updated_at: number | string;
 }
 
-const PROFILE_COLUMNS = ['tenant_id', 'id', 'display_name', 'external_id', 'created_at', 'updated_at'];
+const PROFILE_COLUMNS = ['tenant_id', 'id', 'display_name', 'external_id', 'managed_by', 'created_at', 'updated_at'];
+
+/** Ids per marking statement: within every database's bound-parameter limit. */
+const MARK_CHUNK = 500;
 
 /** Groups are listed by displayName in its folded form (unique per tenant; the id breaks no real ties). */
 const DISPLAY_NAME_ORDER: KeysetOrder = { key: { sql: 'g.display_name_norm', nullable: false, numeric: false }, id: 'g.id', descending: false };
@@ -35,6 +41,7 @@ function toGroupProfile(row: GroupProfileColumns): GroupProfile {
     id: row.id,
     displayName: row.display_name,
     externalId: row.external_id,
+    managedBy: row.managed_by === 'MANUAL' ? 'MANUAL' : 'IDP',
     createdAt: toNumber(row.created_at),
     updatedAt: toNumber(row.updated_at),
   };
@@ -97,15 +104,25 @@ export class GroupProfileRepository {
   }
 
   /**
-   * Marks the membership a manual edit created (at `createdAt`) as source=manual; a membership that
+   * Marks the memberships a manual edit created (at `createdAt`) as source=manual; a membership that
    * existed before (from the IdP or a rule) keeps its source. Returns how many rows were marked.
    */
-  async markManualMembership(tx: Tx, tenantId: string, groupId: string, memberId: string, createdAt: number): Promise<number> {
-    return tx.run(
-      tx
-        .knex('group_members')
-        .where({ tenant_id: tenantId, group_id: groupId, member_id: memberId, source: 'idp', created_at: createdAt })
-        .update({ source: 'manual' }),
-    );
+  async markManualMemberships(tx: Tx, tenantId: string, groupId: string, memberIds: readonly string[], createdAt: number): Promise<number> {
+    let marked = 0;
+    for (let start = 0; start < memberIds.length; start += MARK_CHUNK) {
+      marked += await tx.run(
+        tx
+          .knex('group_members')
+          .where({ tenant_id: tenantId, group_id: groupId, source: 'idp', created_at: createdAt })
+          .whereIn('member_id', memberIds.slice(start, start + MARK_CHUNK))
+          .update({ source: 'manual' }),
+      );
+    }
+    return marked;
+  }
+
+  /** A group an admin created: the IdP does not know it (until it adopts it). */
+  async markManualGroup(tx: Tx, tenantId: string, groupId: string): Promise<void> {
+    await tx.run(tx.knex('groups').where({ tenant_id: tenantId, id: groupId }).update({ managed_by: 'MANUAL' }));
   }
 }

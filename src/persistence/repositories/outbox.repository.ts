@@ -1,5 +1,5 @@
 import type { EventResourceType, EventType } from '../../domain/events';
-import type { Tx } from '../database';
+import { parseJsonColumn, toNumber, type Tx } from '../database';
 
 export interface OutboxEvent {
   readonly tenantId: string;
@@ -10,6 +10,32 @@ export interface OutboxEvent {
   readonly resourceVersion: number | null;
   readonly payload: unknown;
   readonly createdAt: number;
+}
+
+interface EventColumns {
+  tenant_id: string;
+  id: string;
+  type: string;
+  resource_type: string;
+  resource_id: string;
+  resource_version: number | string | null;
+  payload: unknown;
+  created_at: number | string;
+}
+
+const EVENT_COLUMNS = ['tenant_id', 'id', 'type', 'resource_type', 'resource_id', 'resource_version', 'payload', 'created_at'];
+
+function toOutboxEvent(row: EventColumns): OutboxEvent {
+  return {
+    tenantId: row.tenant_id,
+    id: row.id,
+    type: row.type as EventType,
+    resourceType: row.resource_type as EventResourceType,
+    resourceId: row.resource_id,
+    resourceVersion: row.resource_version === null ? null : toNumber(row.resource_version),
+    payload: parseJsonColumn(row.payload),
+    createdAt: toNumber(row.created_at),
+  };
 }
 
 /** The transactional outbox: events written in the transaction of their change, read back for delivery. */
@@ -33,6 +59,17 @@ export class OutboxRepository {
         .ignore(),
     );
     return inserted > 0;
+  }
+
+  /**
+   * The tenant's events created at or after `since`, in (createdAt, id) order, starting after `after`
+   * when given; up to `limit`. Served by the (tenant_id, created_at, id) index.
+   */
+  async listCreatedSince(tx: Tx, tenantId: string, since: number, after: { createdAt: number; id: string } | undefined, limit: number): Promise<OutboxEvent[]> {
+    const query = tx.knex('outbox_events').select(EVENT_COLUMNS).where({ tenant_id: tenantId }).where('created_at', '>=', since);
+    if (after) query.where((where) => where.where('created_at', '>', after.createdAt).orWhere((same) => same.where('created_at', after.createdAt).where('id', '>', after.id)));
+    const rows = await tx.all<EventColumns>(query.orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(limit));
+    return rows.map(toOutboxEvent);
   }
 
   /** Ids of the tenant's oldest events created before `cutoff`, up to `limit` (retention). */

@@ -141,6 +141,11 @@ export class TenantRepository {
     );
   }
 
+  /** Changes when the current token expires; the token itself and its history stay. */
+  async setTokenExpiry(tx: Tx, connection: Connection, expiresAt: number | null): Promise<void> {
+    await tx.run(tx.knex('connections').where({ tenant_id: connection.tenantId, id: connection.id }).update({ token_expires_at: expiresAt }));
+  }
+
   /** The current token's hash and expiry, locked against a concurrent rotation on PostgreSQL. */
   async findConnectionTokenForUpdate(tx: Tx, connection: Connection): Promise<{ tokenHash: string | null; expiresAt: number | null; createdAt: number | null }> {
     const query = tx.knex('connections').select('token_hash', 'token_expires_at', 'token_created_at').where({ tenant_id: connection.tenantId, id: connection.id });

@@ -1,0 +1,45 @@
+import type { AuditContext } from '../domain/audit';
+import { DomainError } from '../domain/errors';
+import type { OwnershipService, OwnershipWarning } from './ownership.service';
+import { TOKEN_EXPIRY_WARNING_DAYS, type TenantService } from './tenant.service';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Something a tenant admin should act on. */
+export type AdminWarning =
+  | OwnershipWarning
+  | { readonly code: 'SCIM_TOKEN_EXPIRING' | 'SCIM_TOKEN_EXPIRED'; readonly connectionId: string; readonly expiresAt: number };
+
+/** The warnings an admin can dismiss; the others last until their cause is fixed (a token rotated, orphans assigned). */
+export const ACKNOWLEDGEABLE_WARNINGS = ['DEFAULT_SUBSTITUTE_DEPROVISIONED'] as const;
+export type AcknowledgeableWarning = (typeof ACKNOWLEDGEABLE_WARNINGS)[number];
+
+/**
+ * One list of what needs a tenant admin: the ownership warnings (substitute deprovisioned or unusable,
+ * orphaned resources) and a SCIM token that expires within 14 days or has expired.
+ */
+export class AdminWarningsService {
+  constructor(
+    private readonly tenants: TenantService,
+    private readonly ownership: OwnershipService,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async list(tenantId: string): Promise<AdminWarning[]> {
+    const warnings: AdminWarning[] = await this.ownership.listWarnings(tenantId);
+    const { token } = await this.tenants.getScimConnection(tenantId);
+    const now = this.now();
+    if (token.expiresAt !== null && token.expiresAt <= now + TOKEN_EXPIRY_WARNING_DAYS * DAY_MS) {
+      warnings.push({ code: token.expiresAt <= now ? 'SCIM_TOKEN_EXPIRED' : 'SCIM_TOKEN_EXPIRING', connectionId: token.connectionId, expiresAt: token.expiresAt });
+    }
+    return warnings;
+  }
+
+  /** Dismisses a warning that records an event; false when it was not (or no longer) there. */
+  async acknowledge(tenantId: string, code: string, context: AuditContext): Promise<boolean> {
+    if (!ACKNOWLEDGEABLE_WARNINGS.includes(code as AcknowledgeableWarning)) {
+      throw new DomainError('INVALID_INPUT', `only ${ACKNOWLEDGEABLE_WARNINGS.join(', ')} can be acknowledged; the other warnings go when their cause is fixed`);
+    }
+    return this.ownership.acknowledgeDeprovisionedSubstitute(tenantId, context);
+  }
+}
