@@ -27,6 +27,7 @@ import { ProvisioningLogService } from './services/provisioning-log.service';
 import { WebhookEndpointService } from './services/webhook-endpoint.service';
 import { WebhookDeliveryWorker } from './services/webhook-delivery';
 import { BackgroundJobs } from './services/background-jobs';
+import { BulkImportService } from './services/bulk-import.service';
 
 export interface Services {
   readonly tenants: TenantService;
@@ -41,6 +42,7 @@ export interface Services {
   readonly ownership: OwnershipService;
   readonly webhooks: WebhookEndpointService;
   readonly provisioningLog: ProvisioningLogService;
+  readonly bulkImport: BulkImportService;
 }
 
 export interface IdentityHub {
@@ -92,6 +94,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       retentionDays: config.retention.provisioningLogDays,
       onDropped: (count, reason) => logger.warn({ err: reason, count }, 'provisioning log entries dropped'),
     }),
+    bulkImport: new BulkImportService(database, mapping, changes),
   };
 
   const deliveryWorker = new WebhookDeliveryWorker(database, config.webhooks);

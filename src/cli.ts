@@ -1,15 +1,19 @@
 import 'reflect-metadata';
-import { readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDefaultDomainSchema, createDefaultOptionLists, customSchemaUrnFor } from './domain/mapping/presets';
 import { formatMappingFileIssues, parseMappingFile, renderMappingFile, validateMappingFile } from './services/mapping-file';
 import type { Actor } from './domain/audit';
-import type { Tenant } from './domain/tenants/tenant';
+import type { Connection, Tenant } from './domain/tenants/tenant';
 import type { PreviewPayload } from './services/mapping-lifecycle.service';
 import { applyPatch, parsePatchRequest } from './scim/protocol/apply-patch';
 import { normalizeResource } from './scim/protocol/normalize-resource';
 import { createDefaultSchemaRegistry } from './scim/protocol/schema-definitions';
 import { buildTenantExtension } from './scim/protocol/tenant-extension';
+import { readImportRecords } from './scim/import-file';
+import type { ImportSummary } from './services/bulk-import.service';
 import { ConfigError, loadConfig } from './config';
 import { createApp, type IdentityHub } from './app';
 import { isDomainError } from './domain/errors';
@@ -33,6 +37,10 @@ const USAGE = `usage: npm run cli -- <command>
                                             a payload is a SCIM POST body or {"post": {...}, "patches": [PatchOp bodies]},
                                             or a list of those; nothing is stored
   mapping activate <slug> <version>         activate a version (a draft is validated first)
+  import --tenant <id|slug> [--connection <id>] [--chunk-size N] [--max-errors N] [--json] <file.ndjson>
+                                            create or update users and groups from NDJSON (one SCIM resource a
+                                            line, see README), mapped like SCIM writes, in chunked transactions;
+                                            prints each rejected line as file:line: reason
   token rotate <slug> [--expires-in-days N] [--json]
                                             issue a new SCIM token; the previous one stops working at once
 
@@ -62,6 +70,38 @@ function readMappingFile(file: string) {
   return parsed.definition;
 }
 
+/** The SCIM schemas of a tenant's requests: the RFC ones plus its extension. */
+async function tenantRegistry(hub: IdentityHub, tenant: Tenant, connection: Connection) {
+  return createDefaultSchemaRegistry([buildTenantExtension(await hub.services.mapping.activeSchema(tenant, connection))]);
+}
+
+/**
+ * `import`: streams the file line by line (memory follows the chunk size, not the file size). Exit 2
+ * when any line was rejected; the chunks without a bad line are committed.
+ */
+async function importFile(hub: IdentityHub, file: string, options: { tenant: string; connection?: string; chunkSize?: number; maxErrors?: number; json: boolean }): Promise<void> {
+  if (!existsSync(file)) throw new UsageError(`cannot read ${file}`);
+  const target = await hub.services.bulkImport.resolveTarget(options.tenant, options.connection);
+  const registry = await tenantRegistry(hub, target.tenant, target.connection);
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  const started = performance.now();
+  const summary: ImportSummary = await hub.services.bulkImport.import(target, readImportRecords(lines, registry), {
+    context: { actor: CLI_ACTOR },
+    source: path.basename(file),
+    chunkSize: options.chunkSize,
+    maxErrors: options.maxErrors,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const counts = (kind: 'users' | 'groups') => `${summary[kind].created} created, ${summary[kind].updated} updated, ${summary[kind].unchanged} unchanged`;
+  print(options.json, { ...summary, seconds }, [
+    ...summary.errors.map((error) => `${file}:${error.line}: ${error.reason}`),
+    `${file}: ${summary.lines} lines in ${seconds.toFixed(1)} s; users ${counts('users')}; groups ${counts('groups')}; memberships ${summary.memberships.added} added, ${summary.memberships.removed} removed`,
+    ...(summary.chunks.rejected.length > 0 ? [`not written (a chunk with a rejected line writes nothing): lines ${summary.chunks.rejected.map((chunk) => `${chunk.firstLine}-${chunk.lastLine}`).join(', ')}`] : []),
+    ...(summary.stoppedEarly ? [`stopped after ${summary.errors.length} rejected lines (--max-errors)`] : []),
+  ]);
+  if (summary.errors.length > 0) throw new ValidationFailed(`${summary.errors.length} line(s) rejected`);
+}
+
 /**
  * Payloads as the SCIM layer would store them: the POST body normalised with the tenant's schema
  * registry, then each PATCH applied in order. The mapping service takes only the resulting resources.
@@ -74,8 +114,7 @@ async function previewPayloads(hub: IdentityHub, tenant: Tenant, file: string): 
     if (error instanceof UsageError) throw error;
     throw new UsageError(`${file} is not JSON`);
   }
-  const connection = await hub.services.mappingLifecycle.connectionOf(tenant);
-  const registry = createDefaultSchemaRegistry([buildTenantExtension(await hub.services.mapping.activeSchema(tenant, connection))]);
+  const registry = await tenantRegistry(hub, tenant, await hub.services.mappingLifecycle.connectionOf(tenant));
   const entries = Array.isArray(document) ? document : [document];
   return entries.map((entry: Record<string, unknown>, index) => {
     const sequence = 'post' in entry ? { post: entry.post, patches: (entry.patches as unknown[] | undefined) ?? [] } : { post: entry, patches: [] };
@@ -127,6 +166,9 @@ async function run(argv: string[]): Promise<void> {
       version: { type: 'string' },
       comment: { type: 'string' },
       payload: { type: 'string' },
+      connection: { type: 'string' },
+      'chunk-size': { type: 'string' },
+      'max-errors': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -172,6 +214,24 @@ async function run(argv: string[]): Promise<void> {
         print(values.json, { activeVersion: version }, [`${slug}: version ${version} is active (stored values follow on each user's next write or a re-apply)`]);
       }
     });
+    return;
+  }
+
+  if (command === 'import') {
+    if (!subcommand || slug !== undefined) throw new UsageError('import takes one file');
+    if (!values.tenant) throw new UsageError('import needs --tenant <id|slug>');
+    const hub = await createApp(config, { backgroundJobs: false });
+    try {
+      await importFile(hub, subcommand, {
+        tenant: values.tenant,
+        connection: values.connection,
+        chunkSize: positiveNumber('--chunk-size', values['chunk-size']),
+        maxErrors: positiveNumber('--max-errors', values['max-errors']),
+        json: values.json,
+      });
+    } finally {
+      await hub.close();
+    }
     return;
   }
 
