@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDefaultDomainSchema, createDefaultOptionLists, customSchemaUrnFor } from './domain/mapping/presets';
@@ -12,7 +11,7 @@ import { applyPatch, parsePatchRequest } from './scim/protocol/apply-patch';
 import { normalizeResource } from './scim/protocol/normalize-resource';
 import { createDefaultSchemaRegistry } from './scim/protocol/schema-definitions';
 import { buildTenantExtension } from './scim/protocol/tenant-extension';
-import { readImportRecords } from './scim/import-file';
+import { linesOf, readImportRecords } from './scim/import-file';
 import type { ImportSummary } from './services/bulk-import.service';
 import { ConfigError, loadConfig } from './config';
 import { createApp, type IdentityHub } from './app';
@@ -83,7 +82,7 @@ async function importFile(hub: IdentityHub, file: string, options: { tenant: str
   if (!existsSync(file)) throw new UsageError(`cannot read ${file}`);
   const target = await hub.services.bulkImport.resolveTarget(options.tenant, options.connection);
   const registry = await tenantRegistry(hub, target.tenant, target.connection);
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  const lines = linesOf(createReadStream(file, { encoding: 'utf8' }));
   const started = performance.now();
   const summary: ImportSummary = await hub.services.bulkImport.import(target, readImportRecords(lines, registry), {
     context: { actor: CLI_ACTOR },

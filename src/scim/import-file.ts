@@ -65,6 +65,20 @@ function parseLine(registry: ScimSchemaRegistry, text: string, line: number): Im
   }
 }
 
+/**
+ * The lines of a text stream, read with the stream's own backpressure: memory holds one chunk of the
+ * file and the lines the consumer has not yet taken, however slow the consumer is.
+ */
+export async function* linesOf(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+  let rest = '';
+  for await (const chunk of chunks) {
+    const parts = (rest + chunk).split('\n');
+    rest = parts.pop() ?? '';
+    for (const part of parts) yield part.endsWith('\r') ? part.slice(0, -1) : part;
+  }
+  if (rest !== '') yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
+}
+
 /** Records of an import file's lines, numbered from 1; blank lines are skipped. */
 export async function* readImportRecords(lines: AsyncIterable<string>, registry: ScimSchemaRegistry): AsyncGenerator<ImportRecord> {
   let line = 0;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { AuditContext } from '../domain/audit';
 import { DomainError, isDomainError } from '../domain/errors';
 import type { StoredGroup } from '../domain/groups/group';
@@ -90,10 +91,6 @@ const OPTION_VALUE_COLUMNS = ['tenant_id', 'list_key', 'value_norm', 'value', 'a
 const MEMBER_COLUMNS = ['tenant_id', 'group_id', 'member_id', 'member_type', 'display', 'source', 'created_at'];
 const MEMBER_KEY = ['tenant_id', 'group_id', 'member_id'];
 
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
 function reasonOf(error: unknown): string {
   if (isDomainError(error)) return error.message;
   throw error;
@@ -178,26 +175,30 @@ export class BulkImportService {
     let chunk: ImportRecord[] = [];
     let keys = new Set<string>();
     let members = 0;
+    let hasGroup = false;
     const flush = async () => {
       if (chunk.length === 0) return;
       await this.applyChunk(target, chunk, options, summary);
       chunk = [];
       keys = new Set();
       members = 0;
+      hasGroup = false;
     };
     for await (const record of records) {
       summary.lines = Math.max(summary.lines, record.line);
       if (record.kind !== 'invalid') {
         const recordKeys = chunkKeys(record);
         const recordMembers = record.kind === 'Group' ? record.members.length : 0;
-        if (recordKeys.some((key) => keys.has(key)) || chunk.length >= chunkSize || (members > 0 && members + recordMembers > chunkMembers)) await flush();
+        // Within a chunk users are written before groups: a user after a group starts a new chunk, so lines apply in file order.
+        if ((record.kind === 'User' && hasGroup) || recordKeys.some((key) => keys.has(key)) || chunk.length >= chunkSize || (members > 0 && members + recordMembers > chunkMembers)) await flush();
         for (const key of recordKeys) keys.add(key);
         members += recordMembers;
+        hasGroup ||= record.kind === 'Group';
       } else if (chunk.length >= chunkSize) {
         await flush();
       }
-      chunk.push(record);
       if (summary.errors.length >= maxErrors) break;
+      chunk.push(record);
     }
     await flush();
     if (summary.errors.length >= maxErrors) summary.stoppedEarly = true;
@@ -265,7 +266,7 @@ export class BulkImportService {
         errors.push({ line: record.line, reason: conflict });
       } else if (!match) {
         inserts.push({ record, user: { tenantId, id: randomUUID(), raw, version: 1, createdAt: now, updatedAt: now, userName: fields.userName, active: fields.active } });
-      } else if (sameJson(match.raw, raw)) {
+      } else if (isDeepStrictEqual(match.raw, raw)) {
         unchanged += 1;
       } else {
         const before: StoredUser = { tenantId, id: match.id, raw: match.raw, version: match.version, createdAt: match.createdAt, updatedAt: now, userName: match.raw.userName as string, active: match.active };
@@ -381,7 +382,7 @@ export class BulkImportService {
       const added = [...members.values()].filter((member) => !currentIds.has(member.value));
       const removed = current.filter((member) => !members.has(member.value)).map((member) => member.value);
       const before = match ? { tenantId, id, raw: match.raw, version: match.version, createdAt: match.createdAt, updatedAt: now, displayName: match.raw.displayName as string } : null;
-      if (before && added.length === 0 && removed.length === 0 && sameJson(match!.raw, raw)) {
+      if (before && added.length === 0 && removed.length === 0 && isDeepStrictEqual(match!.raw, raw)) {
         unchanged += 1;
         continue;
       }

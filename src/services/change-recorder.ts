@@ -129,7 +129,12 @@ export class ChangeRecorder {
       events.push({ type, resourceId: after.id, resourceVersion: after.version, data: userData(after, fields) });
     }
     for (const { before, after, fields, added, removed } of change.groups) {
-      if (!before || groupRenamed(before.fields, fields)) events.push({ type: before ? 'group.updated' : 'group.created', resourceId: after.id, resourceVersion: after.version, data: groupData(after, fields) });
+      // As for a SCIM POST of a group with members, its group.created stands for its first members too.
+      if (!before) {
+        events.push({ type: 'group.created', resourceId: after.id, resourceVersion: after.version, data: groupData(after, fields) });
+        continue;
+      }
+      if (groupRenamed(before.fields, fields)) events.push({ type: 'group.updated', resourceId: after.id, resourceVersion: after.version, data: groupData(after, fields) });
       if (added.length > 0) events.push(...membershipEvents(after, 'membership.added', added));
       if (removed.length > 0) events.push(...membershipEvents(after, 'membership.removed', removed));
     }
