@@ -242,6 +242,25 @@ describe(`bulk import on ${testDatabaseKind()}`, () => {
     expect(options.map((option) => `${option.list_key}:${option.value}`)).toEqual(expect.arrayContaining(['businessUnit:europe']));
   });
 
+  it('events of an import reach webhook endpoints: one pending delivery per event an endpoint wants', async () => {
+    const { credentials } = await tenant('hooks');
+    const admin = { actor: { type: 'system' as const, id: 'test' } };
+    const all = await scim.hub.hub.services.webhooks.createEndpoint(credentials.tenant.id, { url: 'https://hooks.example.com/all' }, admin);
+    const groupsOnly = await scim.hub.hub.services.webhooks.createEndpoint(credentials.tenant.id, { url: 'https://hooks.example.com/groups', eventTypes: ['group.created'] }, admin);
+    const users = people(credentials.tenant.slug).slice(0, 3);
+    await importLines(credentials, [...users.map((user) => JSON.stringify(user)), JSON.stringify({ schemas: [GROUP_SCHEMA], displayName: 'Three', members: users.map((user) => ({ externalId: user.externalId })) })]);
+    const deliveries = await scim.hub.hub.database.read((tx) =>
+      tx.all<{ endpoint_id: string; type: string; status: string }>(
+        tx.knex('webhook_deliveries as d').join('outbox_events as e', function joinEvent() {
+          this.on('e.tenant_id', '=', 'd.tenant_id').andOn('e.id', '=', 'd.event_id');
+        }).select('d.endpoint_id', 'e.type', 'd.status').where('d.tenant_id', credentials.tenant.id),
+      ),
+    );
+    const byEndpoint = (id: string) => deliveries.filter((delivery) => delivery.endpoint_id === id).map((delivery) => `${delivery.type} ${delivery.status}`).sort();
+    expect(byEndpoint(all.endpoint.id)).toEqual(['group.created pending', 'user.created pending', 'user.created pending', 'user.created pending']);
+    expect(byEndpoint(groupsOnly.endpoint.id)).toEqual(['group.created pending']);
+  });
+
   it('npm run cli -- import reads an NDJSON file by tenant id, prints file:line: reason and exits 2 on a bad line', async () => {
     const { credentials, client } = await tenant('cli');
     const directory = mkdtempSync(path.join(os.tmpdir(), 'bulk-import-'));
