@@ -20,6 +20,7 @@ import { PROJECT_ROOT, stopAllServers } from './lib/servers';
 import { SCIM_BENCHMARKS } from './benchmarks/scim';
 import { runO1 } from './benchmarks/o1';
 import { runMappingLifecycle } from './benchmarks/mapping-lifecycle';
+import { runInitialSync } from './benchmarks/initial-sync';
 import type { Sizes } from './benchmarks/datasets';
 
 /** Full runs write bench/results/latest.*; smoke runs (CI) write bench/results/smoke/ (not committed), so they never replace a full run's figures. */
@@ -29,9 +30,6 @@ function resultsDirectory(mode: Mode): string {
 
 const NOT_MEASURED: RunReport['notMeasured'] = [
   { id: 'S8', why: 'Entra-like mixed load, 25 rps x 40 tenants for 10 min, 429 + Retry-After on overload' },
-  { id: 'I1', why: 'initial sync over HTTP (100k users, 1k groups, 50k-member group, 150k memberships) <= 120 s, RSS <= 400 MB' },
-  { id: 'I2', why: 'the same dataset through a bulk path <= 15 s' },
-  { id: 'I4', why: 'I1 on PostgreSQL within 1.5x of SQLite' },
   { id: 'G1', why: 'GraphQL { __typename } through the real stack vs express-hello (GraphQL not built yet)' },
   { id: 'G2', why: 'users(first: 20) vs raw graphql-js on the same schema' },
   { id: 'G4', why: 'users(first: 100) { groups { displayName } } <= 3 SQL statements, within 2x of without groups' },
@@ -77,6 +75,7 @@ const ALL: Runnable[] = [
   ...SCIM_BENCHMARKS.map((benchmark) => ({ name: benchmark.name, title: benchmark.title, run: benchmark.run.bind(benchmark) })),
   { name: 'o1', title: 'O1 repository hot paths vs raw prepared statements (in-process)', run: runO1 },
   { name: 'mapping-lifecycle', title: 'ML impact diff and re-apply jobs over 100k stored users (in-process)', run: runMappingLifecycle },
+  { name: 'initial-sync', title: 'I1/I4/I2 initial sync: over HTTP on SQLite and PostgreSQL, and through the import command', run: runInitialSync },
 ];
 
 /** The commit measured (BENCH_COMMIT when running from an exported tree), plus whether src/ had local changes. */

@@ -35,6 +35,7 @@ import { ManualEditService } from './services/manual-edit.service';
 import { CORE_GROUP_SCHEMA } from './scim/protocol/schema-definitions';
 import type { Server } from 'node:http';
 import type { GraphqlSubscriptionServer } from './graphql/subscription-server';
+import { BulkImportService } from './services/bulk-import.service';
 
 export interface Services {
   readonly tenants: TenantService;
@@ -53,6 +54,7 @@ export interface Services {
   readonly warnings: AdminWarningsService;
   readonly events: EventFeed;
   readonly manualEdits: ManualEditService;
+  readonly bulkImport: BulkImportService;
 }
 
 export interface IdentityHub {
@@ -135,6 +137,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       userFields: extractUserFields,
     }),
     events: new EventFeed(database, { pollIntervalMs: EVENT_POLL_INTERVAL_MS, lookbackMs: EVENT_LOOKBACK_MS }, (error) => logger.error({ err: error }, 'reading the outbox for subscriptions failed')),
+    bulkImport: new BulkImportService(database, mapping, changes),
   };
 
   const deliveryWorker = new WebhookDeliveryWorker(database, config.webhooks);

@@ -175,7 +175,8 @@ export async function stopAllServers(): Promise<void> {
   await Promise.all([...liveServers].map((server) => server.stop()));
 }
 
-function readStatusKb(pid: number, field: string): number {
+/** A field of /proc/<pid>/status in kB (VmRSS, VmHWM); NaN when the process is gone. */
+export function readStatusKb(pid: number, field: string): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);

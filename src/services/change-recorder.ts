@@ -1,4 +1,5 @@
 import type { AuditContext } from '../domain/audit';
+import type { NewEvent } from '../domain/events';
 import type { GroupIndexFields, StoredGroup } from '../domain/groups/group';
 import type { StoredUser, UserIndexFields } from '../domain/identity/user';
 import type { Tx } from '../persistence/database';
@@ -18,6 +19,42 @@ function userData(user: StoredUser, fields: UserIndexFields) {
   return { userId: user.id, userName: user.userName, externalId: fields.externalId, active: user.active };
 }
 
+function userChangeType(before: StoredUser, after: StoredUser): 'user.updated' | 'user.deactivated' | 'user.reactivated' {
+  return before.active && !after.active ? 'user.deactivated' : !before.active && after.active ? 'user.reactivated' : 'user.updated';
+}
+
+function groupData(group: StoredGroup, fields: GroupIndexFields) {
+  return { groupId: group.id, displayName: fields.displayName, externalId: fields.externalId };
+}
+
+/** Whether a group's indexed fields changed (a rename re-maps its members when the mapping reads groups). */
+export function groupRenamed(before: GroupIndexFields, after: GroupIndexFields): boolean {
+  return before.displayName !== after.displayName || before.externalId !== after.externalId;
+}
+
+/** Membership events name the members a change named, at most MEMBERS_PER_EVENT each; none names none (consumers re-read the group). */
+function membershipEvents(group: StoredGroup, type: 'membership.added' | 'membership.removed', memberIds: readonly string[]): Omit<NewEvent, 'id' | 'tenantId'>[] {
+  const chunks: (readonly string[])[] = [];
+  for (let start = 0; start < memberIds.length; start += MEMBERS_PER_EVENT) chunks.push(memberIds.slice(start, start + MEMBERS_PER_EVENT));
+  return (chunks.length > 0 ? chunks : [[]]).map((chunk) => ({ type, resourceId: group.id, resourceVersion: group.version, data: { groupId: group.id, memberIds: chunk } }));
+}
+
+/** A user a bulk import created (`before` null) or changed. */
+export interface ImportedUser {
+  readonly before: StoredUser | null;
+  readonly after: StoredUser;
+  readonly fields: UserIndexFields;
+}
+
+/** A group a bulk import created (`before` null) or changed, with the members it added and removed. */
+export interface ImportedGroup {
+  readonly before: { readonly group: StoredGroup; readonly fields: GroupIndexFields } | null;
+  readonly after: StoredGroup;
+  readonly fields: GroupIndexFields;
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+}
+
 /** The change event (transactional outbox) and audit row of every user and group change, in the change's transaction. */
 export class ChangeRecorder {
   constructor(
@@ -33,7 +70,7 @@ export class ChangeRecorder {
 
   /** Deactivation can hand the user's resources to the default substitute when the tenant chose so. */
   async userChanged(tx: Tx, actor: WriteActor, before: StoredUser, beforeFields: UserIndexFields, after: StoredUser, afterFields: UserIndexFields): Promise<void> {
-    const type = before.active && !after.active ? 'user.deactivated' : !before.active && after.active ? 'user.reactivated' : 'user.updated';
+    const type = userChangeType(before, after);
     await this.outbox.enqueue(tx, { tenantId: after.tenantId, type, resourceId: after.id, resourceVersion: after.version, data: userData(after, afterFields) });
     if (type === 'user.deactivated') await this.ownership.transferOwnership(tx, after.tenantId, after.id, 'deactivated', contextOf(actor));
     await this.audit.record(tx, { ...contextOf(actor), tenantId: after.tenantId, action: type, target: { type: 'user', id: after.id }, before: beforeFields, after: afterFields });
@@ -53,15 +90,13 @@ export class ChangeRecorder {
   }
 
   async groupCreated(tx: Tx, actor: WriteActor, group: StoredGroup, fields: GroupIndexFields): Promise<void> {
-    const data = { groupId: group.id, displayName: fields.displayName, externalId: fields.externalId };
-    await this.outbox.enqueue(tx, { tenantId: group.tenantId, type: 'group.created', resourceId: group.id, resourceVersion: group.version, data });
+    await this.outbox.enqueue(tx, { tenantId: group.tenantId, type: 'group.created', resourceId: group.id, resourceVersion: group.version, data: groupData(group, fields) });
     await this.audit.record(tx, { ...contextOf(actor), tenantId: group.tenantId, action: 'group.created', target: { type: 'group', id: group.id }, after: fields });
   }
 
   async groupChanged(tx: Tx, actor: WriteActor, before: StoredGroup, beforeFields: GroupIndexFields, after: StoredGroup, afterFields: GroupIndexFields): Promise<void> {
-    if (beforeFields.displayName === afterFields.displayName && beforeFields.externalId === afterFields.externalId) return;
-    const data = { groupId: after.id, displayName: afterFields.displayName, externalId: afterFields.externalId };
-    await this.outbox.enqueue(tx, { tenantId: after.tenantId, type: 'group.updated', resourceId: after.id, resourceVersion: after.version, data });
+    if (!groupRenamed(beforeFields, afterFields)) return;
+    await this.outbox.enqueue(tx, { tenantId: after.tenantId, type: 'group.updated', resourceId: after.id, resourceVersion: after.version, data: groupData(after, afterFields) });
     await this.audit.record(tx, { ...contextOf(actor), tenantId: after.tenantId, action: 'group.updated', target: { type: 'group', id: after.id }, before: beforeFields, after: afterFields });
   }
 
@@ -72,10 +107,39 @@ export class ChangeRecorder {
 
   /** Membership events name the members a request named; a remove-all names none (consumers re-read the group). */
   async membershipChanged(tx: Tx, group: StoredGroup, type: 'membership.added' | 'membership.removed', memberIds: readonly string[]): Promise<void> {
-    const chunks: (readonly string[])[] = [];
-    for (let start = 0; start < memberIds.length; start += MEMBERS_PER_EVENT) chunks.push(memberIds.slice(start, start + MEMBERS_PER_EVENT));
-    for (const chunk of chunks.length > 0 ? chunks : [[]]) {
-      await this.outbox.enqueue(tx, { tenantId: group.tenantId, type, resourceId: group.id, resourceVersion: group.version, data: { groupId: group.id, memberIds: chunk } });
+    for (const event of membershipEvents(group, type, memberIds)) await this.outbox.enqueue(tx, { ...event, tenantId: group.tenantId });
+  }
+
+  /**
+   * One bulk import chunk: the events a SCIM write of each resource would enqueue (same types and payloads,
+   * written in multi-row statements), ownership transfers of deactivated users, and one audit row for the
+   * chunk with its counts instead of one per resource (see docs/decisions.md).
+   */
+  async importApplied(
+    tx: Tx,
+    context: AuditContext,
+    tenantId: string,
+    change: { readonly users: readonly ImportedUser[]; readonly groups: readonly ImportedGroup[]; readonly target: { type: string; id: string }; readonly details: Record<string, unknown> },
+  ): Promise<void> {
+    const events: Omit<NewEvent, 'id' | 'tenantId'>[] = [];
+    const deactivated: string[] = [];
+    for (const { before, after, fields } of change.users) {
+      const type = before ? userChangeType(before, after) : 'user.created';
+      if (type === 'user.deactivated') deactivated.push(after.id);
+      events.push({ type, resourceId: after.id, resourceVersion: after.version, data: userData(after, fields) });
     }
+    for (const { before, after, fields, added, removed } of change.groups) {
+      // As for a SCIM POST of a group with members, its group.created stands for its first members too.
+      if (!before) {
+        events.push({ type: 'group.created', resourceId: after.id, resourceVersion: after.version, data: groupData(after, fields) });
+        continue;
+      }
+      if (groupRenamed(before.fields, fields)) events.push({ type: 'group.updated', resourceId: after.id, resourceVersion: after.version, data: groupData(after, fields) });
+      if (added.length > 0) events.push(...membershipEvents(after, 'membership.added', added));
+      if (removed.length > 0) events.push(...membershipEvents(after, 'membership.removed', removed));
+    }
+    await this.outbox.enqueueMany(tx, tenantId, events);
+    for (const userId of deactivated) await this.ownership.transferOwnership(tx, tenantId, userId, 'deactivated', context);
+    await this.audit.record(tx, { ...context, tenantId, action: 'import.applied', target: change.target, details: change.details });
   }
 }

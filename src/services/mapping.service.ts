@@ -29,6 +29,23 @@ export interface MappingRuntime {
   readonly optionLists: OptionList[];
 }
 
+/** A group of the user as the mapping reads it. */
+export interface MappingGroupRef {
+  readonly id: string;
+  readonly displayName: string;
+  readonly externalId: string | null;
+}
+
+/** The outcome of mapping one user, ready to store. */
+export interface MappedUser {
+  readonly result: MappingResult;
+  readonly now: number;
+  readonly rows: readonly Omit<StoredUserValue, 'userId'>[];
+  readonly optionAdditions: readonly StoredOptionValue[];
+  /** Folded display names of the groups the assignment rules grant (only existing groups are granted). */
+  readonly grantedGroups: readonly string[];
+}
+
 export interface MappingActor {
   readonly connectionId: string;
   readonly requestId?: string;
@@ -224,21 +241,27 @@ export class MappingService {
   async applyToUser(tx: Tx, runtime: MappingRuntime, user: { id: string; raw: Record<string, unknown>; isCreate: boolean }, actor: MappingActor): Promise<MappingResult> {
     const storedRows = user.isCreate ? [] : await this.mappings.userValues(tx, runtime.tenantId, [user.id]);
     const groups = user.isCreate ? [] : await this.groups.groupsOfMember(tx, runtime.tenantId, user.id);
+    const mapped = this.mapUser(runtime, { raw: user.raw, isCreate: user.isCreate, storedRows, groups }, actor, Date.now());
+    await this.mappings.replaceUserValues(tx, runtime.tenantId, user.id, mapped.rows);
+    if (mapped.optionAdditions.length > 0) await this.mappings.insertOptionValues(tx, runtime.tenantId, mapped.optionAdditions);
+    const existing = await this.groups.idsByFoldedNames(tx, runtime.tenantId, mapped.grantedGroups);
+    await this.groups.setRuleMemberships(tx, runtime.tenantId, user.id, [...existing.values()], mapped.now);
+    return mapped.result;
+  }
+
+  /**
+   * What `applyToUser` stores for a user, computed without storing it (the bulk import writes many users'
+   * outcomes at once): the value rows (stored ones the run did not touch kept), the option values to add
+   * and the folded names of the groups the rules grant. A validation error is thrown as INVALID_INPUT.
+   */
+  mapUser(runtime: MappingRuntime, user: { raw: Record<string, unknown>; isCreate: boolean; storedRows: readonly StoredUserValue[]; groups: readonly MappingGroupRef[] }, actor: MappingActor, now: number): MappedUser {
     const result = applyMapping(
       runtime.compiled,
-      { raw: user.raw, groups: groups.map((group) => ({ id: group.id, externalId: group.externalId, displayName: group.displayName })), current: currentValues(runtime.schema, storedRows), isCreate: user.isCreate },
+      { raw: user.raw, groups: user.groups.map((group) => ({ id: group.id, externalId: group.externalId, displayName: group.displayName })), current: currentValues(runtime.schema, user.storedRows), isCreate: user.isCreate },
       { optionLists: runtime.optionLists, mappingVersion: runtime.mappingVersion },
     );
     if (result.errors.length > 0) throw new DomainError('INVALID_INPUT', result.errors.map((error) => error.message).join('; '));
-    const now = Date.now();
-
-    await this.mappings.replaceUserValues(tx, runtime.tenantId, user.id, valueRowsAfter(storedRows, result, now));
-    if (result.optionAdditions.length > 0) await this.mappings.insertOptionValues(tx, runtime.tenantId, optionValuesAdded(result, actor, now));
-
-    const wanted = [...new Set(result.groupGrants.map((grant) => foldText(grant.group)))];
-    const existing = await this.groups.idsByFoldedNames(tx, runtime.tenantId, wanted);
-    await this.groups.setRuleMemberships(tx, runtime.tenantId, user.id, [...existing.values()], now);
-    return result;
+    return { result, now, rows: valueRowsAfter(user.storedRows, result, now), optionAdditions: optionValuesAdded(result, actor, now), grantedGroups: [...new Set(result.groupGrants.map((grant) => foldText(grant.group)))] };
   }
 
   /**

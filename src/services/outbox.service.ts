@@ -4,6 +4,7 @@ import type { Database, Tx } from '../persistence/database';
 import { OutboxRepository, type OutboxEvent } from '../persistence/repositories/outbox.repository';
 import { TenantRepository } from '../persistence/repositories/tenant.repository';
 import { WebhookRepository } from '../persistence/repositories/webhook.repository';
+import { insertRows } from '../persistence/repositories/bulk-rows';
 
 export interface OutboxOptions {
   /** Events (and their deliveries, in whatever state) are removed this long after they were created. */
@@ -25,6 +26,11 @@ export function toEventEnvelope(event: OutboxEvent): EventEnvelope {
     resource: { type: event.resourceType, id: event.resourceId, version: event.resourceVersion },
     data: event.payload as EventEnvelope['data'],
   };
+}
+
+/** Ids of the active endpoints that want events of this type. */
+function subscribers(endpoints: readonly { id: string; eventTypes: readonly EventType[] | null }[], type: EventType): string[] {
+  return endpoints.filter((endpoint) => endpoint.eventTypes === null || endpoint.eventTypes.includes(type)).map((endpoint) => endpoint.id);
 }
 
 /**
@@ -61,9 +67,26 @@ export class OutboxService {
     });
     if (!inserted) return { id, inserted };
     const endpoints = await this.webhooks.listActiveEndpointTypes(tx, event.tenantId);
-    const targets = endpoints.filter((endpoint) => endpoint.eventTypes === null || endpoint.eventTypes.includes(event.type)).map((endpoint) => endpoint.id);
-    await this.webhooks.insertDeliveries(tx, event.tenantId, id, targets, generated.at);
+    await this.webhooks.insertDeliveries(tx, event.tenantId, id, subscribers(endpoints, event.type), generated.at);
     return { id, inserted };
+  }
+
+  /**
+   * Many events of one tenant (a bulk import chunk) in multi-row statements, with their deliveries, in
+   * the caller's transaction. Each gets a fresh time-ordered id, so their order is the order given.
+   */
+  async enqueueMany(tx: Tx, tenantId: string, events: readonly Omit<NewEvent, 'id' | 'tenantId'>[]): Promise<void> {
+    if (events.length === 0) return;
+    const endpoints = await this.webhooks.listActiveEndpointTypes(tx, tenantId);
+    const rows: unknown[][] = [];
+    const deliveries: unknown[][] = [];
+    for (const event of events) {
+      const { id, at } = nextTimeOrderedId();
+      rows.push([tenantId, id, event.type, EVENT_RESOURCE_TYPES[event.type], event.resourceId, event.resourceVersion ?? null, JSON.stringify(event.data), at]);
+      for (const endpointId of subscribers(endpoints, event.type)) deliveries.push([tenantId, endpointId, id, 'pending', 0, at, at]);
+    }
+    await insertRows(tx, 'outbox_events', ['tenant_id', 'id', 'type', 'resource_type', 'resource_id', 'resource_version', 'payload', 'created_at'], rows);
+    await insertRows(tx, 'webhook_deliveries', ['tenant_id', 'endpoint_id', 'event_id', 'status', 'attempts', 'next_attempt_at', 'created_at'], deliveries);
   }
 
   /** Removes events older than the retention period with their deliveries; bounded per tenant per call. */

@@ -39,7 +39,8 @@ function toStoredGroup(row: GroupRowColumns): StoredGroup {
   return { ...toStoredResource(row), displayName: row.display_name };
 }
 
-function fieldColumns(fields: GroupIndexFields) {
+/** The indexed columns of a group row (the bulk import writes the same). */
+export function fieldColumns(fields: GroupIndexFields) {
   return { display_name: fields.displayName, display_name_norm: foldText(fields.displayName), external_id: fields.externalId };
 }
 

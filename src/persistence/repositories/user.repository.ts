@@ -44,7 +44,8 @@ function toStoredUser(row: UserRowColumns): StoredUser {
   return { ...toStoredResource(row), userName: row.user_name, active: toBoolean(row.active) };
 }
 
-function fieldColumns(fields: UserIndexFields) {
+/** The indexed columns of a user row (the bulk import writes the same). */
+export function fieldColumns(fields: UserIndexFields) {
   return {
     user_name: fields.userName,
     user_name_norm: foldText(fields.userName),

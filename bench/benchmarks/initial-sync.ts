@@ -1,0 +1,351 @@
+/**
+ * I1, I4 and I2 (issue 6): a large tenant's initial sync.
+ *   I1  over HTTP on SQLite: every user POSTed, every group POSTed empty, then every membership PATCHed
+ *       in chunks of 100 members, by 10 concurrent workers in this process (keep-alive connections) against
+ *       the hub in a child process; total time and the server's peak RSS (sampled every 50 ms).
+ *   I4  the same on PostgreSQL (a scratch database), as a ratio to I1.
+ *   I2  the same data as one NDJSON file through `npm run cli -- import` (a child process, timed whole).
+ * Full: 100k users, 1k groups, one 50k-member group and 150k other memberships. Smoke: 300 users.
+ * Each path runs once per harness run (a run is minutes long and writes a fresh database).
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import path from 'node:path';
+import { Client } from 'pg';
+import pino from 'pino';
+import { createApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { check, type BenchmarkResult, type Check, type Context, type Seeding } from '../lib/harness';
+import { request } from '../lib/load';
+import { createDatabase, externalIdOf, GROUP_SCHEMA, PATCH_SCHEMA, removeDatabase, userBody, userNameOf, type TenantSeed } from '../lib/seed';
+import { PROJECT_ROOT, readStatusKb, sampleRss, ServerHandle } from '../lib/servers';
+import { percentile, round, show } from '../lib/stats';
+
+const CONNECTIONS = 10;
+const PATCH_CHUNK = 100;
+const SLUG = 'acme';
+/** Each HTTP sync stops sending after this long (twice I1's target), so a slow hub cannot eat the whole harness budget. */
+const HTTP_BUDGET_SECONDS = 240;
+/** Where scratch PostgreSQL databases are created (I4); the machine's test server by default. */
+const POSTGRES_ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+
+interface SyncSizes {
+  readonly users: number;
+  readonly groups: number;
+  /** Members of group 0, users 0..bigGroup-1. */
+  readonly bigGroup: number;
+  /** Memberships spread over groups 1..groups-1. */
+  readonly otherMemberships: number;
+}
+
+function syncSizes(smoke: boolean): SyncSizes {
+  return smoke ? { users: 300, groups: 10, bigGroup: 150, otherMemberships: 450 } : { users: 100_000, groups: 1000, bigGroup: 50_000, otherMemberships: 150_000 };
+}
+
+function groupName(index: number): string {
+  return index === 0 ? 'everyone-big' : `team-${index}`;
+}
+
+/**
+ * User indexes of each group. Membership j goes to group 1 + j mod (groups - 1), user 7919 j mod users:
+ * 7919 is prime to the user count, so no pair repeats within 150k memberships.
+ */
+function membersByGroup(sizes: SyncSizes): number[][] {
+  const groups: number[][] = Array.from({ length: sizes.groups }, () => []);
+  for (let user = 0; user < sizes.bigGroup; user += 1) groups[0].push(user);
+  for (let j = 0; j < sizes.otherMemberships; j += 1) groups[1 + (j % (sizes.groups - 1))].push((j * 7919) % sizes.users);
+  return groups;
+}
+
+interface PhaseResult {
+  readonly phase: string;
+  /** Requests answered; fewer than `planned` when the budget ran out. */
+  readonly requests: number;
+  readonly planned: number;
+  readonly seconds: number;
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly failures: number;
+  readonly statuses: Record<string, number>;
+  readonly firstFailure?: string;
+}
+
+interface Step {
+  readonly method: 'POST' | 'PATCH';
+  readonly path: string;
+  readonly body: string;
+}
+
+/** `count` requests from CONNECTIONS concurrent workers, each sending its next request when the last one answered. */
+async function drive(url: string, token: string, phase: string, count: number, deadline: number, step: (index: number) => Step, onAnswer?: (index: number, status: number, body: string) => void): Promise<PhaseResult> {
+  const latencies = new Float64Array(count);
+  let answered = 0;
+  const statuses: Record<string, number> = {};
+  const headers = { authorization: `Bearer ${token}` };
+  let failures = 0;
+  let firstFailure: string | undefined;
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    for (let index = next++; index < count && performance.now() < deadline; index = next++) {
+      const { method, path: target, body } = step(index);
+      const response = await request(url, method, target, headers, body, 60_000);
+      latencies[answered] = response.ms;
+      answered += 1;
+      statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+      if (response.status < 200 || response.status >= 300) {
+        failures += 1;
+        firstFailure ??= `${method} ${target} -> ${response.status}: ${response.body.slice(0, 300)}`;
+      } else {
+        onAnswer?.(index, response.status, response.body);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONNECTIONS, count) }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  const measured = latencies.subarray(0, answered);
+  return { phase, requests: answered, planned: count, seconds, rps: answered / seconds, p50: percentile(measured, 50), p99: percentile(measured, 99), max: percentile(measured, 100), failures, statuses, firstFailure };
+}
+
+interface HttpSyncResult {
+  readonly seconds: number;
+  readonly finished: boolean;
+  /** `seconds` when finished; else the time the unanswered requests would have taken at each phase's measured rate (a phase never started counts as the last one's rate). */
+  readonly projectedSeconds: number;
+  readonly rssPeakMB: number;
+  readonly rssStartMB: number;
+  readonly phases: PhaseResult[];
+}
+
+/** I1/I4: the whole sync against a hub process on `env`'s database. */
+async function syncOverHttp(context: Context, label: string, env: Record<string, string>, tenant: TenantSeed, sizes: SyncSizes): Promise<HttpSyncResult> {
+  const server = await ServerHandle.start(label, { kind: 'hub', env });
+  try {
+    const rssStart = server.rss();
+    const sampler = sampleRss(server);
+    const userIds: string[] = new Array(sizes.users);
+    const groupIds: string[] = new Array(sizes.groups);
+    const phases: PhaseResult[] = [];
+    const started = performance.now();
+    const deadline = started + HTTP_BUDGET_SECONDS * 1000;
+    context.log(`  ${label}: POST /Users x ${sizes.users} ...`);
+    phases.push(
+      await drive(
+        server.url,
+        tenant.scimToken,
+        'POST /Users',
+        sizes.users,
+        deadline,
+        (index) => ({ method: 'POST', path: '/scim/v2/Users', body: JSON.stringify(userBody(userNameOf(SLUG, index), externalIdOf(SLUG, index), index)) }),
+        (index, _status, body) => {
+          userIds[index] = (JSON.parse(body) as { id: string }).id;
+        },
+      ),
+    );
+    phases.push(
+      await drive(
+        server.url,
+        tenant.scimToken,
+        'POST /Groups',
+        sizes.groups,
+        deadline,
+        (index) => ({ method: 'POST', path: '/scim/v2/Groups', body: JSON.stringify({ schemas: [GROUP_SCHEMA], displayName: groupName(index), externalId: `ext-${groupName(index)}` }) }),
+        (index, _status, body) => {
+          groupIds[index] = (JSON.parse(body) as { id: string }).id;
+        },
+      ),
+    );
+    const patches: { group: number; members: number[] }[] = [];
+    membersByGroup(sizes).forEach((members, group) => {
+      for (let start = 0; start < members.length; start += PATCH_CHUNK) patches.push({ group, members: members.slice(start, start + PATCH_CHUNK) });
+    });
+    context.log(`  ${label}: PATCH /Groups x ${patches.length} (chunks of ${PATCH_CHUNK}) ...`);
+    phases.push(
+      await drive(server.url, tenant.scimToken, `PATCH /Groups (${PATCH_CHUNK} members)`, patches.length, deadline, (index) => {
+        const patch = patches[index];
+        const value = patch.members.map((member) => ({ value: userIds[member] }));
+        return { method: 'PATCH', path: `/scim/v2/Groups/${groupIds[patch.group]}`, body: JSON.stringify({ schemas: [PATCH_SCHEMA], Operations: [{ op: 'add', path: 'members', value }] }) };
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const rssPeak = sampler.stop();
+    if (!server.alive) throw new Error(`${label}: the server died\n${server.lastErrors}`);
+    const finished = phases.every((phase) => phase.requests === phase.planned);
+    let rate = phases[0].rps;
+    let projectedSeconds = 0;
+    for (const phase of phases) {
+      if (phase.requests > 0) rate = phase.rps;
+      projectedSeconds += phase.requests === phase.planned ? phase.seconds : phase.seconds + (phase.planned - phase.requests) / rate;
+    }
+    return { seconds, finished, projectedSeconds: finished ? seconds : projectedSeconds, rssPeakMB: rssPeak / 2 ** 20, rssStartMB: rssStart / 2 ** 20, phases };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** I2's input: the same users and groups as one NDJSON file, members named by userName. */
+async function writeImportFile(file: string, sizes: SyncSizes): Promise<number> {
+  const out = createWriteStream(file, { encoding: 'utf8' });
+  let bytes = 0;
+  const write = async (line: string) => {
+    bytes += Buffer.byteLength(line) + 1;
+    if (!out.write(`${line}\n`)) await once(out, 'drain');
+  };
+  for (let index = 0; index < sizes.users; index += 1) await write(JSON.stringify(userBody(userNameOf(SLUG, index), externalIdOf(SLUG, index), index)));
+  const groups = membersByGroup(sizes);
+  for (let group = 0; group < groups.length; group += 1) {
+    await write(JSON.stringify({ schemas: [GROUP_SCHEMA], displayName: groupName(group), externalId: `ext-${groupName(group)}`, members: groups[group].map((user) => ({ userName: userNameOf(SLUG, user) })) }));
+  }
+  out.end();
+  await once(out, 'finish');
+  return bytes;
+}
+
+interface ImportRunResult {
+  /** The command from spawn to exit (process start, migrations check, import, close). */
+  readonly wallSeconds: number;
+  /** The import itself, as the command reports it. */
+  readonly importSeconds: number;
+  readonly rssPeakMB: number;
+  readonly summary: { users: Record<string, number>; groups: Record<string, number>; memberships: Record<string, number>; errors: unknown[] };
+}
+
+/** I2: `npm run cli -- import` as an operator runs it, against `databaseUrl`. */
+function runImport(databaseUrl: string, file: string, timeoutSeconds: number): Promise<ImportRunResult> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/cli.ts', 'import', '--tenant', SLUG, '--json', file], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4000)));
+    let peakKb = 0;
+    const sampler = setInterval(() => {
+      const rss = readStatusKb(child.pid ?? -1, 'VmRSS');
+      if (Number.isFinite(rss)) peakKb = Math.max(peakKb, rss);
+    }, 50);
+    const watchdog = setTimeout(() => child.kill('SIGKILL'), timeoutSeconds * 1000);
+    child.once('exit', (code) => {
+      clearInterval(sampler);
+      clearTimeout(watchdog);
+      const wallSeconds = (performance.now() - started) / 1000;
+      try {
+        const report = JSON.parse(stdout) as ImportRunResult['summary'] & { seconds: number };
+        if (code !== 0) throw new Error(`exit ${code}: ${JSON.stringify(report.errors).slice(0, 500)}`);
+        resolve({ wallSeconds, importSeconds: report.seconds, rssPeakMB: peakKb / 1024, summary: report });
+      } catch (error) {
+        reject(new Error(`import command failed (exit ${code}): ${(error as Error).message}\n${stderr}`));
+      }
+    });
+  });
+}
+
+/** A scratch PostgreSQL database with the schema and the tenant, made by the app's own code; dropped by `drop`. */
+async function createPostgresDatabase(): Promise<{ url: string; tenant: TenantSeed; drop(): Promise<void> }> {
+  const name = `bench_sync_${process.pid}_${Date.now()}`;
+  const admin = new Client({ connectionString: POSTGRES_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  const hub = await createApp(loadConfig({ DATABASE_URL: url.toString(), LOG_LEVEL: 'silent' }), { logger: pino({ level: 'silent' }), backgroundJobs: false });
+  let tenant: TenantSeed;
+  try {
+    const credentials = await hub.services.tenants.createTenant({ slug: SLUG });
+    tenant = { slug: SLUG, tenantId: credentials.tenant.id, scimToken: credentials.scimToken };
+  } finally {
+    await hub.close();
+  }
+  return {
+    url: url.toString(),
+    tenant,
+    async drop() {
+      const client = new Client({ connectionString: POSTGRES_ADMIN_URL });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
+}
+
+function phaseNote(label: string, result: HttpSyncResult): string {
+  const phases = result.phases.map(
+    (phase) => `${phase.phase}: ${phase.requests}${phase.requests < phase.planned ? ` of ${phase.planned}` : ''} in ${show(phase.seconds, 1)} s = ${show(phase.rps, 0)} rps, p50 ${show(phase.p50)} ms, p99 ${show(phase.p99)} ms, max ${show(phase.max, 0)} ms, failures ${phase.failures}${phase.firstFailure ? ` (first: ${phase.firstFailure})` : ''}`,
+  );
+  const budget = result.finished ? '' : ` (stopped at the ${HTTP_BUDGET_SECONDS} s budget; projected ${show(result.projectedSeconds, 0)} s at the measured rates)`;
+  return `${label}: ${show(result.seconds, 1)} s in all${budget}, server RSS ${show(result.rssStartMB, 0)} MB at start, peak ${show(result.rssPeakMB, 0)} MB. ${phases.join('; ')}`;
+}
+
+function failuresOf(result: HttpSyncResult): number {
+  return result.phases.reduce((total, phase) => total + phase.failures, 0);
+}
+
+export async function runInitialSync(context: Context): Promise<Omit<BenchmarkResult, 'name' | 'title' | 'seconds'>> {
+  const sizes = syncSizes(context.mode.smoke);
+  const memberships = sizes.bigGroup + sizes.otherMemberships;
+  const dataset = `${sizes.users} users, ${sizes.groups} groups, one ${sizes.bigGroup}-member group, ${sizes.otherMemberships} other memberships`;
+  const checks: Check[] = [];
+  const notes: string[] = [`dataset: ${dataset}; HTTP: ${CONNECTIONS} concurrent workers, keep-alive, PATCH chunks of ${PATCH_CHUNK}; one run per path.`];
+  const seeding: Seeding[] = [];
+  const extra: Record<string, unknown> = { sizes };
+
+  // I1: SQLite, default durability.
+  const sqliteFile = path.join(context.workDir, 'initial-sync-http.sqlite');
+  const [sqliteTenant] = await createDatabase(sqliteFile, [SLUG]);
+  const sqlite = await syncOverHttp(context, 'hub-sqlite', { DATABASE_URL: `sqlite:${sqliteFile}` }, sqliteTenant, sizes);
+  removeDatabase(sqliteFile);
+  extra.i1 = sqlite;
+  notes.push(phaseNote('I1 SQLite', sqlite));
+  const took = (result: HttpSyncResult) => (result.finished ? `${show(result.seconds, 1)} s` : `not done in ${HTTP_BUDGET_SECONDS} s (projected ${show(result.projectedSeconds, 0)} s)`);
+  checks.push(check('I1', `initial sync over HTTP on SQLite (${dataset})`, '<= 120 s, no failures', `${took(sqlite)}, ${failuresOf(sqlite)} failures`, sqlite.finished && sqlite.seconds <= 120 && failuresOf(sqlite) === 0));
+  checks.push(check('I1-RSS', 'peak server RSS during the initial sync (SQLite)', '<= 400 MB', `${show(sqlite.rssPeakMB, 0)} MB`, sqlite.rssPeakMB <= 400));
+
+  // I4: PostgreSQL.
+  let postgres: Awaited<ReturnType<typeof createPostgresDatabase>> | undefined;
+  try {
+    postgres = await createPostgresDatabase();
+    const result = await syncOverHttp(context, 'hub-postgresql', { DATABASE_URL: postgres.url }, postgres.tenant, sizes);
+    extra.i4 = result;
+    notes.push(phaseNote('I4 PostgreSQL', result));
+    const ratio = result.projectedSeconds / sqlite.projectedSeconds;
+    checks.push(check('I4', 'the initial sync on PostgreSQL, time relative to SQLite', '<= 1.5x', `${took(result)} = ${show(ratio)}x (peak RSS ${show(result.rssPeakMB, 0)} MB, ${failuresOf(result)} failures)`, result.finished && ratio <= 1.5 && failuresOf(result) === 0));
+  } catch (error) {
+    notes.push(`I4 not measured: ${(error as Error).message.split('\n')[0]}`);
+  } finally {
+    await postgres?.drop();
+  }
+
+  // I2: the import command, on SQLite (the target) and on PostgreSQL (for comparison).
+  const file = path.join(context.workDir, 'initial-sync.ndjson');
+  const written = performance.now();
+  const bytes = await writeImportFile(file, sizes);
+  seeding.push({ what: `NDJSON import file (${show(bytes / 2 ** 20, 0)} MB)`, rows: sizes.users + sizes.groups, seconds: (performance.now() - written) / 1000 });
+  const importFile = path.join(context.workDir, 'initial-sync-import.sqlite');
+  await createDatabase(importFile, [SLUG]);
+  const imported = await runImport(`sqlite:${importFile}`, file, 600);
+  removeDatabase(importFile);
+  extra.i2 = imported;
+  const counts = `${imported.summary.users.created} users, ${imported.summary.groups.created} groups, ${imported.summary.memberships.added} memberships`;
+  notes.push(`I2 SQLite: import ${show(imported.importSeconds, 1)} s (${show(sizes.users / imported.importSeconds, 0)} users/s with ${memberships} memberships), command ${show(imported.wallSeconds, 1)} s from spawn to exit, peak RSS ${show(imported.rssPeakMB, 0)} MB; wrote ${counts}.`);
+  checks.push(check('I2', 'the same dataset through `npm run cli -- import` (SQLite)', '<= 15 s', `${show(imported.importSeconds, 1)} s import (${show(imported.wallSeconds, 1)} s with process start), peak RSS ${show(imported.rssPeakMB, 0)} MB`, imported.importSeconds <= 15 && imported.summary.users.created === sizes.users && imported.summary.memberships.added === memberships));
+  let importDatabase: Awaited<ReturnType<typeof createPostgresDatabase>> | undefined;
+  try {
+    importDatabase = await createPostgresDatabase();
+    const result = await runImport(importDatabase.url, file, 600);
+    extra.i2Postgres = result;
+    notes.push(`I2 PostgreSQL (no target): import ${show(result.importSeconds, 1)} s = ${show(round(result.importSeconds / imported.importSeconds, 2))}x SQLite, command ${show(result.wallSeconds, 1)} s, peak RSS ${show(result.rssPeakMB, 0)} MB.`);
+  } catch (error) {
+    notes.push(`I2 on PostgreSQL not measured: ${(error as Error).message.split('\n')[0]}`);
+  } finally {
+    await importDatabase?.drop();
+  }
+  return { cases: [], ratios: [], checks, seeding, notes, extra };
+}

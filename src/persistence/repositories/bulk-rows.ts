@@ -1,0 +1,181 @@
+/**
+ * Set-at-a-time reads and writes for the bulk import: multi-row INSERTs and lookups of many keys per
+ * statement, run in the caller's transaction. The per-resource repositories stay the SCIM write path.
+ */
+import type { GroupMember, MemberType } from '../../domain/groups/group';
+import { parseJsonColumn, toBoolean, toNumber, type Tx } from '../database';
+import { collectInChunks } from './resource-rows';
+
+/** Bound parameters per statement: under SQLite's 32,766 and PostgreSQL's 65,535. */
+const MAX_PARAMETERS = 30_000;
+
+export type BulkTable = 'users' | 'user_emails' | 'user_values' | 'option_values' | 'groups' | 'group_members' | 'outbox_events' | 'webhook_deliveries';
+
+/**
+ * Inserts `rows` (values in `columns` order) with as few statements as the parameter limit allows.
+ * With `ignoreConflictOn`, rows that collide on that unique key are skipped.
+ */
+export async function insertRows(
+  tx: Tx,
+  table: BulkTable,
+  columns: readonly string[],
+  rows: readonly (readonly unknown[])[],
+  options: { ignoreConflictOn?: readonly string[] } = {},
+): Promise<void> {
+  if (rows.length === 0) return;
+  const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  const head = `insert into "${table}" (${columns.map((column) => `"${column}"`).join(', ')}) values `;
+  const tail = options.ignoreConflictOn ? ` on conflict (${options.ignoreConflictOn.map((column) => `"${column}"`).join(', ')}) do nothing` : '';
+  for (let start = 0; start < rows.length; start += perStatement) {
+    const chunk = rows.slice(start, start + perStatement);
+    const bindings: unknown[] = [];
+    for (const row of chunk) for (const value of row) bindings.push(value);
+    await tx.run(tx.knex.raw(head + new Array<string>(chunk.length).fill(tuple).join(', ') + tail, bindings as never[]));
+  }
+}
+
+/**
+ * SQLite keeps 2 MB of pages per connection by default; an import writes indexes hundreds of MB large,
+ * and re-reads their pages from the OS on every chunk. This connection (the import's own process) keeps
+ * up to 128 MB instead. PostgreSQL sizes its buffers server-side.
+ */
+export async function useLargeSqliteCache(tx: Tx): Promise<void> {
+  if (tx.dialect === 'sqlite') await tx.run(tx.knex.raw('pragma cache_size = -131072'));
+}
+
+/** A stored user or group as the import compares it with a line of the file. */
+export interface ExistingResourceRow {
+  readonly id: string;
+  /** Folded userName or displayName. */
+  readonly nameNorm: string;
+  readonly externalId: string | null;
+  readonly raw: Record<string, unknown>;
+  readonly version: number;
+  readonly active: boolean;
+  readonly createdAt: number;
+}
+
+interface ResourceRowColumns {
+  id: string;
+  name_norm: string;
+  external_id: string | null;
+  raw: unknown;
+  version: number | string;
+  active?: unknown;
+  created_at: number | string;
+}
+
+function toExisting(row: ResourceRowColumns): ExistingResourceRow {
+  return {
+    id: row.id,
+    nameNorm: row.name_norm,
+    externalId: row.external_id,
+    raw: parseJsonColumn<Record<string, unknown>>(row.raw),
+    version: toNumber(row.version),
+    active: row.active === undefined ? true : toBoolean(row.active),
+    createdAt: toNumber(row.created_at),
+  };
+}
+
+/** Users or groups of the tenant whose folded name or externalId is one of those given (by the unique name index and the externalId index). */
+export async function findResourcesByKeys(tx: Tx, table: 'users' | 'groups', tenantId: string, nameNorms: readonly string[], externalIds: readonly string[]): Promise<ExistingResourceRow[]> {
+  const nameColumn = table === 'users' ? 'user_name_norm' : 'display_name_norm';
+  const columns = ['id', `${nameColumn} as name_norm`, 'external_id', 'raw', 'version', 'created_at', ...(table === 'users' ? ['active'] : [])];
+  const byName = await collectInChunks(nameNorms, (chunk) => tx.all<ResourceRowColumns>(tx.knex(table).select(columns).where('tenant_id', tenantId).whereIn(nameColumn, [...chunk])));
+  const byExternalId = await collectInChunks(externalIds, (chunk) => tx.all<ResourceRowColumns>(tx.knex(table).select(columns).where('tenant_id', tenantId).whereIn('external_id', [...chunk])));
+  const unique = new Map<string, ExistingResourceRow>();
+  for (const row of [...byName, ...byExternalId]) if (!unique.has(row.id)) unique.set(row.id, toExisting(row));
+  return [...unique.values()];
+}
+
+/** Raw resources of users by id (re-mapping after membership changes). */
+export async function usersRawByIds(tx: Tx, tenantId: string, ids: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+  const rows = await collectInChunks(ids, (chunk) => tx.all<{ id: string; raw: unknown }>(tx.knex('users').select('id', 'raw').where('tenant_id', tenantId).whereIn('id', [...chunk])));
+  return new Map(rows.map((row) => [row.id, parseJsonColumn<Record<string, unknown>>(row.raw)]));
+}
+
+/** Writes a new state of a user or group row and sets its version; one statement per row (updates are the rare case of an import). */
+export async function updateResourceRows(
+  tx: Tx,
+  table: 'users' | 'groups',
+  tenantId: string,
+  rows: readonly { id: string; indexed: Record<string, unknown>; raw: Record<string, unknown>; version: number }[],
+  now: number,
+): Promise<void> {
+  for (const row of rows) {
+    await tx.run(tx.knex(table).where({ tenant_id: tenantId, id: row.id }).update({ ...row.indexed, raw: JSON.stringify(row.raw), version: row.version, updated_at: now }));
+  }
+}
+
+/** Removes the rows of these users from a per-user table (their emails or mapped values are then written anew). */
+export async function deleteRowsOfUsers(tx: Tx, table: 'user_emails' | 'user_values', tenantId: string, userIds: readonly string[]): Promise<void> {
+  await collectInChunks(userIds, async (chunk) => {
+    await tx.run(tx.knex(table).where('tenant_id', tenantId).whereIn('user_id', [...chunk]).delete());
+    return [];
+  });
+}
+
+/** Removes the rule-granted memberships of these users (the ones their mapping grants are inserted again). */
+export async function deleteRuleMemberships(tx: Tx, tenantId: string, memberIds: readonly string[]): Promise<void> {
+  await collectInChunks(memberIds, async (chunk) => {
+    await tx.run(tx.knex('group_members').where({ tenant_id: tenantId, source: 'rule' }).whereIn('member_id', [...chunk]).delete());
+    return [];
+  });
+}
+
+/** Ids of the tenant's users with these folded userNames. */
+export async function userIdsByNameNorms(tx: Tx, tenantId: string, nameNorms: readonly string[]): Promise<Map<string, string>> {
+  const rows = await collectInChunks(nameNorms, (chunk) =>
+    tx.all<{ id: string; user_name_norm: string }>(tx.knex('users').select('id', 'user_name_norm').where('tenant_id', tenantId).whereIn('user_name_norm', [...chunk])),
+  );
+  return new Map(rows.map((row) => [row.user_name_norm, row.id]));
+}
+
+/** Ids of the tenant's users by externalId (not unique: every holder is listed). */
+export async function userIdsByExternalIds(tx: Tx, tenantId: string, externalIds: readonly string[]): Promise<Map<string, string[]>> {
+  const rows = await collectInChunks(externalIds, (chunk) =>
+    tx.all<{ id: string; external_id: string }>(tx.knex('users').select('id', 'external_id').where('tenant_id', tenantId).whereIn('external_id', [...chunk])),
+  );
+  const ids = new Map<string, string[]>();
+  for (const row of rows) ids.set(row.external_id, [...(ids.get(row.external_id) ?? []), row.id]);
+  return ids;
+}
+
+/** A group's members that did not come from an assignment rule, read in keyset pages of the primary key. */
+export async function nonRuleMembersOf(tx: Tx, tenantId: string, groupId: string): Promise<GroupMember[]> {
+  const members: GroupMember[] = [];
+  const page = 5000;
+  for (let after: string | undefined; ; ) {
+    const query = tx.knex('group_members').select('member_id', 'member_type', 'display', 'source').where({ tenant_id: tenantId, group_id: groupId }).orderBy('member_id').limit(page);
+    if (after !== undefined) query.andWhere('member_id', '>', after);
+    const rows = await tx.all<{ member_id: string; member_type: string; display: string | null; source: string }>(query);
+    for (const row of rows) if (row.source !== 'rule') members.push({ value: row.member_id, type: row.member_type as MemberType, display: row.display });
+    if (rows.length < page) return members;
+    after = rows[rows.length - 1].member_id;
+  }
+}
+
+/** The groups each of these members belongs to (what the mapping sees as a user's groups). */
+export async function groupsOfMembers(tx: Tx, tenantId: string, memberIds: readonly string[]): Promise<Map<string, { id: string; displayName: string; externalId: string | null }[]>> {
+  const rows = await collectInChunks(memberIds, (chunk) =>
+    tx.all<{ member_id: string; id: string; display_name: string; external_id: string | null }>(
+      tx
+        .knex('group_members as m')
+        .join('groups as g', function joinGroup() {
+          this.on('g.tenant_id', '=', 'm.tenant_id').andOn('g.id', '=', 'm.group_id');
+        })
+        .select('m.member_id', 'g.id', 'g.display_name', 'g.external_id')
+        .where('m.tenant_id', tenantId)
+        .whereIn('m.member_id', [...chunk])
+        .orderBy(['m.member_id', 'g.display_name_norm']),
+    ),
+  );
+  const groups = new Map<string, { id: string; displayName: string; externalId: string | null }[]>();
+  for (const row of rows) {
+    const list = groups.get(row.member_id) ?? [];
+    list.push({ id: row.id, displayName: row.display_name, externalId: row.external_id });
+    groups.set(row.member_id, list);
+  }
+  return groups;
+}
