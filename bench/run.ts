@@ -19,6 +19,7 @@ import { formatBenchmark, writeResults, type RunReport } from './lib/report';
 import { PROJECT_ROOT, stopAllServers } from './lib/servers';
 import { SCIM_BENCHMARKS } from './benchmarks/scim';
 import { runO1 } from './benchmarks/o1';
+import { runGraphql } from './benchmarks/graphql';
 import type { Sizes } from './benchmarks/datasets';
 
 /** Full runs write bench/results/latest.*; smoke runs (CI) write bench/results/smoke/ (not committed), so they never replace a full run's figures. */
@@ -31,9 +32,6 @@ const NOT_MEASURED: RunReport['notMeasured'] = [
   { id: 'I1', why: 'initial sync over HTTP (100k users, 1k groups, 50k-member group, 150k memberships) <= 120 s, RSS <= 400 MB' },
   { id: 'I2', why: 'the same dataset through a bulk path <= 15 s' },
   { id: 'I4', why: 'I1 on PostgreSQL within 1.5x of SQLite' },
-  { id: 'G1', why: 'GraphQL { __typename } through the real stack vs express-hello (GraphQL not built yet)' },
-  { id: 'G2', why: 'users(first: 20) vs raw graphql-js on the same schema' },
-  { id: 'G4', why: 'users(first: 100) { groups { displayName } } <= 3 SQL statements, within 2x of without groups' },
 ];
 
 interface Arguments {
@@ -75,6 +73,7 @@ interface Runnable {
 const ALL: Runnable[] = [
   ...SCIM_BENCHMARKS.map((benchmark) => ({ name: benchmark.name, title: benchmark.title, run: benchmark.run.bind(benchmark) })),
   { name: 'o1', title: 'O1 repository hot paths vs raw prepared statements (in-process)', run: runO1 },
+  { name: 'graphql', title: 'G1 G2 G4 GraphQL through the real stack vs hello and raw graphql-js', run: (context) => runGraphql(context) },
 ];
 
 /** The commit measured (BENCH_COMMIT when running from an exported tree), plus whether src/ had local changes. */

@@ -4,6 +4,7 @@
  *   node-hello     raw node:http answering a small JSON body
  *   express-hello  express 5 answering the same body
  *   raw-sqlite     node:http + better-sqlite3 prepared statements on BENCH_SQLITE_FILE (bench/servers/raw-sqlite.ts)
+ *   raw-graphql    node:http + graphql-js on the hub's SDL, BENCH_TENANT_ID's data from BENCH_SQLITE_FILE in memory (bench/servers/raw-graphql.ts)
  *   hub            createApp(loadConfig(process.env)) from src/, on DATABASE_URL
  * It listens on a free loopback port and reports it over IPC. `/__bench/*` (outside the app, in this
  * file only) reports memory and the SQL statements prepared since the last reset.
@@ -99,6 +100,19 @@ async function buildListener(kind: string): Promise<RequestListener> {
       // Loaded on demand, so the hello servers carry none of this in their memory.
       const { createRawSqliteHandler } = require('./raw-sqlite') as typeof import('./raw-sqlite');
       const handle = createRawSqliteHandler(file, process.env.SQLITE_SYNCHRONOUS ?? 'FULL');
+      return (request, response) => {
+        handle(request, response).catch((error: unknown) => {
+          response.statusCode = 500;
+          response.end(String(error));
+        });
+      };
+    }
+    case 'raw-graphql': {
+      const file = process.env.BENCH_SQLITE_FILE;
+      const tenantId = process.env.BENCH_TENANT_ID;
+      if (!file || !tenantId) throw new Error('raw-graphql needs BENCH_SQLITE_FILE and BENCH_TENANT_ID');
+      const { createRawGraphqlHandler } = require('./raw-graphql') as typeof import('./raw-graphql');
+      const handle = createRawGraphqlHandler(file, tenantId);
       return (request, response) => {
         handle(request, response).catch((error: unknown) => {
           response.statusCode = 500;
