@@ -4,7 +4,7 @@ import pino, { type Logger } from 'pino';
 import type { Config } from './config';
 import { Database } from './persistence/database';
 import { migrate, openOrm, type Orm } from './persistence/orm';
-import { TenantService } from './services/tenant.service';
+import { TenantService, type ApiPrincipal } from './services/tenant.service';
 import { UserService } from './services/user.service';
 import { GroupService } from './services/group.service';
 import { MappingService } from './services/mapping.service';
@@ -27,6 +27,7 @@ import { ProvisioningLogService } from './services/provisioning-log.service';
 import { WebhookEndpointService } from './services/webhook-endpoint.service';
 import { WebhookDeliveryWorker } from './services/webhook-delivery';
 import { BackgroundJobs } from './services/background-jobs';
+import { CredentialCache } from './services/credential-cache';
 
 export interface Services {
   readonly tenants: TenantService;
@@ -61,6 +62,8 @@ export interface CreateAppOptions {
 }
 
 const HOUR_MS = 60 * 60 * 1000;
+/** How long an authenticated API key is trusted without a lookup on nodes other than the one that revoked it. */
+const CREDENTIAL_CACHE_TTL_MS = 5000;
 
 /** The one composition root: server, CLI and tests all build the hub here. */
 export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<IdentityHub> {
@@ -76,14 +79,15 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const outbox = new OutboxService(database, { retentionDays: config.retention.outboxDays });
   const ownership = new OwnershipService(database, audit, outbox);
   const changes = new ChangeRecorder(audit, outbox, ownership);
+  const apiKeyCache = new CredentialCache<ApiPrincipal>({ ttlMs: CREDENTIAL_CACHE_TTL_MS, maxEntries: 10_000 });
   const services: Services = {
-    tenants: new TenantService(database, { audit, outbox }),
+    tenants: new TenantService(database, { audit, outbox, apiKeyCache }),
     users: new UserService(database, mapping, changes, extractUserFields),
     groups: new GroupService(database, mapping, changes),
     mapping,
     mappingLifecycle: new MappingLifecycleService(database, mapping, audit),
     directory: new DirectoryService(database),
-    access: new ApiAccessService(database, audit, { allowHttpJwks: config.graphql.allowHttpJwks }),
+    access: new ApiAccessService(database, audit, { allowHttpJwks: config.graphql.allowHttpJwks, apiKeyCache }),
     audit,
     outbox,
     ownership,
