@@ -173,6 +173,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       maxBodyBytes: config.maxBodyBytes,
       publicUrl: config.publicUrl,
       provisioningLog: services.provisioningLog,
+      overload: config.scimOverload,
     }),
   );
   app.use('/graphql', graphql.router);

@@ -7,6 +7,7 @@ import type { ScimHandler, ScimResponse } from './handler';
 import { SCIM_STRATEGY } from '../auth/scim-bearer.strategy';
 import type { FailedAuthThrottle } from '../auth/failed-auth-throttle';
 import type { ProvisioningLogService } from '../services/provisioning-log.service';
+import { limitOverload, type OverloadLimits } from './overload-limiter';
 import { errorOfExchange, redactRequestPath, redactScimBody, resourceOfExchange } from './protocol/provisioning-record';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
@@ -19,6 +20,7 @@ export interface ScimRouterOptions {
   /** Fixed public base URL; derived from the request when undefined. */
   readonly publicUrl: string | undefined;
   readonly provisioningLog: ProvisioningLogService;
+  readonly overload: OverloadLimits;
 }
 
 function send(response: Response, answer: ScimResponse): void {
@@ -120,6 +122,7 @@ function lowerCaseQuery(query: Request['query']): Record<string, string> {
 
 export function createScimRouter(options: ScimRouterOptions): Router {
   const router = express.Router();
+  router.use(limitOverload(options.overload));
   router.use(logProvisioning(options.provisioningLog));
   router.use(authenticate(options.throttle));
   // SCIM clients send application/scim+json, application/json, and sometimes no type at all on bodies.
