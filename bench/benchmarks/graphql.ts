@@ -103,6 +103,7 @@ export async function runGraphql(context: Context): Promise<Omit<BenchmarkResult
   const servers = await startAll({
     'node-hello': { kind: 'node-hello' },
     'express-hello': { kind: 'express-hello' },
+    'apollo-hello': { kind: 'apollo-hello' },
     'raw-graphql': { kind: 'raw-graphql', sqliteFile: data.file, env: { BENCH_TENANT_ID: data.tenant.tenantId } },
     hub: { kind: 'hub', sqliteFile: data.file },
   });
@@ -111,6 +112,7 @@ export async function runGraphql(context: Context): Promise<Omit<BenchmarkResult
     const cases: HttpCase[] = [
       { label: 'node-hello', role: 'reference', description: 'hello JSON (raw node:http)', server: servers['node-hello'], spec: post(QUERIES.viewer) },
       { label: 'express-hello', role: 'reference', description: 'hello JSON (express 5)', server: servers['express-hello'], spec: post(QUERIES.viewer) },
+      { label: 'apollo-hello', role: 'diagnostic', description: `${QUERIES.typename} on express + Apollo alone (one-field schema, no auth, no limits): the floor under G1`, server: servers['apollo-hello'], spec: post(QUERIES.typename) },
       { label: 'hub viewer', role: 'subject', description: `G1 ${QUERIES.viewer}, API key`, server: servers.hub, spec: post(QUERIES.viewer, key) },
       { label: 'hub __typename', role: 'diagnostic', description: `${QUERIES.typename}, API key`, server: servers.hub, spec: post(QUERIES.typename, key) },
       { label: 'raw-graphql users 20', role: 'reference', description: 'G2 users(first: 20), graphql-js, rows in memory', server: servers['raw-graphql'], spec: post(QUERIES.users20) },
@@ -122,6 +124,7 @@ export async function runGraphql(context: Context): Promise<Omit<BenchmarkResult
     const summaries = await measureCases(context, cases);
     const express = find(summaries, 'express-hello');
     const viewer = find(summaries, 'hub viewer');
+    const apollo = find(summaries, 'apollo-hello');
     const raw20 = find(summaries, 'raw-graphql users 20');
     const users20 = find(summaries, 'hub users 20');
     const users100 = find(summaries, 'hub users 100');
@@ -143,6 +146,7 @@ export async function runGraphql(context: Context): Promise<Omit<BenchmarkResult
       seeding: data.seeding,
       notes: [
         `${data.sizes.users} users, ${data.sizes.groups} groups, each user in ${data.sizes.groupsPerUser}; SQL/req counts every statement the hub ran (credential lookups, BEGIN/COMMIT included).`,
+        `Floor: express + Apollo alone answers ${QUERIES.typename} at ${versus(apollo, express)} of express-hello; the hub's G1 query is ${versus(viewer, apollo)} of that.`,
         'raw-graphql: graphql-js execute on schema/schema.graphql, documents parsed and validated once (as Apollo caches them), no authentication or limits.',
       ],
     };

@@ -12,7 +12,7 @@ export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const ENTRY = path.join(PROJECT_ROOT, 'bench', 'servers', 'entry.ts');
 const START_TIMEOUT_MS = 120_000;
 
-export type ServerKind = 'node-hello' | 'express-hello' | 'raw-sqlite' | 'raw-graphql' | 'hub';
+export type ServerKind = 'node-hello' | 'express-hello' | 'apollo-hello' | 'raw-sqlite' | 'raw-graphql' | 'hub';
 
 export interface ServerOptions {
   readonly kind: ServerKind;

@@ -4,6 +4,7 @@
  *   node-hello     raw node:http answering a small JSON body
  *   express-hello  express 5 answering the same body
  *   raw-sqlite     node:http + better-sqlite3 prepared statements on BENCH_SQLITE_FILE (bench/servers/raw-sqlite.ts)
+ *   apollo-hello   express 5 + express.json + Apollo Server 5 on a one-field schema (the floor under the hub's GraphQL stack)
  *   raw-graphql    node:http + graphql-js on the hub's SDL, BENCH_TENANT_ID's data from BENCH_SQLITE_FILE in memory (bench/servers/raw-graphql.ts)
  *   hub            createApp(loadConfig(process.env)) from src/, on DATABASE_URL
  * It listens on a free loopback port and reports it over IPC. `/__bench/*` (outside the app, in this
@@ -106,6 +107,19 @@ async function buildListener(kind: string): Promise<RequestListener> {
           response.end(String(error));
         });
       };
+    }
+    case 'apollo-hello': {
+      const express = require('express') as typeof import('express');
+      const { ApolloServer } = require('@apollo/server') as typeof import('@apollo/server');
+      const { expressMiddleware } = require('@as-integrations/express5') as typeof import('@as-integrations/express5');
+      const { buildSchema } = require('graphql') as typeof import('graphql');
+      const apollo = new ApolloServer({ schema: buildSchema('type Query { hello: String }') });
+      await apollo.start();
+      const app = express();
+      app.disable('x-powered-by');
+      app.use(express.json());
+      app.use(expressMiddleware(apollo, { context: async () => ({}) }));
+      return app as unknown as RequestListener;
     }
     case 'raw-graphql': {
       const file = process.env.BENCH_SQLITE_FILE;

@@ -63,18 +63,13 @@ export class GroupProfileRepository {
     return selectPagesPerParent(
       tx,
       memberIds,
-      // Driven from the member ids (a VALUES list, CROSS JOIN keeping it the outer loop on SQLite) so every
-      // plan seeks group_members by (tenant_id, member_id); with `member_id IN (...)` SQLite without
-      // statistics reads every membership of the tenant instead.
       (chunk) =>
         this.profiles(tx)
-          .from(tx.knex.raw(`(VALUES ${chunk.map(() => '(?)').join(', ')}) AS p`, chunk as string[]))
-          .crossJoin(tx.knex.raw('group_members AS m'))
-          .join('groups as g', function joinGroup() {
-            this.on('g.tenant_id', '=', 'm.tenant_id').andOn('g.id', '=', 'm.group_id');
+          .join('group_members as m', function joinMembership() {
+            this.on('m.tenant_id', '=', 'g.tenant_id').andOn('m.group_id', '=', 'g.id');
           })
           .where('m.tenant_id', tenantId)
-          .whereRaw('m.member_id = p.column1'),
+          .whereIn('m.member_id', chunk),
       'm.member_id',
       DISPLAY_NAME_ORDER,
       page,
