@@ -8,7 +8,7 @@
  *   --profile         write a V8 CPU profile of each measured hub run to bench/profiles/<time>/ (not committed);
  *                     summarise one with `node -r @swc-node/register bench/tools/profile-summary.ts <file>`
  * Results: bench/results/latest.json and latest.md (latest run only; smoke runs write bench/results/smoke/,
- * which is not committed). BENCH_COMMIT names the commit measured when running from an exported tree. BENCH_LOG_LEVEL sets the hub's
+ * which is not committed). BENCH_S8_SECONDS sets the length of S8's steady phase (default 600; smoke 3). BENCH_COMMIT names the commit measured when running from an exported tree. BENCH_LOG_LEVEL sets the hub's
  * LOG_LEVEL (default info, as deployed; the log goes to /dev/null).
  */
 import { execFileSync } from 'node:child_process';
@@ -21,6 +21,8 @@ import { SCIM_BENCHMARKS } from './benchmarks/scim';
 import { runO1 } from './benchmarks/o1';
 import { runMappingLifecycle } from './benchmarks/mapping-lifecycle';
 import { runInitialSync } from './benchmarks/initial-sync';
+import { runGraphql } from './benchmarks/graphql';
+import { runMixedLoad } from './benchmarks/mixed-load';
 import type { Sizes } from './benchmarks/datasets';
 
 /** Full runs write bench/results/latest.*; smoke runs (CI) write bench/results/smoke/ (not committed), so they never replace a full run's figures. */
@@ -28,12 +30,7 @@ function resultsDirectory(mode: Mode): string {
   return path.join(PROJECT_ROOT, 'bench', 'results', ...(mode.smoke ? ['smoke'] : []));
 }
 
-const NOT_MEASURED: RunReport['notMeasured'] = [
-  { id: 'S8', why: 'Entra-like mixed load, 25 rps x 40 tenants for 10 min, 429 + Retry-After on overload' },
-  { id: 'G1', why: 'GraphQL { __typename } through the real stack vs express-hello (GraphQL not built yet)' },
-  { id: 'G2', why: 'users(first: 20) vs raw graphql-js on the same schema' },
-  { id: 'G4', why: 'users(first: 100) { groups { displayName } } <= 3 SQL statements, within 2x of without groups' },
-];
+const NOT_MEASURED: RunReport['notMeasured'] = [];
 
 interface Arguments {
   names: string[];
@@ -76,6 +73,8 @@ const ALL: Runnable[] = [
   { name: 'o1', title: 'O1 repository hot paths vs raw prepared statements (in-process)', run: runO1 },
   { name: 'mapping-lifecycle', title: 'ML impact diff and re-apply jobs over 100k stored users (in-process)', run: runMappingLifecycle },
   { name: 'initial-sync', title: 'I1/I4/I2 initial sync: over HTTP on SQLite and PostgreSQL, and through the import command', run: runInitialSync },
+  { name: 'graphql', title: 'G1 G2 G4 GraphQL through the real stack vs hello and raw graphql-js', run: (context) => runGraphql(context) },
+  { name: 's8', title: 'S8 Entra-like mixed load (lookup, POST, group PATCH per new user), then overload', run: (context) => runMixedLoad(context) },
 ];
 
 /** The commit measured (BENCH_COMMIT when running from an exported tree), plus whether src/ had local changes. */

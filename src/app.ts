@@ -4,7 +4,7 @@ import pino, { type Logger } from 'pino';
 import type { Config } from './config';
 import { Database } from './persistence/database';
 import { migrate, openOrm, type Orm } from './persistence/orm';
-import { TenantService } from './services/tenant.service';
+import { TenantService, type ApiPrincipal } from './services/tenant.service';
 import { UserService } from './services/user.service';
 import { GroupService } from './services/group.service';
 import { MappingService } from './services/mapping.service';
@@ -36,6 +36,7 @@ import { CORE_GROUP_SCHEMA } from './scim/protocol/schema-definitions';
 import type { Server } from 'node:http';
 import type { GraphqlSubscriptionServer } from './graphql/subscription-server';
 import { BulkImportService } from './services/bulk-import.service';
+import { CredentialCache } from './services/credential-cache';
 
 export interface Services {
   readonly tenants: TenantService;
@@ -86,6 +87,8 @@ const MAPPING_JOB_POLL_MS = 5_000;
 const EVENT_POLL_INTERVAL_MS = 200;
 /** A change whose transaction commits later than this after its event was stamped may be missed live (not on resume). */
 const EVENT_LOOKBACK_MS = 5_000;
+/** How long an authenticated API key is trusted without a lookup on nodes other than the one that revoked it. */
+const CREDENTIAL_CACHE_TTL_MS = 5000;
 
 /** The one composition root: server, CLI and tests all build the hub here. */
 export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<IdentityHub> {
@@ -108,7 +111,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     leaseMs: MAPPING_JOB_LEASE_MS,
     onError: (error, job) => logger.error({ err: error, jobId: job?.id, tenantId: job?.tenantId }, 'mapping job failed'),
   });
-  const tenants = new TenantService(database, { audit, outbox });
+  const apiKeyCache = new CredentialCache<ApiPrincipal>({ ttlMs: CREDENTIAL_CACHE_TTL_MS, maxEntries: 10_000 });
+  const tenants = new TenantService(database, { audit, outbox, apiKeyCache });
   const groups = new GroupService(database, mapping, changes);
   const users = new UserService(database, mapping, changes, extractUserFields);
   const services: Services = {
@@ -122,7 +126,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     }),
     mappingJobs,
     directory: new DirectoryService(database),
-    access: new ApiAccessService(database, audit, { allowHttpJwks: config.graphql.allowHttpJwks }),
+    access: new ApiAccessService(database, audit, { allowHttpJwks: config.graphql.allowHttpJwks, apiKeyCache }),
     audit,
     outbox,
     ownership,
@@ -216,6 +220,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       maxBodyBytes: config.maxBodyBytes,
       publicUrl: config.publicUrl,
       provisioningLog: services.provisioningLog,
+      overload: config.scimOverload,
     }),
   );
   app.use('/graphql', graphql.router);

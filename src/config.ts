@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { OverloadLimits } from './scim/overload-limiter';
 
 export type DatabaseConfig =
   | { readonly kind: 'sqlite'; readonly path: string }
@@ -20,6 +21,8 @@ export interface Config {
   readonly scimMaxResults: number;
   /** Failed authentications a client address may make per minute before it is answered 429. */
   readonly authFailuresPerMinute: number;
+  /** SCIM requests served at once, waiting at most, and how long one may wait before it is answered 429. */
+  readonly scimOverload: OverloadLimits;
   readonly nodeEnv: string;
   readonly graphql: GraphqlConfig;
   readonly webhooks: WebhookConfig;
@@ -113,6 +116,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const maxBodyBytes = integer('MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
   const scimMaxResults = integer('SCIM_MAX_RESULTS', 1000, 1, 10000);
   const authFailuresPerMinute = integer('AUTH_FAILURES_PER_MINUTE', 30, 1, 100000);
+  const scimOverload: OverloadLimits = {
+    maxConcurrent: integer('SCIM_MAX_CONCURRENT_REQUESTS', 32, 1, 10000),
+    maxQueued: integer('SCIM_MAX_QUEUED_REQUESTS', 1000, 0, 100000),
+    maxWaitMs: integer('SCIM_MAX_QUEUE_WAIT_MS', 5000, 1, 55000),
+    maxEventLoopLagMs: integer('SCIM_MAX_EVENT_LOOP_LAG_MS', 250, 1, 55000),
+  };
 
   function flag(name: string, fallback: boolean): boolean {
     const raw = env[name];
@@ -184,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     maxBodyBytes,
     scimMaxResults,
     authFailuresPerMinute,
+    scimOverload,
     nodeEnv,
     graphql,
     webhooks,

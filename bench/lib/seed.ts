@@ -24,6 +24,8 @@ export interface TenantSeed {
   readonly slug: string;
   readonly tenantId: string;
   readonly scimToken: string;
+  /** The admin API key created with the tenant (scopes read and admin), for GraphQL. */
+  readonly apiKey: string;
 }
 
 /** Creates the file, runs the migrations and creates the tenants, all through the app's own code. */
@@ -34,7 +36,7 @@ export async function createDatabase(file: string, slugs: readonly string[]): Pr
     const tenants: TenantSeed[] = [];
     for (const slug of slugs) {
       const credentials = await hub.services.tenants.createTenant({ slug });
-      tenants.push({ slug, tenantId: credentials.tenant.id, scimToken: credentials.scimToken });
+      tenants.push({ slug, tenantId: credentials.tenant.id, scimToken: credentials.scimToken, apiKey: credentials.adminApiKey });
     }
     return tenants;
   } finally {

@@ -12,11 +12,11 @@ export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const ENTRY = path.join(PROJECT_ROOT, 'bench', 'servers', 'entry.ts');
 const START_TIMEOUT_MS = 120_000;
 
-export type ServerKind = 'node-hello' | 'express-hello' | 'raw-sqlite' | 'hub';
+export type ServerKind = 'node-hello' | 'express-hello' | 'apollo-hello' | 'raw-sqlite' | 'raw-graphql' | 'hub';
 
 export interface ServerOptions {
   readonly kind: ServerKind;
-  /** SQLite file for raw-sqlite and hub. */
+  /** SQLite file for raw-sqlite, raw-graphql (read once into memory) and hub. */
   readonly sqliteFile?: string;
   readonly synchronous?: 'FULL' | 'NORMAL';
   /** Extra environment for the hub (its loadConfig reads process.env). */

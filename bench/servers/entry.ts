@@ -4,6 +4,8 @@
  *   node-hello     raw node:http answering a small JSON body
  *   express-hello  express 5 answering the same body
  *   raw-sqlite     node:http + better-sqlite3 prepared statements on BENCH_SQLITE_FILE (bench/servers/raw-sqlite.ts)
+ *   apollo-hello   express 5 + express.json + Apollo Server 5 on a one-field schema (the floor under the hub's GraphQL stack)
+ *   raw-graphql    node:http + graphql-js on the hub's SDL, BENCH_TENANT_ID's data from BENCH_SQLITE_FILE in memory (bench/servers/raw-graphql.ts)
  *   hub            createApp(loadConfig(process.env)) from src/, on DATABASE_URL
  * It listens on a free loopback port and reports it over IPC. `/__bench/*` (outside the app, in this
  * file only) reports memory and the SQL statements prepared since the last reset.
@@ -99,6 +101,32 @@ async function buildListener(kind: string): Promise<RequestListener> {
       // Loaded on demand, so the hello servers carry none of this in their memory.
       const { createRawSqliteHandler } = require('./raw-sqlite') as typeof import('./raw-sqlite');
       const handle = createRawSqliteHandler(file, process.env.SQLITE_SYNCHRONOUS ?? 'FULL');
+      return (request, response) => {
+        handle(request, response).catch((error: unknown) => {
+          response.statusCode = 500;
+          response.end(String(error));
+        });
+      };
+    }
+    case 'apollo-hello': {
+      const express = require('express') as typeof import('express');
+      const { ApolloServer } = require('@apollo/server') as typeof import('@apollo/server');
+      const { expressMiddleware } = require('@as-integrations/express5') as typeof import('@as-integrations/express5');
+      const { buildSchema } = require('graphql') as typeof import('graphql');
+      const apollo = new ApolloServer({ schema: buildSchema('type Query { hello: String }') });
+      await apollo.start();
+      const app = express();
+      app.disable('x-powered-by');
+      app.use(express.json());
+      app.use(expressMiddleware(apollo, { context: async () => ({}) }));
+      return app as unknown as RequestListener;
+    }
+    case 'raw-graphql': {
+      const file = process.env.BENCH_SQLITE_FILE;
+      const tenantId = process.env.BENCH_TENANT_ID;
+      if (!file || !tenantId) throw new Error('raw-graphql needs BENCH_SQLITE_FILE and BENCH_TENANT_ID');
+      const { createRawGraphqlHandler } = require('./raw-graphql') as typeof import('./raw-graphql');
+      const handle = createRawGraphqlHandler(file, tenantId);
       return (request, response) => {
         handle(request, response).catch((error: unknown) => {
           response.statusCode = 500;

@@ -13,41 +13,59 @@ const EMPTY_PAGE: KeysetPage<never> = { items: [], hasMore: false };
 /**
  * The DataLoaders of one request, all bound to its tenant. Sibling resolvers (the manager of every user
  * on a page, the groups of every user, ...) ask within one tick; each loader answers all of them with
- * one statement, so a page of 50 or 500 users costs the same number of queries.
+ * one statement, so a page of 50 or 500 users costs the same number of queries. Each loader is made on
+ * first use: most requests touch one or two of them, and every request builds this object.
  */
 export class DirectoryLoaders {
-  readonly userById: DataLoader<string, UserProfile | null>;
-  readonly groupById: DataLoader<string, GroupProfile | null>;
-  readonly groupCountOfMember: DataLoader<string, number>;
-  readonly userCountOfGroup: DataLoader<string, number>;
-  readonly directReportCountOf: DataLoader<string, number>;
-  /** The mapped values of a user (every field, by field and position), with their provenance. */
-  readonly mappedValuesOf: DataLoader<string, readonly StoredUserValue[]>;
   private activeSchema: Promise<SchemaVersionDefinition | undefined> | undefined;
-  /** Page loaders by list and page request: parents asking for the same page of their lists batch together. */
-  private readonly pageLoaders = new Map<string, DataLoader<string, KeysetPage<unknown>>>();
+  /** Loaders made so far, by name; page loaders by list and page request (parents asking for the same page of their lists batch together). */
+  private readonly loaders = new Map<string, DataLoader<string, unknown>>();
 
   constructor(
     private readonly directory: DirectoryService,
-    mapping: MappingService,
+    private readonly mapping: MappingService,
     private readonly tenantId: string,
-  ) {
-    this.userById = new DataLoader(async (ids) => {
-      const users = new Map((await directory.usersByIds(tenantId, ids)).map((user) => [user.id, user]));
-      return ids.map((id) => users.get(id) ?? null);
-    });
-    this.groupById = new DataLoader(async (ids) => {
-      const groups = new Map((await directory.groupsByIds(tenantId, ids)).map((group) => [group.id, group]));
-      return ids.map((id) => groups.get(id) ?? null);
-    });
-    this.groupCountOfMember = countLoader((ids) => directory.countGroupsOfMembers(tenantId, ids));
-    this.userCountOfGroup = countLoader((ids) => directory.countGroupMembers(tenantId, ids));
-    this.directReportCountOf = countLoader((ids) => directory.countDirectReports(tenantId, ids));
-    this.mappedValuesOf = new DataLoader(async (ids) => {
-      const rows = new Map<string, StoredUserValue[]>(ids.map((id) => [id, []]));
-      for (const row of await mapping.valuesOf(tenantId, ids)) rows.get(row.userId)?.push(row);
-      return ids.map((id) => rows.get(id) ?? []);
-    });
+  ) {}
+
+  get userById(): DataLoader<string, UserProfile | null> {
+    return this.loader('userById', () =>
+      new DataLoader<string, UserProfile | null>(async (ids) => {
+        const users = new Map((await this.directory.usersByIds(this.tenantId, ids)).map((user) => [user.id, user]));
+        return ids.map((id) => users.get(id) ?? null);
+      }),
+    );
+  }
+
+  get groupById(): DataLoader<string, GroupProfile | null> {
+    return this.loader('groupById', () =>
+      new DataLoader<string, GroupProfile | null>(async (ids) => {
+        const groups = new Map((await this.directory.groupsByIds(this.tenantId, ids)).map((group) => [group.id, group]));
+        return ids.map((id) => groups.get(id) ?? null);
+      }),
+    );
+  }
+
+  get groupCountOfMember(): DataLoader<string, number> {
+    return this.loader('groupCountOfMember', () => countLoader((ids) => this.directory.countGroupsOfMembers(this.tenantId, ids)));
+  }
+
+  get userCountOfGroup(): DataLoader<string, number> {
+    return this.loader('userCountOfGroup', () => countLoader((ids) => this.directory.countGroupMembers(this.tenantId, ids)));
+  }
+
+  get directReportCountOf(): DataLoader<string, number> {
+    return this.loader('directReportCountOf', () => countLoader((ids) => this.directory.countDirectReports(this.tenantId, ids)));
+  }
+
+  /** The mapped values of a user (every field, by field and position), with their provenance. */
+  get mappedValuesOf(): DataLoader<string, readonly StoredUserValue[]> {
+    return this.loader('mappedValuesOf', () =>
+      new DataLoader<string, readonly StoredUserValue[]>(async (ids) => {
+        const rows = new Map<string, StoredUserValue[]>(ids.map((id) => [id, []]));
+        for (const row of await this.mapping.valuesOf(this.tenantId, ids)) rows.get(row.userId)?.push(row);
+        return ids.map((id) => rows.get(id) ?? []);
+      }),
+    );
   }
 
   /** The tenant's active domain schema, read once per request (every user's `attributes` needs it). */
@@ -74,14 +92,19 @@ export class DirectoryLoaders {
   }
 
   private pages<T>(list: string, page: KeysetRequest, fetch: PageFetcher<T>): DataLoader<string, KeysetPage<T>> {
-    const key = JSON.stringify([list, page.limit, page.after ?? null]);
-    let loader = this.pageLoaders.get(key) as DataLoader<string, KeysetPage<T>> | undefined;
-    if (!loader) {
-      loader = new DataLoader<string, KeysetPage<T>>(async (parentIds) => {
+    return this.loader(JSON.stringify([list, page.limit, page.after ?? null]), () =>
+      new DataLoader<string, KeysetPage<T>>(async (parentIds) => {
         const pages = await fetch(parentIds, page);
         return parentIds.map((id) => pages.get(id) ?? EMPTY_PAGE);
-      });
-      this.pageLoaders.set(key, loader as DataLoader<string, KeysetPage<unknown>>);
+      }),
+    );
+  }
+
+  private loader<V>(key: string, create: () => DataLoader<string, V>): DataLoader<string, V> {
+    let loader = this.loaders.get(key) as DataLoader<string, V> | undefined;
+    if (!loader) {
+      loader = create();
+      this.loaders.set(key, loader as DataLoader<string, unknown>);
     }
     return loader;
   }

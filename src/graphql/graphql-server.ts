@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
@@ -67,7 +67,8 @@ export async function createGraphqlEndpoint(options: GraphqlOptions): Promise<Gr
     // The parser stops counting at the limit: a huge document costs no more than a long one.
     parseOptions: { maxTokens: options.limits.maxTokens },
     validationRules: armor.validationRules,
-    plugins: [...armor.plugins, costLimitPlugin(schema, options.limits.maxCost), errorLoggingPlugin, ApolloServerPluginLandingPageDisabled()],
+    // Cache control is off: its per-field hook makes Apollo wrap every resolver, and no answer here is cacheable (per tenant, per credential).
+    plugins: [...armor.plugins, costLimitPlugin(schema, options.limits.maxCost), errorLoggingPlugin, ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
     logger: options.logger,
   });
   await server.start();

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { GraphQLError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { GraphQLError, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 
 export interface GraphqlLimits {
@@ -37,26 +37,34 @@ export function armorProtection(limits: GraphqlLimits): { plugins: ApolloServerP
 
 /**
  * Prices the operation with the variables it was sent with (page sizes are often variables), after
- * validation and before execution, and refuses it above `maxCost`.
+ * validation and before execution, and refuses it above `maxCost`. An operation without variables has
+ * one price: it is kept per parsed document (Apollo hands the same document object to every request
+ * with the same text), so a repeated query is priced once.
  */
 export function costLimitPlugin(schema: GraphQLSchema, maxCost: number): ApolloServerPlugin {
+  const fixedCosts = new WeakMap<DocumentNode, Map<string, number>>();
+  const price = (document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): number =>
+    getComplexity({ schema, query: document, operationName, variables, estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })] });
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document }) {
-          let cost: number;
-          try {
-            cost = getComplexity({
-              schema,
-              query: document,
-              operationName: request.operationName ?? undefined,
-              variables: request.variables ?? {},
-              estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
-            });
-          } catch (error) {
-            // Variables that do not fit the operation: execution refuses them (BAD_USER_INPUT) before any resolver runs.
-            if (error instanceof GraphQLError) return;
-            throw error;
+        async didResolveOperation({ request, document, operation }) {
+          const operationName = request.operationName ?? undefined;
+          const fixed = operation !== undefined && (operation.variableDefinitions ?? []).length === 0;
+          let cost = fixed ? fixedCosts.get(document)?.get(operationName ?? '') : undefined;
+          if (cost === undefined) {
+            try {
+              cost = price(document, operationName, request.variables ?? {});
+            } catch (error) {
+              // Variables that do not fit the operation: execution refuses them (BAD_USER_INPUT) before any resolver runs.
+              if (error instanceof GraphQLError) return;
+              throw error;
+            }
+            if (fixed) {
+              const byOperation = fixedCosts.get(document) ?? new Map<string, number>();
+              byOperation.set(operationName ?? '', cost);
+              fixedCosts.set(document, byOperation);
+            }
           }
           if (cost > maxCost) {
             throw new GraphQLError(`Query cost ${cost} exceeds the limit of ${maxCost}: ask for smaller pages (first) or fewer nested lists.`, {

@@ -8,6 +8,7 @@ import { SCIM_STRATEGY } from '../auth/scim-bearer.strategy';
 import type { FailedAuthThrottle } from '../auth/failed-auth-throttle';
 import type { ProvisioningLogService } from '../services/provisioning-log.service';
 import { MAX_JSON_DEPTH, refuseDeepJson } from '../http/json-depth';
+import { limitOverload, type OverloadLimits } from './overload-limiter';
 import { errorOfExchange, redactRequestPath, redactScimBody, resourceOfExchange } from './protocol/provisioning-record';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
@@ -20,6 +21,7 @@ export interface ScimRouterOptions {
   /** Fixed public base URL; derived from the request when undefined. */
   readonly publicUrl: string | undefined;
   readonly provisioningLog: ProvisioningLogService;
+  readonly overload: OverloadLimits;
 }
 
 function send(response: Response, answer: ScimResponse): void {
@@ -121,6 +123,7 @@ function lowerCaseQuery(query: Request['query']): Record<string, string> {
 
 export function createScimRouter(options: ScimRouterOptions): Router {
   const router = express.Router();
+  router.use(limitOverload(options.overload));
   router.use(logProvisioning(options.provisioningLog));
   router.use(authenticate(options.throttle));
   // SCIM clients send application/scim+json, application/json, and sometimes no type at all on bodies.

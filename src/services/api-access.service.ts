@@ -15,6 +15,7 @@ import type { Database } from '../persistence/database';
 import { ApiAccessRepository } from '../persistence/repositories/api-access.repository';
 import { TenantRepository } from '../persistence/repositories/tenant.repository';
 import type { AuditService } from './audit.service';
+import type { CredentialCache } from './credential-cache';
 
 export interface CreatedApiKey {
   readonly apiKey: ApiKey;
@@ -30,6 +31,8 @@ export interface TrustedOidcProvider {
 export interface ApiAccessOptions {
   /** Accept http:// JWKS URLs (development and tests on one machine only). */
   readonly allowHttpJwks: boolean;
+  /** API keys recently authenticated (TenantService fills it): a revocation forgets the tenant's at once. */
+  readonly apiKeyCache?: CredentialCache<unknown>;
 }
 
 /**
@@ -67,7 +70,7 @@ export class ApiAccessService {
    * is kept: without it nobody could create keys any more.
    */
   async revokeApiKey(tenantId: string, id: string, context: AuditContext): Promise<ApiKey> {
-    return this.database.transaction(async (tx) => {
+    const revoked = await this.database.transaction(async (tx) => {
       const keys = await this.access.listApiKeys(tx, tenantId);
       const key = keys.find((candidate) => candidate.id === id);
       if (!key) throw new DomainError('NOT_FOUND', `API key ${id} not found`);
@@ -81,6 +84,8 @@ export class ApiAccessService {
       await this.audit.record(tx, { ...context, tenantId, action: 'api_key.revoked', target: { type: 'apiKey', id }, details: { name: key.name } });
       return { ...key, revokedAt: now };
     });
+    this.options.apiKeyCache?.forgetTenant(tenantId);
+    return revoked;
   }
 
   async oidcProvider(tenantId: string): Promise<OidcProvider | undefined> {

@@ -16,6 +16,7 @@ import { deterministicTimeOrderedId } from '../domain/time-ordered-id';
 import type { Database } from '../persistence/database';
 import { TenantRepository, type ExpiringToken, type TokenStatus } from '../persistence/repositories/tenant.repository';
 import type { AuditService } from './audit.service';
+import type { CredentialCache } from './credential-cache';
 import type { OutboxService } from './outbox.service';
 
 export interface TenantCredentials {
@@ -57,6 +58,8 @@ export interface TenantServiceDependencies {
   readonly outbox: OutboxService;
   /** The clock (tests move it). */
   readonly now?: () => number;
+  /** API keys recently authenticated; shared with ApiAccessService, which forgets a tenant's on revocation. */
+  readonly apiKeyCache?: CredentialCache<ApiPrincipal>;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -72,6 +75,7 @@ export class TenantService {
   private readonly audit: AuditService;
   private readonly outbox: OutboxService;
   private readonly now: () => number;
+  private readonly apiKeyCache: CredentialCache<ApiPrincipal> | undefined;
   /** Connection id -> when this node last stamped its token's use. */
   private readonly lastUseStamps = new Map<string, number>();
 
@@ -82,6 +86,7 @@ export class TenantService {
     this.audit = dependencies.audit;
     this.outbox = dependencies.outbox;
     this.now = dependencies.now ?? Date.now;
+    this.apiKeyCache = dependencies.apiKeyCache;
   }
 
   async createTenant(input: { slug: string; name?: string; dialect?: Dialect; tokenExpiresInDays?: number }): Promise<TenantCredentials> {
@@ -155,16 +160,19 @@ export class TenantService {
 
   async updateSettings(slug: string, change: TenantSettingsChange, context: AuditContext = { actor: SYSTEM_ACTOR }): Promise<TenantSettings> {
     const checked = checkSettingsChange(change);
-    return this.database.transaction(async (tx) => {
+    const outcome = await this.database.transaction(async (tx) => {
       const found = await this.tenants.findTenantBySlug(tx, slug);
       const tenant = found && (await this.tenants.findTenantById(tx, found.id, { forUpdate: true }));
       if (!tenant) throw new DomainError('NOT_FOUND', `tenant "${slug}" does not exist`);
       const settings = { ...tenant.settings, ...checked };
-      if (JSON.stringify(settings) === JSON.stringify(tenant.settings)) return settings;
+      if (JSON.stringify(settings) === JSON.stringify(tenant.settings)) return { tenantId: tenant.id, settings, written: false };
       await this.tenants.updateSettings(tx, tenant.id, settings);
       await this.audit.record(tx, { ...context, tenantId: tenant.id, action: 'tenant.settings_changed', target: { type: 'tenant', id: tenant.id }, before: tenant.settings, after: settings });
-      return settings;
+      return { tenantId: tenant.id, settings, written: true };
     });
+    // Principals carry the tenant with its settings.
+    if (outcome.written) this.apiKeyCache?.forgetTenant(outcome.tenantId);
+    return outcome.settings;
   }
 
   /**
@@ -269,12 +277,15 @@ export class TenantService {
   async authenticateApiKey(key: string): Promise<ApiPrincipal | undefined> {
     if (!isWellFormedSecret('api', key)) return undefined;
     const hash = hashSecret(key);
-    return this.database.read(async (tx) => {
-      const record = await this.tenants.findApiKeyByHash(tx, hash);
-      if (!record || !safeEqual(record.keyHash, hash)) return undefined;
-      const tenant = await this.tenants.findTenantById(tx, record.tenantId);
-      return tenant && { tenant, apiKeyId: record.id, scopes: record.scopes };
-    });
+    const load = () =>
+      this.database.read(async (tx) => {
+        const record = await this.tenants.findApiKeyByHash(tx, hash);
+        if (!record || !safeEqual(record.keyHash, hash)) return undefined;
+        const tenant = await this.tenants.findTenantById(tx, record.tenantId);
+        return tenant && { value: { tenant, apiKeyId: record.id, scopes: record.scopes }, tenantId: tenant.id };
+      });
+    if (this.apiKeyCache) return this.apiKeyCache.remember(hash, load);
+    return (await load())?.value;
   }
 
   /**

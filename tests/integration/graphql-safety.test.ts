@@ -48,6 +48,20 @@ describe(`GraphQL cost and safety on ${testDatabaseKind()}`, () => {
     expect(counts).toEqual([2, 2]);
   });
 
+  it('a repeated users(first: 100) { groups manager } runs those two statements and nothing else: the API key is remembered', async () => {
+    const tenant = await graphql.tenant();
+    await provision(tenant, 100);
+    const first = await recordStatements(graphql.hub, async () => {
+      expect((await tenant.admin.data(UsersWithGroupsAndManagerDocument, { first: 100 })).users.nodes).toHaveLength(100);
+    });
+    const again = await recordStatements(graphql.hub, async () => {
+      expect((await tenant.admin.data(UsersWithGroupsAndManagerDocument, { first: 100 })).users.nodes).toHaveLength(100);
+    });
+    // The first request also looked the key up (key, tenant).
+    expect(first.filter((sql) => /\bapi_keys\b/i.test(sql))).toHaveLength(1);
+    expect(again.map((sql) => (/group_members/i.test(sql) ? 'groups of the page' : /\bfrom [`"]?users/i.test(sql) ? 'page of users' : sql))).toEqual(['page of users', 'groups of the page']);
+  });
+
   it('managers outside the page and members of many groups are one batch each', async () => {
     const tenant = await graphql.tenant();
     await provision(tenant, 30);
