@@ -18,6 +18,8 @@ const TRANSACTION_ATTEMPTS = 4;
 const STATEMENT_CACHE_SIZE = 1000;
 
 type Query = Knex.QueryBuilder | Knex.Raw;
+/** The table an INSERT, UPDATE or DELETE writes to. */
+const WRITTEN_TABLE = /^\s*(?:insert\s+into|update|delete\s+from)\s+[`"]?(\w+)/i;
 type Bindings = readonly unknown[];
 
 /** Where a unit of work sends its statements: the shared connection, or one transaction. */
@@ -49,6 +51,7 @@ export class Tx {
     private readonly session: Session,
     readonly dialect: Dialect,
     readonly knex: Knex,
+    private readonly onWrite: (tx: Tx, sql: string) => void,
   ) {}
 
   async all<T>(query: Query | string, bindings: Bindings = []): Promise<T[]> {
@@ -64,7 +67,9 @@ export class Tx {
   /** Runs a statement; returns the rows it changed. */
   async run(query: Query | string, bindings: Bindings = []): Promise<number> {
     const compiled = compile(query, bindings);
-    return this.session.run(compiled.sql, compiled.bindings);
+    const changed = await this.session.run(compiled.sql, compiled.bindings);
+    this.onWrite(this, compiled.sql);
+    return changed;
   }
 
   /** Runs `hook` once the transaction has committed (at once after the statement, outside a transaction); never after a rollback. */
@@ -196,6 +201,7 @@ export class Database {
   private sqlite: SqliteConnection | undefined;
   private sqliteOpening: Promise<SqliteConnection> | undefined;
   private readonly log: (sql: string, bindings: Bindings) => void;
+  private readonly writeWatchers: { readonly tables: ReadonlySet<string>; readonly hook: () => void }[] = [];
 
   constructor(readonly orm: Orm) {
     this.dialect = orm.config.get('clientUrl')?.startsWith('postgres') ? 'postgresql' : 'sqlite';
@@ -205,6 +211,21 @@ export class Database {
       if (orm.config.get('debug')) orm.config.getLogger().logQuery({ query: sql, params: [...bindings], level: 'info' });
     };
   }
+
+  /**
+   * Calls `hook` after every commit (in this process) of a write to one of `tables`, whatever wrote it:
+   * caches of those rows drop what they hold. Writes by other processes are not seen.
+   */
+  watchWrites(tables: readonly string[], hook: () => void): void {
+    this.writeWatchers.push({ tables: new Set(tables), hook });
+  }
+
+  private readonly noteWrite = (tx: Tx, sql: string): void => {
+    if (this.writeWatchers.length === 0) return;
+    const table = WRITTEN_TABLE.exec(sql)?.[1]?.toLowerCase();
+    if (table === undefined) return;
+    for (const watcher of this.writeWatchers) if (watcher.tables.has(table)) tx.afterCommit(watcher.hook);
+  };
 
   /** The connection knex's pool (of one) opened, with the pragmas set on it; taken once and used directly from then on. */
   private async sqliteConnection(): Promise<SqliteConnection> {
@@ -239,7 +260,7 @@ export class Database {
   private async sqliteTransaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const connection = await this.sqliteConnection();
     await connection.acquire();
-    const tx = new Tx(connection.owned, 'sqlite', this.knex);
+    const tx = new Tx(connection.owned, 'sqlite', this.knex, this.noteWrite);
     let result: T;
     try {
       connection.execute('BEGIN IMMEDIATE', [], 'run');
@@ -260,7 +281,7 @@ export class Database {
   private async postgresTransaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     let tx: Tx | undefined;
     const result = await this.knex.transaction(async (trx) => {
-      tx = new Tx(postgresSession(trx, this.log), 'postgresql', this.knex);
+      tx = new Tx(postgresSession(trx, this.log), 'postgresql', this.knex, this.noteWrite);
       return work(tx);
     }).catch((error: unknown) => {
       throw translateDriverError(error);
@@ -272,7 +293,7 @@ export class Database {
   /** Runs `work` without a transaction: for reads whose statements need no common snapshot. */
   async read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const tx =
-      this.dialect === 'sqlite' ? new Tx((await this.sqliteConnection()).shared, 'sqlite', this.knex) : new Tx(postgresSession(this.knex, this.log), 'postgresql', this.knex);
+      this.dialect === 'sqlite' ? new Tx((await this.sqliteConnection()).shared, 'sqlite', this.knex, this.noteWrite) : new Tx(postgresSession(this.knex, this.log), 'postgresql', this.knex, this.noteWrite);
     const result = await work(tx);
     tx.committed();
     return result;
