@@ -59,6 +59,13 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const TOKEN_EXPIRY_WARNING_DAYS = 14;
 /** A token's last use is written at most this often: a busy IdP does not turn every request into a write. */
 export const TOKEN_LAST_USED_INTERVAL_MS = 60_000;
+/**
+ * How long a resolved SCIM token is trusted without reading it again. A rotation, revocation or settings
+ * change made by this process applies at once; one made by another node applies within this bound.
+ */
+const PRINCIPAL_TTL_MS = 5_000;
+/** Distinct tokens remembered at most (the cache starts over beyond it). */
+const PRINCIPAL_CACHE_SIZE = 10_000;
 /** Connections announced per periodic check; the rest follow on the next check. */
 const EXPIRING_TOKENS_PER_CHECK = 1000;
 
@@ -69,6 +76,8 @@ export class TenantService {
   private readonly now: () => number;
   /** Connection id -> when this node last stamped its token's use. */
   private readonly lastUseStamps = new Map<string, number>();
+  /** SCIM token hash -> its principal, for PRINCIPAL_TTL_MS; emptied when this process writes tenants or connections. */
+  private readonly principals = new Map<string, { principal: ScimPrincipal; isCurrentToken: boolean; expiresAt: number | null; until: number }>();
 
   constructor(
     private readonly database: Database,
@@ -77,6 +86,8 @@ export class TenantService {
     this.audit = dependencies.audit;
     this.outbox = dependencies.outbox;
     this.now = dependencies.now ?? Date.now;
+    // Rotation, expiry changes and settings reach this process's next request at once.
+    database.watchWrites(['tenants', 'connections'], () => this.principals.clear());
   }
 
   async createTenant(input: { slug: string; name?: string; dialect?: Dialect; tokenExpiresInDays?: number }): Promise<TenantCredentials> {
@@ -170,17 +181,17 @@ export class TenantService {
     if (!isWellFormedSecret('scim', token)) return undefined;
     const hash = hashSecret(token);
     const now = this.now();
-    const principal = await this.database.read(async (tx) => {
-      const current = await this.tenants.findTokenByHash(tx, hash);
-      const record = current ?? (await this.tenants.findTokenByPreviousHash(tx, hash));
+    let cached = this.principals.get(hash);
+    if (!cached || cached.until <= now) {
+      const record = await this.database.read((tx) => this.tenants.findPrincipalByTokenHash(tx, hash));
       if (!record || !safeEqual(record.tokenHash, hash)) return undefined;
-      if (record.expiresAt !== null && record.expiresAt <= now) return undefined;
-      const tenant = await this.tenants.findTenantById(tx, record.connection.tenantId);
-      return tenant && { tenant, connection: record.connection, isCurrentToken: current !== undefined };
-    });
-    if (!principal) return undefined;
-    if (principal.isCurrentToken) await this.stampTokenUse(principal.connection, now);
-    return { tenant: principal.tenant, connection: principal.connection };
+      if (this.principals.size >= PRINCIPAL_CACHE_SIZE) this.principals.clear();
+      cached = { principal: { tenant: record.tenant, connection: record.connection }, isCurrentToken: record.isCurrentToken, expiresAt: record.expiresAt, until: now + PRINCIPAL_TTL_MS };
+      this.principals.set(hash, cached);
+    }
+    if (cached.expiresAt !== null && cached.expiresAt <= now) return undefined;
+    if (cached.isCurrentToken) await this.stampTokenUse(cached.principal.connection, now);
+    return cached.principal;
   }
 
   /** The tenant's SCIM token: when it was issued, expires and was last used, and whether a rotated-out one still works. */
