@@ -14,6 +14,8 @@ export type Dialect = 'sqlite' | 'postgresql';
 
 /** Tries of a transaction that keeps losing lock races before the client is told to retry (503). */
 const TRANSACTION_ATTEMPTS = 4;
+/** Units of work committed together at most: bounds how long the first of a group waits for its COMMIT. */
+const MAX_GROUP = 32;
 /** Distinct statement texts kept prepared on the SQLite connection (id lists of varying length make new texts). */
 const STATEMENT_CACHE_SIZE = 1000;
 
@@ -102,23 +104,26 @@ function sqliteBindings(bindings: Bindings): unknown[] {
 
 /**
  * The single SQLite connection: statements are prepared once per text and kept (better-sqlite3 runs
- * them synchronously, so a prepared statement is the whole cost of a query). Write transactions take
- * the connection exclusively (BEGIN IMMEDIATE, then queued in this process); a statement outside a
- * transaction waits while one is open, so it never reads another request's uncommitted rows.
+ * them synchronously, so a prepared statement is the whole cost of a query). The connection is taken
+ * in turn: a statement outside a transaction waits while one is open, so it never reads another
+ * request's uncommitted rows.
+ *
+ * Write transactions commit in groups: each unit of work runs in a SAVEPOINT of one BEGIN IMMEDIATE
+ * transaction that stays open while further units are queued (up to MAX_GROUP), then one COMMIT makes
+ * them all durable with one WAL write and, under synchronous=FULL, one fsync. A unit that fails rolls
+ * back to its savepoint alone; no unit's caller hears "done" before the COMMIT.
  */
 class SqliteConnection {
   private readonly statements = new Map<string, SqliteStatement>();
   private held = false;
-  private readonly waiting: (() => void)[] = [];
+  private readonly waiting: { readonly resume: () => void; readonly write: boolean }[] = [];
+  /** Units of work done in the open transaction, waiting for its COMMIT; undefined when none is open. */
+  private group: { resolve: () => void; reject: (error: unknown) => void }[] | undefined;
 
   constructor(
     private readonly handle: SqliteHandle,
     private readonly log: (sql: string, bindings: Bindings) => void,
   ) {}
-
-  get busy(): boolean {
-    return this.held;
-  }
 
   execute(sql: string, bindings: Bindings, mode: 'all' | 'run'): unknown[] | number {
     this.log(sql, bindings);
@@ -137,23 +142,65 @@ class SqliteConnection {
     }
   }
 
-  async acquire(): Promise<void> {
+  async acquire(write: boolean): Promise<void> {
     if (!this.held) {
       this.held = true;
       return;
     }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    await new Promise<void>((resume) => this.waiting.push({ resume, write }));
   }
 
-  /** Hands the connection to the next waiter, if any. */
+  /** Hands the connection to the next waiter; commits the open group first unless that waiter is another unit of work. */
   release(): void {
     const next = this.waiting.shift();
-    if (next) next();
+    if (this.group && !(next?.write && this.group.length < MAX_GROUP)) this.commitGroup();
+    if (next) next.resume();
     else this.held = false;
   }
 
-  get inTransaction(): boolean {
-    return this.handle.inTransaction;
+  /** Runs one unit of work in the open group (opening one if needed); resolves once its group has committed. */
+  async unitOfWork<T>(work: () => Promise<T>): Promise<{ result: T; committed: Promise<void> }> {
+    if (!this.group) {
+      this.execute('BEGIN IMMEDIATE', [], 'run');
+      this.group = [];
+    }
+    this.execute('SAVEPOINT unit_of_work', [], 'run');
+    let result: T;
+    try {
+      result = await work();
+      this.execute('RELEASE unit_of_work', [], 'run');
+    } catch (error) {
+      this.undoUnit();
+      throw error;
+    }
+    const group = this.group;
+    const committed = new Promise<void>((resolve, reject) => group.push({ resolve, reject }));
+    return { result, committed };
+  }
+
+  /** Rolls back the failed unit; if SQLite already rolled back the whole transaction, the group's other units are lost and retried. */
+  private undoUnit(): void {
+    if (this.handle.inTransaction) {
+      this.execute('ROLLBACK TO unit_of_work', [], 'run');
+      this.execute('RELEASE unit_of_work', [], 'run');
+      return;
+    }
+    const lost = this.group ?? [];
+    this.group = undefined;
+    for (const unit of lost) unit.reject(new DomainError('UNAVAILABLE', 'the transaction was rolled back; retry shortly'));
+  }
+
+  private commitGroup(): void {
+    const group = this.group ?? [];
+    this.group = undefined;
+    try {
+      this.execute('COMMIT', [], 'run');
+    } catch (error) {
+      if (this.handle.inTransaction) this.execute('ROLLBACK', [], 'run');
+      for (const unit of group) unit.reject(error);
+      return;
+    }
+    for (const unit of group) unit.resolve();
   }
 
   /** A session for statements outside any transaction. */
@@ -170,7 +217,7 @@ class SqliteConnection {
 
   private async outside<T>(work: () => T): Promise<T> {
     if (!this.held) return work();
-    await this.acquire();
+    await this.acquire(false);
     try {
       return work();
     } finally {
@@ -259,23 +306,17 @@ export class Database {
   /** BEGIN IMMEDIATE takes the write lock up front: no busy-snapshot failure half-way through the work. */
   private async sqliteTransaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const connection = await this.sqliteConnection();
-    await connection.acquire();
     const tx = new Tx(connection.owned, 'sqlite', this.knex, this.noteWrite);
-    let result: T;
+    await connection.acquire(true);
+    let unit: { result: T; committed: Promise<void> };
     try {
-      connection.execute('BEGIN IMMEDIATE', [], 'run');
-      try {
-        result = await work(tx);
-        connection.execute('COMMIT', [], 'run');
-      } catch (error) {
-        if (connection.inTransaction) connection.execute('ROLLBACK', [], 'run');
-        throw error;
-      }
+      unit = await connection.unitOfWork(() => work(tx));
     } finally {
       connection.release();
     }
+    await unit.committed;
     tx.committed();
-    return result;
+    return unit.result;
   }
 
   private async postgresTransaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
