@@ -260,7 +260,7 @@ async function createPostgresDatabase(): Promise<{ url: string; tenant: TenantSe
   let tenant: TenantSeed;
   try {
     const credentials = await hub.services.tenants.createTenant({ slug: SLUG });
-    tenant = { slug: SLUG, tenantId: credentials.tenant.id, scimToken: credentials.scimToken };
+    tenant = { slug: SLUG, tenantId: credentials.tenant.id, scimToken: credentials.scimToken, apiKey: credentials.adminApiKey };
   } finally {
     await hub.close();
   }

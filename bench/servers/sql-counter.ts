@@ -1,8 +1,8 @@
 /**
- * Counts the SQL statements a process prepares on better-sqlite3. knex (under MikroORM) prepares every
- * statement it runs, BEGIN and COMMIT included, so in the hub "statements prepared" is "statements run":
- * on SQLite that is the number of calls into the engine, on PostgreSQL it would be the round trips.
- * Installed by the bench server entry before the app is built; src/ is not touched.
+ * Counts the SQL statements a process runs on better-sqlite3: every execution of a prepared statement
+ * (run, get, all, iterate; BEGIN and COMMIT included) and every exec(). The hub keeps statements prepared,
+ * so preparing is not running; on SQLite an execution is a call into the engine, on PostgreSQL it would
+ * be a round trip. Installed by the bench server entry before the app is built; src/ is not touched.
  */
 import BetterSqlite3 from 'better-sqlite3';
 
@@ -31,14 +31,12 @@ export function installSqlCounter(): SqlCounter {
       counter.recent.length = 0;
     },
   };
-  const prototype = (BetterSqlite3 as unknown as { prototype: { prepare: (sql: string) => unknown } }).prototype;
-  const prepare = prototype.prepare;
-  prototype.prepare = function countedPrepare(this: unknown, sql: string) {
+  // Literal ids differ per request; the shape of the statement is what matters.
+  const record = (sql: string) => {
     counter.statements += 1;
-    if (!counter.recordTexts) return prepare.call(this, sql);
+    if (!counter.recordTexts) return;
     if (counter.recent.length < 50) counter.recent.push(sql);
-    // Literal ids differ per request; the shape of the statement is what matters.
-    // MikroORM inlines the values: fold strings and numbers back to `?`, and `(?, ?, ...)` lists to one.
+    // Inlined values (knex, raw references) fold back to `?`, and `(?, ?, ...)` lists to one.
     const shape = sql
       .replace(/'(?:[^']|'')*'/g, '?')
       .replace(/\b\d+(\.\d+)?\b/g, '?')
@@ -47,7 +45,31 @@ export function installSqlCounter(): SqlCounter {
       .replace(/\s+/g, ' ')
       .slice(0, 300);
     if (counter.texts.has(shape) || counter.texts.size < MAX_DISTINCT_TEXTS) counter.texts.set(shape, (counter.texts.get(shape) ?? 0) + 1);
-    return prepare.call(this, sql);
+  };
+  type Executor = (this: { source: string }, ...args: unknown[]) => unknown;
+  let statementsPatched = false;
+  const patchStatements = (statement: Record<string, Executor>) => {
+    statementsPatched = true;
+    const statementPrototype = Object.getPrototypeOf(statement) as Record<string, Executor>;
+    for (const method of ['run', 'get', 'all', 'iterate']) {
+      const original = statementPrototype[method];
+      statementPrototype[method] = function countedExecution(this: { source: string }, ...args: unknown[]) {
+        record(this.source);
+        return original.apply(this, args);
+      };
+    }
+  };
+  const prototype = (BetterSqlite3 as unknown as { prototype: { prepare: (sql: string) => unknown; exec: (sql: string) => unknown } }).prototype;
+  const prepare = prototype.prepare;
+  prototype.prepare = function patchingPrepare(this: unknown, sql: string) {
+    const statement = prepare.call(this, sql) as Record<string, Executor>;
+    if (!statementsPatched) patchStatements(statement);
+    return statement;
+  };
+  const exec = prototype.exec;
+  prototype.exec = function countedExec(this: unknown, sql: string) {
+    record(sql);
+    return exec.call(this, sql);
   };
   return counter;
 }

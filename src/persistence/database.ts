@@ -6,7 +6,7 @@ import {
   UniqueConstraintViolationException,
   ConnectionException,
 } from '@mikro-orm/core';
-import type { EntityManager, AbstractSqlDriver } from '@mikro-orm/knex';
+import type { AbstractSqlConnection } from '@mikro-orm/knex';
 import { DomainError } from '../domain/errors';
 import type { Orm } from './orm';
 
@@ -14,61 +14,288 @@ export type Dialect = 'sqlite' | 'postgresql';
 
 /** Tries of a transaction that keeps losing lock races before the client is told to retry (503). */
 const TRANSACTION_ATTEMPTS = 4;
-type QueryResult = { affectedRows: number };
+/** Units of work committed together at most: bounds how long the first of a group waits for its COMMIT. */
+const MAX_GROUP = 32;
+/** Distinct statement texts kept prepared on the SQLite connection (id lists of varying length make new texts). */
+const STATEMENT_CACHE_SIZE = 1000;
+
 type Query = Knex.QueryBuilder | Knex.Raw;
+/** The table an INSERT, UPDATE or DELETE writes to. */
+const WRITTEN_TABLE = /^\s*(?:insert\s+into|update|delete\s+from)\s+[`"]?(\w+)/i;
+type Bindings = readonly unknown[];
+
+/** Where a unit of work sends its statements: the shared connection, or one transaction. */
+interface Session {
+  all<T>(sql: string, bindings: Bindings): Promise<T[]>;
+  run(sql: string, bindings: Bindings): Promise<number>;
+}
+
+/** The parts of a better-sqlite3 connection used here (the hub reaches it through knex's pool). */
+interface SqliteStatement {
+  readonly reader: boolean;
+  all(bindings: unknown[]): unknown[];
+  run(bindings: unknown[]): { changes: number };
+}
+interface SqliteHandle {
+  prepare(sql: string): SqliteStatement;
+  readonly inTransaction: boolean;
+}
 
 /**
  * One unit of work on the database: every query of a service call runs through it, inside the
- * transaction when there is one. Repositories build queries with knex and execute them here.
+ * transaction when there is one. Repositories either build queries with knex (compiled here, then run
+ * with bound parameters) or, on hot paths, pass SQL text with `?` placeholders and its bindings.
  */
 export class Tx {
+  private readonly commitHooks: (() => void)[] = [];
+
   constructor(
-    private readonly em: EntityManager,
+    private readonly session: Session,
     readonly dialect: Dialect,
+    readonly knex: Knex,
+    private readonly onWrite: (tx: Tx, sql: string) => void,
   ) {}
 
-  get knex(): Knex {
-    return this.em.getKnex();
+  async all<T>(query: Query | string, bindings: Bindings = []): Promise<T[]> {
+    const compiled = compile(query, bindings);
+    return this.session.all<T>(compiled.sql, compiled.bindings);
   }
 
-  private get driver(): AbstractSqlDriver {
-    return this.em.getDriver();
-  }
-
-  async all<T>(query: Query): Promise<T[]> {
-    return translateDriverError(() => this.driver.execute<T[]>(query as never, [], 'all', this.em.getTransactionContext()));
-  }
-
-  async first<T>(query: Query): Promise<T | undefined> {
-    const rows = await this.all<T>(query);
+  async first<T>(query: Query | string, bindings: Bindings = []): Promise<T | undefined> {
+    const rows = await this.all<T>(query, bindings);
     return rows[0];
   }
 
-  async run(query: Query): Promise<number> {
-    const result = await translateDriverError(() =>
-      this.driver.execute<QueryResult>(query as never, [], 'run', this.em.getTransactionContext()),
-    );
-    return result.affectedRows;
+  /** Runs a statement; returns the rows it changed. */
+  async run(query: Query | string, bindings: Bindings = []): Promise<number> {
+    const compiled = compile(query, bindings);
+    const changed = await this.session.run(compiled.sql, compiled.bindings);
+    this.onWrite(this, compiled.sql);
+    return changed;
   }
+
+  /** Runs `hook` once the transaction has committed (at once after the statement, outside a transaction); never after a rollback. */
+  afterCommit(hook: () => void): void {
+    this.commitHooks.push(hook);
+  }
+
+  /** @internal Called by Database when the work is durable. */
+  committed(): void {
+    for (const hook of this.commitHooks.splice(0)) hook();
+  }
+}
+
+function compile(query: Query | string, bindings: Bindings): { sql: string; bindings: Bindings } {
+  if (typeof query === 'string') return { sql: query, bindings };
+  const native = query.toSQL() as unknown as Knex.Sql | Knex.Sql[];
+  const single = Array.isArray(native) ? native[0] : native;
+  return { sql: single.sql, bindings: single.bindings ?? [] };
+}
+
+/** better-sqlite3 binds neither booleans nor dates nor undefined; knex stored them as these. */
+function sqliteBindings(bindings: Bindings): unknown[] {
+  const values = new Array<unknown>(bindings.length);
+  for (let index = 0; index < bindings.length; index += 1) {
+    const value = bindings[index];
+    values[index] = typeof value === 'boolean' ? (value ? 1 : 0) : value === undefined ? null : value instanceof Date ? value.getTime() : value;
+  }
+  return values;
+}
+
+/**
+ * The single SQLite connection: statements are prepared once per text and kept (better-sqlite3 runs
+ * them synchronously, so a prepared statement is the whole cost of a query). The connection is taken
+ * in turn: a statement outside a transaction waits while one is open, so it never reads another
+ * request's uncommitted rows.
+ *
+ * Write transactions commit in groups: each unit of work runs in a SAVEPOINT of one BEGIN IMMEDIATE
+ * transaction that stays open while further units are queued (up to MAX_GROUP), then one COMMIT makes
+ * them all durable with one WAL write and, under synchronous=FULL, one fsync. A unit that fails rolls
+ * back to its savepoint alone; no unit's caller hears "done" before the COMMIT.
+ */
+class SqliteConnection {
+  private readonly statements = new Map<string, SqliteStatement>();
+  private held = false;
+  private readonly waiting: { readonly resume: () => void; readonly write: boolean }[] = [];
+  /** Units of work done in the open transaction, waiting for its COMMIT; undefined when none is open. */
+  private group: { resolve: () => void; reject: (error: unknown) => void }[] | undefined;
+
+  constructor(
+    private readonly handle: SqliteHandle,
+    private readonly log: (sql: string, bindings: Bindings) => void,
+  ) {}
+
+  execute(sql: string, bindings: Bindings, mode: 'all' | 'run'): unknown[] | number {
+    this.log(sql, bindings);
+    let statement = this.statements.get(sql);
+    try {
+      if (!statement) {
+        statement = this.handle.prepare(sql);
+        if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.delete(this.statements.keys().next().value as string);
+        this.statements.set(sql, statement);
+      }
+      if (mode === 'all' && statement.reader) return statement.all(sqliteBindings(bindings));
+      const result = statement.run(sqliteBindings(bindings));
+      return mode === 'all' ? [] : result.changes;
+    } catch (error) {
+      throw translateDriverError(error);
+    }
+  }
+
+  async acquire(write: boolean): Promise<void> {
+    if (!this.held) {
+      this.held = true;
+      return;
+    }
+    await new Promise<void>((resume) => this.waiting.push({ resume, write }));
+  }
+
+  /** Hands the connection to the next waiter; commits the open group first unless that waiter is another unit of work. */
+  release(): void {
+    const next = this.waiting.shift();
+    if (this.group && !(next?.write && this.group.length < MAX_GROUP)) this.commitGroup();
+    if (next) next.resume();
+    else this.held = false;
+  }
+
+  /** Runs one unit of work in the open group (opening one if needed); resolves once its group has committed. */
+  async unitOfWork<T>(work: () => Promise<T>): Promise<{ result: T; committed: Promise<void> }> {
+    if (!this.group) {
+      this.execute('BEGIN IMMEDIATE', [], 'run');
+      this.group = [];
+    }
+    this.execute('SAVEPOINT unit_of_work', [], 'run');
+    let result: T;
+    try {
+      result = await work();
+      this.execute('RELEASE unit_of_work', [], 'run');
+    } catch (error) {
+      this.undoUnit();
+      throw error;
+    }
+    const group = this.group;
+    const committed = new Promise<void>((resolve, reject) => group.push({ resolve, reject }));
+    return { result, committed };
+  }
+
+  /** Rolls back the failed unit; if SQLite already rolled back the whole transaction, the group's other units are lost and retried. */
+  private undoUnit(): void {
+    if (this.handle.inTransaction) {
+      this.execute('ROLLBACK TO unit_of_work', [], 'run');
+      this.execute('RELEASE unit_of_work', [], 'run');
+      return;
+    }
+    const lost = this.group ?? [];
+    this.group = undefined;
+    for (const unit of lost) unit.reject(new DomainError('UNAVAILABLE', 'the transaction was rolled back; retry shortly'));
+  }
+
+  private commitGroup(): void {
+    const group = this.group ?? [];
+    this.group = undefined;
+    try {
+      this.execute('COMMIT', [], 'run');
+    } catch (error) {
+      if (this.handle.inTransaction) this.execute('ROLLBACK', [], 'run');
+      for (const unit of group) unit.reject(error);
+      return;
+    }
+    for (const unit of group) unit.resolve();
+  }
+
+  /** A session for statements outside any transaction. */
+  readonly shared: Session = {
+    all: async <T>(sql: string, bindings: Bindings) => this.outside(() => this.execute(sql, bindings, 'all') as T[]),
+    run: async (sql: string, bindings: Bindings) => this.outside(() => this.execute(sql, bindings, 'run') as number),
+  };
+
+  /** A session inside the transaction this caller holds. */
+  readonly owned: Session = {
+    all: async <T>(sql: string, bindings: Bindings) => this.execute(sql, bindings, 'all') as T[],
+    run: async (sql: string, bindings: Bindings) => this.execute(sql, bindings, 'run') as number,
+  };
+
+  private async outside<T>(work: () => T): Promise<T> {
+    if (!this.held) return work();
+    await this.acquire(false);
+    try {
+      return work();
+    } finally {
+      this.release();
+    }
+  }
+}
+
+/** PostgreSQL through knex's pool, with bound parameters (knex turns `?` into `$n`). */
+function postgresSession(runner: Knex | Knex.Transaction, log: (sql: string, bindings: Bindings) => void): Session {
+  const execute = async (sql: string, bindings: Bindings) => {
+    log(sql, bindings);
+    try {
+      return (await runner.raw(sql, bindings as Knex.RawBinding[])) as { rows: unknown[]; rowCount: number | null };
+    } catch (error) {
+      throw translateDriverError(error);
+    }
+  };
+  return {
+    all: async <T>(sql: string, bindings: Bindings) => (await execute(sql, bindings)).rows as T[],
+    run: async (sql: string, bindings: Bindings) => (await execute(sql, bindings)).rowCount ?? 0,
+  };
 }
 
 export class Database {
   readonly dialect: Dialect;
+  readonly knex: Knex;
+  private sqlite: SqliteConnection | undefined;
+  private sqliteOpening: Promise<SqliteConnection> | undefined;
+  private readonly log: (sql: string, bindings: Bindings) => void;
+  private readonly writeWatchers: { readonly tables: ReadonlySet<string>; readonly hook: () => void }[] = [];
 
   constructor(readonly orm: Orm) {
     this.dialect = orm.config.get('clientUrl')?.startsWith('postgres') ? 'postgresql' : 'sqlite';
+    this.knex = (orm.em.getConnection() as AbstractSqlConnection).getKnex();
+    // The ORM's query log (debug mode, tests that count statements) sees every statement, as before.
+    this.log = (sql, bindings) => {
+      if (orm.config.get('debug')) orm.config.getLogger().logQuery({ query: sql, params: [...bindings], level: 'info' });
+    };
+  }
+
+  /**
+   * Calls `hook` after every commit (in this process) of a write to one of `tables`, whatever wrote it:
+   * caches of those rows drop what they hold. Writes by other processes are not seen.
+   */
+  watchWrites(tables: readonly string[], hook: () => void): void {
+    this.writeWatchers.push({ tables: new Set(tables), hook });
+  }
+
+  private readonly noteWrite = (tx: Tx, sql: string): void => {
+    if (this.writeWatchers.length === 0) return;
+    const table = WRITTEN_TABLE.exec(sql)?.[1]?.toLowerCase();
+    if (table === undefined) return;
+    for (const watcher of this.writeWatchers) if (watcher.tables.has(table)) tx.afterCommit(watcher.hook);
+  };
+
+  /** The connection knex's pool (of one) opened, with the pragmas set on it; taken once and used directly from then on. */
+  private async sqliteConnection(): Promise<SqliteConnection> {
+    if (this.sqlite) return this.sqlite;
+    this.sqliteOpening ??= (async () => {
+      const client = this.knex.client as { acquireConnection(): Promise<SqliteHandle>; releaseConnection(handle: SqliteHandle): Promise<void> };
+      const handle = await client.acquireConnection();
+      await client.releaseConnection(handle);
+      this.sqlite = new SqliteConnection(handle, this.log);
+      return this.sqlite;
+    })();
+    return this.sqliteOpening;
   }
 
   /**
    * Runs `work` in one transaction: all of it commits, or none of it does. A transaction that lost a
-   * lock race (SQLite busy snapshot, PostgreSQL deadlock or serialization failure) is run again, so
-   * `work` must not have effects outside the database.
+   * lock race (SQLite busy, PostgreSQL deadlock or serialization failure) is run again, so `work` must
+   * not have effects outside the database (use `tx.afterCommit` for those).
    */
   async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
-      const em = this.orm.em.fork() as EntityManager;
       try {
-        return await em.transactional((transactionEm) => work(new Tx(transactionEm as EntityManager, this.dialect)));
+        return this.dialect === 'sqlite' ? await this.sqliteTransaction(work) : await this.postgresTransaction(work);
       } catch (error) {
         if (!(error instanceof DomainError && error.code === 'UNAVAILABLE') || attempt >= TRANSACTION_ATTEMPTS) throw error;
         await new Promise((resolve) => setTimeout(resolve, attempt * 20 + Math.random() * 20));
@@ -76,37 +303,69 @@ export class Database {
     }
   }
 
+  /** BEGIN IMMEDIATE takes the write lock up front: no busy-snapshot failure half-way through the work. */
+  private async sqliteTransaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    const connection = await this.sqliteConnection();
+    const tx = new Tx(connection.owned, 'sqlite', this.knex, this.noteWrite);
+    await connection.acquire(true);
+    let unit: { result: T; committed: Promise<void> };
+    try {
+      unit = await connection.unitOfWork(() => work(tx));
+    } finally {
+      connection.release();
+    }
+    await unit.committed;
+    tx.committed();
+    return unit.result;
+  }
+
+  private async postgresTransaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    let tx: Tx | undefined;
+    const result = await this.knex.transaction(async (trx) => {
+      tx = new Tx(postgresSession(trx, this.log), 'postgresql', this.knex, this.noteWrite);
+      return work(tx);
+    }).catch((error: unknown) => {
+      throw translateDriverError(error);
+    });
+    tx?.committed();
+    return result;
+  }
+
   /** Runs `work` without a transaction: for reads whose statements need no common snapshot. */
   async read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    return work(new Tx(this.orm.em.fork() as EntityManager, this.dialect));
+    const tx =
+      this.dialect === 'sqlite' ? new Tx((await this.sqliteConnection()).shared, 'sqlite', this.knex, this.noteWrite) : new Tx(postgresSession(this.knex, this.log), 'postgresql', this.knex, this.noteWrite);
+    const result = await work(tx);
+    tx.committed();
+    return result;
   }
 
   async ping(): Promise<void> {
-    await this.read((tx) => tx.all(tx.knex.raw('select 1 as ok')));
+    await this.read((tx) => tx.all('select 1 as ok'));
   }
 }
 
 /**
  * Storage failures become domain errors: a unique violation is a CONFLICT (the service decides what
- * collided), a lost connection or lock timeout is UNAVAILABLE (clients retry). Anything else is rethrown
+ * collided), a lost connection or lock timeout is UNAVAILABLE (clients retry). Anything else is returned
  * as is and answered as an internal error without its text.
  */
-async function translateDriverError<T>(execute: () => Promise<T>): Promise<T> {
-  try {
-    return await execute();
-  } catch (error) {
-    if (error instanceof UniqueConstraintViolationException) throw new DomainError('CONFLICT', 'a unique value is already taken');
-    if (error instanceof LockWaitTimeoutException || error instanceof DeadlockException || error instanceof ConnectionException || isBusy(error)) {
-      throw new DomainError('UNAVAILABLE', 'the database is busy or unreachable; retry shortly');
-    }
-    throw error;
+function translateDriverError(error: unknown): unknown {
+  if (error instanceof DomainError) return error;
+  const code = (error as { code?: unknown }).code;
+  if (error instanceof UniqueConstraintViolationException || code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return new DomainError('CONFLICT', 'a unique value is already taken');
   }
+  if (error instanceof LockWaitTimeoutException || error instanceof DeadlockException || error instanceof ConnectionException || isBusy(error)) {
+    return new DomainError('UNAVAILABLE', 'the database is busy or unreachable; retry shortly');
+  }
+  return error;
 }
 
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: string }).code ?? (error instanceof DriverException ? error.code : undefined);
-  // 40001 serialization failure, 40P01 deadlock, 57P01/57P03 server shutting down or starting.
-  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code === 'ECONNREFUSED' || ['40001', '40P01', '57P01', '57P03'].includes(code));
+  // 40001 serialization failure, 40P01 deadlock, 55P03 lock not available, 57P01/57P03 server shutting down or starting.
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code === 'ECONNREFUSED' || code === 'ECONNRESET' || ['40001', '40P01', '55P03', '57P01', '57P03'].includes(code));
 }
 
 export function toBoolean(value: unknown): boolean {

@@ -59,4 +59,10 @@ export class CredentialCache<V> {
     this.generation += 1;
     for (const [hash, entry] of this.entries) if (entry.tenantId === tenantId) this.entries.delete(hash);
   }
+
+  /** Forgets every credential (a write this cache cannot attribute to one tenant). */
+  forgetAll(): void {
+    this.generation += 1;
+    this.entries.clear();
+  }
 }

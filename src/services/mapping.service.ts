@@ -10,7 +10,7 @@ import type { Connection, Tenant } from '../domain/tenants/tenant';
 import { foldText } from '../domain/text';
 import type { Database, Tx } from '../persistence/database';
 import { GroupRepository } from '../persistence/repositories/group.repository';
-import { MappingRepository, type StoredOptionValue, type StoredUserValue } from '../persistence/repositories/mapping.repository';
+import { MappingRepository, mappingChanges, type StoredOptionValue, type StoredUserValue } from '../persistence/repositories/mapping.repository';
 
 /** What a schema version stores: the fields and the option lists' policies (their values live in rows). */
 export interface SchemaVersionDefinition {
@@ -52,6 +52,8 @@ export interface MappingActor {
 }
 
 const VALUE_TEXT_LIMIT = 1024;
+/** How long another process's mapping change may go unseen by this one's writes. */
+const RUNTIME_TTL_MS = 5_000;
 const SEED_AUTHOR = 'system (tenant defaults)';
 
 function valueText(value: string | number | boolean): string {
@@ -122,6 +124,8 @@ export class MappingService {
   /** Compiled sets by tenant, connection, mapping and schema version: versions are immutable. */
   private readonly compiled = new Map<string, CompiledMappingSet>();
   private readonly readsGroups = new WeakMap<CompiledMappingSet, boolean>();
+  /** Runtimes by tenant and connection, with the change generation they were loaded at. */
+  private readonly runtimes = new Map<string, { runtime: MappingRuntime; generation: number; until: number }>();
 
   constructor(private readonly database: Database) {}
 
@@ -188,7 +192,24 @@ export class MappingService {
     });
   }
 
+  /**
+   * The connection's active mapping, compiled, with the tenant's option lists. Cached per tenant and
+   * connection: a change committed in this process (new version, activation, option values) drops it
+   * at once; one committed by another process is seen within RUNTIME_TTL_MS.
+   */
   async runtime(tx: Tx, tenant: Tenant, connection: Connection): Promise<MappingRuntime> {
+    const key = `${tenant.id}:${connection.id}`;
+    const generation = mappingChanges.generation(tenant.id);
+    const now = Date.now();
+    const hit = this.runtimes.get(key);
+    if (hit && hit.generation === generation && hit.until > now) return hit.runtime;
+    const runtime = await this.loadRuntime(tx, tenant, connection);
+    // Only what committed is cached: defaults seeded by a transaction that rolls back are not.
+    tx.afterCommit(() => this.runtimes.set(key, { runtime, generation, until: now + RUNTIME_TTL_MS }));
+    return runtime;
+  }
+
+  private async loadRuntime(tx: Tx, tenant: Tenant, connection: Connection): Promise<MappingRuntime> {
     let pointer = await this.mappings.activeMappingPointer(tx, tenant.id, connection.id);
     if (!pointer) {
       await this.seedDefaults(tx, tenant, connection);
@@ -242,10 +263,12 @@ export class MappingService {
     const storedRows = user.isCreate ? [] : await this.mappings.userValues(tx, runtime.tenantId, [user.id]);
     const groups = user.isCreate ? [] : await this.groups.groupsOfMember(tx, runtime.tenantId, user.id);
     const mapped = this.mapUser(runtime, { raw: user.raw, isCreate: user.isCreate, storedRows, groups }, actor, Date.now());
-    await this.mappings.replaceUserValues(tx, runtime.tenantId, user.id, mapped.rows);
+    await this.mappings.replaceUserValues(tx, runtime.tenantId, user.id, mapped.rows, user.isCreate);
     if (mapped.optionAdditions.length > 0) await this.mappings.insertOptionValues(tx, runtime.tenantId, mapped.optionAdditions);
+    // A new user has no rule memberships to take away: with no grants there is nothing to write.
+    if (user.isCreate && mapped.grantedGroups.length === 0) return mapped.result;
     const existing = await this.groups.idsByFoldedNames(tx, runtime.tenantId, mapped.grantedGroups);
-    await this.groups.setRuleMemberships(tx, runtime.tenantId, user.id, [...existing.values()], mapped.now);
+    await this.groups.setRuleMemberships(tx, runtime.tenantId, user.id, [...existing.values()], mapped.now, user.isCreate);
     return mapped.result;
   }
 

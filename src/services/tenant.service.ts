@@ -16,7 +16,7 @@ import { deterministicTimeOrderedId } from '../domain/time-ordered-id';
 import type { Database } from '../persistence/database';
 import { TenantRepository, type ExpiringToken, type TokenStatus } from '../persistence/repositories/tenant.repository';
 import type { AuditService } from './audit.service';
-import type { CredentialCache } from './credential-cache';
+import { CredentialCache } from './credential-cache';
 import type { OutboxService } from './outbox.service';
 
 export interface TenantCredentials {
@@ -67,6 +67,13 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const TOKEN_EXPIRY_WARNING_DAYS = 14;
 /** A token's last use is written at most this often: a busy IdP does not turn every request into a write. */
 export const TOKEN_LAST_USED_INTERVAL_MS = 60_000;
+/**
+ * How long a resolved SCIM token is trusted without reading it again. A rotation, revocation or settings
+ * change made by this process applies at once; one made by another node applies within this bound.
+ */
+const PRINCIPAL_TTL_MS = 5_000;
+/** Distinct tokens remembered at most (the oldest goes first). */
+const PRINCIPAL_CACHE_SIZE = 10_000;
 /** Connections announced per periodic check; the rest follow on the next check. */
 const EXPIRING_TOKENS_PER_CHECK = 1000;
 
@@ -78,6 +85,8 @@ export class TenantService {
   private readonly apiKeyCache: CredentialCache<ApiPrincipal> | undefined;
   /** Connection id -> when this node last stamped its token's use. */
   private readonly lastUseStamps = new Map<string, number>();
+  /** SCIM token hash -> its principal, for PRINCIPAL_TTL_MS; emptied when this process writes tenants or connections. */
+  private readonly principals: CredentialCache<{ principal: ScimPrincipal; isCurrentToken: boolean; expiresAt: number | null }>;
 
   constructor(
     private readonly database: Database,
@@ -86,7 +95,10 @@ export class TenantService {
     this.audit = dependencies.audit;
     this.outbox = dependencies.outbox;
     this.now = dependencies.now ?? Date.now;
+    this.principals = new CredentialCache({ ttlMs: PRINCIPAL_TTL_MS, maxEntries: PRINCIPAL_CACHE_SIZE, now: this.now });
     this.apiKeyCache = dependencies.apiKeyCache;
+    // Rotation, expiry changes and settings reach this process's next request at once.
+    database.watchWrites(['tenants', 'connections'], () => this.principals.forgetAll());
   }
 
   async createTenant(input: { slug: string; name?: string; dialect?: Dialect; tokenExpiresInDays?: number }): Promise<TenantCredentials> {
@@ -183,17 +195,15 @@ export class TenantService {
     if (!isWellFormedSecret('scim', token)) return undefined;
     const hash = hashSecret(token);
     const now = this.now();
-    const principal = await this.database.read(async (tx) => {
-      const current = await this.tenants.findTokenByHash(tx, hash);
-      const record = current ?? (await this.tenants.findTokenByPreviousHash(tx, hash));
+    const cached = await this.principals.remember(hash, async () => {
+      const record = await this.database.read((tx) => this.tenants.findPrincipalByTokenHash(tx, hash));
       if (!record || !safeEqual(record.tokenHash, hash)) return undefined;
-      if (record.expiresAt !== null && record.expiresAt <= now) return undefined;
-      const tenant = await this.tenants.findTenantById(tx, record.connection.tenantId);
-      return tenant && { tenant, connection: record.connection, isCurrentToken: current !== undefined };
+      return { value: { principal: { tenant: record.tenant, connection: record.connection }, isCurrentToken: record.isCurrentToken, expiresAt: record.expiresAt }, tenantId: record.tenant.id };
     });
-    if (!principal) return undefined;
-    if (principal.isCurrentToken) await this.stampTokenUse(principal.connection, now);
-    return { tenant: principal.tenant, connection: principal.connection };
+    if (!cached) return undefined;
+    if (cached.expiresAt !== null && cached.expiresAt <= now) return undefined;
+    if (cached.isCurrentToken) await this.stampTokenUse(cached.principal.connection, now);
+    return cached.principal;
   }
 
   /** The tenant's SCIM token: when it was issued, expires and was last used, and whether a rotated-out one still works. */

@@ -1,5 +1,6 @@
 import type { ActorType, AuditDiff, AuditEvent } from '../../domain/audit';
 import { parseJsonColumn, toNumber, type Tx } from '../database';
+import { insertText } from '../sql-text';
 import { applyKeyset, toKeysetPage, type KeysetOrder, type KeysetPage, type KeysetRequest } from './keyset';
 
 export interface AuditCriteria {
@@ -45,20 +46,18 @@ function toAuditEvent(row: AuditColumns): AuditEvent {
 /** The audit trail: inserts and reads only; nothing updates or deletes a row. */
 export class AuditRepository {
   async insert(tx: Tx, event: AuditEvent): Promise<void> {
-    await tx.run(
-      tx.knex('audit_events').insert({
-        tenant_id: event.tenantId,
-        id: event.id,
-        at: event.at,
-        actor_type: event.actor.type,
-        actor_id: event.actor.id,
-        action: event.action,
-        target_type: event.target.type,
-        target_id: event.target.id,
-        diff: event.diff === null ? null : JSON.stringify(event.diff),
-        request_id: event.requestId,
-      }),
-    );
+    await tx.run(insertText('audit_events', COLUMNS, 1), [
+      event.tenantId,
+      event.id,
+      event.at,
+      event.actor.type,
+      event.actor.id,
+      event.action,
+      event.target.type,
+      event.target.id,
+      event.diff === null ? null : JSON.stringify(event.diff),
+      event.requestId,
+    ]);
   }
 
   async list(tx: Tx, tenantId: string, criteria: AuditCriteria, page: KeysetRequest): Promise<KeysetPage<AuditEvent>> {

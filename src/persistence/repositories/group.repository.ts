@@ -2,6 +2,7 @@ import type { GroupIndexFields, GroupMember, MemberType, StoredGroup } from '../
 import type { GroupField, ResolvedFilter } from '../../domain/filter/filter-field';
 import { foldText } from '../../domain/text';
 import type { Tx } from '../database';
+import { insertText, placeholders, sqlText } from '../sql-text';
 import { ID_CHUNK, selectExistingIds, toStoredResource, type Page, type PageRequest, type ResourceRowColumns, listRows, selectResourceRow, insertResourceRow, updateResourceRow } from './resource-rows';
 
 interface GroupRowColumns extends ResourceRowColumns {
@@ -32,6 +33,8 @@ const SORT_COLUMNS: Record<GroupField, string> = {
   updatedAt: 'updated_at',
 };
 
+const RULE_MEMBER_COLUMNS = ['tenant_id', 'group_id', 'member_id', 'member_type', 'source', 'created_at'];
+const MEMBER_COLUMNS = ['tenant_id', 'group_id', 'member_id', 'member_type', 'display', 'created_at'];
 const COLUMNS = ['tenant_id', 'id', 'display_name', 'raw', 'version', 'created_at', 'updated_at'];
 
 
@@ -65,9 +68,9 @@ export class GroupRepository {
   }
 
   async delete(tx: Tx, tenantId: string, id: string): Promise<void> {
-    await tx.run(tx.knex('group_members').where({ tenant_id: tenantId, group_id: id }).delete());
-    await tx.run(tx.knex('group_members').where({ tenant_id: tenantId, member_id: id }).delete());
-    await tx.run(tx.knex('groups').where({ tenant_id: tenantId, id }).delete());
+    await tx.run('DELETE FROM group_members WHERE tenant_id = ? AND group_id = ?', [tenantId, id]);
+    await tx.run('DELETE FROM group_members WHERE tenant_id = ? AND member_id = ?', [tenantId, id]);
+    await tx.run('DELETE FROM groups WHERE tenant_id = ? AND id = ?', [tenantId, id]);
   }
 
   async list(tx: Tx, tenantId: string, filter: ResolvedFilter | undefined, sort: GroupSort | undefined, page: PageRequest): Promise<Page<StoredGroup>> {
@@ -76,60 +79,56 @@ export class GroupRepository {
   }
 
 
-  /** Adds memberships; ones that already exist are left as they are (idempotent, safe under concurrency). */
-  async addMembers(tx: Tx, tenantId: string, groupId: string, members: readonly GroupMember[], now: number): Promise<void> {
+  /** Adds memberships; ones that already exist are left as they are (idempotent, safe under concurrency). Returns the rows added. */
+  async addMembers(tx: Tx, tenantId: string, groupId: string, members: readonly GroupMember[], now: number): Promise<number> {
+    let added = 0;
     for (let start = 0; start < members.length; start += ID_CHUNK) {
-      const chunk = members.slice(start, start + ID_CHUNK).map((member) => ({
-        tenant_id: tenantId,
-        group_id: groupId,
-        member_id: member.value,
-        member_type: member.type,
-        display: member.display,
-        created_at: now,
-      }));
-      await tx.run(tx.knex('group_members').insert(chunk).onConflict(['tenant_id', 'group_id', 'member_id']).ignore());
+      const chunk = members.slice(start, start + ID_CHUNK);
+      const bindings: unknown[] = [];
+      for (const member of chunk) bindings.push(tenantId, groupId, member.value, member.type, member.display, now);
+      added += await tx.run(insertText('group_members', MEMBER_COLUMNS, chunk.length, 'ON CONFLICT (tenant_id, group_id, member_id) DO NOTHING'), bindings);
     }
+    return added;
   }
 
-  async removeMembers(tx: Tx, tenantId: string, groupId: string, memberIds: readonly string[]): Promise<void> {
+  /** Removes the named memberships; returns the rows removed. */
+  async removeMembers(tx: Tx, tenantId: string, groupId: string, memberIds: readonly string[]): Promise<number> {
+    let removed = 0;
     for (let start = 0; start < memberIds.length; start += ID_CHUNK) {
       const chunk = memberIds.slice(start, start + ID_CHUNK);
-      await tx.run(tx.knex('group_members').where({ tenant_id: tenantId, group_id: groupId }).whereIn('member_id', chunk).delete());
+      const sql = sqlText(`remove-members|${chunk.length}`, () => `DELETE FROM group_members WHERE tenant_id = ? AND group_id = ? AND member_id IN (${placeholders(chunk.length)})`);
+      removed += await tx.run(sql, [tenantId, groupId, ...chunk]);
     }
+    return removed;
   }
 
   async removeAllMembers(tx: Tx, tenantId: string, groupId: string): Promise<void> {
-    await tx.run(tx.knex('group_members').where({ tenant_id: tenantId, group_id: groupId }).delete());
+    await tx.run('DELETE FROM group_members WHERE tenant_id = ? AND group_id = ?', [tenantId, groupId]);
   }
 
   async removeMemberships(tx: Tx, tenantId: string, memberId: string): Promise<void> {
-    await tx.run(tx.knex('group_members').where({ tenant_id: tenantId, member_id: memberId }).delete());
+    await tx.run('DELETE FROM group_members WHERE tenant_id = ? AND member_id = ?', [tenantId, memberId]);
   }
 
   /** Members ordered by id, one page at a time (keyset on member_id, which the primary key indexes). */
   async listMembers(tx: Tx, tenantId: string, groupId: string, afterMemberId: string | undefined, limit: number): Promise<GroupMember[]> {
-    const query = tx
-      .knex('group_members')
-      .select('member_id', 'member_type', 'display')
-      .where({ tenant_id: tenantId, group_id: groupId })
-      .orderBy('member_id', 'asc')
-      .limit(limit);
-    if (afterMemberId !== undefined) query.andWhere('member_id', '>', afterMemberId);
-    const rows = await tx.all<MemberRowColumns>(query);
+    const rows =
+      afterMemberId === undefined
+        ? await tx.all<MemberRowColumns>('SELECT member_id, member_type, display FROM group_members WHERE tenant_id = ? AND group_id = ? ORDER BY member_id LIMIT ?', [tenantId, groupId, limit])
+        : await tx.all<MemberRowColumns>('SELECT member_id, member_type, display FROM group_members WHERE tenant_id = ? AND group_id = ? AND member_id > ? ORDER BY member_id LIMIT ?', [
+            tenantId,
+            groupId,
+            afterMemberId,
+            limit,
+          ]);
     return rows.map((row) => ({ value: row.member_id, type: row.member_type as MemberType, display: row.display }));
   }
 
   /** Groups a user (or group) belongs to, for the User `groups` attribute. */
   async groupsOfMember(tx: Tx, tenantId: string, memberId: string): Promise<{ id: string; displayName: string; externalId: string | null; source: string }[]> {
     const rows = await tx.all<{ id: string; display_name: string; external_id: string | null; source: string }>(
-      tx
-        .knex('group_members as m')
-        .join('groups as g', function joinGroup() {
-          this.on('g.tenant_id', '=', 'm.tenant_id').andOn('g.id', '=', 'm.group_id');
-        })
-        .select('g.id', 'g.display_name', 'g.external_id', 'm.source')
-        .where({ 'm.tenant_id': tenantId, 'm.member_id': memberId })
-        .orderBy('g.display_name_norm', 'asc'),
+      'SELECT g.id, g.display_name, g.external_id, m.source FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id WHERE m.tenant_id = ? AND m.member_id = ? ORDER BY g.display_name_norm',
+      [tenantId, memberId],
     );
     return rows.map((row) => ({ id: row.id, displayName: row.display_name, externalId: row.external_id, source: row.source }));
   }
@@ -138,19 +137,25 @@ export class GroupRepository {
   async idsByFoldedNames(tx: Tx, tenantId: string, foldedNames: readonly string[]): Promise<Map<string, string>> {
     if (foldedNames.length === 0) return new Map();
     const rows = await tx.all<{ id: string; display_name_norm: string }>(
-      tx.knex('groups').select('id', 'display_name_norm').where('tenant_id', tenantId).whereIn('display_name_norm', [...foldedNames]),
+      sqlText(`ids-by-names|${foldedNames.length}`, () => `SELECT id, display_name_norm FROM groups WHERE tenant_id = ? AND display_name_norm IN (${placeholders(foldedNames.length)})`),
+      [tenantId, ...foldedNames],
     );
     return new Map(rows.map((row) => [row.display_name_norm, row.id]));
   }
 
-  /** Makes a member's rule-granted memberships exactly `groupIds`; memberships from the IdP or an admin are left alone. */
-  async setRuleMemberships(tx: Tx, tenantId: string, memberId: string, groupIds: readonly string[], now: number): Promise<void> {
-    const removal = tx.knex('group_members').where({ tenant_id: tenantId, member_id: memberId, source: 'rule' });
-    if (groupIds.length > 0) removal.whereNotIn('group_id', [...groupIds]);
-    await tx.run(removal.delete());
+  /**
+   * Makes a member's rule-granted memberships exactly `groupIds`; memberships from the IdP or an admin are
+   * left alone. `isNew`: the member was created in this transaction, so it has none to remove.
+   */
+  async setRuleMemberships(tx: Tx, tenantId: string, memberId: string, groupIds: readonly string[], now: number, isNew = false): Promise<void> {
+    if (!isNew) {
+      const kept = groupIds.length > 0 ? ` AND group_id NOT IN (${placeholders(groupIds.length)})` : '';
+      await tx.run(sqlText(`rule-removal|${groupIds.length}`, () => `DELETE FROM group_members WHERE tenant_id = ? AND member_id = ? AND source = 'rule'${kept}`), [tenantId, memberId, ...groupIds]);
+    }
     if (groupIds.length === 0) return;
-    const rows = groupIds.map((groupId) => ({ tenant_id: tenantId, group_id: groupId, member_id: memberId, member_type: 'User', source: 'rule', created_at: now }));
-    await tx.run(tx.knex('group_members').insert(rows).onConflict(['tenant_id', 'group_id', 'member_id']).ignore());
+    const bindings: unknown[] = [];
+    for (const groupId of groupIds) bindings.push(tenantId, groupId, memberId, 'User', 'rule', now);
+    await tx.run(insertText('group_members', RULE_MEMBER_COLUMNS, groupIds.length, 'ON CONFLICT (tenant_id, group_id, member_id) DO NOTHING'), bindings);
   }
 
   /** The groups of many members in one statement per chunk, by member id (re-apply maps a batch of users at once). */

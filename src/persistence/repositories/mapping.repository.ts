@@ -1,5 +1,8 @@
 import { parseJsonColumn, parseJsonValueColumn, toNumber, type Tx } from '../database';
 import { collectInChunks, ID_CHUNK, lockingRead } from './resource-rows';
+import { insertText, placeholders, sqlText } from '../sql-text';
+
+const USER_VALUE_COLUMNS = ['tenant_id', 'user_id', 'field_key', 'position', 'value', 'value_text', 'rule_id', 'mapping_version', 'source_path', 'raw_value', 'updated_at'];
 
 export type VersionState = 'draft' | 'validated' | 'active' | 'superseded';
 
@@ -100,29 +103,54 @@ function toSchemaVersion(row: { version: number | string; definition: unknown; s
   };
 }
 
-/** Rows per multi-row insert of user values: 11 parameters each stays far below both databases' limits. */
-const VALUE_ROWS_PER_INSERT = 500;
+/**
+ * A counter per tenant that moves once a transaction changing its schema versions, option values or
+ * mapping sets has committed in this process: caches of what those rows compile to compare it to know
+ * they are stale. (Other processes' changes reach such caches only through their time limit.)
+ */
+class MappingChanges {
+  private readonly generations = new Map<string, number>();
 
-function valueColumns(tenantId: string, userId: string, value: Omit<StoredUserValue, 'userId'>) {
-  return {
-    tenant_id: tenantId,
-    user_id: userId,
-    field_key: value.fieldKey,
-    position: value.position,
-    value: JSON.stringify(value.value),
-    value_text: value.valueText,
-    rule_id: value.ruleId,
-    mapping_version: value.mappingVersion,
-    source_path: value.sourcePath,
-    raw_value: value.rawValue === undefined ? null : JSON.stringify(value.rawValue),
-    updated_at: value.updatedAt,
-  };
+  generation(tenantId: string): number {
+    return this.generations.get(tenantId) ?? 0;
+  }
+
+  touch(tx: Tx, tenantId: string): void {
+    tx.afterCommit(() => this.generations.set(tenantId, this.generation(tenantId) + 1));
+  }
+}
+
+export const mappingChanges = new MappingChanges();
+
+/** Value rows in multi-row INSERTs of up to ID_CHUNK rows (11 bound values each, far below both databases' limits). */
+async function insertUserValueRows(tx: Tx, tenantId: string, values: readonly StoredUserValue[]): Promise<void> {
+  for (let start = 0; start < values.length; start += ID_CHUNK) {
+    const chunk = values.slice(start, start + ID_CHUNK);
+    const bindings: unknown[] = [];
+    for (const value of chunk) {
+      bindings.push(
+        tenantId,
+        value.userId,
+        value.fieldKey,
+        value.position,
+        JSON.stringify(value.value),
+        value.valueText,
+        value.ruleId,
+        value.mappingVersion,
+        value.sourcePath,
+        value.rawValue === undefined ? null : JSON.stringify(value.rawValue),
+        value.updatedAt,
+      );
+    }
+    await tx.run(insertText('user_values', USER_VALUE_COLUMNS, chunk.length), bindings);
+  }
 }
 
 /** Domain schema versions, option values, mapping set versions and mapped user values of a tenant. */
 export class MappingRepository {
   /** With `ifAbsent`, an existing version is left as it is (concurrent first writes seed defaults safely). */
   async insertSchemaVersion(tx: Tx, tenantId: string, schema: StoredSchemaVersion, options: { ifAbsent?: boolean } = {}): Promise<void> {
+    mappingChanges.touch(tx, tenantId);
     const insert = tx.knex('domain_schemas').insert({
         tenant_id: tenantId,
         version: schema.version,
@@ -144,6 +172,7 @@ export class MappingRepository {
   }
 
   async setSchemaState(tx: Tx, tenantId: string, version: number, state: VersionState): Promise<void> {
+    mappingChanges.touch(tx, tenantId);
     await tx.run(tx.knex('domain_schemas').where({ tenant_id: tenantId, version }).update({ state }));
   }
 
@@ -174,6 +203,7 @@ export class MappingRepository {
 
   /** Adds option values; a value whose folded form exists already is left as it is (first spelling wins). */
   async insertOptionValues(tx: Tx, tenantId: string, values: readonly StoredOptionValue[]): Promise<void> {
+    mappingChanges.touch(tx, tenantId);
     for (let start = 0; start < values.length; start += ID_CHUNK) {
       const chunk = values.slice(start, start + ID_CHUNK).map((value) => ({
         tenant_id: tenantId,
@@ -192,10 +222,12 @@ export class MappingRepository {
   }
 
   async setOptionReviewStatus(tx: Tx, tenantId: string, listKey: string, valueNorm: string, status: 'approved' | 'pending'): Promise<number> {
+    mappingChanges.touch(tx, tenantId);
     return tx.run(tx.knex('option_values').where({ tenant_id: tenantId, list_key: listKey, value_norm: valueNorm }).update({ review_status: status }));
   }
 
   async insertMappingSet(tx: Tx, mappingSet: StoredMappingSet, options: { ifAbsent?: boolean } = {}): Promise<void> {
+    mappingChanges.touch(tx, mappingSet.tenantId);
     const insert = tx.knex('mapping_sets').insert({
         tenant_id: mappingSet.tenantId,
         connection_id: mappingSet.connectionId,
@@ -258,6 +290,7 @@ export class MappingRepository {
     version: number,
     change: { state: VersionState; report?: Record<string, unknown>; validatedAt?: number; activatedAt?: number },
   ): Promise<void> {
+    mappingChanges.touch(tx, tenantId);
     await tx.run(
       tx
         .knex('mapping_sets')
@@ -280,17 +313,18 @@ export class MappingRepository {
 
   /** Swapping this pointer is what activates a version: one row, one statement. */
   async setActiveMappingVersion(tx: Tx, tenantId: string, connectionId: string, version: number): Promise<void> {
+    mappingChanges.touch(tx, tenantId);
     await tx.run(tx.knex('connections').where({ tenant_id: tenantId, id: connectionId }).update({ active_mapping_version: version }));
   }
 
-  async replaceUserValues(tx: Tx, tenantId: string, userId: string, values: readonly Omit<StoredUserValue, 'userId'>[]): Promise<void> {
-    await tx.run(tx.knex('user_values').where({ tenant_id: tenantId, user_id: userId }).delete());
-    if (values.length === 0) return;
-    await tx.run(tx.knex('user_values').insert(values.map((value) => valueColumns(tenantId, userId, value))));
+  /** Writes a user's values in one multi-row INSERT; `isNew`: the user was created in this transaction, so it has none to delete. */
+  async replaceUserValues(tx: Tx, tenantId: string, userId: string, values: readonly Omit<StoredUserValue, 'userId'>[], isNew = false): Promise<void> {
+    if (!isNew) await this.deleteUserValues(tx, tenantId, userId);
+    await insertUserValueRows(tx, tenantId, values.map((value) => ({ ...value, userId })));
   }
 
   async deleteUserValues(tx: Tx, tenantId: string, userId: string): Promise<void> {
-    await tx.run(tx.knex('user_values').where({ tenant_id: tenantId, user_id: userId }).delete());
+    await tx.run('DELETE FROM user_values WHERE tenant_id = ? AND user_id = ?', [tenantId, userId]);
   }
 
   /** Values of many users in one statement per chunk, ordered by field and position. */
@@ -307,7 +341,10 @@ export class MappingRepository {
         source_path: string | null;
         raw_value: unknown;
         updated_at: number | string;
-      }>(tx.knex('user_values').where('tenant_id', tenantId).whereIn('user_id', [...chunk]).orderBy(['user_id', 'field_key', 'position'])),
+      }>(
+        sqlText(`user-values|${chunk.length}`, () => `SELECT * FROM user_values WHERE tenant_id = ? AND user_id IN (${placeholders(chunk.length)}) ORDER BY user_id, field_key, position`),
+        [tenantId, ...chunk],
+      ),
     );
     return rows.map((row) => ({
       userId: row.user_id,
@@ -356,9 +393,7 @@ export class MappingRepository {
     for (let start = 0; start < userIds.length; start += ID_CHUNK) {
       await tx.run(tx.knex('user_values').where('tenant_id', tenantId).whereIn('user_id', userIds.slice(start, start + ID_CHUNK)).delete());
     }
-    for (let start = 0; start < values.length; start += VALUE_ROWS_PER_INSERT) {
-      await tx.run(tx.knex('user_values').insert(values.slice(start, start + VALUE_ROWS_PER_INSERT).map((value) => valueColumns(tenantId, value.userId, value))));
-    }
+    await insertUserValueRows(tx, tenantId, values);
   }
 
   async listSchemas(tx: Tx, tenantId: string): Promise<StoredSchemaVersion[]> {

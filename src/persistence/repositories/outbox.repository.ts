@@ -1,5 +1,8 @@
 import type { EventResourceType, EventType } from '../../domain/events';
 import { parseJsonColumn, toNumber, type Tx } from '../database';
+import { insertText } from '../sql-text';
+
+const COLUMNS = ['tenant_id', 'id', 'type', 'resource_type', 'resource_id', 'resource_version', 'payload', 'created_at'];
 
 export interface OutboxEvent {
   readonly tenantId: string;
@@ -42,22 +45,16 @@ function toOutboxEvent(row: EventColumns): OutboxEvent {
 export class OutboxRepository {
   /** False when an event with this id already exists (idempotent enqueue); the row is then left as it was. */
   async insert(tx: Tx, event: OutboxEvent): Promise<boolean> {
-    const inserted = await tx.run(
-      tx
-        .knex('outbox_events')
-        .insert({
-          tenant_id: event.tenantId,
-          id: event.id,
-          type: event.type,
-          resource_type: event.resourceType,
-          resource_id: event.resourceId,
-          resource_version: event.resourceVersion,
-          payload: JSON.stringify(event.payload),
-          created_at: event.createdAt,
-        })
-        .onConflict(['tenant_id', 'id'])
-        .ignore(),
-    );
+    const inserted = await tx.run(insertText('outbox_events', COLUMNS, 1, 'ON CONFLICT (tenant_id, id) DO NOTHING'), [
+      event.tenantId,
+      event.id,
+      event.type,
+      event.resourceType,
+      event.resourceId,
+      event.resourceVersion,
+      JSON.stringify(event.payload),
+      event.createdAt,
+    ]);
     return inserted > 0;
   }
 

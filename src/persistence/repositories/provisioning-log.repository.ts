@@ -1,4 +1,5 @@
 import { parseJsonColumn, toNumber, type Tx } from '../database';
+import { insertText } from '../sql-text';
 import { applyKeyset, toKeysetPage, type KeysetOrder, type KeysetPage, type KeysetRequest } from './keyset';
 
 export interface ProvisioningLogEntry {
@@ -79,26 +80,26 @@ function toEntry(row: LogColumns): ProvisioningLogEntry {
 export class ProvisioningLogRepository {
   async insertMany(tx: Tx, entries: readonly ProvisioningLogEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await tx.run(
-      tx.knex('provisioning_log').insert(
-        entries.map((entry) => ({
-          tenant_id: entry.tenantId,
-          id: entry.id,
-          at: entry.at,
-          connection_id: entry.connectionId,
-          method: entry.method,
-          path: entry.path,
-          status: entry.status,
-          duration_ms: entry.durationMs,
-          error_detail: entry.errorDetail,
-          scim_type: entry.scimType,
-          resource_type: entry.resourceType,
-          resource_id: entry.resourceId,
-          body: entry.body === null || entry.body === undefined ? null : JSON.stringify(entry.body),
-          request_id: entry.requestId,
-        })),
-      ),
-    );
+    const bindings: unknown[] = [];
+    for (const entry of entries) {
+      bindings.push(
+        entry.tenantId,
+        entry.id,
+        entry.at,
+        entry.connectionId,
+        entry.method,
+        entry.path,
+        entry.status,
+        entry.durationMs,
+        entry.errorDetail,
+        entry.scimType,
+        entry.resourceType,
+        entry.resourceId,
+        entry.body === null || entry.body === undefined ? null : JSON.stringify(entry.body),
+        entry.requestId,
+      );
+    }
+    await tx.run(insertText('provisioning_log', COLUMNS, entries.length), bindings);
   }
 
   async list(tx: Tx, tenantId: string, criteria: ProvisioningLogCriteria, page: KeysetRequest): Promise<KeysetPage<ProvisioningLogEntry>> {

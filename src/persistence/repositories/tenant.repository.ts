@@ -153,20 +153,6 @@ export class TenantRepository {
     return { tokenHash: row?.token_hash ?? null, expiresAt: optionalMillis(row?.token_expires_at), createdAt: optionalMillis(row?.token_created_at) };
   }
 
-  /** A rotated-out token still in its grace period: the record carries the grace end as its expiry. */
-  async findTokenByPreviousHash(tx: Tx, tokenHash: string): Promise<TokenRecord | undefined> {
-    const row = await tx.first<{ tenant_id: string; id: string; name: string; dialect: string; previous_token_hash: string; previous_token_expires_at: unknown }>(
-      tx.knex('connections').select('tenant_id', 'id', 'name', 'dialect', 'previous_token_hash', 'previous_token_expires_at').where({ previous_token_hash: tokenHash }),
-    );
-    if (!row) return undefined;
-    return {
-      connection: { tenantId: row.tenant_id, id: row.id, name: row.name, dialect: row.dialect as Dialect },
-      tokenHash: row.previous_token_hash,
-      // Without an end, a previous token has no grace: treat it as expired.
-      expiresAt: optionalMillis(row.previous_token_expires_at) ?? 0,
-    };
-  }
-
   /** Stamps the token's last use unless a stamp newer than `staleBefore` is there (so other nodes' writes count too). */
   async touchTokenLastUsed(tx: Tx, connection: Connection, now: number, staleBefore: number): Promise<void> {
     await tx.run(
@@ -219,15 +205,39 @@ export class TenantRepository {
     }));
   }
 
-  async findTokenByHash(tx: Tx, tokenHash: string): Promise<TokenRecord | undefined> {
-    const row = await tx.first<{ tenant_id: string; id: string; name: string; dialect: string; token_hash: string; token_expires_at: unknown }>(
-      tx.knex('connections').select('tenant_id', 'id', 'name', 'dialect', 'token_hash', 'token_expires_at').where({ token_hash: tokenHash }),
+  /**
+   * The connection whose current or rotated-out token has this hash, with its tenant, in one statement.
+   * `expiresAt` is the current token's expiry, or the end of the previous one's grace period.
+   */
+  async findPrincipalByTokenHash(tx: Tx, tokenHash: string): Promise<(TokenRecord & { tenant: Tenant; isCurrentToken: boolean }) | undefined> {
+    const row = await tx.first<{
+      tenant_id: string;
+      id: string;
+      name: string;
+      dialect: string;
+      token_hash: string | null;
+      token_expires_at: unknown;
+      previous_token_hash: string | null;
+      previous_token_expires_at: unknown;
+      slug: string;
+      tenant_name: string;
+      settings: unknown;
+      created_at: number | string;
+    }>(
+      `SELECT c.tenant_id, c.id, c.name, c.dialect, c.token_hash, c.token_expires_at, c.previous_token_hash, c.previous_token_expires_at,
+        t.slug, t.name AS tenant_name, t.settings, t.created_at
+       FROM connections c JOIN tenants t ON t.id = c.tenant_id WHERE c.token_hash = ? OR c.previous_token_hash = ?`,
+      [tokenHash, tokenHash],
     );
     if (!row) return undefined;
+    const isCurrentToken = row.token_hash === tokenHash;
     return {
+      tenant: toTenant({ id: row.tenant_id, slug: row.slug, name: row.tenant_name, settings: row.settings, created_at: row.created_at }),
       connection: { tenantId: row.tenant_id, id: row.id, name: row.name, dialect: row.dialect as Dialect },
-      tokenHash: row.token_hash,
-      expiresAt: row.token_expires_at === null || row.token_expires_at === undefined ? null : toNumber(row.token_expires_at),
+      tokenHash: (isCurrentToken ? row.token_hash : row.previous_token_hash) ?? '',
+      // Without an end, a previous token has no grace: treat it as expired.
+      expiresAt: isCurrentToken ? optionalMillis(row.token_expires_at) : (optionalMillis(row.previous_token_expires_at) ?? 0),
+      isCurrentToken,
     };
   }
 

@@ -2,6 +2,7 @@ import type { UserIndexFields, StoredUser } from '../../domain/identity/user';
 import { foldText } from '../../domain/text';
 import type { ResolvedFilter, UserField } from '../../domain/filter/filter-field';
 import { toBoolean, type Tx } from '../database';
+import { insertText } from '../sql-text';
 import { selectExistingIds, toStoredResource, type Page, type PageRequest, type ResourceRowColumns, listRows, selectResourceRow, insertResourceRow, updateResourceRow } from './resource-rows';
 
 interface UserRowColumns extends ResourceRowColumns {
@@ -38,6 +39,8 @@ export function isSortableUserField(field: UserField): boolean {
   return SORT_COLUMNS[field] !== undefined;
 }
 
+const DELETE_EMAILS = 'DELETE FROM user_emails WHERE tenant_id = ? AND user_id = ?';
+const EMAIL_COLUMNS = ['tenant_id', 'user_id', 'position', 'value', 'value_norm', 'type', 'is_primary'];
 const COLUMNS = ['tenant_id', 'id', 'user_name', 'active', 'raw', 'version', 'created_at', 'updated_at'];
 
 function toStoredUser(row: UserRowColumns): StoredUser {
@@ -83,14 +86,14 @@ export class UserRepository {
 
   async update(tx: Tx, current: StoredUser, write: UserWrite, now: number): Promise<StoredUser> {
     const stored = await updateResourceRow(tx, 'users', current, fieldColumns(write.fields), write.raw, now);
-    await tx.run(tx.knex('user_emails').where({ tenant_id: current.tenantId, user_id: current.id }).delete());
+    await tx.run(DELETE_EMAILS, [current.tenantId, current.id]);
     await this.writeEmails(tx, current.tenantId, current.id, write.fields);
     return { ...stored, userName: write.fields.userName, active: write.fields.active };
   }
 
   async delete(tx: Tx, tenantId: string, id: string): Promise<void> {
-    await tx.run(tx.knex('user_emails').where({ tenant_id: tenantId, user_id: id }).delete());
-    await tx.run(tx.knex('users').where({ tenant_id: tenantId, id }).delete());
+    await tx.run(DELETE_EMAILS, [tenantId, id]);
+    await tx.run('DELETE FROM users WHERE tenant_id = ? AND id = ?', [tenantId, id]);
   }
 
   async list(tx: Tx, tenantId: string, filter: ResolvedFilter | undefined, sort: UserSort | undefined, page: PageRequest): Promise<Page<StoredUser>> {
@@ -101,18 +104,8 @@ export class UserRepository {
 
   private async writeEmails(tx: Tx, tenantId: string, userId: string, fields: UserIndexFields): Promise<void> {
     if (fields.emails.length === 0) return;
-    await tx.run(
-      tx.knex('user_emails').insert(
-        fields.emails.map((email, position) => ({
-          tenant_id: tenantId,
-          user_id: userId,
-          position,
-          value: email.value,
-          value_norm: foldText(email.value),
-          type: email.type,
-          is_primary: email.primary,
-        })),
-      ),
-    );
+    const bindings: unknown[] = [];
+    fields.emails.forEach((email, position) => bindings.push(tenantId, userId, position, email.value, foldText(email.value), email.type, email.primary));
+    await tx.run(insertText('user_emails', EMAIL_COLUMNS, fields.emails.length), bindings);
   }
 }

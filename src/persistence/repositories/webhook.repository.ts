@@ -2,6 +2,9 @@ import type { EventResourceType, EventType } from '../../domain/events';
 import { parseJsonColumn, toBoolean, toNumber, type Tx } from '../database';
 import { applyKeyset, type KeysetOrder, type KeysetPage, type KeysetRequest } from './keyset';
 import type { OutboxEvent } from './outbox.repository';
+import { insertText } from '../sql-text';
+
+const DELIVERY_COLUMNS = ['tenant_id', 'endpoint_id', 'event_id', 'status', 'attempts', 'next_attempt_at', 'created_at'];
 
 /** A tenant's webhook endpoint as admins see it: never its secret. */
 export interface WebhookEndpoint {
@@ -201,26 +204,17 @@ export class WebhookRepository {
   /** The active endpoints an event of the tenant fans out to, with the types each wants. */
   async listActiveEndpointTypes(tx: Tx, tenantId: string): Promise<{ id: string; eventTypes: readonly EventType[] | null }[]> {
     const rows = await tx.all<{ id: string; event_types: unknown }>(
-      tx.knex('webhook_endpoints').select('id', 'event_types').where({ tenant_id: tenantId, active: true }),
+      'SELECT id, event_types FROM webhook_endpoints WHERE tenant_id = ? AND active = ?',
+      [tenantId, true],
     );
     return rows.map((row) => ({ id: row.id, eventTypes: row.event_types === null ? null : parseJsonColumn<EventType[]>(row.event_types) }));
   }
 
   async insertDeliveries(tx: Tx, tenantId: string, eventId: string, endpointIds: readonly string[], now: number): Promise<void> {
     if (endpointIds.length === 0) return;
-    await tx.run(
-      tx.knex('webhook_deliveries').insert(
-        endpointIds.map((endpointId) => ({
-          tenant_id: tenantId,
-          endpoint_id: endpointId,
-          event_id: eventId,
-          status: 'pending',
-          attempts: 0,
-          next_attempt_at: now,
-          created_at: now,
-        })),
-      ),
-    );
+    const bindings: unknown[] = [];
+    for (const endpointId of endpointIds) bindings.push(tenantId, endpointId, eventId, 'pending', 0, now, now);
+    await tx.run(insertText('webhook_deliveries', DELIVERY_COLUMNS, endpointIds.length), bindings);
   }
 
   /**

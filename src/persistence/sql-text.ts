@@ -1,0 +1,38 @@
+/**
+ * SQL text for the hot paths, written once per shape: the same text comes back for the same table,
+ * columns and row count, so SQLite reuses its prepared statement and PostgreSQL gets bound parameters.
+ * Names come from code, never from input; values always travel as `?` bindings.
+ */
+const texts = new Map<string, string>();
+
+function memo(key: string, build: () => string): string {
+  let text = texts.get(key);
+  if (text === undefined) {
+    text = build();
+    texts.set(key, text);
+  }
+  return text;
+}
+
+/** `?, ?, ?` for `count` values. */
+export function placeholders(count: number): string {
+  return memo(`p${count}`, () => new Array<string>(count).fill('?').join(', '));
+}
+
+/** `INSERT INTO table (columns) VALUES (...), (...)` for `rows` rows, plus `suffix` (ON CONFLICT ...). */
+export function insertText(table: string, columns: readonly string[], rows: number, suffix = ''): string {
+  return memo(`i|${table}|${columns.join(',')}|${rows}|${suffix}`, () => {
+    const row = `(${placeholders(columns.length)})`;
+    return `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${new Array<string>(rows).fill(row).join(', ')}${suffix ? ` ${suffix}` : ''}`;
+  });
+}
+
+/** `UPDATE table SET a = ?, b = ? WHERE tenant_id = ? AND id = ?`. */
+export function updateByIdText(table: string, columns: readonly string[]): string {
+  return memo(`u|${table}|${columns.join(',')}`, () => `UPDATE ${table} SET ${columns.map((column) => `${column} = ?`).join(', ')} WHERE tenant_id = ? AND id = ?`);
+}
+
+/** Any other text built from code-side names only, memoised under `key`. */
+export function sqlText(key: string, build: () => string): string {
+  return memo(key, build);
+}
