@@ -3,6 +3,7 @@ import type { Database } from '../persistence/database';
 import type { KeysetPage, KeysetRequest } from '../persistence/repositories/keyset';
 import { ProvisioningLogRepository, type ProvisioningLogCriteria, type ProvisioningLogEntry } from '../persistence/repositories/provisioning-log.repository';
 import { TenantRepository } from '../persistence/repositories/tenant.repository';
+import { BatchQueue } from './batch-queue';
 
 /** One SCIM exchange as the router saw it, already redacted; the service adds the id. */
 export type ProvisioningRecord = Omit<ProvisioningLogEntry, 'id'>;
@@ -34,43 +35,28 @@ const SWEEP_BATCHES_PER_TENANT = 20;
 export class ProvisioningLogService {
   private readonly log = new ProvisioningLogRepository();
   private readonly tenants = new TenantRepository();
-  private readonly maxQueued: number;
-  private readonly batchSize: number;
-  private readonly flushDelayMs: number;
-  private readonly queue: ProvisioningLogEntry[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  /** Flushes run one after another; this is the last one started. */
-  private flushing: Promise<void> = Promise.resolve();
+  private readonly queue: BatchQueue<ProvisioningLogEntry>;
 
   constructor(
     private readonly database: Database,
     private readonly options: ProvisioningLogOptions,
   ) {
-    this.maxQueued = options.maxQueued ?? 10_000;
-    this.batchSize = options.batchSize ?? 200;
-    this.flushDelayMs = options.flushDelayMs ?? 200;
+    this.queue = new BatchQueue({
+      maxQueued: options.maxQueued ?? 10_000,
+      batchSize: options.batchSize ?? 200,
+      flushDelayMs: options.flushDelayMs ?? 200,
+      write: (batch) => this.database.transaction((tx) => this.log.insertMany(tx, batch)),
+      onDropped: options.onDropped,
+    });
   }
 
   submit(record: ProvisioningRecord): void {
-    if (this.queue.length >= this.maxQueued) {
-      this.options.onDropped(1, new Error(`the provisioning log queue is full (${this.maxQueued} entries)`));
-      return;
-    }
-    this.queue.push({ ...record, id: nextTimeOrderedId().id });
-    if (this.queue.length >= this.batchSize) {
-      void this.flush();
-    } else if (this.timer === undefined) {
-      this.timer = setTimeout(() => void this.flush(), this.flushDelayMs);
-      this.timer.unref();
-    }
+    this.queue.submit({ ...record, id: nextTimeOrderedId().id });
   }
 
   /** Writes everything queued so far; resolves when it is written (or dropped). Never rejects. */
   flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.flushing = this.flushing.then(() => this.writeQueue());
-    return this.flushing;
+    return this.queue.flush();
   }
 
   /** Newest first, filtered: e.g. `{ outcome: 'failed', resourceId, from: now - hour }`. */
@@ -101,16 +87,5 @@ export class ProvisioningLogService {
       });
     }
     return { deleted, bodiesCleared };
-  }
-
-  private async writeQueue(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.batchSize);
-      try {
-        await this.database.transaction((tx) => this.log.insertMany(tx, batch));
-      } catch (error) {
-        this.options.onDropped(batch.length, error);
-      }
-    }
   }
 }

@@ -48,7 +48,9 @@ export interface TestHub {
 /** The real app (createApp) on a fresh database, served in-process for supertest. */
 export async function createTestHub(env: Record<string, string> = {}, options: CreateAppOptions = {}): Promise<TestHub> {
   const database = await createTestDatabase();
-  const config = { ...loadConfig({ LOG_LEVEL: 'silent', ...env }), database: database.config };
+  // The hub shares this process's event loop with the test itself (seeding, assertions), so the loop's
+  // lateness is not the server's: load shedding by lag is off unless a test sets it.
+  const config = { ...loadConfig({ LOG_LEVEL: 'silent', SCIM_MAX_EVENT_LOOP_LAG_MS: '55000', ...env }), database: database.config };
   const hub = await createApp(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), ...options });
   const server = hub.app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
