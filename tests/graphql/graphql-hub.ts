@@ -4,7 +4,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type GraphQLFormattedError } from 'graphql';
 import pino from 'pino';
 import request from 'supertest';
-import { createApp } from '../../src/app';
+import { createApp, type CreateAppOptions } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import type { TenantCredentials } from '../../src/services/tenant.service';
 import { ScimClient } from '../support/scim-client';
@@ -79,7 +79,7 @@ export interface GraphqlTestHub extends TestHub {
 }
 
 /** The real app on a fresh database, with its log captured so tests can check what it logs. */
-export async function createGraphqlTestHub(env: Record<string, string> = {}): Promise<GraphqlTestHub> {
+export async function createGraphqlTestHub(env: Record<string, string> = {}, options: CreateAppOptions = {}): Promise<GraphqlTestHub> {
   const database = await createTestDatabase();
   const config = { ...loadConfig({ LOG_LEVEL: 'info', ...env }), database: database.config };
   const logLines: Record<string, unknown>[] = [];
@@ -89,7 +89,7 @@ export async function createGraphqlTestHub(env: Record<string, string> = {}): Pr
       done();
     },
   });
-  const hub = await createApp(config, { logger: pino({ level: 'info' }, sink) });
+  const hub = await createApp(config, { logger: pino({ level: 'info' }, sink), ...options });
   const server = hub.app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const subscriptions = hub.attachSubscriptions(server);
@@ -121,10 +121,10 @@ export async function createGraphqlTestHub(env: Record<string, string> = {}): Pr
 }
 
 /** One hub per test file (see useScimHub); each test makes its own tenant. */
-export function useGraphqlHub(env?: Record<string, string>) {
+export function useGraphqlHub(env?: Record<string, string>, options?: CreateAppOptions) {
   const state: { hub?: GraphqlTestHub } = {};
   beforeAll(async () => {
-    state.hub = await createGraphqlTestHub(env);
+    state.hub = await createGraphqlTestHub(env, options);
   });
   afterAll(async () => {
     await state.hub?.close();
