@@ -300,7 +300,9 @@ export class FilterSqlBuilder {
 
   private compareString(expression: string, caseExact: boolean, folded: boolean, op: CompareOperator, value: string): SqlFragment {
     const left = caseExact || folded ? expression : `lower(${expression})`;
-    const right = caseExact ? value : folded ? foldText(value) : value.toLowerCase();
+    // Only equality trims, as uniqueness does: `co " "` looks for a space and `ge " 2"` orders from a space, as written.
+    const equality = op === 'eq' || op === 'ne';
+    const right = caseExact ? value : folded ? (equality ? foldText(value) : value.normalize('NFKC').toLowerCase()) : value.toLowerCase();
     const notNull = `${expression} IS NOT NULL`;
     switch (op) {
       case 'eq':
@@ -333,6 +335,8 @@ export class FilterSqlBuilder {
   private exactSubstring(expression: string, op: 'co' | 'sw' | 'ew', value: string): SqlFragment {
     const length = [...value].length;
     const notNull = `${expression} IS NOT NULL`;
+    // Every string contains, starts and ends with "" (SQLite's substr(x, -0) would be all of x).
+    if (length === 0) return { sql: `(${notNull})`, bindings: [] };
     if (this.dialect === 'sqlite') {
       if (op === 'co') return { sql: `(${notNull} AND instr(${expression}, ?) > 0)`, bindings: [value] };
       if (op === 'sw') return { sql: `(${notNull} AND substr(${expression}, 1, ?) = ?)`, bindings: [length, value] };

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from '../support/test-app';
 import { databaseUrl, freePort, runCli, startServer } from '../support/processes';
 import { directSql, dumpDatabase } from './support/direct-sql';
@@ -75,11 +76,14 @@ describe(`Secrets on ${testDatabaseKind()}`, () => {
     } finally {
       await server.stop();
     }
-    const dump = await dumpDatabase(database.config);
+    // The rows as the database returns them, and for SQLite also the files' bytes (free pages, the WAL).
+    const { config } = database;
+    const files = config.kind === 'sqlite' ? ['', '-wal'].map((suffix) => `${config.path}${suffix}`).filter(existsSync) : [];
+    const dump = [await dumpDatabase(database.config), ...files.map((file) => readFileSync(file).toString('latin1'))].join('\n');
     const log = server.output();
     const found = secrets.flatMap((secret) => [dump.includes(secret) ? `database has ${secret.slice(0, 10)}...` : '', log.includes(secret) ? `log has ${secret.slice(0, 10)}...` : '']).filter(Boolean);
     expect(found).toEqual([]);
     expect(log.split('\n').length).toBeGreaterThan(10);
-    recordFigure(`${secrets.length} secrets, 0 found in ${dump.length} bytes of database (audit rows included) or ${log.split('\n').length} log lines at trace; ${statuses.join(', ')}`);
+    recordFigure(`${secrets.length} secrets, 0 found in ${dump.length} bytes of database rows (audit included) and files or ${log.split('\n').length} log lines at trace; ${statuses.join(', ')}`);
   });
 });
