@@ -3,7 +3,7 @@ import type { MappingRuleDefinition, MappingSetDefinition } from '../../src/doma
 import { createPresetMappingSet, customSchemaUrnFor, SEED_ROLE_TABLE } from '../../src/domain/mapping/presets';
 import type { Tx } from '../../src/persistence/database';
 import { MappingJobRunner } from '../../src/services/mapping-jobs.service';
-import type { ImpactReport } from '../../src/services/mapping-jobs.service';
+import { emptyImpactReport, type ImpactReport } from '../../src/services/mapping-jobs.service';
 import { testDatabaseKind } from '../support/test-app';
 import { ENTERPRISE, PATCH_OP, ScimClient, USER_SCHEMA, expectStatus, useScimHub } from '../support/scim-client';
 
@@ -232,6 +232,26 @@ describe(`mapping lifecycle on ${testDatabaseKind()}`, () => {
     const earlier = JSON.parse(before) as Record<string, string[]>;
     for (const table of Object.keys(earlier).filter((name) => !['mapping_jobs', 'audit_events'].includes(name))) expect([table, after[table]]).toEqual([table, earlier[table]]);
     expect((await auditActions(tenant.id)).filter((action) => action === 'mapping.impact.start')).toHaveLength(2);
+
+    // A node died after the first batch of two: the next one resumes from the stored checkpoint and partial report.
+    const sorted = [...ids].sort();
+    const resumed = await lifecycle().startImpactAnalysis(tenant, connection, draft, ADMIN);
+    const partial = { ...emptyImpactReport(draft), usersEvaluated: 2, unchanged: 2 };
+    await scim.hub.hub.database.transaction((tx) =>
+      tx.run(
+        tx
+          .knex('mapping_jobs')
+          .where({ tenant_id: tenant.id, id: resumed.id })
+          .update({ state: 'running', lease_owner: 'node-dead', lease_until: Date.now() - 1, checkpoint: sorted[1], processed: 2, result: JSON.stringify(partial) }),
+      ),
+    );
+    await runJobs(node('impact-b'));
+    const rest = (await lifecycle().job(tenant.id, resumed.id))!;
+    const lastThree = new Set(sorted.slice(2));
+    const changedInRest = [ids[0], ids[1], ids[2]].filter((id) => lastThree.has(id!)).length;
+    expect(rest).toMatchObject({ state: 'succeeded', processed: 5, attempts: 1 });
+    expect(rest.impact).toMatchObject({ usersEvaluated: 5, unchanged: 2 + (3 - changedInRest) });
+    expect(rest.impact!.changedFields.appRoles!['Contributor -> Manager']!.count).toBe(changedInRest);
   });
 
   it('activation needs a validated version, swaps the pointer and supersedes the previous one; rollback re-activates it; both are audited', async () => {
