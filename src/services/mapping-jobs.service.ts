@@ -289,6 +289,7 @@ export class MappingJobRunner {
       const groupsByUser = this.mapping.dependsOnGroups(runtime) ? await this.groups.groupsOfMembers(tx, job.tenantId, ids) : new Map<string, never[]>();
       const report = (job.result as ReapplyReport | null) ?? { written: 0, failedSampleUserIds: [] };
       let failed = job.failed;
+      const mappedIds: string[] = [];
       const changedIds: string[] = [];
       const newRows: StoredUserValue[] = [];
       const additions: StoredOptionValue[] = [];
@@ -305,6 +306,7 @@ export class MappingJobRunner {
           if (report.failedSampleUserIds.length < SAMPLE_LIMIT) report.failedSampleUserIds.push(user.id);
           continue;
         }
+        mappedIds.push(user.id);
         additions.push(...optionValuesAdded(result, { connectionId: job.connectionId }, now));
         if (result.groupGrants.length > 0) grants.set(user.id, [...new Set(result.groupGrants.map((grant) => foldText(grant.group)))]);
         const rows = valueRowsAfter(stored, result, now);
@@ -314,7 +316,8 @@ export class MappingJobRunner {
       }
       await this.mappings.replaceValuesOfUsers(tx, job.tenantId, changedIds, newRows);
       if (additions.length > 0) await this.mappings.insertOptionValues(tx, job.tenantId, additions);
-      await this.applyRuleMemberships(tx, job.tenantId, ids, grants, now);
+      // A user that failed keeps everything, its rule memberships included (as a rejected SCIM write would).
+      await this.applyRuleMemberships(tx, job.tenantId, mappedIds, grants, now);
       report.written += changedIds.length;
       const saved = await this.saveProgress(tx, job, { processed: job.processed + users.length, failed, checkpoint: users.at(-1)?.id ?? job.checkpoint, result: report as unknown as Record<string, unknown> });
       if (users.length === this.options.batchSize) return saved;

@@ -335,6 +335,34 @@ describe(`mapping lifecycle on ${testDatabaseKind()}`, () => {
     expect(await lifecycle().job(tenant.id, stale.id)).toMatchObject({ state: 'superseded', processed: 0 });
   });
 
+  it('re-apply grants and revokes rule memberships as a SCIM write would; a user that fails keeps its values and memberships', async () => {
+    const { tenant, connection, client, urn } = await entraTenant();
+    const legal = await client.createGroup('Legal');
+    const lawyer = await client.createUser('lawyer@contoso.com', { schemas: [USER_SCHEMA, ENTERPRISE], userType: 'admin', [ENTERPRISE]: { department: 'Legal' } });
+    const odd = await client.createUser('odd@contoso.com', { schemas: [USER_SCHEMA, ENTERPRISE], userType: 'bogus', [ENTERPRISE]: { department: 'Legal' } });
+    const preset = createPresetMappingSet('entra', urn);
+    const activate = async (definition: MappingSetDefinition) => {
+      const version = await lifecycle().createDraft(tenant, connection, definition, ADMIN);
+      await lifecycle().validate(tenant, connection, version, ADMIN);
+      await lifecycle().activate(tenant, connection, version, ADMIN);
+      const job = await lifecycle().startReapply(tenant, connection, ADMIN);
+      await runJobs(node('node-a'));
+      return (await lifecycle().job(tenant.id, job.id))!;
+    };
+    expect(await client.memberIds(legal.id)).toEqual([]);
+    const granted = await activate({ ...preset, assignments: [{ id: 'legal', when: 'department eq "Legal"', groups: ['legal'], set: { appRoles: 'Manager' }, mode: 'merge' }] });
+    expect(granted).toMatchObject({ state: 'succeeded', processed: 2, failed: 0 });
+    expect(await client.memberIds(legal.id)).toEqual([lawyer.id, odd.id].sort());
+    expect((await rolesOf(tenant.id, odd.id)).roles).toEqual(['Viewer', 'Manager']);
+
+    // Without the assignment and without the role table, "bogus" is no role: that user fails and keeps what it had.
+    const strict = await activate({ ...preset, rules: preset.rules.map((rule) => (rule.id === 'role' ? { ...rule, pipe: ['trim'] } : rule)) });
+    expect(strict).toMatchObject({ state: 'succeeded', processed: 2, failed: 1, reapply: { written: 1, failedSampleUserIds: [odd.id] } });
+    expect(await client.memberIds(legal.id)).toEqual([odd.id]);
+    expect(await rolesOf(tenant.id, lawyer.id)).toEqual({ roles: ['Admin'], versions: [3] });
+    expect(await rolesOf(tenant.id, odd.id)).toEqual({ roles: ['Viewer', 'Manager'], versions: [2, 2] });
+  });
+
   it('a stopping node gives its job back and another resumes it', async () => {
     const { tenant, connection, client } = await entraTenant();
     await createUsers(client, [{ userName: 'a@contoso.com', userType: 'user' }, { userName: 'b@contoso.com', userType: 'admin' }, { userName: 'c@contoso.com', userType: 'viewer' }]);
