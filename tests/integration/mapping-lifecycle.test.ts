@@ -2,6 +2,7 @@ import type { AuditContext } from '../../src/domain/audit';
 import type { MappingRuleDefinition, MappingSetDefinition } from '../../src/domain/mapping/mapping-set';
 import { createPresetMappingSet, customSchemaUrnFor, SEED_ROLE_TABLE } from '../../src/domain/mapping/presets';
 import type { Tx } from '../../src/persistence/database';
+import { MappingJobRepository } from '../../src/persistence/repositories/mapping-job.repository';
 import { MappingJobRunner } from '../../src/services/mapping-jobs.service';
 import { emptyImpactReport, type ImpactReport } from '../../src/services/mapping-jobs.service';
 import { testDatabaseKind } from '../support/test-app';
@@ -361,6 +362,21 @@ describe(`mapping lifecycle on ${testDatabaseKind()}`, () => {
     expect(await client.memberIds(legal.id)).toEqual([odd.id]);
     expect(await rolesOf(tenant.id, lawyer.id)).toEqual({ roles: ['Admin'], versions: [3] });
     expect(await rolesOf(tenant.id, odd.id)).toEqual({ roles: ['Viewer', 'Manager'], versions: [2, 2] });
+  });
+
+  it('a node whose lease ran out cannot store progress or finish the job another node took over', async () => {
+    const { tenant, connection } = await entraTenant();
+    const job = await lifecycle().startReapply(tenant, connection, ADMIN);
+    const registry = new MappingJobRepository();
+    const { database } = scim.hub.hub;
+    const now = Date.now();
+    expect(await database.transaction((tx) => registry.claim(tx, tenant.id, job.id, 'node-a', now, now + 10))).toBe(true);
+    expect(await database.transaction((tx) => registry.claim(tx, tenant.id, job.id, 'node-b', now + 5, now + 60_000))).toBe(false);
+    expect(await database.transaction((tx) => registry.claim(tx, tenant.id, job.id, 'node-b', now + 11, now + 60_000))).toBe(true);
+    const progress = { processed: 1, failed: 0, checkpoint: 'x', result: null };
+    expect(await database.transaction((tx) => registry.saveProgress(tx, tenant.id, job.id, 'node-a', progress, now + 12, now + 60_000))).toBe(false);
+    expect(await database.transaction((tx) => registry.finish(tx, tenant.id, job.id, 'node-a', { state: 'succeeded' }, now + 12))).toBe(false);
+    expect(await lifecycle().job(tenant.id, job.id)).toMatchObject({ state: 'running', leaseOwner: 'node-b', processed: 0, checkpoint: null, attempts: 2 });
   });
 
   it('a stopping node gives its job back and another resumes it', async () => {
