@@ -6,7 +6,7 @@ import type { DomainValue } from '../domain/mapping/mapping-values';
 import type { Database, Tx } from '../persistence/database';
 import { GroupRepository } from '../persistence/repositories/group.repository';
 import { MappingJobRepository, type StoredMappingJob } from '../persistence/repositories/mapping-job.repository';
-import { MappingRepository, type StoredOptionValue, type StoredUserValue } from '../persistence/repositories/mapping.repository';
+import { MappingRepository, type StoredOptionValue, type StoredUserValue, type ValueChanges } from '../persistence/repositories/mapping.repository';
 import { TenantRepository } from '../persistence/repositories/tenant.repository';
 import { foldText } from '../domain/text';
 import type { AuditService } from './audit.service';
@@ -95,12 +95,36 @@ export function countImpact(report: ImpactReport, userId: string, current: Recor
   if (!changed) report.unchanged += 1;
 }
 
-/** Equal rows ignoring when they were written: such a user needs no write. */
-function sameRows(left: readonly Omit<StoredUserValue, 'userId'>[], right: readonly Omit<StoredUserValue, 'userId'>[]): boolean {
-  const key = (row: Omit<StoredUserValue, 'userId'>) => JSON.stringify([row.fieldKey, row.position, row.value, row.ruleId, row.mappingVersion, row.sourcePath, row.rawValue ?? null]);
-  if (left.length !== right.length) return false;
-  const keys = new Set(left.map(key));
-  return right.every((row) => keys.has(key(row)));
+type ValueRow = Omit<StoredUserValue, 'userId'>;
+
+function rowKey(row: ValueRow): string {
+  return `${row.fieldKey}\u0000${row.position}`;
+}
+
+/** Equal apart from the version that produced them (and when they were written). */
+function sameButVersion(left: ValueRow, right: ValueRow): boolean {
+  return JSON.stringify([left.value, left.valueText, left.ruleId, left.sourcePath, left.rawValue ?? null]) === JSON.stringify([right.value, right.valueText, right.ruleId, right.sourcePath, right.rawValue ?? null]);
+}
+
+/**
+ * What turns a user's stored rows into `rows`: rows only re-stamped with the new version (most of them
+ * when a new version changes one field), rows to insert, and stored rows to delete.
+ */
+function valueChanges(userId: string, stored: readonly ValueRow[], rows: readonly ValueRow[], version: number): ValueChanges {
+  const changes: ValueChanges = { restamped: [], inserted: [], deleted: [] };
+  const before = new Map(stored.map((row) => [rowKey(row), row]));
+  for (const row of rows) {
+    const old = before.get(rowKey(row));
+    before.delete(rowKey(row));
+    if (old && sameButVersion(old, row)) {
+      if (old.mappingVersion !== row.mappingVersion) changes.restamped.push({ userId, fieldKey: row.fieldKey, position: row.position, mappingVersion: version });
+      continue;
+    }
+    if (old) changes.deleted.push({ userId, fieldKey: old.fieldKey, position: old.position });
+    changes.inserted.push({ ...row, userId });
+  }
+  for (const old of before.values()) changes.deleted.push({ userId, fieldKey: old.fieldKey, position: old.position });
+  return changes;
 }
 
 /** Actors are stored as "type:id" in the job row. */
@@ -289,8 +313,9 @@ export class MappingJobRunner {
       const groupsByUser = this.mapping.dependsOnGroups(runtime) ? await this.groups.groupsOfMembers(tx, job.tenantId, ids) : new Map<string, never[]>();
       const report = (job.result as ReapplyReport | null) ?? { written: 0, failedSampleUserIds: [] };
       let failed = job.failed;
-      const changedIds: string[] = [];
-      const newRows: StoredUserValue[] = [];
+      const mappedIds: string[] = [];
+      const changes: ValueChanges = { restamped: [], inserted: [], deleted: [] };
+      let written = 0;
       const additions: StoredOptionValue[] = [];
       const grants = new Map<string, string[]>();
       for (const user of users) {
@@ -305,17 +330,22 @@ export class MappingJobRunner {
           if (report.failedSampleUserIds.length < SAMPLE_LIMIT) report.failedSampleUserIds.push(user.id);
           continue;
         }
+        mappedIds.push(user.id);
         additions.push(...optionValuesAdded(result, { connectionId: job.connectionId }, now));
         if (result.groupGrants.length > 0) grants.set(user.id, [...new Set(result.groupGrants.map((grant) => foldText(grant.group)))]);
         const rows = valueRowsAfter(stored, result, now);
-        if (sameRows(stored, rows)) continue;
-        changedIds.push(user.id);
-        newRows.push(...rows.map((row) => ({ ...row, userId: user.id })));
+        const userChanges = valueChanges(user.id, stored, rows, runtime.mappingVersion);
+        if (userChanges.restamped.length + userChanges.inserted.length + userChanges.deleted.length === 0) continue;
+        written += 1;
+        changes.restamped.push(...userChanges.restamped);
+        changes.inserted.push(...userChanges.inserted);
+        changes.deleted.push(...userChanges.deleted);
       }
-      await this.mappings.replaceValuesOfUsers(tx, job.tenantId, changedIds, newRows);
+      await this.mappings.applyValueChanges(tx, job.tenantId, changes, now);
       if (additions.length > 0) await this.mappings.insertOptionValues(tx, job.tenantId, additions);
-      await this.applyRuleMemberships(tx, job.tenantId, ids, grants, now);
-      report.written += changedIds.length;
+      // A user that failed keeps everything, its rule memberships included (as a rejected SCIM write would).
+      await this.applyRuleMemberships(tx, job.tenantId, mappedIds, grants, now);
+      report.written += written;
       const saved = await this.saveProgress(tx, job, { processed: job.processed + users.length, failed, checkpoint: users.at(-1)?.id ?? job.checkpoint, result: report as unknown as Record<string, unknown> });
       if (users.length === this.options.batchSize) return saved;
       await this.jobs.finish(tx, job.tenantId, job.id, this.nodeId, { state: 'succeeded' }, now);

@@ -2,8 +2,9 @@ import type { AuditContext } from '../../src/domain/audit';
 import type { MappingRuleDefinition, MappingSetDefinition } from '../../src/domain/mapping/mapping-set';
 import { createPresetMappingSet, customSchemaUrnFor, SEED_ROLE_TABLE } from '../../src/domain/mapping/presets';
 import type { Tx } from '../../src/persistence/database';
+import { MappingJobRepository } from '../../src/persistence/repositories/mapping-job.repository';
 import { MappingJobRunner } from '../../src/services/mapping-jobs.service';
-import type { ImpactReport } from '../../src/services/mapping-jobs.service';
+import { emptyImpactReport, type ImpactReport } from '../../src/services/mapping-jobs.service';
 import { testDatabaseKind } from '../support/test-app';
 import { ENTERPRISE, PATCH_OP, ScimClient, USER_SCHEMA, expectStatus, useScimHub } from '../support/scim-client';
 
@@ -232,6 +233,26 @@ describe(`mapping lifecycle on ${testDatabaseKind()}`, () => {
     const earlier = JSON.parse(before) as Record<string, string[]>;
     for (const table of Object.keys(earlier).filter((name) => !['mapping_jobs', 'audit_events'].includes(name))) expect([table, after[table]]).toEqual([table, earlier[table]]);
     expect((await auditActions(tenant.id)).filter((action) => action === 'mapping.impact.start')).toHaveLength(2);
+
+    // A node died after the first batch of two: the next one resumes from the stored checkpoint and partial report.
+    const sorted = [...ids].sort();
+    const resumed = await lifecycle().startImpactAnalysis(tenant, connection, draft, ADMIN);
+    const partial = { ...emptyImpactReport(draft), usersEvaluated: 2, unchanged: 2 };
+    await scim.hub.hub.database.transaction((tx) =>
+      tx.run(
+        tx
+          .knex('mapping_jobs')
+          .where({ tenant_id: tenant.id, id: resumed.id })
+          .update({ state: 'running', lease_owner: 'node-dead', lease_until: Date.now() - 1, checkpoint: sorted[1], processed: 2, result: JSON.stringify(partial) }),
+      ),
+    );
+    await runJobs(node('impact-b'));
+    const rest = (await lifecycle().job(tenant.id, resumed.id))!;
+    const lastThree = new Set(sorted.slice(2));
+    const changedInRest = [ids[0], ids[1], ids[2]].filter((id) => lastThree.has(id!)).length;
+    expect(rest).toMatchObject({ state: 'succeeded', processed: 5, attempts: 1 });
+    expect(rest.impact).toMatchObject({ usersEvaluated: 5, unchanged: 2 + (3 - changedInRest) });
+    expect(rest.impact!.changedFields.appRoles!['Contributor -> Manager']!.count).toBe(changedInRest);
   });
 
   it('activation needs a validated version, swaps the pointer and supersedes the previous one; rollback re-activates it; both are audited', async () => {
@@ -313,6 +334,49 @@ describe(`mapping lifecycle on ${testDatabaseKind()}`, () => {
     await lifecycle().rollback(tenant, connection, 1, ADMIN);
     await runJobs(node('node-b'));
     expect(await lifecycle().job(tenant.id, stale.id)).toMatchObject({ state: 'superseded', processed: 0 });
+  });
+
+  it('re-apply grants and revokes rule memberships as a SCIM write would; a user that fails keeps its values and memberships', async () => {
+    const { tenant, connection, client, urn } = await entraTenant();
+    const legal = await client.createGroup('Legal');
+    const lawyer = await client.createUser('lawyer@contoso.com', { schemas: [USER_SCHEMA, ENTERPRISE], userType: 'admin', [ENTERPRISE]: { department: 'Legal' } });
+    const odd = await client.createUser('odd@contoso.com', { schemas: [USER_SCHEMA, ENTERPRISE], userType: 'bogus', [ENTERPRISE]: { department: 'Legal' } });
+    const preset = createPresetMappingSet('entra', urn);
+    const activate = async (definition: MappingSetDefinition) => {
+      const version = await lifecycle().createDraft(tenant, connection, definition, ADMIN);
+      await lifecycle().validate(tenant, connection, version, ADMIN);
+      await lifecycle().activate(tenant, connection, version, ADMIN);
+      const job = await lifecycle().startReapply(tenant, connection, ADMIN);
+      await runJobs(node('node-a'));
+      return (await lifecycle().job(tenant.id, job.id))!;
+    };
+    expect(await client.memberIds(legal.id)).toEqual([]);
+    const granted = await activate({ ...preset, assignments: [{ id: 'legal', when: 'department eq "Legal"', groups: ['legal'], set: { appRoles: 'Manager' }, mode: 'merge' }] });
+    expect(granted).toMatchObject({ state: 'succeeded', processed: 2, failed: 0 });
+    expect(await client.memberIds(legal.id)).toEqual([lawyer.id, odd.id].sort());
+    expect((await rolesOf(tenant.id, odd.id)).roles).toEqual(['Viewer', 'Manager']);
+
+    // Without the assignment and without the role table, "bogus" is no role: that user fails and keeps what it had.
+    const strict = await activate({ ...preset, rules: preset.rules.map((rule) => (rule.id === 'role' ? { ...rule, pipe: ['trim'] } : rule)) });
+    expect(strict).toMatchObject({ state: 'succeeded', processed: 2, failed: 1, reapply: { written: 1, failedSampleUserIds: [odd.id] } });
+    expect(await client.memberIds(legal.id)).toEqual([odd.id]);
+    expect(await rolesOf(tenant.id, lawyer.id)).toEqual({ roles: ['Admin'], versions: [3] });
+    expect(await rolesOf(tenant.id, odd.id)).toEqual({ roles: ['Viewer', 'Manager'], versions: [2, 2] });
+  });
+
+  it('a node whose lease ran out cannot store progress or finish the job another node took over', async () => {
+    const { tenant, connection } = await entraTenant();
+    const job = await lifecycle().startReapply(tenant, connection, ADMIN);
+    const registry = new MappingJobRepository();
+    const { database } = scim.hub.hub;
+    const now = Date.now();
+    expect(await database.transaction((tx) => registry.claim(tx, tenant.id, job.id, 'node-a', now, now + 10))).toBe(true);
+    expect(await database.transaction((tx) => registry.claim(tx, tenant.id, job.id, 'node-b', now + 5, now + 60_000))).toBe(false);
+    expect(await database.transaction((tx) => registry.claim(tx, tenant.id, job.id, 'node-b', now + 11, now + 60_000))).toBe(true);
+    const progress = { processed: 1, failed: 0, checkpoint: 'x', result: null };
+    expect(await database.transaction((tx) => registry.saveProgress(tx, tenant.id, job.id, 'node-a', progress, now + 12, now + 60_000))).toBe(false);
+    expect(await database.transaction((tx) => registry.finish(tx, tenant.id, job.id, 'node-a', { state: 'succeeded' }, now + 12))).toBe(false);
+    expect(await lifecycle().job(tenant.id, job.id)).toMatchObject({ state: 'running', leaseOwner: 'node-b', processed: 0, checkpoint: null, attempts: 2 });
   });
 
   it('a stopping node gives its job back and another resumes it', async () => {

@@ -103,6 +103,19 @@ function toSchemaVersion(row: { version: number | string; definition: unknown; s
   };
 }
 
+/** One stored value row of a user, by its primary key. */
+export interface ValueKey {
+  readonly userId: string;
+  readonly fieldKey: string;
+  readonly position: number;
+}
+
+export interface ValueChanges {
+  readonly restamped: (ValueKey & { readonly mappingVersion: number })[];
+  readonly inserted: StoredUserValue[];
+  readonly deleted: ValueKey[];
+}
+
 /**
  * A counter per tenant that moves once a transaction changing its schema versions, option values or
  * mapping sets has committed in this process: caches of what those rows compile to compare it to know
@@ -388,12 +401,24 @@ export class MappingRepository {
     return toNumber(row?.total ?? 0);
   }
 
-  /** Replaces the value rows of many users at once: one delete and a few multi-row inserts per chunk of users. */
-  async replaceValuesOfUsers(tx: Tx, tenantId: string, userIds: readonly string[], values: readonly StoredUserValue[]): Promise<void> {
-    for (let start = 0; start < userIds.length; start += ID_CHUNK) {
-      await tx.run(tx.knex('user_values').where('tenant_id', tenantId).whereIn('user_id', userIds.slice(start, start + ID_CHUNK)).delete());
+  /**
+   * Writes many users' value changes at once, in few statements: rows whose value stayed get only the new
+   * version stamped (one index to update instead of three), changed rows are deleted and inserted.
+   */
+  async applyValueChanges(tx: Tx, tenantId: string, changes: ValueChanges, now: number): Promise<void> {
+    const keyColumns = ['user_id', 'field_key', 'position'];
+    const keyOf = (row: ValueKey) => [row.userId, row.fieldKey, row.position];
+    for (let start = 0; start < changes.deleted.length; start += ID_CHUNK) {
+      await tx.run(tx.knex('user_values').where('tenant_id', tenantId).whereIn(keyColumns, changes.deleted.slice(start, start + ID_CHUNK).map(keyOf)).delete());
     }
-    await insertUserValueRows(tx, tenantId, values);
+    await insertUserValueRows(tx, tenantId, changes.inserted);
+    const byVersion = new Map<number, ValueKey[]>();
+    for (const row of changes.restamped) byVersion.set(row.mappingVersion, [...(byVersion.get(row.mappingVersion) ?? []), row]);
+    for (const [version, rows] of byVersion) {
+      for (let start = 0; start < rows.length; start += ID_CHUNK) {
+        await tx.run(tx.knex('user_values').where('tenant_id', tenantId).whereIn(keyColumns, rows.slice(start, start + ID_CHUNK).map(keyOf)).update({ mapping_version: version, updated_at: now }));
+      }
+    }
   }
 
   async listSchemas(tx: Tx, tenantId: string): Promise<StoredSchemaVersion[]> {
