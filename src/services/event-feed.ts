@@ -1,4 +1,5 @@
 import { createPubSub, Repeater, type PubSub } from '@graphql-yoga/subscription';
+import { DomainError } from '../domain/errors';
 import type { EventType } from '../domain/events';
 import type { Database } from '../persistence/database';
 import { OutboxRepository, type OutboxEvent } from '../persistence/repositories/outbox.repository';
@@ -22,10 +23,13 @@ export interface EventSubscription {
   readonly afterEventId?: string;
 }
 
-type FeedTopics = { [topic: `events:${string}`]: [OutboxEvent] };
+/** A topic carries batches (one per outbox page read): a burst of events is one push, not thousands. */
+type FeedTopics = { [topic: `events:${string}`]: [readonly OutboxEvent[]] };
 
 /** Rows per outbox read; a poll reads page after page until it has the whole window. */
 const PAGE = 500;
+/** Events a subscriber may have waiting before its subscription is ended (it resumes with after). */
+const MAX_BEHIND = 1000;
 
 /** What one tenant's poller has published: ids within the lookback window, and the newest time seen. */
 interface TenantWatch {
@@ -64,7 +68,12 @@ export class EventFeed {
     this.now = options.now ?? Date.now;
   }
 
-  /** The tenant's events as they commit; ends when the consumer returns (unsubscribes). */
+  /**
+   * The tenant's events as they commit; ends when the consumer returns (unsubscribes). The tenant's topic
+   * is drained at once into this subscriber's queue, so a slow subscriber never holds up the topic: when
+   * more than MAX_BEHIND events wait for it, its subscription ends with UNAVAILABLE and it resumes with
+   * `afterEventId`.
+   */
   subscribe(tenantId: string, subscription: EventSubscription = {}): AsyncIterableIterator<OutboxEvent> {
     const wanted = subscription.types && subscription.types.length > 0 ? new Set<string>(subscription.types) : undefined;
     const matches = (event: OutboxEvent) => wanted === undefined || wanted.has(event.type);
@@ -79,23 +88,45 @@ export class EventFeed {
       // Stored events the live topic may announce again: those within the lookback of this moment.
       const sent = new Set<string>();
       const liveFrom = this.now() - this.options.lookbackMs;
+      let waiting = 0;
+      const behind = () => new DomainError('UNAVAILABLE', `this subscriber is more than ${MAX_BEHIND} events behind; subscribe again with after: <the last event id received>`);
+      const forward = (event: OutboxEvent) => {
+        if (sent.delete(event.id) || !matches(event)) return;
+        if (waiting >= MAX_BEHIND) {
+          stop(behind());
+          return;
+        }
+        waiting += 1;
+        void push(event).then(() => (waiting -= 1));
+      };
+      let held: OutboxEvent[] | undefined = subscription.afterEventId === undefined ? undefined : [];
+      const draining = (async () => {
+        for await (const batch of live) {
+          for (const event of batch) {
+            if (held === undefined) forward(event);
+            else if (held.length < MAX_BEHIND) held.push(event);
+            else stop(behind());
+          }
+        }
+      })().catch((error: unknown) => stop(error));
       try {
         await watch.primed;
         if (subscription.afterEventId !== undefined) {
           for await (const page of this.storedAfter(tenantId, subscription.afterEventId)) {
             for (const event of page) {
               if (event.createdAt >= liveFrom) sent.add(event.id);
+              // The stored events wait for the consumer: a resume from long ago reads at its pace.
               if (matches(event)) await push(event);
             }
           }
-        }
-        for await (const event of live) {
-          if (sent.delete(event.id) || !matches(event)) continue;
-          await push(event);
+          const caughtUp = held ?? [];
+          held = undefined;
+          caughtUp.forEach(forward);
         }
       } catch (error) {
         stop(error);
       }
+      await draining;
       await stop;
     });
   }
@@ -152,12 +183,12 @@ export class EventFeed {
     let after: OutboxEvent | undefined;
     for (;;) {
       const events = await this.database.read((tx) => this.outbox.listCreatedSince(tx, tenantId, since, after, PAGE));
-      for (const event of events) {
-        if (watch.published.has(event.id)) continue;
+      const fresh = events.filter((event) => !watch.published.has(event.id));
+      for (const event of fresh) {
         watch.published.set(event.id, event.createdAt);
         watch.newestAt = Math.max(watch.newestAt, event.createdAt);
-        if (publish) this.pubSub.publish(`events:${tenantId}`, event);
       }
+      if (publish && fresh.length > 0) this.pubSub.publish(`events:${tenantId}`, fresh);
       if (events.length < PAGE) break;
       after = events[events.length - 1];
     }

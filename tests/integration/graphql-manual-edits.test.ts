@@ -82,6 +82,10 @@ describe(`GraphQL manual group edits on ${testDatabaseKind()}`, () => {
     await tenant.admin.data(AddGroupMemberDocument, { input: { groupId: group.id, userId: ada.id } });
     expectStatus(await tenant.scim.patch(`/Groups/${group.id}`, [{ op: 'add', path: 'members', value: [{ value: ada.id }] }]), 204);
     expect(await tenant.scim.memberIds(group.id)).toEqual([ada.id, bob.id].sort());
+    // An add of a membership that exists changes nothing, its mark included.
+    expect(await sources(tenant, group.id)).toEqual({ [ada.id]: 'manual', [bob.id]: 'idp' });
+    expectStatus(await tenant.scim.patch(`/Groups/${group.id}`, [{ op: 'remove', path: `members[value eq "${ada.id}"]` }]), 204);
+    expect(await sources(tenant, group.id)).toEqual({ [bob.id]: 'idp' });
   });
 
   it('updateGroup renames and sets or clears externalId; deleteGroup deletes; foreign ids are NOT_FOUND', async () => {
