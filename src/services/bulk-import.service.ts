@@ -15,7 +15,7 @@ import {
   insertRows,
   nonRuleMembersOf,
   updateResourceRows,
-  useLargeSqliteCache,
+  tuneSqliteForImport,
   userIdsByExternalIds,
   userIdsByNameNorms,
   usersRawByIds,
@@ -182,7 +182,7 @@ export class BulkImportService {
     };
     // The mapping runtime reads the tenant's defaults, seeded on first use as a first SCIM write would.
     await this.mapping.activeSchema(target.tenant, target.connection);
-    await this.database.read((tx) => useLargeSqliteCache(tx));
+    await this.database.read((tx) => tuneSqliteForImport(tx));
 
     let chunk: ImportRecord[] = [];
     let keys = new Set<string>();
