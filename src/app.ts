@@ -14,7 +14,7 @@ import { MappingLifecycleService } from './services/mapping-lifecycle.service';
 import { DirectoryService } from './services/directory.service';
 import { ApiAccessService } from './services/api-access.service';
 import { createGraphqlEndpoint } from './graphql/graphql-server';
-import { ScimHandler } from './scim/handler';
+import { ScimBulkHandler } from './scim/bulk';
 import { createScimRouter } from './scim/router';
 import { TenantRegistries } from './scim/tenant-registries';
 import { createScimBearerStrategy, SCIM_STRATEGY } from './auth/scim-bearer.strategy';
@@ -126,13 +126,13 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   );
   passport.use(SCIM_STRATEGY, createScimBearerStrategy(services.tenants));
   const registries = new TenantRegistries(mapping);
-  const scimHandler = new ScimHandler({
+  const scimHandler = new ScimBulkHandler({
     users: services.users,
     groups: services.groups,
     registryFor: (principal) => registries.registryFor(principal),
     maxResults: config.scimMaxResults,
     maxPayloadSize: config.maxBodyBytes,
-  });
+  }, config.maxBodyBytes);
 
   // One throttle for SCIM and GraphQL: a client guessing credentials is slowed on both.
   const authThrottle = new FailedAuthThrottle({ maxFailures: config.authFailuresPerMinute, windowMs: 60_000 });
