@@ -261,13 +261,9 @@ export class BulkImportService {
   private async applyUsers(tx: Tx, target: ImportTarget, runtime: MappingRuntime, records: readonly UserRecord[], now: number, errors: LineError[]): Promise<{ changed: ImportedUser[]; unchanged: number }> {
     if (records.length === 0) return { changed: [], unchanged: 0 };
     const tenantId = target.tenant.id;
-    const existing = new ExistingIndex(await findResourcesByKeys(
-      tx,
-      'users',
-      tenantId,
-      records.map((record) => foldText(record.write.fields.userName)),
-      records.flatMap((record) => (record.write.fields.externalId ? [record.write.fields.externalId] : [])),
-    ));
+    const names = records.map((record) => foldText(record.write.fields.userName));
+    const externalIds = records.flatMap((record) => (record.write.fields.externalId ? [record.write.fields.externalId] : []));
+    const existing = new ExistingIndex(await findResourcesByKeys(tx, 'users', tenantId, names, externalIds));
     const inserts: { record: UserRecord; user: StoredUser }[] = [];
     const updates: { record: UserRecord; before: StoredUser; user: StoredUser }[] = [];
     let unchanged = 0;
@@ -365,13 +361,9 @@ export class BulkImportService {
   private async applyGroups(tx: Tx, target: ImportTarget, runtime: MappingRuntime, records: readonly GroupRecord[], now: number, errors: LineError[]): Promise<{ changed: ImportedGroup[]; unchanged: number }> {
     if (records.length === 0) return { changed: [], unchanged: 0 };
     const tenantId = target.tenant.id;
-    const existing = new ExistingIndex(await findResourcesByKeys(
-      tx,
-      'groups',
-      tenantId,
-      records.map((record) => foldText(record.write.fields.displayName)),
-      records.flatMap((record) => (record.write.fields.externalId ? [record.write.fields.externalId] : [])),
-    ));
+    const names = records.map((record) => foldText(record.write.fields.displayName));
+    const externalIds = records.flatMap((record) => (record.write.fields.externalId ? [record.write.fields.externalId] : []));
+    const existing = new ExistingIndex(await findResourcesByKeys(tx, 'groups', tenantId, names, externalIds));
     const resolve = await this.memberResolver(tx, tenantId, records.flatMap((record) => record.members));
     const changed: ImportedGroup[] = [];
     const changedLines: number[] = [];
