@@ -16,7 +16,7 @@ import { replayUserRequests } from './scim/protocol/replay-user-requests';
 import { DirectoryService } from './services/directory.service';
 import { ApiAccessService } from './services/api-access.service';
 import { createGraphqlEndpoint } from './graphql/graphql-server';
-import { ScimHandler } from './scim/handler';
+import { ScimBulkHandler } from './scim/bulk';
 import { createScimRouter } from './scim/router';
 import { TenantRegistries } from './scim/tenant-registries';
 import { createScimBearerStrategy, SCIM_STRATEGY } from './auth/scim-bearer.strategy';
@@ -174,13 +174,13 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     (job, error) => logger.error({ err: error, job }, 'background job failed'),
   );
   passport.use(SCIM_STRATEGY, createScimBearerStrategy(services.tenants));
-  const scimHandler = new ScimHandler({
+  const scimHandler = new ScimBulkHandler({
     users: services.users,
     groups: services.groups,
     registryFor: (principal) => registries.registryFor(principal),
     maxResults: config.scimMaxResults,
     maxPayloadSize: config.maxBodyBytes,
-  });
+  }, config.maxBodyBytes);
 
   // One throttle for SCIM and GraphQL: a client guessing credentials is slowed on both.
   const authThrottle = new FailedAuthThrottle({ maxFailures: config.authFailuresPerMinute, windowMs: 60_000 });

@@ -15,7 +15,7 @@ import {
   insertRows,
   nonRuleMembersOf,
   updateResourceRows,
-  useLargeSqliteCache,
+  tuneSqliteForImport,
   userIdsByExternalIds,
   userIdsByNameNorms,
   usersRawByIds,
@@ -109,19 +109,27 @@ function chunkKeys(record: UserRecord | GroupRecord): string[] {
   return keys;
 }
 
-/** The stored resource a line updates: by externalId when exactly one stored resource has it, else by folded name. */
-function matchExisting(
-  existing: readonly ExistingResourceRow[],
-  nameNorm: string,
-  externalId: string | null,
-  what: string,
-): { match: ExistingResourceRow | undefined; conflict?: string } {
-  const byName = existing.find((row) => row.nameNorm === nameNorm);
-  const byExternalId = externalId === null ? [] : existing.filter((row) => row.externalId === externalId);
-  if (byExternalId.length !== 1) return { match: byName };
-  const match = byExternalId[0];
-  if (byName && byName.id !== match.id) return { match, conflict: `the ${what} belongs to another resource than externalId "${externalId}" (${byName.id})` };
-  return { match };
+/** Stored resources of a chunk indexed by folded name and by externalId (which several may share). */
+class ExistingIndex {
+  private readonly byName = new Map<string, ExistingResourceRow>();
+  private readonly byExternalId = new Map<string, ExistingResourceRow[]>();
+
+  constructor(rows: readonly ExistingResourceRow[]) {
+    for (const row of rows) {
+      this.byName.set(row.nameNorm, row);
+      if (row.externalId !== null) this.byExternalId.set(row.externalId, [...(this.byExternalId.get(row.externalId) ?? []), row]);
+    }
+  }
+
+  /** The stored resource a line updates: by externalId when exactly one stored resource has it, else by folded name. */
+  match(nameNorm: string, externalId: string | null, what: string): { match: ExistingResourceRow | undefined; conflict?: string } {
+    const byName = this.byName.get(nameNorm);
+    const byExternalId = externalId === null ? [] : (this.byExternalId.get(externalId) ?? []);
+    if (byExternalId.length !== 1) return { match: byName };
+    const match = byExternalId[0];
+    if (byName && byName.id !== match.id) return { match, conflict: `the ${what} belongs to another resource than externalId "${externalId}" (${byName.id})` };
+    return { match };
+  }
 }
 
 /**
@@ -174,7 +182,7 @@ export class BulkImportService {
     };
     // The mapping runtime reads the tenant's defaults, seeded on first use as a first SCIM write would.
     await this.mapping.activeSchema(target.tenant, target.connection);
-    await this.database.read((tx) => useLargeSqliteCache(tx));
+    await this.database.read((tx) => tuneSqliteForImport(tx));
 
     let chunk: ImportRecord[] = [];
     let keys = new Set<string>();
@@ -253,19 +261,15 @@ export class BulkImportService {
   private async applyUsers(tx: Tx, target: ImportTarget, runtime: MappingRuntime, records: readonly UserRecord[], now: number, errors: LineError[]): Promise<{ changed: ImportedUser[]; unchanged: number }> {
     if (records.length === 0) return { changed: [], unchanged: 0 };
     const tenantId = target.tenant.id;
-    const existing = await findResourcesByKeys(
-      tx,
-      'users',
-      tenantId,
-      records.map((record) => foldText(record.write.fields.userName)),
-      records.flatMap((record) => (record.write.fields.externalId ? [record.write.fields.externalId] : [])),
-    );
+    const names = records.map((record) => foldText(record.write.fields.userName));
+    const externalIds = records.flatMap((record) => (record.write.fields.externalId ? [record.write.fields.externalId] : []));
+    const existing = new ExistingIndex(await findResourcesByKeys(tx, 'users', tenantId, names, externalIds));
     const inserts: { record: UserRecord; user: StoredUser }[] = [];
     const updates: { record: UserRecord; before: StoredUser; user: StoredUser }[] = [];
     let unchanged = 0;
     for (const record of records) {
       const { fields, raw } = record.write;
-      const { match, conflict } = matchExisting(existing, foldText(fields.userName), fields.externalId, `userName "${fields.userName}"`);
+      const { match, conflict } = existing.match(foldText(fields.userName), fields.externalId, `userName "${fields.userName}"`);
       if (conflict) {
         errors.push({ line: record.line, reason: conflict });
       } else if (!match) {
@@ -357,13 +361,9 @@ export class BulkImportService {
   private async applyGroups(tx: Tx, target: ImportTarget, runtime: MappingRuntime, records: readonly GroupRecord[], now: number, errors: LineError[]): Promise<{ changed: ImportedGroup[]; unchanged: number }> {
     if (records.length === 0) return { changed: [], unchanged: 0 };
     const tenantId = target.tenant.id;
-    const existing = await findResourcesByKeys(
-      tx,
-      'groups',
-      tenantId,
-      records.map((record) => foldText(record.write.fields.displayName)),
-      records.flatMap((record) => (record.write.fields.externalId ? [record.write.fields.externalId] : [])),
-    );
+    const names = records.map((record) => foldText(record.write.fields.displayName));
+    const externalIds = records.flatMap((record) => (record.write.fields.externalId ? [record.write.fields.externalId] : []));
+    const existing = new ExistingIndex(await findResourcesByKeys(tx, 'groups', tenantId, names, externalIds));
     const resolve = await this.memberResolver(tx, tenantId, records.flatMap((record) => record.members));
     const changed: ImportedGroup[] = [];
     const changedLines: number[] = [];
@@ -373,7 +373,7 @@ export class BulkImportService {
     let unchanged = 0;
     for (const record of records) {
       const { fields, raw } = record.write;
-      const { match, conflict } = matchExisting(existing, foldText(fields.displayName), fields.externalId, `displayName "${fields.displayName}"`);
+      const { match, conflict } = existing.match(foldText(fields.displayName), fields.externalId, `displayName "${fields.displayName}"`);
       const { members, unknown } = resolve(record.members);
       if (conflict || unknown.length > 0 || (match && members.has(match.id))) {
         const shown = unknown.slice(0, 5).map((name) => `"${name}"`).join(', ');

@@ -193,7 +193,7 @@ describe(`SCIM queries on ${testDatabaseKind()}`, () => {
       expectStatus(config, 200);
       expect(config.body.patch.supported).toBe(true);
       expect(config.body.filter).toEqual({ supported: true, maxResults: 1000 });
-      expect(config.body.bulk.supported).toBe(false);
+      expect(config.body.bulk).toEqual({ supported: true, maxOperations: 1000, maxPayloadSize: 1048576 });
       expect(config.body.etag.supported).toBe(true);
       expect(config.body.sort.supported).toBe(true);
       expect(config.body.authenticationSchemes[0].type).toBe('oauthbearertoken');

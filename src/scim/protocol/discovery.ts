@@ -21,6 +21,9 @@ export interface ServiceProviderConfigOptions {
   readonly documentationUri?: string;
 }
 
+/** Operations one `POST /Bulk` may carry (its body is also bounded by maxPayloadSize). */
+export const BULK_MAX_OPERATIONS = 1000;
+
 function trimSlash(baseUrl: string): string {
   return baseUrl.replace(/\/+$/, '');
 }
@@ -30,7 +33,7 @@ export function buildServiceProviderConfig(options: ServiceProviderConfigOptions
     schemas: [SERVICE_PROVIDER_CONFIG_SCHEMA],
     ...(options.documentationUri === undefined ? {} : { documentationUri: options.documentationUri }),
     patch: { supported: true },
-    bulk: { supported: false, maxOperations: 0, maxPayloadSize: options.maxPayloadSize },
+    bulk: { supported: true, maxOperations: BULK_MAX_OPERATIONS, maxPayloadSize: options.maxPayloadSize },
     filter: { supported: true, maxResults: options.maxResults },
     changePassword: { supported: false },
     sort: { supported: true },

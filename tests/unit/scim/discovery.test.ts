@@ -38,7 +38,7 @@ describe('buildServiceProviderConfig', () => {
     expect(config).toStrictEqual({
       schemas: [SERVICE_PROVIDER_CONFIG_SCHEMA],
       patch: { supported: true },
-      bulk: { supported: false, maxOperations: 0, maxPayloadSize: 2048 },
+      bulk: { supported: true, maxOperations: 1000, maxPayloadSize: 2048 },
       filter: { supported: true, maxResults: 100 },
       changePassword: { supported: false },
       sort: { supported: true },
