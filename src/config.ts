@@ -117,9 +117,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const scimMaxResults = integer('SCIM_MAX_RESULTS', 1000, 1, 10000);
   const authFailuresPerMinute = integer('AUTH_FAILURES_PER_MINUTE', 30, 1, 100000);
   const scimOverload: OverloadLimits = {
-    maxConcurrent: integer('SCIM_MAX_CONCURRENT_REQUESTS', 32, 1, 10000),
+    maxConcurrent: integer('SCIM_MAX_CONCURRENT_REQUESTS', 16, 1, 10000),
     maxQueued: integer('SCIM_MAX_QUEUED_REQUESTS', 1000, 0, 100000),
-    maxWaitMs: integer('SCIM_MAX_QUEUE_WAIT_MS', 5000, 1, 55000),
+    maxWaitMs: integer('SCIM_MAX_QUEUE_WAIT_MS', 10000, 1, 55000),
     maxEventLoopLagMs: integer('SCIM_MAX_EVENT_LOOP_LAG_MS', 250, 1, 55000),
   };
 

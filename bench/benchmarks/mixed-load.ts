@@ -9,6 +9,7 @@
  */
 import http from 'node:http';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { check, summarise, type BenchmarkResult, type CaseRun, type Context, type Seeding } from '../lib/harness';
 import { createDatabase, PATCH_SCHEMA, seedGroups, seedUsers, userBody, type TenantSeed } from '../lib/seed';
 import { sampleRss, ServerHandle } from '../lib/servers';
@@ -55,6 +56,8 @@ interface PhaseResult {
   seconds: number;
   rssPeakMB: number;
   serverCpuPct: number;
+  /** How late this process's (the load generator's) event loop ran, p99 and max, ms: latencies include it. */
+  generatorLagMs: { p99: number; max: number };
 }
 
 function send(agent: http.Agent, url: string, method: string, pathAndQuery: string, token: string, body?: string): Promise<{ status: number; body: string; ms: number; retryAfter: string | undefined }> {
@@ -128,6 +131,8 @@ async function runPhase(server: ServerHandle, targets: readonly TenantTarget[], 
 
   const cpuBefore = server.cpuSeconds();
   const rss = sampleRss(server, 200);
+  const generatorLag = monitorEventLoopDelay({ resolution: 10 });
+  generatorLag.enable();
   const started = performance.now();
   const intervalMs = 1000 / flowsPerSecond;
   // Each tenant starts its flows on its own schedule, offset so the tenants do not all fire at once.
@@ -157,8 +162,18 @@ async function runPhase(server: ServerHandle, targets: readonly TenantTarget[], 
   const sendingSeconds = (performance.now() - started) / 1000;
   await Promise.all(flows);
   const cpu = server.cpuSeconds() - cpuBefore;
+  generatorLag.disable();
   agent.destroy();
-  return { offeredRequests, exchanges, flowsNotStarted, flowsCut, seconds: sendingSeconds, rssPeakMB: rss.stop() / (1024 * 1024), serverCpuPct: (100 * cpu) / ((performance.now() - started) / 1000) };
+  return {
+    offeredRequests,
+    exchanges,
+    flowsNotStarted,
+    flowsCut,
+    seconds: sendingSeconds,
+    rssPeakMB: rss.stop() / (1024 * 1024),
+    serverCpuPct: (100 * cpu) / ((performance.now() - started) / 1000),
+    generatorLagMs: { p99: generatorLag.percentile(99) / 1e6, max: generatorLag.max / 1e6 },
+  };
 }
 
 function toRun(exchanges: readonly Exchange[], phase: PhaseResult): CaseRun {
@@ -249,6 +264,7 @@ export async function runMixedLoad(context: Context): Promise<Omit<BenchmarkResu
       notes: [
         `Open-loop: each tenant starts a new-user flow every ${show(1000 / flowsPerSecond, 0)} ms (lookup, then POST, then PATCH adding the user to a group of ${sizes.usersPerTenant}); a non-2xx answer ends the flow (an IdP would retry after Retry-After). Latencies are from send to the end of the answer.`,
         `Overload phase: ${overload.exchanges.length} requests, ${overload.exchanges.filter((exchange) => exchange.status === 429).length} answered 429, p99 ${show(percentile(overload.exchanges.map((exchange) => exchange.ms), 99))} ms, ${overload.flowsNotStarted} flows not started.`,
+        `Load generator (this process) event loop lateness, p99 / max: steady ${show(steady.generatorLagMs.p99)} / ${show(steady.generatorLagMs.max)} ms, overload ${show(overload.generatorLagMs.p99)} / ${show(overload.generatorLagMs.max)} ms (latencies above include it); server CPU steady ${show(steady.serverCpuPct, 0)}%, overload ${show(overload.serverCpuPct, 0)}% of one core.`,
         `SQLite file, default durability (synchronous FULL); server peak RSS ${show(Math.max(steady.rssPeakMB, overload.rssPeakMB), 0)} MB.`,
       ],
     };

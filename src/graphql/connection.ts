@@ -73,22 +73,31 @@ export function pageRequest(list: string, first: number | null | undefined, afte
   return { limit: Math.min(size, MAX_PAGE_SIZE), after: after === null || after === undefined ? undefined : decodeCursor(list, after) };
 }
 
+/** Cursors are encoded only when asked for: most queries read `nodes`, and a page of pages has hundreds. */
 export function toCursorPage<T>(list: string, request: KeysetRequest, page: KeysetPage<T>): CursorPage<T> {
-  const edges = page.items.map((item) => ({ cursor: encodeCursor(list, item.position), node: item.node }));
+  const cursorOf = (index: number) => encodeCursor(list, page.items[index].position);
+  const last = page.items.length - 1;
   return {
-    edges,
-    nodes: edges.map((edge) => edge.node),
+    get edges() {
+      return page.items.map((item, index) => ({ cursor: cursorOf(index), node: item.node }));
+    },
+    nodes: page.items.map((item) => item.node),
     pageInfo: {
       hasNextPage: page.hasMore,
       hasPreviousPage: request.after !== undefined,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
+      get startCursor() {
+        return last >= 0 ? cursorOf(0) : null;
+      },
+      get endCursor() {
+        return last >= 0 ? cursorOf(last) : null;
+      },
     },
   };
 }
 
 export function toConnection<T>(list: string, request: KeysetRequest, page: KeysetPage<T>, countTotal: () => Promise<number>): Connection<T> {
-  return { ...toCursorPage(list, request, page), countTotal };
+  // Not a spread: that would read (and so encode) every cursor.
+  return Object.assign(toCursorPage(list, request, page), { countTotal });
 }
 
 /**

@@ -9,9 +9,9 @@ export interface OverloadLimits {
   /** A request that waited this long without being served is answered 429 (Entra gives up after 60 s). */
   readonly maxWaitMs: number;
   /**
-   * Requests are answered 429 while the event loop runs this late. On SQLite (synchronous driver) a request
-   * is served within one turn of the loop, so overload never shows as requests in progress: it shows as
-   * requests waiting unread in their sockets, and the loop falling behind is how that is seen.
+   * Requests are answered 429 while the event loop keeps running this late. On SQLite (a synchronous
+   * driver) most of a request runs within one turn of the loop, so overload shows less as requests in
+   * progress than as requests waiting unread in their sockets: the loop falling behind is how that is seen.
    */
   readonly maxEventLoopLagMs: number;
 }
@@ -19,13 +19,19 @@ export interface OverloadLimits {
 /** How often the loop's lateness is measured. */
 const LAG_SAMPLE_MS = 100;
 
-/** How late the last timer of a recurring one ran: the event loop's current backlog, in ms. */
+/**
+ * How late the event loop runs, in ms: the smaller lateness of the last two ticks of a recurring timer,
+ * so one long request (a big group read) does not count as overload, a loop that stays behind does.
+ */
 function watchEventLoopLag(): { readonly current: number } {
   const lag = { current: 0 };
+  let previous = 0;
   let expected = performance.now() + LAG_SAMPLE_MS;
   const tick = () => {
     const now = performance.now();
-    lag.current = Math.max(0, now - expected);
+    const late = Math.max(0, now - expected);
+    lag.current = Math.min(late, previous);
+    previous = late;
     expected = now + LAG_SAMPLE_MS;
     setTimeout(tick, LAG_SAMPLE_MS).unref();
   };
@@ -41,7 +47,7 @@ const SMOOTHING = 0.1;
  * Bounds the SCIM requests in progress and sheds load while the event loop falls behind. Under overload
  * an IdP is told to come back (429 with an integer Retry-After, the only form Okta honours) instead of
  * every request getting slower until the IdP's own timeout fails it: a request is served, waits in a
- * bounded line, or is refused. Retry-After is how long the backlog would take to drain (the line ahead
+ * bounded line (refused at once when the line ahead would outlast the longest wait), or is refused. Retry-After is how long the backlog would take to drain (the line ahead
  * at the recent service time, or the loop's lateness), in whole seconds, 1 at least.
  */
 export function limitOverload(limits: OverloadLimits) {
@@ -83,7 +89,8 @@ export function limitOverload(limits: OverloadLimits) {
       serve(response, next);
       return;
     }
-    if (waiting.length >= limits.maxQueued) {
+    // A request that would wait past the limit at the recent pace is told so at once, not after the wait.
+    if (waiting.length >= limits.maxQueued || ((waiting.length + 1) * meanServiceMs) / limits.maxConcurrent > limits.maxWaitMs) {
       refuse(response, 'the server is busy; retry after the time in Retry-After');
       return;
     }

@@ -235,7 +235,9 @@ export const GroupMemberEntity = new EntitySchema<GroupMemberRow>({
     source: { type: 'string', length: 10, default: 'idp' },
     createdAt: epochMillis(),
   },
-  indexes: [{ name: 'group_members_tenant_member_index', properties: ['tenantId', 'memberId'] }],
+  // Covering for "the groups of these members": SQLite without statistics takes `tenant_id = ?` for selective
+  // and prefers any covering index, so a non-covering one lost to a scan of the tenant's every membership.
+  indexes: [{ name: 'group_members_tenant_member_group_index', properties: ['tenantId', 'memberId', 'groupId'] }],
 });
 
 export class DomainSchemaRow {
