@@ -1,6 +1,6 @@
 /**
  * O1, run in its own child process: the repositories' hot paths called in-process (through the app's
- * Database and MikroORM, as the services call them) against raw better-sqlite3 prepared statements
+ * Database, as the services call them) against raw better-sqlite3 prepared statements
  * doing the same work on the same file, alternated, N runs. Receives its job over IPC, answers once.
  */
 import 'reflect-metadata';
@@ -225,11 +225,11 @@ async function run(job: O1Job): Promise<O1OpResult[]> {
   ];
 
   const results: O1OpResult[] = [];
-  const explain = (sql: string): string => {
+  const explain = (sql: string, args: unknown[]): string => {
     try {
       return raw
-        .prepare<[], { detail: string }>(`explain query plan ${sql}`)
-        .all()
+        .prepare<unknown[], { detail: string }>(`explain query plan ${sql}`)
+        .all(...args)
         .map((row) => row.detail)
         .join('; ');
     } catch (error) {
@@ -241,7 +241,7 @@ async function run(job: O1Job): Promise<O1OpResult[]> {
     counter.reset(true);
     await op.repository();
     const statements = counter.statements;
-    const plans = counter.recent.filter((sql) => /^\s*select/i.test(sql)).map((sql) => ({ sql: sql.slice(0, 400), plan: explain(sql) }));
+    const plans = counter.recent.filter(({ sql }) => /^\s*select/i.test(sql)).map(({ sql, args }) => ({ sql: sql.slice(0, 400), plan: explain(sql, args) }));
     counter.reset(false);
     // The timed loops are sequential (one op at a time), bounded by maxOps and seconds.
     await loop(op.raw, job.warmupSeconds, job.maxOps);

@@ -23,7 +23,7 @@ export interface Mode {
 }
 
 export const FULL_MODE: Mode = { smoke: false, runs: 3, seconds: 8, warmupSeconds: 2, maxRequests: 400_000, settleMs: 250 };
-export const SMOKE_MODE: Mode = { smoke: true, runs: 3, seconds: 0.2, warmupSeconds: 0.1, maxRequests: 10_000, settleMs: 30 };
+export const SMOKE_MODE: Mode = { smoke: true, runs: 1, seconds: 0.2, warmupSeconds: 0.1, maxRequests: 10_000, settleMs: 30 };
 
 /** `diagnostic` cases break the subject down (e.g. the hub's HTTP stack without SQL); they take part in no ratio. */
 export type Role = 'reference' | 'subject' | 'diagnostic';

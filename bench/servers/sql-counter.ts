@@ -11,8 +11,8 @@ export interface SqlCounter {
   /** Whether statement texts are recorded (off by default: shaping the text costs the hub CPU). */
   recordTexts: boolean;
   readonly texts: Map<string, number>;
-  /** The last statements prepared while recording, verbatim (for EXPLAIN QUERY PLAN). */
-  readonly recent: string[];
+  /** The last statements run while recording, verbatim with the arguments they ran with (for EXPLAIN QUERY PLAN). */
+  readonly recent: { sql: string; args: unknown[] }[];
   reset(recordTexts: boolean): void;
 }
 
@@ -32,10 +32,10 @@ export function installSqlCounter(): SqlCounter {
     },
   };
   // Literal ids differ per request; the shape of the statement is what matters.
-  const record = (sql: string) => {
+  const record = (sql: string, args: unknown[] = []) => {
     counter.statements += 1;
     if (!counter.recordTexts) return;
-    if (counter.recent.length < 50) counter.recent.push(sql);
+    if (counter.recent.length < 50) counter.recent.push({ sql, args });
     // Inlined values (knex, raw references) fold back to `?`, and `(?, ?, ...)` lists to one.
     const shape = sql
       .replace(/'(?:[^']|'')*'/g, '?')
@@ -54,7 +54,7 @@ export function installSqlCounter(): SqlCounter {
     for (const method of ['run', 'get', 'all', 'iterate']) {
       const original = statementPrototype[method];
       statementPrototype[method] = function countedExecution(this: { source: string }, ...args: unknown[]) {
-        record(this.source);
+        record(this.source, args);
         return original.apply(this, args);
       };
     }

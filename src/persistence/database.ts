@@ -164,13 +164,15 @@ class SqliteConnection {
       this.execute('BEGIN IMMEDIATE', [], 'run');
       this.group = [];
     }
-    this.execute('SAVEPOINT unit_of_work', [], 'run');
+    // The first unit of a group needs no savepoint: if it fails, the whole transaction is its own to roll back.
+    const alone = this.group.length === 0;
+    if (!alone) this.execute('SAVEPOINT unit_of_work', [], 'run');
     let result: T;
     try {
       result = await work();
-      this.execute('RELEASE unit_of_work', [], 'run');
+      if (!alone) this.execute('RELEASE unit_of_work', [], 'run');
     } catch (error) {
-      this.undoUnit();
+      this.undoUnit(alone);
       throw error;
     }
     const group = this.group;
@@ -179,15 +181,16 @@ class SqliteConnection {
   }
 
   /** Rolls back the failed unit; if SQLite already rolled back the whole transaction, the group's other units are lost and retried. */
-  private undoUnit(): void {
-    if (this.handle.inTransaction) {
-      this.execute('ROLLBACK TO unit_of_work', [], 'run');
-      this.execute('RELEASE unit_of_work', [], 'run');
+  private undoUnit(alone: boolean): void {
+    if (alone || !this.handle.inTransaction) {
+      if (this.handle.inTransaction) this.execute('ROLLBACK', [], 'run');
+      const lost = this.group ?? [];
+      this.group = undefined;
+      for (const unit of lost) unit.reject(new DomainError('UNAVAILABLE', 'the transaction was rolled back; retry shortly'));
       return;
     }
-    const lost = this.group ?? [];
-    this.group = undefined;
-    for (const unit of lost) unit.reject(new DomainError('UNAVAILABLE', 'the transaction was rolled back; retry shortly'));
+    this.execute('ROLLBACK TO unit_of_work', [], 'run');
+    this.execute('RELEASE unit_of_work', [], 'run');
   }
 
   private commitGroup(): void {

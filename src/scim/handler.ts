@@ -10,7 +10,7 @@ import { buildListResponse, buildResourceTypes, buildSchemaDocuments, buildServi
 import { parseListQuery, searchRequestParameters, type ListQuery } from './protocol/list-query';
 import { normalizeResource, type JsonObject } from './protocol/normalize-resource';
 import { projectResource, wantsAttribute, type ProjectionOptions } from './protocol/projection';
-import { formatVersion, parseVersion, renderGroup, renderUser } from './protocol/render-resource';
+import { formatVersion, parseVersion, renderGroup, renderMember, renderUser } from './protocol/render-resource';
 import { extractGroupFields, extractUserFields } from './protocol/resource-fields';
 import { resolveFilter, resolveSortField } from './protocol/resolve-filter';
 import type { ScimSchemaRegistry } from './protocol/schema-definitions';
@@ -35,6 +35,8 @@ export interface ScimResponse {
   readonly status: number;
   readonly body?: unknown;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Instead of `body`: the JSON body in parts, for answers too big to build in memory. */
+  readonly stream?: () => AsyncIterable<string>;
 }
 
 export interface ScimHandlerDependencies {
@@ -223,23 +225,54 @@ export class ScimHandler {
   // --- Groups ---
 
   private async loadAllMembers(group: StoredGroup): Promise<GroupMember[]> {
-    const members: GroupMember[] = [];
-    let after: string | undefined;
-    for (;;) {
-      const page = await this.deps.groups.listMembers(group.tenantId, group.id, after, MEMBER_PAGE);
-      members.push(...page);
-      if (page.length < MEMBER_PAGE) return members;
-      after = page[page.length - 1].value;
-    }
+    const firstPage = await this.deps.groups.listMembers(group.tenantId, group.id, undefined, MEMBER_PAGE);
+    return firstPage.length < MEMBER_PAGE ? firstPage : [...firstPage, ...(await this.membersAfter(group, firstPage))];
   }
 
   private async groupResponse(request: RoutedRequest, group: StoredGroup, status: number): Promise<ScimResponse> {
     const projection = projectionOf(request.query);
-    const members = wantsAttribute(request.registry, 'Group', projection, { attribute: 'members' }) ? await this.loadAllMembers(group) : undefined;
-    const body = projectResource(request.registry, 'Group', renderGroup(group, request.baseUrl, members), projection);
     const headers: Record<string, string> = { ETag: formatVersion(group.version) };
     if (status === 201) headers.Location = `${request.baseUrl}/Groups/${group.id}`;
-    return ok(body, status, headers);
+    if (!wantsAttribute(request.registry, 'Group', projection, { attribute: 'members' })) {
+      return ok(projectResource(request.registry, 'Group', renderGroup(group, request.baseUrl, undefined), projection), status, headers);
+    }
+    const firstPage = await this.deps.groups.listMembers(group.tenantId, group.id, undefined, MEMBER_PAGE);
+    const asIs = projection.attributes === undefined && projection.excludedAttributes === undefined;
+    if (firstPage.length < MEMBER_PAGE || !asIs) {
+      const members = firstPage.length < MEMBER_PAGE ? firstPage : [...firstPage, ...(await this.membersAfter(group, firstPage))];
+      return ok(projectResource(request.registry, 'Group', renderGroup(group, request.baseUrl, members), projection), status, headers);
+    }
+    // A big group goes out page by page: the server never holds its whole member list (or its JSON).
+    const body = projectResource(request.registry, 'Group', renderGroup(group, request.baseUrl, undefined), projection);
+    return { status, headers, stream: () => this.streamGroup(body, group, firstPage, request.baseUrl) };
+  }
+
+  /** The rest of the member list after `page`, read in pages (for projections that need the list whole). */
+  private async membersAfter(group: StoredGroup, page: readonly GroupMember[]): Promise<GroupMember[]> {
+    const members: GroupMember[] = [];
+    let after: string | undefined = page[page.length - 1]?.value;
+    while (after !== undefined) {
+      const next = await this.deps.groups.listMembers(group.tenantId, group.id, after, MEMBER_PAGE);
+      members.push(...next);
+      after = next.length === MEMBER_PAGE ? next[next.length - 1].value : undefined;
+    }
+    return members;
+  }
+
+  /** The group's JSON with `members` last, written one keyset page of members at a time. */
+  private async *streamGroup(body: JsonObject, group: StoredGroup, firstPage: readonly GroupMember[], baseUrl: string): AsyncIterable<string> {
+    const head = JSON.stringify(body);
+    yield `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"members":[`;
+    let page = firstPage;
+    let separator = '';
+    for (;;) {
+      yield separator + page.map((member) => JSON.stringify(renderMember(member, baseUrl))).join(',');
+      separator = ',';
+      if (page.length < MEMBER_PAGE) break;
+      page = await this.deps.groups.listMembers(group.tenantId, group.id, page[page.length - 1].value, MEMBER_PAGE);
+      if (page.length === 0) break;
+    }
+    yield ']}';
   }
 
   private async createGroup(request: RoutedRequest, principal: ScimPrincipal): Promise<ScimResponse> {

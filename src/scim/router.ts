@@ -37,6 +37,18 @@ function send(response: Response, answer: ScimResponse): void {
   response.send(JSON.stringify(answer.body));
 }
 
+/** Writes a streamed answer part by part, waiting for the socket to drain so memory stays flat. */
+async function sendStream(response: Response, answer: ScimResponse, parts: AsyncIterable<string>): Promise<void> {
+  response.status(answer.status);
+  for (const [name, value] of Object.entries(answer.headers ?? {})) response.setHeader(name, value);
+  response.setHeader('Content-Type', SCIM_CONTENT_TYPE);
+  for await (const part of parts) {
+    if (response.destroyed) return;
+    if (!response.write(part)) await new Promise((resolve) => response.once('drain', resolve).once('close', resolve));
+  }
+  response.end();
+}
+
 function sendError(response: Response, status: number, detail: string, scimType?: string, headers: Record<string, string> = {}): void {
   send(response, { status, body: scimErrorBody(status, detail, scimType), headers });
 }
@@ -141,9 +153,12 @@ export function createScimRouter(options: ScimRouterOptions): Router {
         principal: request.user as ScimPrincipal | undefined,
         requestId: request.requestId,
       });
-      send(response, answer);
+      if (answer.stream) await sendStream(response, answer, answer.stream());
+      else send(response, answer);
     } catch (error) {
-      next(error);
+      // Once the head is out, the only honest signal left is a cut connection.
+      if (response.headersSent) response.destroy(error as Error);
+      else next(error);
     }
   });
   router.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {
