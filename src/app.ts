@@ -13,7 +13,7 @@ import { extractUserFields } from './scim/protocol/resource-fields';
 import { MappingLifecycleService } from './services/mapping-lifecycle.service';
 import { DirectoryService } from './services/directory.service';
 import { ApiAccessService } from './services/api-access.service';
-import { createGraphqlEndpoint } from './graphql/graphql-server';
+import { createGraphqlEndpoint, type SubscriptionTuning } from './graphql/graphql-server';
 import { ScimHandler } from './scim/handler';
 import { createScimRouter } from './scim/router';
 import { TenantRegistries } from './scim/tenant-registries';
@@ -59,7 +59,7 @@ export interface IdentityHub {
   readonly services: Services;
   readonly logger: Logger;
   /** Serves GraphQL subscriptions (graphql-ws) on the listening server's /graphql; closed by close(). */
-  attachSubscriptions(server: Server): GraphqlSubscriptionServer;
+  attachSubscriptions(server: Server, options?: SubscriptionTuning): GraphqlSubscriptionServer;
   close(): Promise<void>;
 }
 
@@ -213,8 +213,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     database,
     services,
     logger,
-    attachSubscriptions(server) {
-      const subscriptions = graphql.attachSubscriptions(server);
+    attachSubscriptions(server, tuning) {
+      const subscriptions = graphql.attachSubscriptions(server, tuning);
       subscriptionServers.push(subscriptions);
       return subscriptions;
     },
