@@ -15,7 +15,7 @@ import { MappingJobRunner } from './services/mapping-jobs.service';
 import { replayUserRequests } from './scim/protocol/replay-user-requests';
 import { DirectoryService } from './services/directory.service';
 import { ApiAccessService } from './services/api-access.service';
-import { createGraphqlEndpoint } from './graphql/graphql-server';
+import { createGraphqlEndpoint, type SubscriptionTuning } from './graphql/graphql-server';
 import { ScimBulkHandler } from './scim/bulk';
 import { createScimRouter } from './scim/router';
 import { TenantRegistries } from './scim/tenant-registries';
@@ -65,7 +65,7 @@ export interface IdentityHub {
   readonly services: Services;
   readonly logger: Logger;
   /** Serves GraphQL subscriptions (graphql-ws) on the listening server's /graphql; closed by close(). */
-  attachSubscriptions(server: Server): GraphqlSubscriptionServer;
+  attachSubscriptions(server: Server, options?: SubscriptionTuning): GraphqlSubscriptionServer;
   close(): Promise<void>;
 }
 
@@ -241,8 +241,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     database,
     services,
     logger,
-    attachSubscriptions(server) {
-      const subscriptions = graphql.attachSubscriptions(server);
+    attachSubscriptions(server, tuning) {
+      const subscriptions = graphql.attachSubscriptions(server, tuning);
       subscriptionServers.push(subscriptions);
       return subscriptions;
     },

@@ -29,10 +29,17 @@ export interface GraphqlOptions {
   readonly limits: GraphqlLimits;
 }
 
+export interface SubscriptionTuning {
+  /** How often open sockets' credentials are checked again (default one minute). */
+  readonly credentialRecheckMs?: number;
+}
+
+const CREDENTIAL_RECHECK_MS = 60_000;
+
 export interface GraphqlEndpoint {
   readonly router: Router;
   /** Serves subscriptions (graphql-ws) on the server's /graphql path; call once the server exists. */
-  attachSubscriptions(server: Server): GraphqlSubscriptionServer;
+  attachSubscriptions(server: Server, options?: SubscriptionTuning): GraphqlSubscriptionServer;
   stop(): Promise<void>;
 }
 
@@ -100,8 +107,9 @@ export async function createGraphqlEndpoint(options: GraphqlOptions): Promise<Gr
     }
     next(error);
   });
-  const attachSubscriptions = (httpServer: Server) =>
+  const attachSubscriptions = (httpServer: Server, tuning: SubscriptionTuning = {}) =>
     attachGraphqlSubscriptions(httpServer, {
+      credentialRecheckMs: tuning.credentialRecheckMs ?? CREDENTIAL_RECHECK_MS,
       schema,
       services: options.services,
       logger: options.logger,

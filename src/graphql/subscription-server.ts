@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { apiKeyPrincipal } from '../auth/api-key.strategy';
 import type { FailedAuthThrottle } from '../auth/failed-auth-throttle';
 import type { GraphqlPrincipal } from '../auth/graphql-principal';
@@ -25,6 +25,8 @@ export interface GraphqlSubscriptionOptions {
   readonly exposeStacktrace: boolean;
   /** Builds the per-operation context, as the HTTP endpoint does. */
   readonly contextFor: (principal: GraphqlPrincipal, log: Logger, requestId: string) => GraphqlContext;
+  /** How often an open socket's credential is checked again: a revoked key or an expired token closes it. */
+  readonly credentialRecheckMs: number;
 }
 
 export interface GraphqlSubscriptionServer {
@@ -48,7 +50,8 @@ function bearerToken(connectionParams: Readonly<Record<string, unknown>> | undef
  * GraphQL subscriptions (graphql-ws protocol) on the HTTP server's /graphql path. A socket authenticates
  * once, in connection_init, with the same credentials and rules as HTTP (API key or OIDC access token,
  * never a SCIM token; failed attempts count against the same throttle); a refused socket is closed with
- * 4403. Each operation then runs with that principal's tenant and scopes. Only subscriptions are
+ * 4403, and so is an open socket whose credential no longer authenticates (revoked key, expired token),
+ * checked every `credentialRecheckMs`. Each operation then runs with that principal's tenant and scopes. Only subscriptions are
  * accepted here: queries and mutations go over HTTP, where body limits, cost limits and logging live.
  */
 export function attachGraphqlSubscriptions(server: Server, options: GraphqlSubscriptionOptions): GraphqlSubscriptionServer {
@@ -56,6 +59,22 @@ export function attachGraphqlSubscriptions(server: Server, options: GraphqlSubsc
   const formatError = createErrorFormatter({ exposeStacktrace: options.exposeStacktrace });
   const rules = [...specifiedRules, ...options.validationRules];
   const format = (errors: readonly GraphQLError[]): GraphQLFormattedError[] => errors.map((error) => formatError(error.toJSON(), error));
+  const authenticate = async (token: string): Promise<GraphqlPrincipal | undefined> =>
+    (await apiKeyPrincipal(options.services.tenants, token)) ??
+    (await options.oidc.verify(token, (reason) => options.logger.info({ reason }, 'OIDC access token refused on a subscription socket')));
+  /** The credential each open socket authenticated with. */
+  const credentials = new Map<WebSocket, string>();
+  const recheck = setInterval(() => {
+    for (const [socket, token] of credentials) {
+      authenticate(token).then(
+        (principal) => {
+          if (!principal) socket.close(4403, 'Forbidden');
+        },
+        // The database or the provider's keys are unreachable: the socket stays, the next check decides.
+        (error: unknown) => options.logger.warn({ err: error }, 'rechecking a subscription credential failed'),
+      );
+    }
+  }, options.credentialRecheckMs).unref();
 
   const disposable = useServer<Record<string, unknown>, SocketExtra>(
     {
@@ -64,17 +83,17 @@ export function attachGraphqlSubscriptions(server: Server, options: GraphqlSubsc
         const source = context.extra.request.socket.remoteAddress ?? 'unknown';
         if (options.throttle.retryAfterSeconds(source) > 0) return false;
         const token = bearerToken(context.connectionParams);
-        const principal =
-          token === undefined
-            ? undefined
-            : ((await apiKeyPrincipal(options.services.tenants, token)) ??
-              (await options.oidc.verify(token, (reason) => options.logger.info({ reason }, 'OIDC access token refused on a subscription socket'))));
-        if (!principal) {
+        const principal = token === undefined ? undefined : await authenticate(token);
+        if (!principal || token === undefined) {
           options.throttle.recordFailure(source);
           return false;
         }
         context.extra.principal = principal;
+        credentials.set(context.extra.socket, token);
         return true;
+      },
+      onClose: (context) => {
+        credentials.delete(context.extra.socket);
       },
       onSubscribe: (context, _id, payload) => {
         const principal = context.extra.principal;
@@ -109,6 +128,7 @@ export function attachGraphqlSubscriptions(server: Server, options: GraphqlSubsc
   let closing: Promise<void> | undefined;
   return {
     close() {
+      clearInterval(recheck);
       // Clients get 1001 "Going away" and reconnect (elsewhere), resuming with `after`.
       closing ??= Promise.resolve(disposable.dispose());
       return closing;

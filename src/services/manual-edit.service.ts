@@ -131,7 +131,7 @@ export class ManualEditService {
         return { write: { raw, fields: { displayName, externalId } }, memberships: [] };
       },
       {},
-      this.inTransaction(editor, async () => undefined),
+      this.inTransaction(editor),
     );
   }
 
@@ -140,7 +140,7 @@ export class ManualEditService {
       await this.writeActor(editor),
       groupId,
       {},
-      this.inTransaction(editor, async () => undefined),
+      this.inTransaction(editor),
     );
   }
 
@@ -180,12 +180,12 @@ export class ManualEditService {
   }
 
   /** The guard first: with the tenant's setting as it is now, not as it was when the request was authenticated. */
-  private inTransaction(editor: ManualEditor, then: InGroupTransaction): InGroupTransaction {
+  private inTransaction(editor: ManualEditor, then?: InGroupTransaction): InGroupTransaction {
     return async (tx, group, now) => {
       const tenant = await this.tenants.findTenantById(tx, editor.tenant.id);
       if (!tenant) throw new DomainError('NOT_FOUND', 'the tenant does not exist');
       assertManualGroupEditAllowed(tenant);
-      await then(tx, group, now);
+      await then?.(tx, group, now);
     };
   }
 

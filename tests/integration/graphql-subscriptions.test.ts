@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type GraphQLFormattedError } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
@@ -5,7 +6,8 @@ import WebSocket from 'ws';
 import { testDatabaseKind } from '../support/test-app';
 import { expectStatus } from '../support/scim-client';
 import { useGraphqlHub, type GraphqlTestTenant } from '../graphql/graphql-hub';
-import { CreateApiKeyDocument, EventsDocument, ViewerOverSocketDocument, type EventsSubscription } from '../graphql/generated/operations';
+import type { AddressInfo } from 'node:net';
+import { CreateApiKeyDocument, EventsDocument, RevokeApiKeyDocument, ViewerOverSocketDocument, type EventsSubscription } from '../graphql/generated/operations';
 
 type ChangeEvent = EventsSubscription['events'];
 
@@ -33,11 +35,11 @@ describe(`GraphQL subscriptions (graphql-ws) on ${testDatabaseKind()}`, () => {
     for (const client of clients.splice(0)) await client.dispose();
   });
 
-  function subscribe<TVariables>(token: string | undefined, document: TypedDocumentNode<unknown, TVariables>, variables?: TVariables): Subscriber {
+  function subscribe<TVariables>(token: string | undefined, document: TypedDocumentNode<unknown, TVariables>, variables?: TVariables, url = graphql.hub.wsUrl): Subscriber {
     let closed: (code: number) => void = () => undefined;
     const closeCode = new Promise<number>((resolve) => (closed = resolve));
     const client = createClient({
-      url: graphql.hub.wsUrl,
+      url,
       webSocketImpl: WebSocket,
       connectionParams: token === undefined ? {} : { authorization: `Bearer ${token}` },
       retryAttempts: 0,
@@ -81,11 +83,11 @@ describe(`GraphQL subscriptions (graphql-ws) on ${testDatabaseKind()}`, () => {
    * A subscriber whose subscription is live. The server starts it asynchronously, and events stored
    * before it started are not news: create marker groups until one arrives, then forget them.
    */
-  async function liveSubscriber(tenant: GraphqlTestTenant, types?: string[]): Promise<Subscriber> {
-    const subscriber = subscribe(tenant.credentials.adminApiKey, EventsDocument, { types: types ?? null });
+  async function liveSubscriber(tenant: GraphqlTestTenant, types?: string[], token = tenant.credentials.adminApiKey, url = graphql.hub.wsUrl): Promise<Subscriber> {
+    const subscriber = subscribe(token, EventsDocument, { types: types ?? null }, url);
     const markers = new Set<string>();
     for (let attempt = 0; attempt < 40 && subscriber.errors.length === 0; attempt += 1) {
-      markers.add((await tenant.scim.createGroup(`marker-${attempt}`)).id);
+      markers.add((await tenant.scim.createGroup(`marker-${randomUUID()}`)).id);
       try {
         await until(() => subscriber.events.some((event) => markers.has(event.resource.id)), 'a marker event', 10);
         break;
@@ -235,5 +237,27 @@ describe(`GraphQL subscriptions (graphql-ws) on ${testDatabaseKind()}`, () => {
     await resumed.return?.();
     const seen = new Set([marker.id, ...received]);
     expect(replayed.filter((id) => !seen.has(id))).toEqual(burst.slice(received.length));
+  });
+
+  it('an open socket whose API key is revoked is closed with 4403 at the next credential check', async () => {
+    const tenant = await graphql.tenant();
+    const { hub } = graphql.hub;
+    const server = hub.app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    const subscriptions = hub.attachSubscriptions(server, { credentialRecheckMs: 100 });
+    try {
+      const { createApiKey } = await tenant.admin.data(CreateApiKeyDocument, { input: { name: 'dashboard', scopes: ['READ'] } });
+      const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+      const kept = await liveSubscriber(tenant, undefined, tenant.credentials.adminApiKey, url);
+      const revoked = await liveSubscriber(tenant, undefined, createApiKey.secret, url);
+      await tenant.admin.data(RevokeApiKeyDocument, { input: { id: createApiKey.apiKey.id } });
+      expect(await revoked.closeCode).toBe(4403);
+      const later = await tenant.scim.createUser('bob@example.com');
+      await until(() => kept.events.some((event) => event.resource.id === later.id), 'the kept subscriber’s event');
+      expect(revoked.events.some((event) => event.resource.id === later.id)).toBe(false);
+    } finally {
+      await subscriptions.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

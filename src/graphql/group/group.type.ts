@@ -9,7 +9,7 @@ export enum GroupManager {
 
 registerEnumType(GroupManager, { name: 'GroupManager', description: 'IDP: provisioned over SCIM; MANUAL: created by an admin (the IdP does not know it).' });
 
-/** A group as the IdP provisioned it. memberCount and members are field resolvers. */
+/** A group as the IdP provisioned it (or an admin created it: managedBy). memberCount and members are field resolvers. */
 @ObjectType({ implements: Node, description: 'A group of the tenant; id is the SCIM id.' })
 export class Group implements Node {
   @Field(() => ID)
