@@ -20,6 +20,8 @@ export class DirectoryLoaders {
   private activeSchema: Promise<SchemaVersionDefinition | undefined> | undefined;
   /** Loaders made so far, by name; page loaders by list and page request (parents asking for the same page of their lists batch together). */
   private readonly loaders = new Map<string, DataLoader<string, unknown>>();
+  /** Users read before any lookup by id (see remember). */
+  private readonly remembered: UserProfile[] = [];
 
   constructor(
     private readonly directory: DirectoryService,
@@ -28,12 +30,15 @@ export class DirectoryLoaders {
   ) {}
 
   get userById(): DataLoader<string, UserProfile | null> {
-    return this.loader('userById', () =>
-      new DataLoader<string, UserProfile | null>(async (ids) => {
+    return this.loader('userById', () => {
+      const loader = new DataLoader<string, UserProfile | null>(async (ids) => {
         const users = new Map((await this.directory.usersByIds(this.tenantId, ids)).map((user) => [user.id, user]));
         return ids.map((id) => users.get(id) ?? null);
-      }),
-    );
+      });
+      for (const user of this.remembered) loader.prime(user.id, user);
+      this.remembered.length = 0;
+      return loader;
+    });
   }
 
   get groupById(): DataLoader<string, GroupProfile | null> {
@@ -74,9 +79,14 @@ export class DirectoryLoaders {
     return this.activeSchema;
   }
 
-  /** Users already read (a list page) answer later lookups by id (e.g. a manager on the same page) without a query. */
+  /**
+   * Users already read (a list page) answer later lookups by id (e.g. a manager on the same page) without a
+   * query. Kept aside until a lookup by id comes: most queries of a page make none.
+   */
   remember(users: readonly UserProfile[]): void {
-    for (const user of users) this.userById.prime(user.id, user);
+    const loader = this.loaders.get('userById') as DataLoader<string, UserProfile | null> | undefined;
+    if (loader) for (const user of users) loader.prime(user.id, user);
+    else this.remembered.push(...users);
   }
 
   groupsOfMember(page: KeysetRequest): DataLoader<string, KeysetPage<GroupProfile>> {
