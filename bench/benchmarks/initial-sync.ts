@@ -19,7 +19,7 @@ import { loadConfig } from '../../src/config';
 import { check, type BenchmarkResult, type Check, type Context, type Seeding } from '../lib/harness';
 import { request } from '../lib/load';
 import { createDatabase, externalIdOf, GROUP_SCHEMA, PATCH_SCHEMA, removeDatabase, userBody, userNameOf, type TenantSeed } from '../lib/seed';
-import { PROJECT_ROOT, readStatusKb, sampleRss, ServerHandle } from '../lib/servers';
+import { cpuSecondsOf, PROJECT_ROOT, readStatusKb, sampleRss, ServerHandle } from '../lib/servers';
 import { percentile, round, show } from '../lib/stats';
 
 const CONNECTIONS = 10;
@@ -71,6 +71,8 @@ interface PhaseResult {
   readonly failures: number;
   readonly statuses: Record<string, number>;
   readonly firstFailure?: string;
+  /** Server CPU (user + system) per answered request, ms: steadier than rps on a shared machine. */
+  serverCpuMsPerRequest?: number;
 }
 
 interface Step {
@@ -131,9 +133,15 @@ async function syncOverHttp(context: Context, label: string, env: Record<string,
     const phases: PhaseResult[] = [];
     const started = performance.now();
     const deadline = started + HTTP_BUDGET_SECONDS * 1000;
+    const measured = async (run: () => Promise<PhaseResult>) => {
+      const cpuBefore = server.cpuSeconds();
+      const phase = await run();
+      phase.serverCpuMsPerRequest = ((server.cpuSeconds() - cpuBefore) * 1000) / Math.max(1, phase.requests);
+      phases.push(phase);
+    };
     context.log(`  ${label}: POST /Users x ${sizes.users} ...`);
-    phases.push(
-      await drive(
+    await measured(() =>
+      drive(
         server.url,
         tenant.scimToken,
         'POST /Users',
@@ -145,8 +153,8 @@ async function syncOverHttp(context: Context, label: string, env: Record<string,
         },
       ),
     );
-    phases.push(
-      await drive(
+    await measured(() =>
+      drive(
         server.url,
         tenant.scimToken,
         'POST /Groups',
@@ -162,9 +170,9 @@ async function syncOverHttp(context: Context, label: string, env: Record<string,
     membersByGroup(sizes).forEach((members, group) => {
       for (let start = 0; start < members.length; start += PATCH_CHUNK) patches.push({ group, members: members.slice(start, start + PATCH_CHUNK) });
     });
-    context.log(`  ${label}: PATCH /Groups x ${patches.length} (chunks of ${PATCH_CHUNK}) ...`);
-    phases.push(
-      await drive(server.url, tenant.scimToken, `PATCH /Groups (${PATCH_CHUNK} members)`, patches.length, deadline, (index) => {
+    if (performance.now() < deadline) context.log(`  ${label}: PATCH /Groups x ${patches.length} (chunks of ${PATCH_CHUNK}) ...`);
+    await measured(() =>
+      drive(server.url, tenant.scimToken, `PATCH /Groups (${PATCH_CHUNK} members)`, patches.length, deadline, (index) => {
         const patch = patches[index];
         const value = patch.members.map((member) => ({ value: userIds[member] }));
         return { method: 'PATCH', path: `/scim/v2/Groups/${groupIds[patch.group]}`, body: JSON.stringify({ schemas: [PATCH_SCHEMA], Operations: [{ op: 'add', path: 'members', value }] }) };
@@ -209,6 +217,8 @@ interface ImportRunResult {
   readonly wallSeconds: number;
   /** The import itself, as the command reports it. */
   readonly importSeconds: number;
+  /** CPU (user + system) of the command, sampled every 50 ms until it exits. */
+  readonly cpuSeconds: number;
   readonly rssPeakMB: number;
   readonly summary: { users: Record<string, number>; groups: Record<string, number>; memberships: Record<string, number>; errors: unknown[] };
 }
@@ -227,9 +237,12 @@ function runImport(databaseUrl: string, file: string, timeoutSeconds: number): P
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4000)));
     let peakKb = 0;
+    let cpuSeconds = 0;
     const sampler = setInterval(() => {
       const rss = readStatusKb(child.pid ?? -1, 'VmRSS');
       if (Number.isFinite(rss)) peakKb = Math.max(peakKb, rss);
+      const cpu = cpuSecondsOf(child.pid ?? -1);
+      if (Number.isFinite(cpu)) cpuSeconds = cpu;
     }, 50);
     const watchdog = setTimeout(() => child.kill('SIGKILL'), timeoutSeconds * 1000);
     child.once('exit', (code) => {
@@ -239,7 +252,7 @@ function runImport(databaseUrl: string, file: string, timeoutSeconds: number): P
       try {
         const report = JSON.parse(stdout) as ImportRunResult['summary'] & { seconds: number };
         if (code !== 0) throw new Error(`exit ${code}: ${JSON.stringify(report.errors).slice(0, 500)}`);
-        resolve({ wallSeconds, importSeconds: report.seconds, rssPeakMB: peakKb / 1024, summary: report });
+        resolve({ wallSeconds, importSeconds: report.seconds, cpuSeconds, rssPeakMB: peakKb / 1024, summary: report });
       } catch (error) {
         reject(new Error(`import command failed (exit ${code}): ${(error as Error).message}\n${stderr}`));
       }
@@ -283,7 +296,7 @@ function phaseNotes(label: string, result: HttpSyncResult): string[] {
     `${label}: ${show(result.seconds, 1)} s in all${budget}, server RSS ${show(result.rssStartMB, 0)} MB at start, peak ${show(result.rssPeakMB, 0)} MB.`,
     ...result.phases.map(
       (phase) =>
-        `${label} ${phase.phase}: ${phase.requests}${phase.requests < phase.planned ? ` of ${phase.planned}` : ''} in ${show(phase.seconds, 1)} s = ${show(phase.rps, 0)} rps, p50 ${show(phase.p50)} ms, p99 ${show(phase.p99)} ms, max ${show(phase.max, 0)} ms, failures ${phase.failures}${phase.firstFailure ? ` (first: ${phase.firstFailure})` : ''}`,
+        `${label} ${phase.phase}: ${phase.requests}${phase.requests < phase.planned ? ` of ${phase.planned}` : ''} in ${show(phase.seconds, 1)} s = ${show(phase.rps, 0)} rps, p50 ${show(phase.p50)} ms, p99 ${show(phase.p99)} ms, max ${show(phase.max, 0)} ms, server CPU ${show(phase.serverCpuMsPerRequest ?? Number.NaN)} ms/request, failures ${phase.failures}${phase.firstFailure ? ` (first: ${phase.firstFailure})` : ''}`,
     ),
   ];
 }
@@ -338,14 +351,14 @@ export async function runInitialSync(context: Context): Promise<Omit<BenchmarkRe
   removeDatabase(importFile);
   extra.i2 = imported;
   const counts = `${imported.summary.users.created} users, ${imported.summary.groups.created} groups, ${imported.summary.memberships.added} memberships`;
-  notes.push(`I2 SQLite: import ${show(imported.importSeconds, 1)} s (${show(sizes.users / imported.importSeconds, 0)} users/s with ${memberships} memberships), command ${show(imported.wallSeconds, 1)} s from spawn to exit, peak RSS ${show(imported.rssPeakMB, 0)} MB; wrote ${counts}.`);
-  checks.push(check('I2', 'the same dataset through `npm run cli -- import` (SQLite)', '<= 15 s', `${show(imported.importSeconds, 1)} s import (${show(imported.wallSeconds, 1)} s with process start), peak RSS ${show(imported.rssPeakMB, 0)} MB`, imported.importSeconds <= 15 && imported.summary.users.created === sizes.users && imported.summary.memberships.added === memberships));
+  notes.push(`I2 SQLite: import ${show(imported.importSeconds, 1)} s (${show(sizes.users / imported.importSeconds, 0)} users/s with ${memberships} memberships), command ${show(imported.wallSeconds, 1)} s from spawn to exit using ${show(imported.cpuSeconds, 1)} CPU s, peak RSS ${show(imported.rssPeakMB, 0)} MB; wrote ${counts}.`);
+  checks.push(check('I2', 'the same dataset through `npm run cli -- import` (SQLite)', '<= 15 s', `${show(imported.importSeconds, 1)} s import (${show(imported.wallSeconds, 1)} s with process start, ${show(imported.cpuSeconds, 1)} CPU s), peak RSS ${show(imported.rssPeakMB, 0)} MB`, imported.importSeconds <= 15 && imported.summary.users.created === sizes.users && imported.summary.memberships.added === memberships));
   let importDatabase: Awaited<ReturnType<typeof createPostgresDatabase>> | undefined;
   try {
     importDatabase = await createPostgresDatabase();
     const result = await runImport(importDatabase.url, file, 600);
     extra.i2Postgres = result;
-    notes.push(`I2 PostgreSQL (no target): import ${show(result.importSeconds, 1)} s = ${show(round(result.importSeconds / imported.importSeconds, 2))}x SQLite, command ${show(result.wallSeconds, 1)} s, peak RSS ${show(result.rssPeakMB, 0)} MB.`);
+    notes.push(`I2 PostgreSQL (no target): import ${show(result.importSeconds, 1)} s = ${show(round(result.importSeconds / imported.importSeconds, 2))}x SQLite, command ${show(result.wallSeconds, 1)} s using ${show(result.cpuSeconds, 1)} CPU s, peak RSS ${show(result.rssPeakMB, 0)} MB.`);
   } catch (error) {
     notes.push(`I2 on PostgreSQL not measured: ${(error as Error).message.split('\n')[0]}`);
   } finally {

@@ -112,14 +112,7 @@ export class ServerHandle {
 
   /** CPU seconds (user + system) the server process has used so far, from /proc/<pid>/stat. */
   cpuSeconds(): number {
-    try {
-      const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-      // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-    } catch {
-      return Number.NaN;
-    }
+    return cpuSecondsOf(this.pid);
   }
 
   /** Peak resident set size since the last resetPeak() (VmHWM), in bytes. */
@@ -173,6 +166,18 @@ const CLOCK_TICKS = 100;
 /** Stops every server this harness started (on exit, error or Ctrl-C). */
 export async function stopAllServers(): Promise<void> {
   await Promise.all([...liveServers].map((server) => server.stop()));
+}
+
+/** CPU seconds (user + system) process `pid` has used so far, from /proc/<pid>/stat; NaN when it is gone. */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** A field of /proc/<pid>/status in kB (VmRSS, VmHWM); NaN when the process is gone. */
