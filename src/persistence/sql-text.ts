@@ -19,12 +19,15 @@ export function placeholders(count: number): string {
   return memo(`p${count}`, () => new Array<string>(count).fill('?').join(', '));
 }
 
-/** `INSERT INTO table (columns) VALUES (...), (...)` for `rows` rows, plus `suffix` (ON CONFLICT ...). */
+/** `INSERT INTO table (columns) VALUES (...), (...)` for `rows` rows, plus `suffix` (ON CONFLICT ...); not remembered. */
+export function buildInsertText(table: string, columns: readonly string[], rows: number, suffix = ''): string {
+  const row = `(${placeholders(columns.length)})`;
+  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${new Array<string>(rows).fill(row).join(', ')}${suffix ? ` ${suffix}` : ''}`;
+}
+
+/** `buildInsertText`, remembered: for the hot paths' few shapes (bulk writes of any row count build theirs each time). */
 export function insertText(table: string, columns: readonly string[], rows: number, suffix = ''): string {
-  return memo(`i|${table}|${columns.join(',')}|${rows}|${suffix}`, () => {
-    const row = `(${placeholders(columns.length)})`;
-    return `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${new Array<string>(rows).fill(row).join(', ')}${suffix ? ` ${suffix}` : ''}`;
-  });
+  return memo(`i|${table}|${columns.join(',')}|${rows}|${suffix}`, () => buildInsertText(table, columns, rows, suffix));
 }
 
 /** `UPDATE table SET a = ?, b = ? WHERE tenant_id = ? AND id = ?`. */

@@ -4,6 +4,7 @@
  */
 import type { GroupMember, MemberType } from '../../domain/groups/group';
 import { parseJsonColumn, toBoolean, toNumber, type Tx } from '../database';
+import { buildInsertText } from '../sql-text';
 import { collectInChunks } from './resource-rows';
 
 /** Bound parameters per statement: under SQLite's 32,766 and PostgreSQL's 65,535. */
@@ -24,14 +25,12 @@ export async function insertRows(
 ): Promise<void> {
   if (rows.length === 0) return;
   const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
-  const tuple = `(${columns.map(() => '?').join(', ')})`;
-  const head = `insert into "${table}" (${columns.map((column) => `"${column}"`).join(', ')}) values `;
-  const tail = options.ignoreConflictOn ? ` on conflict (${options.ignoreConflictOn.map((column) => `"${column}"`).join(', ')}) do nothing` : '';
+  const suffix = options.ignoreConflictOn ? `ON CONFLICT (${options.ignoreConflictOn.join(', ')}) DO NOTHING` : '';
   for (let start = 0; start < rows.length; start += perStatement) {
     const chunk = rows.slice(start, start + perStatement);
     const bindings: unknown[] = [];
     for (const row of chunk) for (const value of row) bindings.push(value);
-    await tx.run(tx.knex.raw(head + new Array<string>(chunk.length).fill(tuple).join(', ') + tail, bindings as never[]));
+    await tx.run(buildInsertText(table, columns, chunk.length, suffix), bindings);
   }
 }
 
