@@ -10,6 +10,8 @@ import type { WriteActor } from './user.service';
 
 /** Members per membership event: a 100k-member replace becomes many small events, not one huge one. */
 const MEMBERS_PER_EVENT = 1000;
+/** Members an audit row names; the count says how many there were. */
+const MEMBERS_PER_AUDIT_ROW = 100;
 
 function contextOf(actor: WriteActor): AuditContext {
   return { actor: actor.auditActor ?? { type: 'connection', id: actor.connection.id }, requestId: actor.requestId ?? null };
@@ -105,9 +107,14 @@ export class ChangeRecorder {
     await this.audit.record(tx, { ...contextOf(actor), tenantId: group.tenantId, action: 'group.deleted', target: { type: 'group', id: group.id }, before: { displayName: group.displayName } });
   }
 
-  /** Membership events name the members a request named; a remove-all names none (consumers re-read the group). */
-  async membershipChanged(tx: Tx, group: StoredGroup, type: 'membership.added' | 'membership.removed', memberIds: readonly string[]): Promise<void> {
+  /**
+   * Membership events name the members a request named; a remove-all names none (consumers re-read the
+   * group). The audit row names them too, up to MEMBERS_PER_AUDIT_ROW, with their count.
+   */
+  async membershipChanged(tx: Tx, actor: WriteActor, group: StoredGroup, type: 'membership.added' | 'membership.removed', memberIds: readonly string[]): Promise<void> {
     for (const event of membershipEvents(group, type, memberIds)) await this.outbox.enqueue(tx, { ...event, tenantId: group.tenantId });
+    const details = memberIds.length === 0 ? { allMembers: true } : { memberIds: memberIds.slice(0, MEMBERS_PER_AUDIT_ROW), count: memberIds.length };
+    await this.audit.record(tx, { ...contextOf(actor), tenantId: group.tenantId, action: type, target: { type: 'group', id: group.id }, details });
   }
 
   /**
@@ -129,12 +136,8 @@ export class ChangeRecorder {
       events.push({ type, resourceId: after.id, resourceVersion: after.version, data: userData(after, fields) });
     }
     for (const { before, after, fields, added, removed } of change.groups) {
-      // As for a SCIM POST of a group with members, its group.created stands for its first members too.
-      if (!before) {
-        events.push({ type: 'group.created', resourceId: after.id, resourceVersion: after.version, data: groupData(after, fields) });
-        continue;
-      }
-      if (groupRenamed(before.fields, fields)) events.push({ type: 'group.updated', resourceId: after.id, resourceVersion: after.version, data: groupData(after, fields) });
+      if (!before) events.push({ type: 'group.created', resourceId: after.id, resourceVersion: after.version, data: groupData(after, fields) });
+      else if (groupRenamed(before.fields, fields)) events.push({ type: 'group.updated', resourceId: after.id, resourceVersion: after.version, data: groupData(after, fields) });
       if (added.length > 0) events.push(...membershipEvents(after, 'membership.added', added));
       if (removed.length > 0) events.push(...membershipEvents(after, 'membership.removed', removed));
     }

@@ -51,7 +51,9 @@ export class GroupService {
         const now = Date.now();
         const group = await this.groups.insert(tx, actor.tenant.id, id, write, now);
         await this.changes.groupCreated(tx, actor, group, write.fields);
-        const affected = await this.applyMemberships(tx, group, [{ op: 'add', members }], now);
+        const initialMembers: MembershipChange[] = members.length > 0 ? [{ op: 'add', members }] : [];
+        const affected = await this.applyMemberships(tx, group, initialMembers, now);
+        await this.recordMemberships(tx, actor, group, initialMembers);
         await this.remapMembers(tx, actor, group, affected, false);
         await afterWrite?.(tx, group, now);
         return group;
@@ -99,7 +101,7 @@ export class GroupService {
         const affected = await this.applyMemberships(tx, current, memberships, now);
         const updated = await this.groups.update(tx, current, write, now);
         await this.changes.groupChanged(tx, actor, current, fieldsOfStored(current), updated, write.fields);
-        await this.recordMemberships(tx, updated, memberships);
+        await this.recordMemberships(tx, actor, updated, memberships);
         await this.remapMembers(tx, actor, updated, new Set([...before, ...affected]), renamed);
         await afterWrite?.(tx, updated, now);
         return updated;
@@ -120,13 +122,13 @@ export class GroupService {
   }
 
   /** One membership event per added or removed list, in request order. */
-  private async recordMemberships(tx: Tx, group: StoredGroup, changes: readonly MembershipChange[]): Promise<void> {
+  private async recordMemberships(tx: Tx, actor: WriteActor, group: StoredGroup, changes: readonly MembershipChange[]): Promise<void> {
     for (const change of changes) {
       if (change.op === 'add' || change.op === 'replace') {
-        if (change.op === 'replace') await this.changes.membershipChanged(tx, group, 'membership.removed', []);
-        await this.changes.membershipChanged(tx, group, 'membership.added', change.members.map((member) => member.value));
+        if (change.op === 'replace') await this.changes.membershipChanged(tx, actor, group, 'membership.removed', []);
+        await this.changes.membershipChanged(tx, actor, group, 'membership.added', change.members.map((member) => member.value));
       } else {
-        await this.changes.membershipChanged(tx, group, 'membership.removed', change.op === 'remove' ? change.values : []);
+        await this.changes.membershipChanged(tx, actor, group, 'membership.removed', change.op === 'remove' ? change.values : []);
       }
     }
   }

@@ -60,7 +60,7 @@ function uniqueIds(ids: readonly string[]): string[] {
  * events, mapping rules and versions follow), made as the tenant's default connection and audited as
  * the admin. In the write's own transaction: the tenant's restrictGroupsToIdp is checked (refused with
  * GROUPS_MANAGED_BY_IDP), what the edit created is marked manual (groups managedBy=MANUAL, memberships
- * source=manual), and an audit row names the members added and removed. The IdP's next push is applied
+ * source=manual), and audit rows (membership.added / membership.removed, as for SCIM) name the members. The IdP's next push is applied
  * as it comes and wins (README, "Manual edits"). Also the admin's review of option values, audited.
  */
 export class ManualEditService {
@@ -113,7 +113,7 @@ export class ManualEditService {
       members.map((value) => ({ value })),
       this.inTransaction(editor, async (tx, group, now) => {
         await this.marks.markManualGroup(tx, group.tenantId, group.id);
-        await this.markAndAudit(tx, editor, group, members, [], now);
+        await this.markManual(tx, group, members, now);
       }),
     );
   }
@@ -146,12 +146,12 @@ export class ManualEditService {
 
   async addGroupMembers(editor: ManualEditor, groupId: string, userIds: readonly string[]): Promise<StoredGroup> {
     const added = uniqueIds(userIds);
-    return this.changeMembers(editor, groupId, [{ op: 'add', members: added.map((value) => ({ value })) }], added, []);
+    return this.changeMembers(editor, groupId, [{ op: 'add', members: added.map((value) => ({ value })) }], added);
   }
 
   async removeGroupMembers(editor: ManualEditor, groupId: string, userIds: readonly string[]): Promise<StoredGroup> {
     const removed = uniqueIds(userIds);
-    return this.changeMembers(editor, groupId, [{ op: 'remove', values: removed }], [], removed);
+    return this.changeMembers(editor, groupId, [{ op: 'remove', values: removed }], []);
   }
 
   /**
@@ -166,16 +166,16 @@ export class ManualEditService {
     const changes: MembershipChange[] = [];
     if (removed.length > 0) changes.push({ op: 'remove', values: removed });
     if (added.length > 0) changes.push({ op: 'add', members: added.map((value) => ({ value })) });
-    return this.changeMembers(editor, groupId, changes, added, removed);
+    return this.changeMembers(editor, groupId, changes, added);
   }
 
-  private async changeMembers(editor: ManualEditor, groupId: string, memberships: MembershipChange[], added: string[], removed: string[]): Promise<StoredGroup> {
+  private async changeMembers(editor: ManualEditor, groupId: string, memberships: MembershipChange[], added: string[]): Promise<StoredGroup> {
     return this.groups.modify(
       await this.writeActor(editor),
       groupId,
       (current) => ({ write: { raw: current.raw, fields: fieldsOf(current) }, memberships }),
       {},
-      this.inTransaction(editor, (tx, group, now) => this.markAndAudit(tx, editor, group, added, removed, now)),
+      this.inTransaction(editor, (tx, group, now) => this.markManual(tx, group, added, now)),
     );
   }
 
@@ -189,16 +189,9 @@ export class ManualEditService {
     };
   }
 
-  private async markAndAudit(tx: Tx, editor: ManualEditor, group: StoredGroup, added: readonly string[], removed: readonly string[], now: number): Promise<void> {
-    if (added.length === 0 && removed.length === 0) return;
-    const marked = await this.marks.markManualMemberships(tx, group.tenantId, group.id, added, now);
-    await this.audit.record(tx, {
-      ...editor.context,
-      tenantId: group.tenantId,
-      action: 'group.members_changed',
-      target: { type: 'group', id: group.id },
-      details: { added, removed, markedManual: marked },
-    });
+  /** Memberships this edit created are marked manual (the recorder audits the change itself, as for SCIM). */
+  private async markManual(tx: Tx, group: StoredGroup, added: readonly string[], now: number): Promise<void> {
+    if (added.length > 0) await this.marks.markManualMemberships(tx, group.tenantId, group.id, added, now);
   }
 
   /**

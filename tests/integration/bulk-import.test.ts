@@ -257,7 +257,7 @@ describe(`bulk import on ${testDatabaseKind()}`, () => {
       ),
     );
     const byEndpoint = (id: string) => deliveries.filter((delivery) => delivery.endpoint_id === id).map((delivery) => `${delivery.type} ${delivery.status}`).sort();
-    expect(byEndpoint(all.endpoint.id)).toEqual(['group.created pending', 'user.created pending', 'user.created pending', 'user.created pending']);
+    expect(byEndpoint(all.endpoint.id)).toEqual(['group.created pending', 'membership.added pending', 'user.created pending', 'user.created pending', 'user.created pending']);
     expect(byEndpoint(groupsOnly.endpoint.id)).toEqual(['group.created pending']);
   });
 

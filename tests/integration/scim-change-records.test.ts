@@ -43,6 +43,26 @@ describe(`change events and audit of SCIM writes on ${testDatabaseKind()}`, () =
     expect(audit.every((row) => typeof row.request_id === 'string' && row.request_id.length > 0)).toBe(true);
   });
 
+  it('a group created with members announces them; every membership change has an audit row naming its members', async () => {
+    const tenant = await scim.hub.createTenant();
+    const client = new ScimClient(scim.hub, tenant.scimToken);
+    const [ada, bob] = [await client.createUser('ada@example.com'), await client.createUser('bob@example.com')];
+    const group = await client.createGroup('Founders', [ada.id]);
+    expectStatus(await client.patch(`/Groups/${group.id}`, [{ op: 'add', path: 'members', value: [{ value: bob.id }] }]), 204);
+    expectStatus(await client.patch(`/Groups/${group.id}`, [{ op: 'remove', path: 'members' }]), 204);
+    const events = (await eventsOf(tenant.tenant.id)).filter((event) => event.resource_id === group.id);
+    expect(events.map((event) => event.type)).toEqual(['group.created', 'membership.added', 'membership.added', 'membership.removed']);
+    const audit = await scim.hub.hub.database.read((tx) =>
+      tx.all<{ action: string; actor_id: string; diff: unknown }>(tx.knex('audit_events').select('action', 'actor_id', 'diff').where({ tenant_id: tenant.tenant.id, target_id: group.id }).orderBy(['at', 'id'])),
+    );
+    expect(audit.map((row) => [row.action, row.actor_id, typeof row.diff === 'string' ? JSON.parse(row.diff) : row.diff])).toEqual([
+      ['group.created', tenant.connection.id, expect.anything()],
+      ['membership.added', tenant.connection.id, { details: { memberIds: [ada.id], count: 1 } }],
+      ['membership.added', tenant.connection.id, { details: { memberIds: [bob.id], count: 1 } }],
+      ['membership.removed', tenant.connection.id, { details: { allMembers: true } }],
+    ]);
+  });
+
   it('a failed write leaves no event and no audit row', async () => {
     const tenant = await scim.hub.createTenant();
     const client = new ScimClient(scim.hub, tenant.scimToken);
