@@ -1,12 +1,12 @@
 import type { Database } from '../../../src/persistence/database';
 import { ProvisioningLogService, type ProvisioningRecord } from '../../../src/services/provisioning-log.service';
 
-/** A database stand-in: each transaction is one batch insert, or fails when told to. */
+/** A database stand-in: each transaction is one multi-row insert (its rows counted from the `(?, ...)` tuples), or fails when told to. */
 function fakeDatabase(state: { batches: number[]; failing: boolean }): Database {
   return {
     async transaction(work: (tx: unknown) => Promise<unknown>) {
       if (state.failing) throw new Error('database unreachable');
-      const tx = { knex: () => ({ insert: (rows: unknown[]) => rows }), run: async (rows: unknown[]) => state.batches.push(rows.length) };
+      const tx = { run: async (sql: string) => state.batches.push(sql.match(/\(\?/g)?.length ?? 0) };
       return work(tx);
     },
   } as unknown as Database;
