@@ -74,7 +74,7 @@ export class Tx {
     return changed;
   }
 
-  /** Runs `hook` once the transaction has committed (at once after the statement, outside a transaction); never after a rollback. */
+  /** Runs `hook` once the transaction has committed (outside a transaction: once the work is done); never after a rollback. */
   afterCommit(hook: () => void): void {
     this.commitHooks.push(hook);
   }
@@ -88,6 +88,7 @@ export class Tx {
 function compile(query: Query | string, bindings: Bindings): { sql: string; bindings: Bindings } {
   if (typeof query === 'string') return { sql: query, bindings };
   const native = query.toSQL() as unknown as Knex.Sql | Knex.Sql[];
+  if (Array.isArray(native) && native.length !== 1) throw new Error('a query must compile to exactly one statement');
   const single = Array.isArray(native) ? native[0] : native;
   return { sql: single.sql, bindings: single.bindings ?? [] };
 }
