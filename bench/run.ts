@@ -112,15 +112,16 @@ async function main(): Promise<number> {
   try {
     for (const benchmark of selected) {
       console.log(`\n-- ${benchmark.title}`);
+      const measured = { startedAt: new Date().toISOString(), commit: commit() };
       const started = performance.now();
       const loadBefore = os.loadavg()[0];
       let result: BenchmarkResult;
       try {
         const outcome = await benchmark.run(context, args.sizes);
-        result = { name: benchmark.name, title: benchmark.title, ...outcome, seconds: (performance.now() - started) / 1000 };
+        result = { name: benchmark.name, title: benchmark.title, ...outcome, seconds: (performance.now() - started) / 1000, measured };
       } catch (error) {
         console.error(error);
-        result = { name: benchmark.name, title: benchmark.title, cases: [], ratios: [], checks: [], seeding: [], notes: [], seconds: (performance.now() - started) / 1000, error: error instanceof Error ? error.message : String(error) };
+        result = { name: benchmark.name, title: benchmark.title, cases: [], ratios: [], checks: [], seeding: [], notes: [], seconds: (performance.now() - started) / 1000, measured, error: error instanceof Error ? error.message : String(error) };
       }
       result.loadAverage = { before: Math.round(loadBefore * 100) / 100, after: Math.round(os.loadavg()[0] * 100) / 100 };
       results.push(result);
@@ -143,7 +144,7 @@ async function main(): Promise<number> {
     notMeasured: NOT_MEASURED,
   };
   const directory = resultsDirectory(args.mode);
-  writeResults(directory, report);
+  writeResults(directory, report, ALL.map((benchmark) => benchmark.name));
   const checks = results.flatMap((result) => result.checks);
   const errors = results.filter((result) => result.error);
   console.log(`\n${checks.filter((item) => item.pass).length} targets met, ${checks.filter((item) => !item.pass).length} not met, ${errors.length} benchmarks failed to run; not yet measured: ${NOT_MEASURED.map((item) => item.id).join(', ')}`);

@@ -118,6 +118,8 @@ export interface BenchmarkResult {
   seconds: number;
   /** 1-minute load average before and after (the machine may be shared with other work). */
   loadAverage?: { before: number; after: number };
+  /** When this benchmark ran and on which commit: results of separate runs of single benchmarks are combined. */
+  measured?: { startedAt: string; commit: string | null };
   error?: string;
 }
 

@@ -1,5 +1,5 @@
 /** Console tables, bench/results/latest.json and bench/results/latest.md. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BenchmarkResult, CaseSummary } from './harness';
 import { show } from './stats';
@@ -65,7 +65,8 @@ export function markdown(report: RunReport): string {
   const lines: string[] = [
     `# Benchmarks: latest run (${report.mode})`,
     '',
-    `${report.startedAt} → ${report.finishedAt}; \`${report.command}\`; commit ${report.commit ?? 'unknown'}; ` +
+    `Last run ${report.startedAt} → ${report.finishedAt}; \`${report.command}\`; commit ${report.commit ?? 'unknown'} ` +
+      '(each benchmark section says when and at which commit it was measured; ratios are always within one run); ' +
       `${report.machine.cpus} × ${report.machine.cpuModel}, ${report.machine.memoryGB} GB, Node ${report.machine.node}. ` +
       'Load: autocannon from the harness process, 10 connections unless stated; servers in child processes; ' +
       `${report.benchmarks[0]?.cases[0]?.runs.length ?? 3} alternated runs per case; figures are min / median over runs.`,
@@ -85,7 +86,8 @@ export function markdown(report: RunReport): string {
   lines.push('');
   for (const benchmark of report.benchmarks) {
     const load = benchmark.loadAverage ? ` Load average ${benchmark.loadAverage.before} → ${benchmark.loadAverage.after}.` : '';
-    lines.push(`## ${benchmark.title}`, '', `${show(benchmark.seconds, 0)} s.${load}`, '');
+    const measured = benchmark.measured ? ` Measured ${benchmark.measured.startedAt}, commit ${benchmark.measured.commit ?? 'unknown'}.` : '';
+    lines.push(`## ${benchmark.title}`, '', `${show(benchmark.seconds, 0)} s.${load}${measured}`, '');
     if (benchmark.cases.length > 0) {
       lines.push(`| ${CASE_HEADER.join(' | ')} |`, `| ${CASE_HEADER.map(() => '---').join(' | ')} |`);
       for (const summary of benchmark.cases) lines.push(`| ${caseRow(summary).map(escapeCell).join(' | ')} |`);
@@ -109,8 +111,21 @@ export function markdown(report: RunReport): string {
   return `${lines.join('\n').trimEnd()}\n`;
 }
 
-export function writeResults(directory: string, report: RunReport): void {
+/**
+ * Writes latest.json and latest.md. A run of some benchmarks (`npm run bench -- s8`) replaces those and
+ * keeps the others' latest results, each with its own time and commit; `order` is the harness's order.
+ */
+export function writeResults(directory: string, report: RunReport, order: readonly string[]): void {
   mkdirSync(directory, { recursive: true });
+  const previousFile = path.join(directory, 'latest.json');
+  if (existsSync(previousFile)) {
+    const previous = JSON.parse(readFileSync(previousFile, 'utf8')) as RunReport;
+    const rerun = new Set(report.benchmarks.map((benchmark) => benchmark.name));
+    const kept = previous.benchmarks
+      .filter((benchmark) => !rerun.has(benchmark.name) && order.includes(benchmark.name))
+      .map((benchmark) => ({ ...benchmark, measured: benchmark.measured ?? { startedAt: previous.startedAt, commit: previous.commit } }));
+    report.benchmarks = [...kept, ...report.benchmarks].sort((left, right) => order.indexOf(left.name) - order.indexOf(right.name));
+  }
   writeFileSync(path.join(directory, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(path.join(directory, 'latest.md'), markdown(report));
 }
