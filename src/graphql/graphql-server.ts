@@ -95,7 +95,7 @@ export async function createGraphqlEndpoint(options: GraphqlOptions): Promise<Gr
       context: async ({ req }) => contextFor(req.user as GraphqlPrincipal, req.log, req.requestId),
     }),
   );
-  router.use((error: unknown, request: Request, response: Response, next: NextFunction) => {
+  router.use((error: unknown, _request: Request, response: Response, next: NextFunction) => {
     const type = (error as { type?: string }).type;
     if (type === 'entity.too.large') {
       sendRequestError(response, 413, `the request body exceeds ${options.maxBodyBytes} bytes`, 'BAD_REQUEST');

@@ -96,7 +96,7 @@ export class ChangeRecorder {
     await this.audit.record(tx, { ...contextOf(actor), tenantId: group.tenantId, action: 'group.created', target: { type: 'group', id: group.id }, after: fields });
   }
 
-  async groupChanged(tx: Tx, actor: WriteActor, before: StoredGroup, beforeFields: GroupIndexFields, after: StoredGroup, afterFields: GroupIndexFields): Promise<void> {
+  async groupChanged(tx: Tx, actor: WriteActor, beforeFields: GroupIndexFields, after: StoredGroup, afterFields: GroupIndexFields): Promise<void> {
     if (!groupRenamed(beforeFields, afterFields)) return;
     await this.outbox.enqueue(tx, { tenantId: after.tenantId, type: 'group.updated', resourceId: after.id, resourceVersion: after.version, data: groupData(after, afterFields) });
     await this.audit.record(tx, { ...contextOf(actor), tenantId: after.tenantId, action: 'group.updated', target: { type: 'group', id: after.id }, before: beforeFields, after: afterFields });

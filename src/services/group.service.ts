@@ -100,7 +100,7 @@ export class GroupService {
         const before = renamed || memberships.some((membership) => membership.op === 'removeAll' || membership.op === 'replace') ? await this.memberUserIdsIfMapped(tx, actor, current) : [];
         const affected = await this.applyMemberships(tx, current, memberships, now);
         const updated = await this.groups.update(tx, current, write, now);
-        await this.changes.groupChanged(tx, actor, current, fieldsOfStored(current), updated, write.fields);
+        await this.changes.groupChanged(tx, actor, fieldsOfStored(current), updated, write.fields);
         await this.recordMemberships(tx, actor, updated, memberships);
         await this.remapMembers(tx, actor, updated, new Set([...before, ...affected]), renamed);
         await afterWrite?.(tx, updated, now);

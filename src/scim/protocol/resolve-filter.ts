@@ -149,7 +149,7 @@ function fieldFor(registry: ScimSchemaRegistry, type: ResourceTypeId, path: Attr
 }
 
 /** Resolves paths inside `attr[...]`: they name sub-attributes of one element. */
-function elementFieldFor(registry: ScimSchemaRegistry, type: ResourceTypeId, parent: ResolvedPath, path: AttributePath): FilterField {
+function elementFieldFor(parent: ResolvedPath, path: AttributePath): FilterField {
   if (path.schema !== undefined || path.subAttribute !== undefined) {
     throw new DomainError('INVALID_FILTER', `inside ${parent.attribute}[...] only sub-attributes of ${parent.attribute} can be named`);
   }
@@ -169,7 +169,7 @@ function elementFieldFor(registry: ScimSchemaRegistry, type: ResourceTypeId, par
 }
 
 function resolveNode(registry: ScimSchemaRegistry, type: ResourceTypeId, node: FilterNode, parent?: ResolvedPath): ResolvedFilter {
-  const field = (path: AttributePath) => (parent ? elementFieldFor(registry, type, parent, path) : fieldFor(registry, type, path));
+  const field = (path: AttributePath) => (parent ? elementFieldFor(parent, path) : fieldFor(registry, type, path));
   switch (node.kind) {
     case 'and':
     case 'or':
