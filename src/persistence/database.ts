@@ -69,7 +69,9 @@ export class Database {
       const em = this.orm.em.fork() as EntityManager;
       try {
         return await em.transactional((transactionEm) => work(new Tx(transactionEm as EntityManager, this.dialect)));
-      } catch (error) {
+      } catch (caught) {
+        // A connection lost at COMMIT reaches here untranslated.
+        const error = isConnectionLost(caught) ? unavailable() : caught;
         if (!(error instanceof DomainError && error.code === 'UNAVAILABLE') || attempt >= TRANSACTION_ATTEMPTS) throw error;
         await new Promise((resolve) => setTimeout(resolve, attempt * 20 + Math.random() * 20));
       }
@@ -96,11 +98,21 @@ async function translateDriverError<T>(execute: () => Promise<T>): Promise<T> {
     return await execute();
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) throw new DomainError('CONFLICT', 'a unique value is already taken');
-    if (error instanceof LockWaitTimeoutException || error instanceof DeadlockException || error instanceof ConnectionException || isBusy(error)) {
-      throw new DomainError('UNAVAILABLE', 'the database is busy or unreachable; retry shortly');
+    if (error instanceof LockWaitTimeoutException || error instanceof DeadlockException || error instanceof ConnectionException || isBusy(error) || isConnectionLost(error)) {
+      throw unavailable();
     }
     throw error;
   }
+}
+
+function unavailable(): DomainError {
+  return new DomainError('UNAVAILABLE', 'the database is busy or unreachable; retry shortly');
+}
+
+/** node-postgres reports a connection cut by a server restart with a message and no code. */
+function isConnectionLost(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : '';
+  return /Client has encountered a connection error and is not queryable|Connection terminated/.test(message);
 }
 
 function isBusy(error: unknown): boolean {
