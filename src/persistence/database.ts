@@ -109,10 +109,14 @@ function unavailable(): DomainError {
   return new DomainError('UNAVAILABLE', 'the database is busy or unreachable; retry shortly');
 }
 
-/** node-postgres reports a connection cut by a server restart with a message and no code. */
+/**
+ * A connection cut under a request (server restart, terminated backend) surfaces as node-postgres or
+ * knex messages without a code, also at COMMIT, where no translation wraps the statement; knex then
+ * reports the cut transaction as "already complete".
+ */
 function isConnectionLost(error: unknown): boolean {
   const message = error instanceof Error ? error.message : '';
-  return /Client has encountered a connection error and is not queryable|Connection terminated/.test(message);
+  return /Client has encountered a connection error and is not queryable|Connection terminated|terminating connection|ECONNRESET|Transaction query already complete/.test(message);
 }
 
 function isBusy(error: unknown): boolean {
