@@ -300,7 +300,9 @@ export class Database {
     for (let attempt = 1; ; attempt += 1) {
       try {
         return this.dialect === 'sqlite' ? await this.sqliteTransaction(work) : await this.postgresTransaction(work);
-      } catch (error) {
+      } catch (caught) {
+        // A connection lost at COMMIT reaches here untranslated.
+        const error = isConnectionLost(caught) ? new DomainError('UNAVAILABLE', 'the database is busy or unreachable; retry shortly') : caught;
         if (!(error instanceof DomainError && error.code === 'UNAVAILABLE') || attempt >= TRANSACTION_ATTEMPTS) throw error;
         await new Promise((resolve) => setTimeout(resolve, attempt * 20 + Math.random() * 20));
       }
@@ -360,10 +362,19 @@ function translateDriverError(error: unknown): unknown {
   if (error instanceof UniqueConstraintViolationException || code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
     return new DomainError('CONFLICT', 'a unique value is already taken');
   }
-  if (error instanceof LockWaitTimeoutException || error instanceof DeadlockException || error instanceof ConnectionException || isBusy(error)) {
+  if (error instanceof LockWaitTimeoutException || error instanceof DeadlockException || error instanceof ConnectionException || isBusy(error) || isConnectionLost(error)) {
     return new DomainError('UNAVAILABLE', 'the database is busy or unreachable; retry shortly');
   }
   return error;
+}
+
+/**
+ * A connection cut under a request (server restart, terminated backend) surfaces as node-postgres or
+ * knex messages without a code, also at COMMIT; knex then reports the cut transaction as "already complete".
+ */
+function isConnectionLost(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : '';
+  return /Client has encountered a connection error and is not queryable|Connection terminated|terminating connection|ECONNRESET|Transaction query already complete/.test(message);
 }
 
 function isBusy(error: unknown): boolean {

@@ -9,6 +9,7 @@ import type { FailedAuthThrottle } from '../auth/failed-auth-throttle';
 import type { ProvisioningLogService } from '../services/provisioning-log.service';
 import { MAX_JSON_DEPTH, refuseDeepJson } from '../http/json-depth';
 import { limitOverload, type OverloadLimits } from './overload-limiter';
+import { containsNul } from './protocol/nul-characters';
 import { errorOfExchange, redactRequestPath, redactScimBody, resourceOfExchange } from './protocol/provisioning-record';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
@@ -140,6 +141,14 @@ export function createScimRouter(options: ScimRouterOptions): Router {
   router.use(authenticate(options.throttle));
   // SCIM clients send application/scim+json, application/json, and sometimes no type at all on bodies.
   router.use(express.json({ limit: options.maxBodyBytes, type: () => true, strict: true, verify: refuseDeepJson }));
+  router.use((request: Request, response: Response, next: NextFunction) => {
+    // A search's filter is checked by the filter parser, which names the position.
+    if (!request.path.endsWith('/.search') && containsNul(request.body)) {
+      sendError(response, 400, 'strings cannot contain NUL (\\u0000)', 'invalidValue');
+      return;
+    }
+    next();
+  });
   router.use(async (request: Request, response: Response, next: NextFunction) => {
     try {
       const baseUrl = `${options.publicUrl ?? `${request.protocol}://${request.get('host')}`}${request.baseUrl}`;
