@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: the unit tests, the storage-backed suites on SQLite and on PostgreSQL (one jest run with
 // three projects), the Microsoft SCIM collection against a fresh server, then the reliability gates
-// in reduced mode (scripts/run-reliability.ts, one row per gate and database). Ends with the line
+// in reduced mode (scripts/run-reliability.ts, one row per gate and database), then the benchmark harness
+// in smoke mode (tiny sizes; one row per benchmark that ran; timings are reported, never asserted). Ends with the line
 // `N passed, N failed` over everything that ran.
 const { spawnSync } = require('node:child_process');
 const { mkdirSync, readFileSync, existsSync, rmSync } = require('node:fs');
@@ -13,7 +14,8 @@ mkdirSync(output, { recursive: true });
 const jestReport = path.join(output, 'jest.json');
 const conformanceReport = path.join(output, 'conformance.json');
 const reliabilitySummary = path.join(output, 'reliability', 'summary.json');
-for (const file of [jestReport, conformanceReport, reliabilitySummary]) rmSync(file, { force: true });
+const benchSmokeReport = path.join(root, 'bench', 'results', 'smoke', 'latest.json');
+for (const file of [jestReport, conformanceReport, reliabilitySummary, benchSmokeReport]) rmSync(file, { force: true });
 
 const extraArgs = process.argv.slice(2);
 const jest = spawnSync(
@@ -56,6 +58,16 @@ if (existsSync(reliabilitySummary)) {
   failed += 1;
 }
 
-const ok = jest.status === 0 && conformance.status === 0 && reliability.status === 0 && failed === 0;
+const benchSmoke = spawnSync(process.execPath, ['-r', '@swc-node/register', path.join(root, 'bench', 'run.ts'), '--smoke'], { cwd: root, stdio: 'inherit' });
+if (existsSync(benchSmokeReport)) {
+  const report = JSON.parse(readFileSync(benchSmokeReport, 'utf8'));
+  const ran = report.benchmarks.filter((benchmark) => !benchmark.error && benchmark.checks.length > 0).length;
+  passed += ran;
+  failed += report.benchmarks.length - ran;
+} else {
+  failed += 1;
+}
+
+const ok = jest.status === 0 && conformance.status === 0 && reliability.status === 0 && benchSmoke.status === 0 && failed === 0;
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(ok ? 0 : 1);

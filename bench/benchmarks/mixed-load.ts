@@ -13,7 +13,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { check, summarise, type BenchmarkResult, type CaseRun, type Context, type Seeding } from '../lib/harness';
 import { createDatabase, PATCH_SCHEMA, seedGroups, seedUsers, userBody, type TenantSeed } from '../lib/seed';
 import { sampleRss, ServerHandle } from '../lib/servers';
-import { percentile, show } from '../lib/stats';
+import { max, percentile, show } from '../lib/stats';
 
 const SCIM = '/scim/v2';
 const ENTRA_TIMEOUT_MS = 60_000;
@@ -251,7 +251,7 @@ export async function runMixedLoad(context: Context): Promise<Omit<BenchmarkResu
     const fiveHundreds = all.filter((exchange) => exchange.status >= 500 || exchange.status === 0).length;
     const refused = all.filter((exchange) => exchange.status === 429);
     const withRetryAfter = refused.filter((exchange) => /^[1-9]\d*$/.test(exchange.retryAfter ?? '')).length;
-    const slowest = Math.max(...all.map((exchange) => exchange.ms));
+    const slowest = max(all.map((exchange) => exchange.ms));
     const steadyP99 = percentile(steady.exchanges.map((exchange) => exchange.ms), 99);
     const servedShare = served.length / Math.max(1, steady.offeredRequests);
     const unexpected = all.filter((exchange) => exchange.status !== 429 && (exchange.status < 200 || exchange.status >= 300)).length;
