@@ -112,7 +112,9 @@ function sqliteBindings(bindings: Bindings): unknown[] {
  * Write transactions commit in groups: each unit of work runs in a SAVEPOINT of one BEGIN IMMEDIATE
  * transaction that stays open while further units are queued (up to MAX_GROUP), then one COMMIT makes
  * them all durable with one WAL write and, under synchronous=FULL, one fsync. A unit that fails rolls
- * back to its savepoint alone; no unit's caller hears "done" before the COMMIT.
+ * back to its savepoint alone; no unit's caller hears "done" before the COMMIT. better-sqlite3 runs the
+ * COMMIT (and its fsync) on the event loop, so the requests that arrive meanwhile are read together
+ * afterwards: the COMMIT waits for them by one turn of the loop (see release).
  */
 class SqliteConnection {
   private readonly statements = new Map<string, SqliteStatement>();
@@ -120,6 +122,7 @@ class SqliteConnection {
   private readonly waiting: { readonly resume: () => void; readonly write: boolean }[] = [];
   /** Units of work done in the open transaction, waiting for its COMMIT; undefined when none is open. */
   private group: { resolve: () => void; reject: (error: unknown) => void }[] | undefined;
+  readonly commits = { transactions: 0, units: 0 };
 
   constructor(
     private readonly handle: SqliteHandle,
@@ -151,8 +154,20 @@ class SqliteConnection {
     await new Promise<void>((resume) => this.waiting.push({ resume, write }));
   }
 
-  /** Hands the connection to the next waiter; commits the open group first unless that waiter is another unit of work. */
+  /**
+   * Hands the connection to the next waiter; commits the open group first unless that waiter is another
+   * unit of work. With nobody waiting, the COMMIT waits one turn of the event loop (the connection stays
+   * taken meanwhile): requests read in the same turn reach their transaction and share the one fsync.
+   */
   release(): void {
+    if (this.group && this.waiting.length === 0) {
+      setImmediate(() => this.handOver());
+      return;
+    }
+    this.handOver();
+  }
+
+  private handOver(): void {
     const next = this.waiting.shift();
     if (this.group && !(next?.write && this.group.length < MAX_GROUP)) this.commitGroup();
     if (next) next.resume();
@@ -204,6 +219,8 @@ class SqliteConnection {
       for (const unit of group) unit.reject(error);
       return;
     }
+    this.commits.transactions += 1;
+    this.commits.units += group.length;
     for (const unit of group) unit.resolve();
   }
 
@@ -338,6 +355,11 @@ export class Database {
   }
 
   /** Runs `work` without a transaction: for reads whose statements need no common snapshot. */
+  /** SQLite's group commit so far: COMMITs run and the units of work they made durable (undefined on PostgreSQL). */
+  sqliteCommits(): { readonly transactions: number; readonly units: number } | undefined {
+    return this.sqlite ? { ...this.sqlite.commits } : undefined;
+  }
+
   async read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const tx =
       this.dialect === 'sqlite' ? new Tx((await this.sqliteConnection()).shared, 'sqlite', this.knex, this.noteWrite) : new Tx(postgresSession(this.knex, this.log), 'postgresql', this.knex, this.noteWrite);

@@ -36,6 +36,31 @@ describe(`database transactions on ${testDatabaseKind()}`, () => {
     expect(await slugsLike('grp-')).toEqual(['grp-a', 'grp-a-2', 'grp-c', 'grp-c-2', 'grp-d', 'grp-d-2']);
   });
 
+  it('on SQLite, units that start in the same turn of the event loop share one COMMIT, even after the first released', async () => {
+    const { database } = scim.hub.hub;
+    await database.transaction((tx) => insertTenant(tx, 'turn-0'));
+    const before = database.sqliteCommits();
+    const hops = async (count: number) => {
+      for (let hop = 0; hop < count; hop += 1) await Promise.resolve();
+    };
+    // Each later unit starts well after the previous one's work (and its release) is done.
+    const slugs = await Promise.all([0, 50, 100, 150].map(async (delay, index) => {
+      await hops(delay);
+      return database.transaction(async (tx) => {
+        await insertTenant(tx, `turn-${index + 1}`);
+        return `turn-${index + 1}`;
+      });
+    }));
+    expect(slugs).toEqual(['turn-1', 'turn-2', 'turn-3', 'turn-4']);
+    expect(await slugsLike('turn-')).toEqual(['turn-0', 'turn-1', 'turn-2', 'turn-3', 'turn-4']);
+    const after = database.sqliteCommits();
+    if (testDatabaseKind() === 'sqlite') {
+      expect(after && before && { transactions: after.transactions - before.transactions, units: after.units - before.units }).toEqual({ transactions: 1, units: 4 });
+    } else {
+      expect(after).toBeUndefined();
+    }
+  });
+
   it('a unique violation is a CONFLICT for its unit only', async () => {
     const { database } = scim.hub.hub;
     await database.transaction((tx) => insertTenant(tx, 'dup-x'));
