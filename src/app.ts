@@ -173,6 +173,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     ],
     (job, error) => logger.error({ err: error, job }, 'background job failed'),
   );
+  // No passport.initialize(): every authenticate() here runs with a callback and no session, which needs none of what it installs.
   passport.use(SCIM_STRATEGY, createScimBearerStrategy(services.tenants));
   const scimHandler = new ScimBulkHandler({
     users: services.users,
@@ -198,8 +199,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(requestContext(logger));
-  app.use(passport.initialize());
+  app.use(requestContext(app, logger));
   app.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });
   });
