@@ -1,5 +1,5 @@
 import { testDatabaseKind } from '../support/test-app';
-import { expectScimError, expectStatus, PATCH_OP, SCIM, USER_SCHEMA } from '../support/scim-client';
+import { expectScimError, expectStatus, PATCH_OP, USER_SCHEMA } from '../support/scim-client';
 import { errorCodes, GRAPHQL, recordStatements, useGraphqlHub, type GraphqlTestTenant } from '../graphql/graphql-hub';
 import { recordFigure } from './support/gate';
 
