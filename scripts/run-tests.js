@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: the unit tests, the storage-backed suites on SQLite and on PostgreSQL (one jest run with
+// `npm test`: the type check (swc runs the tests without one; strict types are part of the contract), the unit tests, the storage-backed suites on SQLite and on PostgreSQL (one jest run with
 // three projects), the Microsoft SCIM collection against a fresh server, then the reliability gates
 // in reduced mode (scripts/run-reliability.ts, one row per gate and database), then the benchmark harness
 // in smoke mode (tiny sizes; one row per benchmark that ran; timings are reported, never asserted). Ends with the line
@@ -17,6 +17,10 @@ const reliabilitySummary = path.join(output, 'reliability', 'summary.json');
 const benchSmokeReport = path.join(root, 'bench', 'results', 'smoke', 'latest.json');
 for (const file of [jestReport, conformanceReport, reliabilitySummary, benchSmokeReport]) rmSync(file, { force: true });
 
+const typecheck = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', root], { cwd: root, stdio: 'inherit' });
+let passed = typecheck.status === 0 ? 1 : 0;
+let failed = typecheck.status === 0 ? 0 : 1;
+
 const extraArgs = process.argv.slice(2);
 const jest = spawnSync(
   process.execPath,
@@ -24,8 +28,6 @@ const jest = spawnSync(
   { cwd: root, stdio: 'inherit' },
 );
 
-let passed = 0;
-let failed = 0;
 if (existsSync(jestReport)) {
   const report = JSON.parse(readFileSync(jestReport, 'utf8'));
   passed += report.numPassedTests;
