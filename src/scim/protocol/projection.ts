@@ -175,8 +175,24 @@ const SCHEMAS_ATTRIBUTE: AttributeDefinition = {
   uniqueness: 'none',
 };
 
+const rootAttributeLists = new WeakMap<ScimSchemaRegistry, Map<ResourceTypeId, readonly AttributeDefinition[]>>();
+
 /** The resource itself, seen as one complex attribute: extensions are complex attributes keyed by URN. */
-function rootAttributes(registry: ScimSchemaRegistry, resourceTypeId: ResourceTypeId): AttributeDefinition[] {
+function rootAttributes(registry: ScimSchemaRegistry, resourceTypeId: ResourceTypeId): readonly AttributeDefinition[] {
+  let lists = rootAttributeLists.get(registry);
+  if (!lists) {
+    lists = new Map();
+    rootAttributeLists.set(registry, lists);
+  }
+  let list = lists.get(resourceTypeId);
+  if (!list) {
+    list = describeRootAttributes(registry, resourceTypeId);
+    lists.set(resourceTypeId, list);
+  }
+  return list;
+}
+
+function describeRootAttributes(registry: ScimSchemaRegistry, resourceTypeId: ResourceTypeId): AttributeDefinition[] {
   const type = registry.resourceType(resourceTypeId);
   const extensions = registry.extensionUrns(resourceTypeId).map((urn): AttributeDefinition => {
     const schema = registry.schema(urn);
@@ -209,13 +225,25 @@ function isIncluded(definition: AttributeDefinition, include: SelectionMap | und
   return include === undefined ? definition.returned === 'default' : include.has(key);
 }
 
+const definitionMaps = new WeakMap<readonly AttributeDefinition[], Map<string, AttributeDefinition>>();
+
+/** Attribute definitions by lower-cased name, made once per list: every rendered resource walks the same lists. */
+function definitionsByName(attributes: readonly AttributeDefinition[]): Map<string, AttributeDefinition> {
+  let byName = definitionMaps.get(attributes);
+  if (!byName) {
+    byName = new Map(attributes.map((definition) => [definition.name.toLowerCase(), definition]));
+    definitionMaps.set(attributes, byName);
+  }
+  return byName;
+}
+
 function projectComplex(
   value: Record<string, unknown>,
   subAttributes: readonly AttributeDefinition[],
   include: SelectionMap | undefined,
   exclude: SelectionMap | undefined,
 ): Record<string, unknown> {
-  const definitions = new Map(subAttributes.map((definition) => [definition.name.toLowerCase(), definition]));
+  const definitions = definitionsByName(subAttributes);
   // Collected as entries: Object.fromEntries defines own keys, so a stored `__proto__` key stays data.
   const projected: [string, unknown][] = [];
   for (const [key, child] of Object.entries(value)) {
