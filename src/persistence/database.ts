@@ -39,6 +39,27 @@ interface SqliteStatement {
 interface SqliteHandle {
   prepare(sql: string): SqliteStatement;
   readonly inTransaction: boolean;
+  readonly name: string;
+  readonly open: boolean;
+}
+
+/** The connections this process holds open, by database file. */
+const sqliteHandlesByFile = new Map<string, Set<SqliteHandle>>();
+
+/**
+ * Whether `handle` is this process's only open connection to its file. A second one (two app instances
+ * in one process, as tests run them) must not find a COMMIT postponed by the first: its BEGIN would wait
+ * in SQLite's busy handler, which holds the thread the first needs to commit.
+ */
+function aloneOnFile(handle: SqliteHandle): boolean {
+  const handles = sqliteHandlesByFile.get(handle.name);
+  if (!handles || handle.name === ':memory:' || handle.name === '') return true;
+  let open = 0;
+  for (const other of handles) {
+    if (other.open) open += 1;
+    else handles.delete(other);
+  }
+  return open <= 1;
 }
 
 /**
@@ -158,9 +179,10 @@ class SqliteConnection {
    * Hands the connection to the next waiter; commits the open group first unless that waiter is another
    * unit of work. With nobody waiting, the COMMIT waits one turn of the event loop (the connection stays
    * taken meanwhile): requests read in the same turn reach their transaction and share the one fsync.
+   * Not when another connection of this process shares the file (see aloneOnFile).
    */
   release(): void {
-    if (this.group && this.waiting.length === 0) {
+    if (this.group && this.waiting.length === 0 && aloneOnFile(this.handle)) {
       setImmediate(() => this.handOver());
       return;
     }
@@ -302,6 +324,8 @@ export class Database {
       const client = this.knex.client as { acquireConnection(): Promise<SqliteHandle>; releaseConnection(handle: SqliteHandle): Promise<void> };
       const handle = await client.acquireConnection();
       await client.releaseConnection(handle);
+      const handles = sqliteHandlesByFile.get(handle.name) ?? new Set<SqliteHandle>();
+      sqliteHandlesByFile.set(handle.name, handles.add(handle));
       this.sqlite = new SqliteConnection(handle, this.log);
       return this.sqlite;
     })();
