@@ -4,6 +4,7 @@ import type { ResolvedFilter } from '../../domain/filter/filter-field';
 import { parseJsonColumn, toNumber, type Tx } from '../database';
 import { FilterSqlBuilder, type FilterTable } from '../filter-sql';
 import { insertText, placeholders, sqlText, updateByIdText } from '../sql-text';
+import { PageAnchorCache, seekFor, type PageAnchors, type Seek } from '../page-anchors';
 
 /** Columns every resource table (users, groups) shares. */
 export interface ResourceRowColumns {
@@ -83,10 +84,16 @@ function pinnedBy(filter: ResolvedFilter | undefined): 'unique' | 'indexed' | un
   return INDEXED_FIELDS.has(filter.path.field) ? 'indexed' : undefined;
 }
 
+/** The stable order's tie-break after any sort, on the table or subquery named `alias`: created, then id. */
+function tieBreak(alias: string): string {
+  return `${alias}.created_at ASC, ${alias}.id ASC`;
+}
+
 /**
  * A filtered, sorted page of a resource table in a stable order (created, then id), so page walks
- * neither skip nor repeat (Okta imports rely on it). The total needs a COUNT only when the page does
- * not already show every match: a `userName eq` lookup is one statement.
+ * neither skip nor repeat (Okta imports rely on it). Without a filter the page comes with the tenant's
+ * counter row (see listCounted); a filtered total needs a COUNT only when the page does not already show
+ * every match: a `userName eq` lookup is one statement.
  */
 export async function listRows<R, F extends string>(
   tx: Tx,
@@ -95,14 +102,12 @@ export async function listRows<R, F extends string>(
   filter: ResolvedFilter | undefined,
   sort: { readonly field: F; readonly descending: boolean } | undefined,
   page: PageRequest,
+  anchors: PageAnchorCache = pageAnchorsOf(tx),
 ): Promise<{ total: number; rows: R[] }> {
-  let where = 'r.tenant_id = ?';
-  const bindings: unknown[] = [tenantId];
-  if (filter) {
-    const predicate = new FilterSqlBuilder(tx.dialect).build(filter, spec.table, 'r');
-    where += ` AND ${predicate.sql}`;
-    bindings.push(...predicate.bindings);
-  }
+  if (!filter) return listCounted<R, F>(tx, spec, tenantId, sort, page, anchors);
+  const predicate = new FilterSqlBuilder(tx.dialect).build(filter, spec.table, 'r');
+  const where = `r.tenant_id = ? AND ${predicate.sql}`;
+  const bindings: unknown[] = [tenantId, ...predicate.bindings];
   const count = async () => toNumber((await tx.first<{ total: number | string }>(`SELECT COUNT(*) AS total FROM ${spec.table} r WHERE ${where}`, bindings))?.total ?? 0);
   if (page.limit === 0) return { total: await count(), rows: [] };
   const pinned = pinnedBy(filter);
@@ -110,11 +115,122 @@ export async function listRows<R, F extends string>(
   const sortColumn = sort && spec.sortColumns[sort.field];
   if (sortColumn) order.push(`r.${sortColumn} ${sort.descending ? 'DESC' : 'ASC'}`);
   // The unary plus keeps SQLite from choosing the (tenant_id, created_at) index over the filter's own.
-  if (pinned !== 'unique' || order.length > 0) order.push(pinned === 'indexed' ? '+r.created_at ASC, r.id ASC' : 'r.created_at ASC, r.id ASC');
+  if (pinned !== 'unique' || order.length > 0) order.push(pinned === 'indexed' ? `+${tieBreak('r')}` : tieBreak('r'));
   const sql = `SELECT ${spec.columns.map((column) => `r.${column}`).join(', ')} FROM ${spec.table} r WHERE ${where}${order.length > 0 ? ` ORDER BY ${order.join(', ')}` : ''} LIMIT ? OFFSET ?`;
   const rows = await tx.all<R>(sql, [...bindings, page.limit, page.offset]);
   const complete = rows.length < page.limit && (rows.length > 0 || page.offset === 0);
   return { total: complete ? page.offset + rows.length : await count(), rows };
+}
+
+/** Each database's page anchors (keyed by its knex instance: two databases never share anchors). */
+const ANCHOR_CACHES = new WeakMap<object, PageAnchorCache>();
+
+function pageAnchorsOf(tx: Tx): PageAnchorCache {
+  let cache = ANCHOR_CACHES.get(tx.knex);
+  if (!cache) {
+    cache = new PageAnchorCache();
+    ANCHOR_CACHES.set(tx.knex, cache);
+  }
+  return cache;
+}
+
+interface CountedPageRow {
+  page_total: number | string | null;
+  page_version: number | string | null;
+  id: string | null;
+}
+
+/**
+ * An unfiltered page: totalResults is the tenant's counter row (tenant_resource_counts, kept by
+ * triggers), read in the same statement as the page, so both come from one snapshot and no COUNT walks
+ * the tenant. In the default order a deep page seeks from a page anchor instead of walking the offset;
+ * the statement returns the counter's version, and anchors of another version are dropped and the page
+ * read again by offset. One statement per page; two when anchors went stale or are being built.
+ */
+async function listCounted<R, F extends string>(
+  tx: Tx,
+  spec: ListSpec<F>,
+  tenantId: string,
+  sort: { readonly field: F; readonly descending: boolean } | undefined,
+  page: PageRequest,
+  anchors: PageAnchorCache,
+): Promise<{ total: number; rows: R[] }> {
+  const sortColumn = sort && spec.sortColumns[sort.field];
+  const deep = !sortColumn && page.limit > 0 && page.offset >= anchors.step;
+  const list = `${spec.table}|${tenantId}`;
+  const held = deep ? anchors.anchors(list) : undefined;
+  const read = (seek: Seek) => selectCountedPage<R, F>(tx, spec, tenantId, sortColumn ? { column: sortColumn, descending: sort.descending } : undefined, page.limit, seek);
+  let result = await read(seekFor(held, page.offset, anchors.step));
+  if (held && result.version !== held.version) result = await read({ offset: page.offset });
+  if (deep && anchors.observe(list, result.version)) {
+    let built: PageAnchors | undefined;
+    try {
+      if (result.total >= anchors.step) built = await selectPageAnchors(tx, spec.table, tenantId, anchors.step);
+    } finally {
+      anchors.finishBuild(list, built);
+    }
+  }
+  return { total: result.total, rows: result.rows };
+}
+
+/** The page plus the tenant's counter (total and version) in one statement; a tenant without a counter row has no rows. */
+async function selectCountedPage<R, F extends string>(
+  tx: Tx,
+  spec: ListSpec<F>,
+  tenantId: string,
+  sort: { readonly column: string; readonly descending: boolean } | undefined,
+  limit: number,
+  seek: Seek,
+): Promise<{ total: number; version: number; rows: R[] }> {
+  const direction = sort?.descending ? 'DESC' : 'ASC';
+  const key = `counted|${spec.table}|${spec.columns.join(',')}|${sort ? `${sort.column} ${direction}` : ''}|${seek.after ? 'after' : ''}`;
+  const sql = sqlText(key, () => {
+    const columns = spec.columns.map((column) => `r.${column}`);
+    if (sort) columns.push(`r.${sort.column} AS page_sort`);
+    const after = seek.after ? ' AND (r.created_at, r.id) > (?, ?)' : '';
+    // The outer ORDER BY repeats the page's: a join does not keep its subquery's order.
+    const inner = sort ? `r.${sort.column} ${direction}, ${tieBreak('r')}` : tieBreak('r');
+    const outer = sort ? `p.page_sort ${direction}, ${tieBreak('p')}` : tieBreak('p');
+    return (
+      `SELECT c.total AS page_total, c.version AS page_version, p.* FROM (SELECT 1 AS one) t ` +
+      `LEFT JOIN tenant_resource_counts c ON c.tenant_id = ? AND c.resource_type = ? ` +
+      `LEFT JOIN (SELECT ${columns.join(', ')} FROM ${spec.table} r WHERE r.tenant_id = ?${after} ORDER BY ${inner} LIMIT ? OFFSET ?) p ON 1 = 1 ` +
+      `ORDER BY ${outer}`
+    );
+  });
+  const bindings: unknown[] = [tenantId, spec.table, tenantId];
+  if (seek.after) bindings.push(seek.after.createdAt, seek.after.id);
+  bindings.push(limit, seek.offset);
+  const rows = await tx.all<CountedPageRow & R>(sql, bindings);
+  const counter = rows[0];
+  return {
+    total: toNumber(counter?.page_total ?? 0),
+    version: toNumber(counter?.page_version ?? 0),
+    rows: rows.filter((row) => row.id !== null),
+  };
+}
+
+/**
+ * The position of every `step`-th row of the tenant's list and the counter version, in one statement
+ * (one snapshot). Each anchor seeks from the previous one and skips `step - 1` entries of the
+ * (tenant_id, created_at, id) index: one index-only pass over the list, no window over it.
+ */
+async function selectPageAnchors(tx: Tx, table: FilterTable, tenantId: string, step: number): Promise<PageAnchors> {
+  const sql = sqlText(`anchors|${table}`, () =>
+    `WITH RECURSIVE anchor(created_at, id) AS (` +
+    `SELECT * FROM (SELECT r.created_at, r.id FROM ${table} r WHERE r.tenant_id = ? ORDER BY r.created_at, r.id LIMIT 1 OFFSET ?) first_anchor ` +
+    `UNION ALL ` +
+    `SELECT r.created_at, r.id FROM anchor a JOIN ${table} r ON r.tenant_id = ? AND r.id = (` +
+    `SELECT s.id FROM ${table} s WHERE s.tenant_id = ? AND (s.created_at, s.id) > (a.created_at, a.id) ORDER BY s.created_at, s.id LIMIT 1 OFFSET ?)` +
+    `) SELECT c.version AS anchor_version, a.created_at, a.id FROM (SELECT 1 AS one) t ` +
+    `LEFT JOIN tenant_resource_counts c ON c.tenant_id = ? AND c.resource_type = ? ` +
+    `LEFT JOIN anchor a ON 1 = 1 ORDER BY a.created_at, a.id`,
+  );
+  const rows = await tx.all<{ anchor_version: number | string | null; created_at: number | string | null; id: string | null }>(sql, [tenantId, step - 1, tenantId, tenantId, step - 1, tenantId, table]);
+  return {
+    version: toNumber(rows[0]?.anchor_version ?? 0),
+    positions: rows.filter((row) => row.id !== null).map((row) => ({ createdAt: toNumber(row.created_at), id: row.id as string })),
+  };
 }
 
 const LOCKING_SUFFIX: Record<Tx['dialect'], string> = { sqlite: '', postgresql: ' FOR UPDATE' };
