@@ -165,6 +165,32 @@ describe(`unfiltered list pages on ${testDatabaseKind()}`, () => {
     expect(await listedPage(tenantId, elsewhere, 35, 10)).toEqual(await plainPage(tenantId, 35, 10));
   });
 
+  it('a page costs one statement once anchors hold, and never more than three (empty pages, stale anchors, builds)', async () => {
+    const tenantId = randomUUID();
+    const anchors = new PageAnchorCache(10);
+    await database().transaction((tx) => insertUsers(tx, tenantId, 80, 300));
+    async function statementsOf(offset: number, limit: number): Promise<number> {
+      let statements = 0;
+      await database().read((tx) => {
+        const counting = Object.create(tx) as Tx;
+        counting.all = (query, bindings) => {
+          statements += 1;
+          return tx.all(query, bindings);
+        };
+        return listRows<{ id: string }, 'userName'>(counting, USERS, tenantId, undefined, undefined, { offset, limit }, anchors);
+      });
+      return statements;
+    }
+    const counts: number[] = [];
+    for (const offset of [50, 50, 50, 79, 80, 200, 0, 0]) counts.push(await statementsOf(offset, 10));
+    await database().transaction((tx) => insertUsers(tx, tenantId, 3, 310));
+    for (const offset of [50, 50, 50, 90]) counts.push(await statementsOf(offset, 10));
+    // Offset 50: plain, plain + build, anchored; 79 anchored; 80 and 200 past the end (+ counter); 0 plain twice;
+    // after the insert: stale anchored + re-read, plain + build, anchored, past the end (+ counter).
+    expect(counts).toEqual([1, 2, 1, 1, 2, 2, 1, 1, 2, 2, 1, 2]);
+    expect(await statementsOf(0, 0)).toBe(1);
+  });
+
   it('sorted unfiltered pages take the counter as total and keep their order', async () => {
     const tenantId = randomUUID();
     const anchors = new PageAnchorCache(10);

@@ -134,18 +134,23 @@ function pageAnchorsOf(tx: Tx): PageAnchorCache {
   return cache;
 }
 
+interface Counter {
+  readonly total: number;
+  readonly version: number;
+}
+
 interface CountedPageRow {
   page_total: number | string | null;
   page_version: number | string | null;
-  id: string | null;
 }
 
 /**
  * An unfiltered page: totalResults is the tenant's counter row (tenant_resource_counts, kept by
- * triggers), read in the same statement as the page, so both come from one snapshot and no COUNT walks
- * the tenant. In the default order a deep page seeks from a page anchor instead of walking the offset;
- * the statement returns the counter's version, and anchors of another version are dropped and the page
- * read again by offset. One statement per page; two when anchors went stale or are being built.
+ * triggers), read by the page's own statement, so both come from one snapshot and no COUNT walks the
+ * tenant. In the default order a deep page seeks from a page anchor instead of walking the offset; the
+ * counter's version comes back with the page, and a page read through anchors of another version is read
+ * again by offset. One statement per page in the common case, at most three: an empty page reads the
+ * counter on its own, stale anchors re-read the page, and a build of anchors takes one.
  */
 async function listCounted<R, F extends string>(
   tx: Tx,
@@ -156,58 +161,58 @@ async function listCounted<R, F extends string>(
   anchors: PageAnchorCache,
 ): Promise<{ total: number; rows: R[] }> {
   const sortColumn = sort && spec.sortColumns[sort.field];
-  const deep = !sortColumn && page.limit > 0 && page.offset >= anchors.step;
+  const order = sortColumn ? `r.${sortColumn} ${sort.descending ? 'DESC' : 'ASC'}, ${tieBreak('r')}` : tieBreak('r');
+  if (page.limit === 0) return { total: (await selectCounter(tx, spec.table, tenantId)).total, rows: [] };
+  const deep = !sortColumn && page.offset >= anchors.step;
   const list = `${spec.table}|${tenantId}`;
   const held = deep ? anchors.anchors(list) : undefined;
-  const read = (seek: Seek) => selectCountedPage<R, F>(tx, spec, tenantId, sortColumn ? { column: sortColumn, descending: sort.descending } : undefined, page.limit, seek);
-  let result = await read(seekFor(held, page.offset, anchors.step));
-  if (held && result.version !== held.version) result = await read({ offset: page.offset });
-  if (deep && anchors.observe(list, result.version)) {
+  let read = await selectCountedPage<R>(tx, spec, tenantId, order, page.limit, seekFor(held, page.offset, anchors.step));
+  let counter = read.counter ?? (await selectCounter(tx, spec.table, tenantId));
+  if (held && counter.version !== held.version) {
+    read = await selectCountedPage<R>(tx, spec, tenantId, order, page.limit, { offset: page.offset });
+    // A re-read past the end keeps the counter just read rather than spend a fourth statement.
+    counter = read.counter ?? counter;
+  }
+  if (deep && anchors.observe(list, counter.version)) {
     let built: PageAnchors | undefined;
     try {
-      if (result.total >= anchors.step) built = await selectPageAnchors(tx, spec.table, tenantId, anchors.step);
+      if (counter.total >= anchors.step) built = await selectPageAnchors(tx, spec.table, tenantId, anchors.step);
     } finally {
       anchors.finishBuild(list, built);
     }
   }
-  return { total: result.total, rows: result.rows };
+  return { total: counter.total, rows: read.rows };
 }
 
-/** The page plus the tenant's counter (total and version) in one statement; a tenant without a counter row has no rows. */
-async function selectCountedPage<R, F extends string>(
+function toCounter(row: CountedPageRow | undefined): Counter {
+  return { total: toNumber(row?.page_total ?? 0), version: toNumber(row?.page_version ?? 0) };
+}
+
+/** The tenant's counter for `table`; a tenant without a counter row has never had such a row. */
+async function selectCounter(tx: Tx, table: FilterTable, tenantId: string): Promise<Counter> {
+  const sql = 'SELECT total AS page_total, version AS page_version FROM tenant_resource_counts WHERE tenant_id = ? AND resource_type = ?';
+  return toCounter(await tx.first<CountedPageRow>(sql, [tenantId, table]));
+}
+
+/** A page in `order`, each row carrying the tenant's counter (uncorrelated subqueries: evaluated once); no counter when the page is empty. */
+async function selectCountedPage<R>(
   tx: Tx,
-  spec: ListSpec<F>,
+  spec: { readonly table: FilterTable; readonly columns: readonly string[] },
   tenantId: string,
-  sort: { readonly column: string; readonly descending: boolean } | undefined,
+  order: string,
   limit: number,
   seek: Seek,
-): Promise<{ total: number; version: number; rows: R[] }> {
-  const direction = sort?.descending ? 'DESC' : 'ASC';
-  const key = `counted|${spec.table}|${spec.columns.join(',')}|${sort ? `${sort.column} ${direction}` : ''}|${seek.after ? 'after' : ''}`;
-  const sql = sqlText(key, () => {
-    const columns = spec.columns.map((column) => `r.${column}`);
-    if (sort) columns.push(`r.${sort.column} AS page_sort`);
+): Promise<{ rows: R[]; counter?: Counter }> {
+  const sql = sqlText(`counted|${spec.table}|${spec.columns.join(',')}|${order}|${seek.after ? 'after' : ''}`, () => {
+    const counter = (column: string) => `(SELECT c.${column} FROM tenant_resource_counts c WHERE c.tenant_id = ? AND c.resource_type = ?) AS page_${column}`;
     const after = seek.after ? ' AND (r.created_at, r.id) > (?, ?)' : '';
-    // The outer ORDER BY repeats the page's: a join does not keep its subquery's order.
-    const inner = sort ? `r.${sort.column} ${direction}, ${tieBreak('r')}` : tieBreak('r');
-    const outer = sort ? `p.page_sort ${direction}, ${tieBreak('p')}` : tieBreak('p');
-    return (
-      `SELECT c.total AS page_total, c.version AS page_version, p.* FROM (SELECT 1 AS one) t ` +
-      `LEFT JOIN tenant_resource_counts c ON c.tenant_id = ? AND c.resource_type = ? ` +
-      `LEFT JOIN (SELECT ${columns.join(', ')} FROM ${spec.table} r WHERE r.tenant_id = ?${after} ORDER BY ${inner} LIMIT ? OFFSET ?) p ON 1 = 1 ` +
-      `ORDER BY ${outer}`
-    );
+    return `SELECT ${counter('total')}, ${counter('version')}, ${spec.columns.map((column) => `r.${column}`).join(', ')} FROM ${spec.table} r WHERE r.tenant_id = ?${after} ORDER BY ${order} LIMIT ? OFFSET ?`;
   });
-  const bindings: unknown[] = [tenantId, spec.table, tenantId];
+  const bindings: unknown[] = [tenantId, spec.table, tenantId, spec.table, tenantId];
   if (seek.after) bindings.push(seek.after.createdAt, seek.after.id);
   bindings.push(limit, seek.offset);
   const rows = await tx.all<CountedPageRow & R>(sql, bindings);
-  const counter = rows[0];
-  return {
-    total: toNumber(counter?.page_total ?? 0),
-    version: toNumber(counter?.page_version ?? 0),
-    rows: rows.filter((row) => row.id !== null),
-  };
+  return rows.length === 0 ? { rows } : { rows, counter: toCounter(rows[0]) };
 }
 
 /**
