@@ -188,9 +188,9 @@ function toCounter(row: CountedPageRow | undefined): Counter {
   return { total: toNumber(row?.page_total ?? 0), version: toNumber(row?.page_version ?? 0) };
 }
 
-/** The tenant's counter for `table`; a tenant without a counter row has never had such a row. */
+/** The tenant's counter for `table`: the sum of its shards (PostgreSQL sessions write their own); none when it never had such a row. */
 async function selectCounter(tx: Tx, table: FilterTable, tenantId: string): Promise<Counter> {
-  const sql = 'SELECT total AS page_total, version AS page_version FROM tenant_resource_counts WHERE tenant_id = ? AND resource_type = ?';
+  const sql = 'SELECT SUM(total) AS page_total, SUM(version) AS page_version FROM tenant_resource_counts WHERE tenant_id = ? AND resource_type = ?';
   return toCounter(await tx.first<CountedPageRow>(sql, [tenantId, table]));
 }
 
@@ -204,7 +204,7 @@ async function selectCountedPage<R>(
   seek: Seek,
 ): Promise<{ rows: R[]; counter?: Counter }> {
   const sql = sqlText(`counted|${spec.table}|${spec.columns.join(',')}|${order}|${seek.after ? 'after' : ''}`, () => {
-    const counter = (column: string) => `(SELECT c.${column} FROM tenant_resource_counts c WHERE c.tenant_id = ? AND c.resource_type = ?) AS page_${column}`;
+    const counter = (column: string) => `(SELECT SUM(c.${column}) FROM tenant_resource_counts c WHERE c.tenant_id = ? AND c.resource_type = ?) AS page_${column}`;
     const after = seek.after ? ' AND (r.created_at, r.id) > (?, ?)' : '';
     return `SELECT ${counter('total')}, ${counter('version')}, ${spec.columns.map((column) => `r.${column}`).join(', ')} FROM ${spec.table} r WHERE r.tenant_id = ?${after} ORDER BY ${order} LIMIT ? OFFSET ?`;
   });
@@ -217,24 +217,24 @@ async function selectCountedPage<R>(
 
 /**
  * The position of every `step`-th row of the tenant's list and the counter version, in one statement
- * (one snapshot). Each anchor seeks from the previous one and skips `step - 1` entries of the
+ * (one snapshot); none when the list has fewer than `step` rows by now. Each anchor seeks from the previous one and skips `step - 1` entries of the
  * (tenant_id, created_at, id) index: one index-only pass over the list, no window over it.
  */
-async function selectPageAnchors(tx: Tx, table: FilterTable, tenantId: string, step: number): Promise<PageAnchors> {
+async function selectPageAnchors(tx: Tx, table: FilterTable, tenantId: string, step: number): Promise<PageAnchors | undefined> {
   const sql = sqlText(`anchors|${table}`, () =>
     `WITH RECURSIVE anchor(created_at, id) AS (` +
     `SELECT * FROM (SELECT r.created_at, r.id FROM ${table} r WHERE r.tenant_id = ? ORDER BY r.created_at, r.id LIMIT 1 OFFSET ?) first_anchor ` +
     `UNION ALL ` +
     `SELECT r.created_at, r.id FROM anchor a JOIN ${table} r ON r.tenant_id = ? AND r.id = (` +
     `SELECT s.id FROM ${table} s WHERE s.tenant_id = ? AND (s.created_at, s.id) > (a.created_at, a.id) ORDER BY s.created_at, s.id LIMIT 1 OFFSET ?)` +
-    `) SELECT c.version AS anchor_version, a.created_at, a.id FROM (SELECT 1 AS one) t ` +
-    `LEFT JOIN tenant_resource_counts c ON c.tenant_id = ? AND c.resource_type = ? ` +
-    `LEFT JOIN anchor a ON 1 = 1 ORDER BY a.created_at, a.id`,
+    `) SELECT (SELECT SUM(c.version) FROM tenant_resource_counts c WHERE c.tenant_id = ? AND c.resource_type = ?) AS anchor_version, a.created_at, a.id ` +
+    `FROM anchor a ORDER BY a.created_at, a.id`,
   );
-  const rows = await tx.all<{ anchor_version: number | string | null; created_at: number | string | null; id: string | null }>(sql, [tenantId, step - 1, tenantId, tenantId, step - 1, tenantId, table]);
+  const rows = await tx.all<{ anchor_version: number | string | null; created_at: number | string; id: string }>(sql, [tenantId, step - 1, tenantId, tenantId, step - 1, tenantId, table]);
+  if (rows.length === 0) return undefined;
   return {
     version: toNumber(rows[0]?.anchor_version ?? 0),
-    positions: rows.filter((row) => row.id !== null).map((row) => ({ createdAt: toNumber(row.created_at), id: row.id as string })),
+    positions: rows.map((row) => ({ createdAt: toNumber(row.created_at), id: row.id })),
   };
 }
 
