@@ -37,7 +37,7 @@ describe(`migrations on ${testDatabaseKind()}`, () => {
       }
       await connection.execute("insert into groups (tenant_id, id, display_name, display_name_norm, raw, version, created_at, updated_at) values ('tenant-b', 'g', 'G', 'g', '{}', 1, 1, 1)");
       await migrate(orm);
-      const rows = await connection.execute<{ tenant_id: string; resource_type: string; total: number | string }[]>(
+      const rows: { tenant_id: string; resource_type: string; total: number | string }[] = await connection.execute(
         'select tenant_id, resource_type, sum(total) as total from tenant_resource_counts group by tenant_id, resource_type order by tenant_id, resource_type',
       );
       expect(rows.map((row) => [row.tenant_id, row.resource_type, Number(row.total)])).toEqual([
