@@ -188,6 +188,11 @@ function toCounter(row: CountedPageRow | undefined): Counter {
   return { total: toNumber(row?.page_total ?? 0), version: toNumber(row?.page_version ?? 0) };
 }
 
+/** How many rows of `table` the tenant holds, from its counter: no COUNT over the tenant. */
+export async function countTenantRows(tx: Tx, table: FilterTable, tenantId: string): Promise<number> {
+  return (await selectCounter(tx, table, tenantId)).total;
+}
+
 /** The tenant's counter for `table`: the sum of its shards (PostgreSQL sessions write their own); none when it never had such a row. */
 async function selectCounter(tx: Tx, table: FilterTable, tenantId: string): Promise<Counter> {
   const sql = 'SELECT SUM(total) AS page_total, SUM(version) AS page_version FROM tenant_resource_counts WHERE tenant_id = ? AND resource_type = ?';
