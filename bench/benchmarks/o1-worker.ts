@@ -147,7 +147,7 @@ async function run(job: O1Job): Promise<O1OpResult[]> {
   const memberPage = raw.prepare<[string, string, string], { member_id: string; member_type: string; display: string | null }>(
     'select member_id, member_type, display from group_members where tenant_id = ? and group_id = ? and member_id > ? order by member_id limit 100',
   );
-  const userCount = raw.prepare<[string], { total: number }>('select count(*) as total from users where tenant_id = ?');
+  const userCount = raw.prepare<[string], { total: number }>("select sum(total) as total from tenant_resource_counts where tenant_id = ? and resource_type = 'users'");
   const userPage = raw.prepare<[string], RawUser>(`select ${userColumns} from users where tenant_id = ? order by created_at, id limit 100`);
 
   const nextId = cycle(job.userIds);
@@ -218,7 +218,7 @@ async function run(job: O1Job): Promise<O1OpResult[]> {
     },
     {
       name: 'users first page',
-      description: 'UserRepository.list (count + first 100 by created_at, id) vs the same two SELECTs',
+      description: 'UserRepository.list (tenant counter + first 100 by created_at, id) vs the same two SELECTs',
       repository: () => database.read((tx) => users.list(tx, job.tenantId, undefined, undefined, page)),
       raw: () => ({ total: userCount.get(job.tenantId)?.total, items: userPage.all(job.tenantId).map(toUser) }),
     },

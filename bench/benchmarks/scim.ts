@@ -269,7 +269,7 @@ const s4: ScimBenchmark = {
           cases.push({
             label: `${label} ${page} (startIndex=${startIndex})`,
             role: label === 'hub' ? 'subject' : 'reference',
-            description: `${label === 'hub' ? '' : 'same SQL as the hub (count + ORDER BY created_at, id LIMIT/OFFSET); '}page of 100 of ${data.users} users`,
+            description: `${label === 'hub' ? '' : 'the tenant counter row + ORDER BY created_at, id LIMIT/OFFSET (no page anchors); '}page of 100 of ${data.users} users`,
             server,
             spec: { method: 'GET', path: `${SCIM}/Users?startIndex=${startIndex}&count=100`, headers: bearer(data.tenant.scimToken), timeoutSeconds: 30 },
           });

@@ -73,7 +73,7 @@ export function createRawSqliteHandler(file: string, synchronous: string) {
   );
   const userColumns = 'id, raw, version, created_at, updated_at';
   const userByName = db.prepare<[string, string], UserRow>(`select ${userColumns} from users where tenant_id = ? and user_name_norm = ?`);
-  const userCount = db.prepare<[string], { total: number }>('select count(*) as total from users where tenant_id = ?');
+  const userCount = db.prepare<[string], { total: number }>("select sum(total) as total from tenant_resource_counts where tenant_id = ? and resource_type = 'users'");
   const userPage = db.prepare<[string, number, number], UserRow>(
     `select ${userColumns} from users where tenant_id = ? order by created_at asc, id asc limit ? offset ?`,
   );

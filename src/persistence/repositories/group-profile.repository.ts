@@ -3,7 +3,7 @@ import type { ResolvedFilter } from '../../domain/filter/filter-field';
 import { toNumber, type Tx } from '../database';
 import { FilterSqlBuilder } from '../filter-sql';
 import { applyKeyset, countPerParent, selectPagesPerParent, toKeysetPage, type KeysetOrder, type KeysetPage, type KeysetRequest } from './keyset';
-import { collectInChunks } from './resource-rows';
+import { collectInChunks, countTenantRows } from './resource-rows';
 
 /** A group as directory reads see it: its indexed fields, without the stored SCIM resource. */
 export interface GroupProfile {
@@ -61,6 +61,7 @@ export class GroupProfileRepository {
   }
 
   async count(tx: Tx, tenantId: string, filter: ResolvedFilter | undefined): Promise<number> {
+    if (!filter) return countTenantRows(tx, 'groups', tenantId);
     const row = await tx.first<{ total: number | string }>(this.matching(tx, tx.knex('groups as g').count({ total: '*' }), tenantId, filter));
     return toNumber(row?.total ?? 0);
   }

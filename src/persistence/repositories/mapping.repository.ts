@@ -1,5 +1,5 @@
 import { parseJsonColumn, parseJsonValueColumn, toNumber, type Tx } from '../database';
-import { collectInChunks, ID_CHUNK, lockingRead } from './resource-rows';
+import { collectInChunks, countTenantRows, ID_CHUNK, lockingRead } from './resource-rows';
 import { insertText, placeholders, sqlText } from '../sql-text';
 
 const USER_VALUE_COLUMNS = ['tenant_id', 'user_id', 'field_key', 'position', 'value', 'value_text', 'rule_id', 'mapping_version', 'source_path', 'raw_value', 'updated_at'];
@@ -397,8 +397,7 @@ export class MappingRepository {
   }
 
   async countUsers(tx: Tx, tenantId: string): Promise<number> {
-    const row = await tx.first<{ total: number | string }>(tx.knex('users').where('tenant_id', tenantId).count({ total: '*' }));
-    return toNumber(row?.total ?? 0);
+    return countTenantRows(tx, 'users', tenantId);
   }
 
   /**

@@ -4,6 +4,7 @@ import type { ResolvedFilter } from '../../domain/filter/filter-field';
 import { parseJsonColumn, toNumber, type Tx } from '../database';
 import { FilterSqlBuilder, type FilterTable } from '../filter-sql';
 import { insertText, placeholders, sqlText, updateByIdText } from '../sql-text';
+import { PageAnchorCache, seekFor, type PageAnchors, type Seek } from '../page-anchors';
 
 /** Columns every resource table (users, groups) shares. */
 export interface ResourceRowColumns {
@@ -83,10 +84,16 @@ function pinnedBy(filter: ResolvedFilter | undefined): 'unique' | 'indexed' | un
   return INDEXED_FIELDS.has(filter.path.field) ? 'indexed' : undefined;
 }
 
+/** The stable order's tie-break after any sort, on the table or subquery named `alias`: created, then id. */
+function tieBreak(alias: string): string {
+  return `${alias}.created_at ASC, ${alias}.id ASC`;
+}
+
 /**
  * A filtered, sorted page of a resource table in a stable order (created, then id), so page walks
- * neither skip nor repeat (Okta imports rely on it). The total needs a COUNT only when the page does
- * not already show every match: a `userName eq` lookup is one statement.
+ * neither skip nor repeat (Okta imports rely on it). Without a filter the page comes with the tenant's
+ * counter row (see listCounted); a filtered total needs a COUNT only when the page does not already show
+ * every match: a `userName eq` lookup is one statement.
  */
 export async function listRows<R, F extends string>(
   tx: Tx,
@@ -95,14 +102,12 @@ export async function listRows<R, F extends string>(
   filter: ResolvedFilter | undefined,
   sort: { readonly field: F; readonly descending: boolean } | undefined,
   page: PageRequest,
+  anchors: PageAnchorCache = pageAnchorsOf(tx),
 ): Promise<{ total: number; rows: R[] }> {
-  let where = 'r.tenant_id = ?';
-  const bindings: unknown[] = [tenantId];
-  if (filter) {
-    const predicate = new FilterSqlBuilder(tx.dialect).build(filter, spec.table, 'r');
-    where += ` AND ${predicate.sql}`;
-    bindings.push(...predicate.bindings);
-  }
+  if (!filter) return listCounted<R, F>(tx, spec, tenantId, sort, page, anchors);
+  const predicate = new FilterSqlBuilder(tx.dialect).build(filter, spec.table, 'r');
+  const where = `r.tenant_id = ? AND ${predicate.sql}`;
+  const bindings: unknown[] = [tenantId, ...predicate.bindings];
   const count = async () => toNumber((await tx.first<{ total: number | string }>(`SELECT COUNT(*) AS total FROM ${spec.table} r WHERE ${where}`, bindings))?.total ?? 0);
   if (page.limit === 0) return { total: await count(), rows: [] };
   const pinned = pinnedBy(filter);
@@ -110,11 +115,132 @@ export async function listRows<R, F extends string>(
   const sortColumn = sort && spec.sortColumns[sort.field];
   if (sortColumn) order.push(`r.${sortColumn} ${sort.descending ? 'DESC' : 'ASC'}`);
   // The unary plus keeps SQLite from choosing the (tenant_id, created_at) index over the filter's own.
-  if (pinned !== 'unique' || order.length > 0) order.push(pinned === 'indexed' ? '+r.created_at ASC, r.id ASC' : 'r.created_at ASC, r.id ASC');
+  if (pinned !== 'unique' || order.length > 0) order.push(pinned === 'indexed' ? `+${tieBreak('r')}` : tieBreak('r'));
   const sql = `SELECT ${spec.columns.map((column) => `r.${column}`).join(', ')} FROM ${spec.table} r WHERE ${where}${order.length > 0 ? ` ORDER BY ${order.join(', ')}` : ''} LIMIT ? OFFSET ?`;
   const rows = await tx.all<R>(sql, [...bindings, page.limit, page.offset]);
   const complete = rows.length < page.limit && (rows.length > 0 || page.offset === 0);
   return { total: complete ? page.offset + rows.length : await count(), rows };
+}
+
+/** Each database's page anchors (keyed by its knex instance: two databases never share anchors). */
+const ANCHOR_CACHES = new WeakMap<object, PageAnchorCache>();
+
+function pageAnchorsOf(tx: Tx): PageAnchorCache {
+  let cache = ANCHOR_CACHES.get(tx.knex);
+  if (!cache) {
+    cache = new PageAnchorCache();
+    ANCHOR_CACHES.set(tx.knex, cache);
+  }
+  return cache;
+}
+
+interface Counter {
+  readonly total: number;
+  readonly version: number;
+}
+
+interface CountedPageRow {
+  page_total: number | string | null;
+  page_version: number | string | null;
+}
+
+/**
+ * An unfiltered page: totalResults is the tenant's counter row (tenant_resource_counts, kept by
+ * triggers), read by the page's own statement, so both come from one snapshot and no COUNT walks the
+ * tenant. In the default order a deep page seeks from a page anchor instead of walking the offset; the
+ * counter's version comes back with the page, and a page read through anchors of another version is read
+ * again by offset. One statement per page in the common case, at most three: an empty page reads the
+ * counter on its own, stale anchors re-read the page, and a build of anchors takes one.
+ */
+async function listCounted<R, F extends string>(
+  tx: Tx,
+  spec: ListSpec<F>,
+  tenantId: string,
+  sort: { readonly field: F; readonly descending: boolean } | undefined,
+  page: PageRequest,
+  anchors: PageAnchorCache,
+): Promise<{ total: number; rows: R[] }> {
+  const sortColumn = sort && spec.sortColumns[sort.field];
+  const order = sortColumn ? `r.${sortColumn} ${sort.descending ? 'DESC' : 'ASC'}, ${tieBreak('r')}` : tieBreak('r');
+  if (page.limit === 0) return { total: (await selectCounter(tx, spec.table, tenantId)).total, rows: [] };
+  const deep = !sortColumn && page.offset >= anchors.step;
+  const list = `${spec.table}|${tenantId}`;
+  const held = deep ? anchors.anchors(list) : undefined;
+  let read = await selectCountedPage<R>(tx, spec, tenantId, order, page.limit, seekFor(held, page.offset, anchors.step));
+  let counter = read.counter ?? (await selectCounter(tx, spec.table, tenantId));
+  if (held && counter.version !== held.version) {
+    read = await selectCountedPage<R>(tx, spec, tenantId, order, page.limit, { offset: page.offset });
+    // A re-read past the end keeps the counter just read rather than spend a fourth statement.
+    counter = read.counter ?? counter;
+  }
+  if (deep && anchors.observe(list, counter.version)) {
+    let built: PageAnchors | undefined;
+    try {
+      if (counter.total >= anchors.step) built = await selectPageAnchors(tx, spec.table, tenantId, anchors.step);
+    } finally {
+      anchors.finishBuild(list, built);
+    }
+  }
+  return { total: counter.total, rows: read.rows };
+}
+
+function toCounter(row: CountedPageRow | undefined): Counter {
+  return { total: toNumber(row?.page_total ?? 0), version: toNumber(row?.page_version ?? 0) };
+}
+
+/** How many rows of `table` the tenant holds, from its counter: no COUNT over the tenant. */
+export async function countTenantRows(tx: Tx, table: FilterTable, tenantId: string): Promise<number> {
+  return (await selectCounter(tx, table, tenantId)).total;
+}
+
+/** The tenant's counter for `table`: the sum of its shards (PostgreSQL sessions write their own); none when it never had such a row. */
+async function selectCounter(tx: Tx, table: FilterTable, tenantId: string): Promise<Counter> {
+  const sql = 'SELECT SUM(total) AS page_total, SUM(version) AS page_version FROM tenant_resource_counts WHERE tenant_id = ? AND resource_type = ?';
+  return toCounter(await tx.first<CountedPageRow>(sql, [tenantId, table]));
+}
+
+/** A page in `order`, each row carrying the tenant's counter (uncorrelated subqueries: evaluated once); no counter when the page is empty. */
+async function selectCountedPage<R>(
+  tx: Tx,
+  spec: { readonly table: FilterTable; readonly columns: readonly string[] },
+  tenantId: string,
+  order: string,
+  limit: number,
+  seek: Seek,
+): Promise<{ rows: R[]; counter?: Counter }> {
+  const sql = sqlText(`counted|${spec.table}|${spec.columns.join(',')}|${order}|${seek.after ? 'after' : ''}`, () => {
+    const counter = (column: string) => `(SELECT SUM(c.${column}) FROM tenant_resource_counts c WHERE c.tenant_id = ? AND c.resource_type = ?) AS page_${column}`;
+    const after = seek.after ? ' AND (r.created_at, r.id) > (?, ?)' : '';
+    return `SELECT ${counter('total')}, ${counter('version')}, ${spec.columns.map((column) => `r.${column}`).join(', ')} FROM ${spec.table} r WHERE r.tenant_id = ?${after} ORDER BY ${order} LIMIT ? OFFSET ?`;
+  });
+  const bindings: unknown[] = [tenantId, spec.table, tenantId, spec.table, tenantId];
+  if (seek.after) bindings.push(seek.after.createdAt, seek.after.id);
+  bindings.push(limit, seek.offset);
+  const rows = await tx.all<CountedPageRow & R>(sql, bindings);
+  return rows.length === 0 ? { rows } : { rows, counter: toCounter(rows[0]) };
+}
+
+/**
+ * The position of every `step`-th row of the tenant's list and the counter version, in one statement
+ * (one snapshot); none when the list has fewer than `step` rows by now. Each anchor seeks from the previous one and skips `step - 1` entries of the
+ * (tenant_id, created_at, id) index: one index-only pass over the list, no window over it.
+ */
+async function selectPageAnchors(tx: Tx, table: FilterTable, tenantId: string, step: number): Promise<PageAnchors | undefined> {
+  const sql = sqlText(`anchors|${table}`, () =>
+    `WITH RECURSIVE anchor(created_at, id) AS (` +
+    `SELECT * FROM (SELECT r.created_at, r.id FROM ${table} r WHERE r.tenant_id = ? ORDER BY r.created_at, r.id LIMIT 1 OFFSET ?) first_anchor ` +
+    `UNION ALL ` +
+    `SELECT r.created_at, r.id FROM anchor a JOIN ${table} r ON r.tenant_id = ? AND r.id = (` +
+    `SELECT s.id FROM ${table} s WHERE s.tenant_id = ? AND (s.created_at, s.id) > (a.created_at, a.id) ORDER BY s.created_at, s.id LIMIT 1 OFFSET ?)` +
+    `) SELECT (SELECT SUM(c.version) FROM tenant_resource_counts c WHERE c.tenant_id = ? AND c.resource_type = ?) AS anchor_version, a.created_at, a.id ` +
+    `FROM anchor a ORDER BY a.created_at, a.id`,
+  );
+  const rows = await tx.all<{ anchor_version: number | string | null; created_at: number | string; id: string }>(sql, [tenantId, step - 1, tenantId, tenantId, step - 1, tenantId, table]);
+  if (rows.length === 0) return undefined;
+  return {
+    version: toNumber(rows[0]?.anchor_version ?? 0),
+    positions: rows.map((row) => ({ createdAt: toNumber(row.created_at), id: row.id })),
+  };
 }
 
 const LOCKING_SUFFIX: Record<Tx['dialect'], string> = { sqlite: '', postgresql: ' FOR UPDATE' };

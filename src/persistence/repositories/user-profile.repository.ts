@@ -5,7 +5,7 @@ import { foldText } from '../../domain/text';
 import { toBoolean, toNumber, type Tx } from '../database';
 import { escapeLike, FilterSqlBuilder } from '../filter-sql';
 import { applyKeyset, countPerParent, selectPagesPerParent, toKeysetPage, type KeysetOrder, type KeysetPage, type KeysetRequest } from './keyset';
-import { collectInChunks } from './resource-rows';
+import { collectInChunks, countTenantRows } from './resource-rows';
 
 /** A user as directory reads see it: the indexed identity fields and one email, without the stored SCIM resource. */
 export interface UserProfile extends Omit<UserIndexFields, 'emails'> {
@@ -153,6 +153,7 @@ export class UserProfileRepository {
   }
 
   async count(tx: Tx, tenantId: string, criteria: UserCriteria): Promise<number> {
+    if (!criteria.filter && criteria.memberOfGroupId === undefined && (criteria.mappedValues ?? []).length === 0) return countTenantRows(tx, 'users', tenantId);
     const row = await tx.first<{ total: number | string }>(this.matching(tx, tx.knex('users as u').count({ total: '*' }), tenantId, criteria));
     return toNumber(row?.total ?? 0);
   }
