@@ -66,8 +66,7 @@ export class OutboxService {
       createdAt: generated.at,
     });
     if (!inserted) return { id, inserted };
-    const endpoints = await this.webhooks.listActiveEndpointTypes(tx, event.tenantId);
-    await this.webhooks.insertDeliveries(tx, event.tenantId, id, subscribers(endpoints, event.type), generated.at);
+    await this.webhooks.insertDeliveriesOfEvent(tx, event.tenantId, id, event.type, generated.at);
     return { id, inserted };
   }
 
