@@ -217,24 +217,43 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** `include` undefined means "everything returned by default"; `exclude` undefined means nothing excluded. */
-function isIncluded(definition: AttributeDefinition, include: SelectionMap | undefined, exclude: SelectionMap | undefined): boolean {
+function isIncluded(definition: AttributeDefinition, include: SelectionMap | undefined, exclude: SelectionMap | undefined, key = definition.name.toLowerCase()): boolean {
   if (definition.returned === 'never') return false;
   if (definition.returned === 'always') return true;
-  const key = definition.name.toLowerCase();
   if (exclude?.get(key) === true) return false;
   return include === undefined ? definition.returned === 'default' : include.has(key);
 }
 
-const definitionMaps = new WeakMap<readonly AttributeDefinition[], Map<string, AttributeDefinition>>();
+interface NamedDefinition {
+  readonly definition: AttributeDefinition;
+  /** The lower-cased name selections are keyed by. */
+  readonly key: string;
+}
 
-/** Attribute definitions by lower-cased name, made once per list: every rendered resource walks the same lists. */
-function definitionsByName(attributes: readonly AttributeDefinition[]): Map<string, AttributeDefinition> {
+const definitionMaps = new WeakMap<readonly AttributeDefinition[], Map<string, NamedDefinition>>();
+
+/**
+ * Attribute definitions by name as written and lower-cased, made once per list: every rendered resource
+ * walks the same lists, and stored resources use the definitions' own spelling, so most keys match as is.
+ */
+function definitionsByName(attributes: readonly AttributeDefinition[]): Map<string, NamedDefinition> {
   let byName = definitionMaps.get(attributes);
   if (!byName) {
-    byName = new Map(attributes.map((definition) => [definition.name.toLowerCase(), definition]));
+    byName = new Map();
+    for (const definition of attributes) {
+      const named = { definition, key: definition.name.toLowerCase() };
+      byName.set(named.key, named);
+      if (!byName.has(definition.name)) byName.set(definition.name, named);
+    }
     definitionMaps.set(attributes, byName);
   }
   return byName;
+}
+
+/** Sets an own data property; a stored `__proto__` key stays data instead of replacing the prototype. */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 function projectComplex(
@@ -244,17 +263,17 @@ function projectComplex(
   exclude: SelectionMap | undefined,
 ): Record<string, unknown> {
   const definitions = definitionsByName(subAttributes);
-  // Collected as entries: Object.fromEntries defines own keys, so a stored `__proto__` key stays data.
-  const projected: [string, unknown][] = [];
-  for (const [key, child] of Object.entries(value)) {
-    const definition = definitions.get(key.toLowerCase());
-    if (!definition) {
+  const projected: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const child = value[key];
+    const named = definitions.get(key) ?? definitions.get(key.toLowerCase());
+    if (!named) {
       // Keys the registry does not describe are only kept when nothing was asked for explicitly.
-      if (include === undefined) projected.push([key, child]);
+      if (include === undefined) setOwn(projected, key, child);
       continue;
     }
-    if (!isIncluded(definition, include, exclude)) continue;
-    const name = definition.name.toLowerCase();
+    const { definition, key: name } = named;
+    if (!isIncluded(definition, include, exclude, name)) continue;
     const childInclude = definition.returned === 'always' ? undefined : include?.get(name);
     const childExclude = exclude?.get(name);
     const projectedChild = projectValue(
@@ -263,9 +282,9 @@ function projectComplex(
       childInclude === true ? undefined : childInclude,
       childExclude === true ? undefined : childExclude,
     );
-    if (projectedChild !== undefined) projected.push([definition.name, projectedChild]);
+    if (projectedChild !== undefined) setOwn(projected, definition.name, projectedChild);
   }
-  return Object.fromEntries(projected);
+  return projected;
 }
 
 /** Undefined when a selection or exclusion emptied a non-empty complex value, so no `{}` husks remain. */
