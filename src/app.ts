@@ -199,7 +199,6 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestContext(logger));
-  app.use(passport.initialize());
   app.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });
   });
