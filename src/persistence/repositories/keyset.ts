@@ -100,7 +100,7 @@ export function toKeysetPage<R extends Record<string, unknown>, T extends { id: 
  * given parents; `parentColumn` names the parent of each row. Parents without rows get an empty page.
  *
  * Rows are numbered within their parent (ROW_NUMBER) and cut at `limit + 1` each. Where parents
- * usually have fewer rows than a page (`fewPerParent`: a user's groups, a manager's reports), one read of
+ * usually have fewer rows than a page (`fewPerParent`: a user's groups), one read of
  * every row of the chunk's parents, ordered by parent and keyset order and bounded by a full page per
  * parent, answers them all without numbering, which cost more than the read itself; only when that bound
  * is passed does the numbered statement follow. A group's members can be a whole company: numbered at once.
@@ -130,9 +130,9 @@ export async function selectPagesPerParent<R extends Record<string, unknown>, T 
       if (everyRow.length <= bound) return everyRow;
     }
     const numbered = rowsOf(chunk).select(tx.knex.raw(`ROW_NUMBER() OVER (PARTITION BY ${parentColumn} ORDER BY ${keysetOrderBy(order)}) AS page_row`));
-    return tx.all<R & { page_parent: string }>(
-      tx.knex.select('*').from(numbered.as('numbered')).where('page_row', '<=', page.limit + 1).orderBy([{ column: 'page_parent' }, { column: 'page_row' }]),
-    );
+    const numberedRows = await tx.all<R & { page_parent: string; page_row: number | string }>(tx.knex.select('*').from(numbered.as('numbered')).where('page_row', '<=', page.limit + 1));
+    // In page_row order here (a stable sort; rows are grouped by parent below), not by a second SQL sort of every row.
+    return numberedRows.sort((left, right) => toNumber(left.page_row) - toNumber(right.page_row));
   });
   const rowsByParent = new Map<string, R[]>(parentIds.map((id) => [id, []]));
   for (const row of rows) rowsByParent.get(row.page_parent)?.push(row);
