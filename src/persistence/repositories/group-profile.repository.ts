@@ -82,6 +82,8 @@ export class GroupProfileRepository {
       DISPLAY_NAME_ORDER,
       page,
       toGroupProfile,
+      // A user is in a handful of groups: their pages come from one read, rarely numbered.
+      true,
     );
   }
 

@@ -96,9 +96,14 @@ export function toKeysetPage<R extends Record<string, unknown>, T extends { id: 
 
 /**
  * One page per parent (the groups of each user, the members of each group, ...) in one statement per
- * ID_CHUNK parents: rows are numbered within their parent by the keyset order and cut at `limit + 1`,
- * so a list of 500 parents costs one query, not 500. `query` selects the rows of the given parents;
- * `parentColumn` names the parent of each row. Parents without rows get an empty page.
+ * ID_CHUNK parents, so a list of 500 parents costs one query, not 500. `query` selects the rows of the
+ * given parents; `parentColumn` names the parent of each row. Parents without rows get an empty page.
+ *
+ * Rows are numbered within their parent (ROW_NUMBER) and cut at `limit + 1` each. Where parents
+ * usually have fewer rows than a page (`fewPerParent`: a user's groups), one read of
+ * every row of the chunk's parents, ordered by parent and keyset order and bounded by a full page per
+ * parent, answers them all without numbering, which cost more than the read itself; only when that bound
+ * is passed does the numbered statement follow. A group's members can be a whole company: numbered at once.
  */
 export async function selectPagesPerParent<R extends Record<string, unknown>, T extends { id: string }>(
   tx: Tx,
@@ -108,19 +113,26 @@ export async function selectPagesPerParent<R extends Record<string, unknown>, T 
   order: KeysetOrder,
   page: KeysetRequest,
   toNode: (row: R) => T,
+  fewPerParent = false,
 ): Promise<Map<string, KeysetPage<T>>> {
-  const rows = await collectInChunks(parentIds, (chunk) => {
-    const numbered = query(chunk)
-      .select(tx.knex.raw(`${parentColumn} AS page_parent`))
-      .select(tx.knex.raw(`${order.key?.sql ?? 'NULL'} AS ${PAGE_KEY}`))
-      .select(tx.knex.raw(`ROW_NUMBER() OVER (PARTITION BY ${parentColumn} ORDER BY ${keysetOrderBy(order)}) AS page_row`));
+  const rowsOf = (chunk: readonly string[]) => {
+    const rows = query(chunk).select(tx.knex.raw(`${parentColumn} AS page_parent`)).select(tx.knex.raw(`${order.key?.sql ?? 'NULL'} AS ${PAGE_KEY}`));
     if (page.after) {
       const after = keysetAfter(order, page.after);
-      numbered.whereRaw(after.sql, after.bindings as never[]);
+      rows.whereRaw(after.sql, after.bindings as never[]);
     }
-    return tx.all<R & { page_parent: string }>(
-      tx.knex.select('*').from(numbered.as('numbered')).where('page_row', '<=', page.limit + 1).orderBy([{ column: 'page_parent' }, { column: 'page_row' }]),
-    );
+    return rows;
+  };
+  const rows = await collectInChunks(parentIds, async (chunk) => {
+    if (fewPerParent) {
+      const bound = chunk.length * (page.limit + 1);
+      const everyRow = await tx.all<R & { page_parent: string }>(rowsOf(chunk).orderByRaw(`${parentColumn} ASC, ${keysetOrderBy(order)}`).limit(bound + 1));
+      if (everyRow.length <= bound) return everyRow;
+    }
+    const numbered = rowsOf(chunk).select(tx.knex.raw(`ROW_NUMBER() OVER (PARTITION BY ${parentColumn} ORDER BY ${keysetOrderBy(order)}) AS page_row`));
+    const numberedRows = await tx.all<R & { page_parent: string; page_row: number | string }>(tx.knex.select('*').from(numbered.as('numbered')).where('page_row', '<=', page.limit + 1));
+    // In page_row order here (a stable sort; rows are grouped by parent below), not by a second SQL sort of every row.
+    return numberedRows.sort((left, right) => toNumber(left.page_row) - toNumber(right.page_row));
   });
   const rowsByParent = new Map<string, R[]>(parentIds.map((id) => [id, []]));
   for (const row of rows) rowsByParent.get(row.page_parent)?.push(row);

@@ -216,8 +216,10 @@ export class UserProfileRepository {
       .knex('users as u')
       .select(PROFILE_COLUMNS.map((column) => `u.${column}`))
       .select(
+        // The primary email, else the first: two seeks in key order, where ORDER BY is_primary sorted each user's emails.
         tx.knex.raw(
-          '(SELECT pe.value FROM user_emails pe WHERE pe.tenant_id = u.tenant_id AND pe.user_id = u.id ORDER BY pe.is_primary DESC, pe.position ASC LIMIT 1) AS email',
+          'COALESCE((SELECT pe.value FROM user_emails pe WHERE pe.tenant_id = u.tenant_id AND pe.user_id = u.id AND pe.is_primary ORDER BY pe.position LIMIT 1), ' +
+            '(SELECT pe.value FROM user_emails pe WHERE pe.tenant_id = u.tenant_id AND pe.user_id = u.id ORDER BY pe.position LIMIT 1)) AS email',
         ),
       );
   }
