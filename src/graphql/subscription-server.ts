@@ -11,6 +11,7 @@ import type { OidcTokenVerifier } from '../auth/oidc-token.strategy';
 import type { GraphqlContext, GraphqlServices } from './context';
 import { createErrorFormatter } from './format-error';
 import type { GraphqlLimits } from './limits';
+import type { StringInputChecker } from './string-inputs';
 
 export interface GraphqlSubscriptionOptions {
   readonly schema: GraphQLSchema;
@@ -21,6 +22,8 @@ export interface GraphqlSubscriptionOptions {
   readonly limits: GraphqlLimits;
   /** graphql-armor's depth, alias and directive rules, as on HTTP. */
   readonly validationRules: readonly ValidationRule[];
+  /** NUL and over-long strings, as on HTTP. */
+  readonly stringInputs: StringInputChecker;
   readonly maxMessageBytes: number;
   readonly exposeStacktrace: boolean;
   /** Builds the per-operation context, as the HTTP endpoint does. */
@@ -116,6 +119,8 @@ export function attachGraphqlSubscriptions(server: Server, options: GraphqlSubsc
         if (operation?.operation !== 'subscription') {
           return [new GraphQLError('only subscriptions are served over WebSocket; send queries and mutations over HTTP', { extensions: { code: 'BAD_REQUEST' } })];
         }
+        const inputError = options.stringInputs.check(document, operation, payload.variables);
+        if (inputError) return [inputError];
         const requestId = randomUUID();
         return {
           schema: options.schema,

@@ -10,7 +10,7 @@ import { refusedCredentialTenant } from '../auth/refused-credential';
 import type { ProvisioningLogService } from '../services/provisioning-log.service';
 import { MAX_JSON_DEPTH, refuseDeepJson } from '../http/json-depth';
 import { limitOverload, type OverloadLimits } from './overload-limiter';
-import { containsNul } from './protocol/nul-characters';
+import { containsNul } from '../domain/string-limits';
 import { errorOfExchange, redactRequestPath, redactScimBody, resourceOfExchange } from './protocol/provisioning-record';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
