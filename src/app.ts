@@ -183,8 +183,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     maxPayloadSize: config.maxBodyBytes,
   }, config.maxBodyBytes);
 
-  // One throttle for SCIM and GraphQL: a client guessing credentials is slowed on both.
-  const authThrottle = new FailedAuthThrottle({ maxFailures: config.authFailuresPerMinute, windowMs: 60_000 });
+  // One throttle for SCIM and GraphQL: a client guessing credentials, or a tenant's stale ones tried, is slowed on both.
+  const authThrottle = new FailedAuthThrottle({ maxFailures: config.authFailuresPerMinute, maxFailuresPerTenant: config.authFailuresPerTenantPerMinute, windowMs: 60_000 });
   const graphql = await createGraphqlEndpoint({
     services,
     logger,

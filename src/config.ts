@@ -21,6 +21,11 @@ export interface Config {
   readonly scimMaxResults: number;
   /** Failed authentications a client address may make per minute before it is answered 429. */
   readonly authFailuresPerMinute: number;
+  /**
+   * Failed authentications with recognised credentials of one tenant (expired, rotated out, revoked), from
+   * any address, per minute before further failed ones against it are answered 429. Valid ones never are.
+   */
+  readonly authFailuresPerTenantPerMinute: number;
   /** SCIM requests served at once, waiting at most, and how long one may wait before it is answered 429. */
   readonly scimOverload: OverloadLimits;
   readonly nodeEnv: string;
@@ -116,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const maxBodyBytes = integer('MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
   const scimMaxResults = integer('SCIM_MAX_RESULTS', 1000, 1, 10000);
   const authFailuresPerMinute = integer('AUTH_FAILURES_PER_MINUTE', 30, 1, 100000);
+  const authFailuresPerTenantPerMinute = integer('AUTH_FAILURES_PER_TENANT_PER_MINUTE', 60, 1, 100000);
   const scimOverload: OverloadLimits = {
     maxConcurrent: integer('SCIM_MAX_CONCURRENT_REQUESTS', 16, 1, 10000),
     maxQueued: integer('SCIM_MAX_QUEUED_REQUESTS', 1000, 0, 100000),
@@ -193,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     maxBodyBytes,
     scimMaxResults,
     authFailuresPerMinute,
+    authFailuresPerTenantPerMinute,
     scimOverload,
     nodeEnv,
     graphql,

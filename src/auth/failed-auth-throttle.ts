@@ -1,40 +1,55 @@
 /**
- * Counts failed authentications per key (the client address) in a sliding window and refuses further
- * attempts for the rest of the window once the limit is reached, so a token cannot be guessed at line
- * speed. Successful requests are never counted. In memory per node: a guessing client is slowed on
- * every node it reaches.
+ * Counts failed authentications in a sliding window, per source (the client address) and per tenant,
+ * so a token cannot be guessed at line speed from one address, nor a tenant's stale or stolen
+ * credentials tried from many. In memory per node: a client is slowed on every node it reaches.
+ *
+ * Per source: once the limit is reached, every further attempt from the address is refused for the rest
+ * of the window, valid credentials included (they come from the guesser). Per tenant: a failure counts
+ * against a tenant only when the credential was recognised as the tenant's (expired, rotated out,
+ * revoked, an OIDC token of its provider that fails verification); once the tenant's limit is reached,
+ * further failed attempts against it are answered 429 instead of 401. Valid credentials are never asked
+ * about the tenant count, so nobody can lock a tenant's IdP or apps out by failing on its behalf.
+ * Successful requests are never counted.
  */
 export interface ThrottleOptions {
+  /** Failures one source may make per window. */
   readonly maxFailures: number;
+  /** Failures with recognised credentials of one tenant, from any source, per window. */
+  readonly maxFailuresPerTenant: number;
   readonly windowMs: number;
   readonly now?: () => number;
 }
 
-export class FailedAuthThrottle {
+/** Keys past this many are swept of those with no failure left in the window. */
+const SWEEP_ABOVE_KEYS = 100_000;
+
+/** Failure times per key, the last `maxFailures` of them within the window. */
+class FailureWindow {
   private readonly failures = new Map<string, number[]>();
-  private readonly now: () => number;
 
-  constructor(private readonly options: ThrottleOptions) {
-    this.now = options.now ?? Date.now;
-  }
+  constructor(
+    private readonly maxFailures: number,
+    private readonly windowMs: number,
+    private readonly now: () => number,
+  ) {}
 
-  /** Seconds to wait before trying again, or 0 when the key may try now. */
+  /** Seconds until the key is below its limit again, or 0 when it is. */
   retryAfterSeconds(key: string): number {
     const recent = this.recent(key);
-    if (recent.length < this.options.maxFailures) return 0;
-    const oldest = recent[recent.length - this.options.maxFailures];
-    return Math.max(1, Math.ceil((oldest + this.options.windowMs - this.now()) / 1000));
+    if (recent.length < this.maxFailures) return 0;
+    const oldest = recent[recent.length - this.maxFailures];
+    return Math.max(1, Math.ceil((oldest + this.windowMs - this.now()) / 1000));
   }
 
-  recordFailure(key: string): void {
+  record(key: string): void {
     const recent = this.recent(key);
     recent.push(this.now());
-    this.failures.set(key, recent.slice(-this.options.maxFailures));
-    if (this.failures.size > 100_000) this.forgetExpired();
+    this.failures.set(key, recent.slice(-this.maxFailures));
+    if (this.failures.size > SWEEP_ABOVE_KEYS) this.forgetExpired();
   }
 
   private recent(key: string): number[] {
-    const cutoff = this.now() - this.options.windowMs;
+    const cutoff = this.now() - this.windowMs;
     return (this.failures.get(key) ?? []).filter((time) => time > cutoff);
   }
 
@@ -42,5 +57,35 @@ export class FailedAuthThrottle {
     for (const key of [...this.failures.keys()]) {
       if (this.recent(key).length === 0) this.failures.delete(key);
     }
+  }
+}
+
+export class FailedAuthThrottle {
+  private readonly sources: FailureWindow;
+  private readonly tenants: FailureWindow;
+
+  constructor(options: ThrottleOptions) {
+    const now = options.now ?? Date.now;
+    this.sources = new FailureWindow(options.maxFailures, options.windowMs, now);
+    this.tenants = new FailureWindow(options.maxFailuresPerTenant, options.windowMs, now);
+  }
+
+  /** Asked before authenticating: seconds the source must wait, or 0 when it may try now. */
+  retryAfterSeconds(source: string): number {
+    return this.sources.retryAfterSeconds(source);
+  }
+
+  /**
+   * Records a refused credential against its source and, when it was recognised as a tenant's, against
+   * that tenant. Returns the seconds to answer 429 with when the tenant has reached its limit (the
+   * attempt is then not counted against the tenant again, so the block ends with the window), else 0:
+   * answer 401.
+   */
+  recordFailure(source: string, tenantId?: string): number {
+    this.sources.record(source);
+    if (tenantId === undefined) return 0;
+    const retryAfter = this.tenants.retryAfterSeconds(tenantId);
+    if (retryAfter === 0) this.tenants.record(tenantId);
+    return retryAfter;
   }
 }

@@ -5,6 +5,7 @@ import type { TenantService } from '../services/tenant.service';
 import { API_KEY_STRATEGY, createApiKeyStrategy } from './api-key.strategy';
 import type { FailedAuthThrottle } from './failed-auth-throttle';
 import type { GraphqlPrincipal } from './graphql-principal';
+import { refusedCredentialTenant } from './refused-credential';
 import { createOidcTokenStrategy, OIDC_TOKEN_STRATEGY, type OidcTokenVerifier } from './oidc-token.strategy';
 
 export interface GraphqlAuthenticationOptions {
@@ -33,14 +34,18 @@ export function authenticateGraphqlRequests(options: GraphqlAuthenticationOption
 
   return (request: Request, response: Response, next: NextFunction) => {
     const source = request.ip ?? 'unknown';
+    const throttled = (retryAfterSeconds: number) =>
+      refuse(response, 429, new DomainError('UNAVAILABLE', 'too many failed authentication attempts; retry later'), { 'Retry-After': String(retryAfterSeconds) });
     const retryAfter = options.throttle.retryAfterSeconds(source);
     if (retryAfter > 0) {
-      refuse(response, 429, new DomainError('UNAVAILABLE', 'too many failed authentication attempts; retry later'), { 'Retry-After': String(retryAfter) });
+      throttled(retryAfter);
       return;
     }
     const unauthenticated = (message: string) => {
-      options.throttle.recordFailure(source);
-      refuse(response, 401, new DomainError('UNAUTHENTICATED', message), { 'WWW-Authenticate': 'Bearer realm="graphql"' });
+      // A recognised credential of a tenant that keeps failing is answered 429; a valid one never gets here.
+      const tenantRetryAfter = options.throttle.recordFailure(source, refusedCredentialTenant(request));
+      if (tenantRetryAfter > 0) throttled(tenantRetryAfter);
+      else refuse(response, 401, new DomainError('UNAUTHENTICATED', message), { 'WWW-Authenticate': 'Bearer realm="graphql"' });
     };
     if (request.query.access_token !== undefined) {
       unauthenticated('credentials are accepted only in the Authorization header');

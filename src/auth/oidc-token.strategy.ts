@@ -5,6 +5,7 @@ import { DomainError } from '../domain/errors';
 import { scopesFromClaims } from '../domain/tenants/api-access';
 import type { ApiAccessService } from '../services/api-access.service';
 import type { GraphqlPrincipal } from './graphql-principal';
+import { noteRefusedCredential } from './refused-credential';
 
 export const OIDC_TOKEN_STRATEGY = 'graphql-oidc-token';
 
@@ -17,6 +18,8 @@ const CLOCK_TOLERANCE_SECONDS = 30;
 
 type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
 
+export type OidcRefusalListener = (reason: string, tenantId?: string) => void;
+
 /**
  * Access tokens (JWT) from a tenant's own OIDC provider. The unverified `iss` and `aud` only pick the
  * one tenant whose provider settings then verify the token: signature against that provider's JWKS,
@@ -28,8 +31,12 @@ export class OidcTokenVerifier {
 
   constructor(private readonly access: ApiAccessService) {}
 
-  /** The principal for a valid token; undefined for anything else; UNAVAILABLE when the provider's keys cannot be fetched. */
-  async verify(token: string, onRefusal: (reason: string) => void = () => undefined): Promise<GraphqlPrincipal | undefined> {
+  /**
+   * The principal for a valid token; undefined for anything else; UNAVAILABLE when the provider's keys
+   * cannot be fetched. `onRefusal` learns why, and the tenant when the token names exactly one tenant's
+   * provider but fails its verification (the failure then counts against that tenant).
+   */
+  async verify(token: string, onRefusal: OidcRefusalListener = () => undefined): Promise<GraphqlPrincipal | undefined> {
     if (token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) return undefined;
     let unverified: JWTPayload;
     try {
@@ -62,7 +69,7 @@ export class OidcTokenVerifier {
       if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) {
         throw new DomainError('UNAVAILABLE', "the tenant's OIDC signing keys cannot be fetched right now; retry shortly");
       }
-      onRefusal(error.code);
+      onRefusal(error.code, tenant.id);
       return undefined;
     }
   }
@@ -81,7 +88,10 @@ export class OidcTokenVerifier {
 export function createOidcTokenStrategy(verifier: OidcTokenVerifier) {
   return new BearerStrategy({ passReqToCallback: true }, (request: Request, token: string, done: (error: unknown, user?: GraphqlPrincipal | false) => void) => {
     verifier
-      .verify(token, (reason) => request.log.info({ reason }, 'OIDC access token refused'))
+      .verify(token, (reason, tenantId) => {
+        request.log.info({ reason, tenantId }, 'OIDC access token refused');
+        if (tenantId !== undefined) noteRefusedCredential(request, tenantId);
+      })
       .then(
         (principal) => done(null, principal ?? false),
         (error: unknown) => done(error),

@@ -14,6 +14,7 @@ import { DirectoryLoaders } from './directory-loaders';
 import { createErrorFormatter, errorLoggingPlugin, GRAPHQL_ERROR_CODES } from './format-error';
 import { armorProtection, costLimitPlugin, type GraphqlLimits } from './limits';
 import { buildGraphqlSchema } from './schema';
+import { StringInputChecker } from './string-inputs';
 import { attachGraphqlSubscriptions, type GraphqlSubscriptionServer } from './subscription-server';
 
 export interface GraphqlOptions {
@@ -55,6 +56,7 @@ function sendRequestError(response: Response, status: number, message: string, c
 export async function createGraphqlEndpoint(options: GraphqlOptions): Promise<GraphqlEndpoint> {
   const schema = await buildGraphqlSchema(options.services.events.pubSub);
   const armor = armorProtection(options.limits);
+  const stringInputs = new StringInputChecker(schema);
   const oidc = new OidcTokenVerifier(options.services.access);
   const contextFor = (principal: GraphqlPrincipal, log: Logger, requestId: string): GraphqlContext => ({
     principal,
@@ -75,7 +77,7 @@ export async function createGraphqlEndpoint(options: GraphqlOptions): Promise<Gr
     parseOptions: { maxTokens: options.limits.maxTokens },
     validationRules: armor.validationRules,
     // Cache control is off: its per-field hook makes Apollo wrap every resolver, and no answer here is cacheable (per tenant, per credential).
-    plugins: [...armor.plugins, costLimitPlugin(schema, options.limits.maxCost), errorLoggingPlugin, ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
+    plugins: [...armor.plugins, costLimitPlugin(schema, options.limits.maxCost), stringInputs.plugin(), errorLoggingPlugin, ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
     logger: options.logger,
   });
   await server.start();
@@ -117,6 +119,7 @@ export async function createGraphqlEndpoint(options: GraphqlOptions): Promise<Gr
       throttle: options.throttle,
       limits: options.limits,
       validationRules: armor.validationRules,
+      stringInputs,
       maxMessageBytes: options.maxBodyBytes,
       exposeStacktrace: options.exposeStacktrace,
       contextFor,

@@ -11,6 +11,7 @@ import type { OidcTokenVerifier } from '../auth/oidc-token.strategy';
 import type { GraphqlContext, GraphqlServices } from './context';
 import { createErrorFormatter } from './format-error';
 import type { GraphqlLimits } from './limits';
+import type { StringInputChecker } from './string-inputs';
 
 export interface GraphqlSubscriptionOptions {
   readonly schema: GraphQLSchema;
@@ -21,6 +22,8 @@ export interface GraphqlSubscriptionOptions {
   readonly limits: GraphqlLimits;
   /** graphql-armor's depth, alias and directive rules, as on HTTP. */
   readonly validationRules: readonly ValidationRule[];
+  /** NUL and over-long strings, as on HTTP. */
+  readonly stringInputs: StringInputChecker;
   readonly maxMessageBytes: number;
   readonly exposeStacktrace: boolean;
   /** Builds the per-operation context, as the HTTP endpoint does. */
@@ -59,9 +62,13 @@ export function attachGraphqlSubscriptions(server: Server, options: GraphqlSubsc
   const formatError = createErrorFormatter({ exposeStacktrace: options.exposeStacktrace });
   const rules = [...specifiedRules, ...options.validationRules];
   const format = (errors: readonly GraphQLError[]): GraphQLFormattedError[] => errors.map((error) => formatError(error.toJSON(), error));
-  const authenticate = async (token: string): Promise<GraphqlPrincipal | undefined> =>
-    (await apiKeyPrincipal(options.services.tenants, token)) ??
-    (await options.oidc.verify(token, (reason) => options.logger.info({ reason }, 'OIDC access token refused on a subscription socket')));
+  /** `onRefused` learns the tenant of a recognised but refused credential, for the throttle. */
+  const authenticate = async (token: string, onRefused: (tenantId: string) => void = () => undefined): Promise<GraphqlPrincipal | undefined> =>
+    (await apiKeyPrincipal(options.services.tenants, token, onRefused)) ??
+    (await options.oidc.verify(token, (reason, tenantId) => {
+      options.logger.info({ reason, tenantId }, 'OIDC access token refused on a subscription socket');
+      if (tenantId !== undefined) onRefused(tenantId);
+    }));
   /** The credential each open socket authenticated with. */
   const credentials = new Map<WebSocket, string>();
   const recheck = setInterval(() => {
@@ -83,9 +90,11 @@ export function attachGraphqlSubscriptions(server: Server, options: GraphqlSubsc
         const source = context.extra.request.socket.remoteAddress ?? 'unknown';
         if (options.throttle.retryAfterSeconds(source) > 0) return false;
         const token = bearerToken(context.connectionParams);
-        const principal = token === undefined ? undefined : await authenticate(token);
+        let refusedTenant: string | undefined;
+        const principal = token === undefined ? undefined : await authenticate(token, (tenantId) => (refusedTenant = tenantId));
         if (!principal || token === undefined) {
-          options.throttle.recordFailure(source);
+          // A refused socket closes with 4403 whichever throttle applies: graphql-ws has no Retry-After.
+          options.throttle.recordFailure(source, refusedTenant);
           return false;
         }
         context.extra.principal = principal;
@@ -110,6 +119,8 @@ export function attachGraphqlSubscriptions(server: Server, options: GraphqlSubsc
         if (operation?.operation !== 'subscription') {
           return [new GraphQLError('only subscriptions are served over WebSocket; send queries and mutations over HTTP', { extensions: { code: 'BAD_REQUEST' } })];
         }
+        const inputError = options.stringInputs.check(document, operation, payload.variables);
+        if (inputError) return [inputError];
         const requestId = randomUUID();
         return {
           schema: options.schema,

@@ -6,10 +6,11 @@ import { INTERNAL_ERROR_DETAIL, scimErrorBody, toScimError } from './errors';
 import type { ScimHandler, ScimResponse } from './handler';
 import { SCIM_STRATEGY } from '../auth/scim-bearer.strategy';
 import type { FailedAuthThrottle } from '../auth/failed-auth-throttle';
+import { refusedCredentialTenant } from '../auth/refused-credential';
 import type { ProvisioningLogService } from '../services/provisioning-log.service';
 import { MAX_JSON_DEPTH, refuseDeepJson } from '../http/json-depth';
 import { limitOverload, type OverloadLimits } from './overload-limiter';
-import { containsNul } from './protocol/nul-characters';
+import { containsNul } from '../domain/string-limits';
 import { errorOfExchange, redactRequestPath, redactScimBody, resourceOfExchange } from './protocol/provisioning-record';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
@@ -54,15 +55,20 @@ function sendError(response: Response, status: number, detail: string, scimType?
   send(response, { status, body: scimErrorBody(status, detail, scimType), headers });
 }
 
+function sendThrottled(response: Response, retryAfterSeconds: number): void {
+  sendError(response, 429, 'too many failed authentication attempts; retry later', undefined, { 'Retry-After': String(retryAfterSeconds) });
+}
+
 /**
  * Bearer token from the Authorization header only: tokens in URLs end up in logs and browser history.
- * A client address that keeps failing is answered 429 with an integer Retry-After (Okta honours only that form).
+ * A client address that keeps failing, and a failed attempt with a recognised token of a tenant that
+ * keeps failing, are answered 429 with an integer Retry-After (Okta honours only that form).
  */
 const authenticate = (throttle: FailedAuthThrottle) => (request: Request, response: Response, next: NextFunction): void => {
   const source = request.ip ?? 'unknown';
   const retryAfter = throttle.retryAfterSeconds(source);
   if (retryAfter > 0) {
-    sendError(response, 429, 'too many failed authentication attempts; retry later', undefined, { 'Retry-After': String(retryAfter) });
+    sendThrottled(response, retryAfter);
     return;
   }
   if (request.query.access_token !== undefined) {
@@ -80,7 +86,11 @@ const authenticate = (throttle: FailedAuthThrottle) => (request: Request, respon
       return;
     }
     if (!principal) {
-      throttle.recordFailure(source);
+      const tenantRetryAfter = throttle.recordFailure(source, refusedCredentialTenant(request));
+      if (tenantRetryAfter > 0) {
+        sendThrottled(response, tenantRetryAfter);
+        return;
+      }
       response.setHeader('WWW-Authenticate', 'Bearer realm="scim"');
       sendError(response, 401, 'missing, unknown, expired or rotated bearer token');
       return;

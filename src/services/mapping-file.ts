@@ -117,6 +117,12 @@ function parseDocument(yamlText: string): ParsedDocument {
     const start = document.contents?.range?.[0] ?? 0;
     return { errors: [issueAtOffset(yamlText, start, 'a mapping file is a YAML mapping with a rules list (and optionally dialect, description, assignments)', 'error')] };
   }
+  if (!Array.isArray((definition as { rules?: unknown }).rules)) {
+    // Drafts are stored unvalidated: whatever reaches the store must at least be a set of rules.
+    const rules = isMap(document.contents) ? document.contents.items.find((pair) => isScalar(pair.key) && pair.key.value === 'rules') : undefined;
+    const offset = (isScalar(rules?.key) ? rules.key.range?.[0] : undefined) ?? document.contents?.range?.[0] ?? 0;
+    return { errors: [issueAtOffset(yamlText, offset, rules ? 'rules must be a list' : 'a mapping file is a YAML mapping with a rules list (and optionally dialect, description, assignments)', 'error')] };
+  }
   return { definition: definition as MappingSetDefinition, document, errors: [] };
 }
 

@@ -53,6 +53,11 @@ export interface ScimConnectionStatus {
   readonly token: TokenStatus;
 }
 
+/** Told the tenant of a credential that was recognised but refused (expired, rotated out, revoked). */
+export type RefusedCredentialListener = (tenantId: string) => void;
+
+const ignoreRefusal: RefusedCredentialListener = () => undefined;
+
 export interface TenantServiceDependencies {
   readonly audit: AuditService;
   readonly outbox: OutboxService;
@@ -189,9 +194,11 @@ export class TenantService {
 
   /**
    * The tenant and connection a SCIM bearer token belongs to, or undefined when it is unknown, rotated
-   * (past its grace period) or expired. The current token's last use is stamped, at most once a minute.
+   * (past its grace period) or expired. `onRefused` learns the tenant of a token that is still recognised
+   * (expired, rotated out), for the per-tenant failed-authentication throttle. The current token's last
+   * use is stamped, at most once a minute.
    */
-  async authenticateScimToken(token: string): Promise<ScimPrincipal | undefined> {
+  async authenticateScimToken(token: string, onRefused: RefusedCredentialListener = ignoreRefusal): Promise<ScimPrincipal | undefined> {
     if (!isWellFormedSecret('scim', token)) return undefined;
     const hash = hashSecret(token);
     const now = this.now();
@@ -201,7 +208,10 @@ export class TenantService {
       return { value: { principal: { tenant: record.tenant, connection: record.connection }, isCurrentToken: record.isCurrentToken, expiresAt: record.expiresAt }, tenantId: record.tenant.id };
     });
     if (!cached) return undefined;
-    if (cached.expiresAt !== null && cached.expiresAt <= now) return undefined;
+    if (cached.expiresAt !== null && cached.expiresAt <= now) {
+      onRefused(cached.principal.tenant.id);
+      return undefined;
+    }
     if (cached.isCurrentToken) await this.stampTokenUse(cached.principal.connection, now);
     return cached.principal;
   }
@@ -284,13 +294,18 @@ export class TenantService {
     });
   }
 
-  async authenticateApiKey(key: string): Promise<ApiPrincipal | undefined> {
+  /** The tenant, key id and scopes of an active API key; `onRefused` learns the tenant of a revoked one. */
+  async authenticateApiKey(key: string, onRefused: RefusedCredentialListener = ignoreRefusal): Promise<ApiPrincipal | undefined> {
     if (!isWellFormedSecret('api', key)) return undefined;
     const hash = hashSecret(key);
     const load = () =>
       this.database.read(async (tx) => {
         const record = await this.tenants.findApiKeyByHash(tx, hash);
         if (!record || !safeEqual(record.keyHash, hash)) return undefined;
+        if (record.revoked) {
+          onRefused(record.tenantId);
+          return undefined;
+        }
         const tenant = await this.tenants.findTenantById(tx, record.tenantId);
         return tenant && { value: { tenant, apiKeyId: record.id, scopes: record.scopes }, tenantId: tenant.id };
       });

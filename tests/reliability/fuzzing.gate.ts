@@ -7,6 +7,10 @@ import { testDatabaseKind } from '../support/test-app';
 import { expectStatus, ScimClient, USER_SCHEMA, useScimHub } from '../support/scim-client';
 import { ENTERPRISE_URN, hostileFilter, validFilter, WORDS } from './support/filter-arbitraries';
 import { recordFigure, sized } from './support/gate';
+import { containsNul, exceedsMaxStringBytes, MAX_STRING_BYTES } from '../../src/domain/string-limits';
+import { buildGraphqlSchema } from '../../src/graphql/schema';
+import { errorCodes, useGraphqlHub } from '../graphql/graphql-hub';
+import { allStringPositions, describePosition, probe } from '../graphql/string-probes';
 
 /** Driver and ORM text, SQL error messages and stack frames: none may reach a client. */
 const DRIVER_TEXT = /SQLITE_|SqliteError|better-sqlite|sqlite3|DriverException|knex|mikro-?orm|pg-protocol|syntax error at or near|no such (column|table)|relation "|violates .* constraint|Expression tree is too large|stack depth|\bat [\w.<>]+ \(.*:\d+:\d+\)/i;
@@ -214,5 +218,42 @@ describe(`Fuzzing on ${testDatabaseKind()}`, () => {
     );
     const statusList = [...statuses].sort(([a], [b]) => a - b).map(([status, count]) => `${count}x${status}`).join(' ');
     recordFigure(`${tally.patches} PATCHes (${statusList}): ${tally.failed} failed and changed nothing, ${tally.applied} applied; id, meta.created, groups never changed; 0 5xx (seed ${SEED})`);
+  });
+
+  describe('GraphQL', () => {
+    const graphql = useGraphqlHub();
+
+    it('generated strings in every GraphQL query and mutation argument: 0 5xx, 0 INTERNAL_SERVER_ERROR, 0 driver text; NUL or over 2048 bytes is BAD_USER_INPUT', async () => {
+      const tenant = await graphql.tenant();
+      const key = await tenant.admin.sendText<{ createApiKey: { secret: string } }>('mutation { createApiKey(input: { name: "fuzz", scopes: [READ, ADMIN, OWNERSHIP] }) { secret } }');
+      const client = tenant.client(key.data?.createApiKey.secret);
+      const positions = allStringPositions(await buildGraphqlSchema());
+      const withNul = fc.tuple(fc.string({ maxLength: 30 }), fc.string({ maxLength: 30 })).map(([before, after]) => `${before}\u0000${after}`);
+      const overLimit = fc.tuple(fc.constantFrom('x', 'é', '\u20ac', '\u{1F600}', '%'), fc.integer({ min: MAX_STRING_BYTES + 1, max: 100_000 })).map(([unit, bytes]) => unit.repeat(Math.ceil(bytes / new TextEncoder().encode(unit).length)));
+      const text = fc.oneof(fc.constantFrom(...WORDS), fc.string({ unit: 'binary', maxLength: 60 }), withNul, overLimit);
+      const codes = new Map<string, number>();
+      const tally = { operations: 0, refusedAsInput: 0 };
+      await fc.assert(
+        fc.asyncProperty(fc.nat(positions.length - 1), text, async (index, value) => {
+          const position = positions[index];
+          const { query, variables } = probe(position, value);
+          const response = await client.sendText(query, variables);
+          const answer = { position: describePosition(position), value: value.slice(0, 80), status: response.status, codes: errorCodes(response) };
+          const unsafe = response.status >= 500 || answer.codes.includes('INTERNAL_SERVER_ERROR') || DRIVER_TEXT.test(JSON.stringify(response.body));
+          expect({ ...answer, unsafe }).toEqual({ ...answer, unsafe: false });
+          if (containsNul(value) || (!position.textDocument && exceedsMaxStringBytes(value))) {
+            expect(answer).toEqual({ ...answer, status: 400, codes: ['BAD_USER_INPUT'] });
+            tally.refusedAsInput += 1;
+          }
+          for (const code of answer.codes.length > 0 ? answer.codes : ['(data)']) codes.set(String(code), (codes.get(String(code)) ?? 0) + 1);
+          tally.operations += 1;
+        }),
+        { numRuns: sized(300, 10_000), seed: SEED },
+      );
+      const codeList = [...codes].sort(([, a], [, b]) => b - a).map(([code, count]) => `${count}x${code}`).join(' ');
+      recordFigure(
+        `${tally.operations} operations over ${positions.length} string arguments (${codeList}): ${tally.refusedAsInput} with NUL or over ${MAX_STRING_BYTES} bytes all BAD_USER_INPUT; 0 5xx, 0 INTERNAL_SERVER_ERROR, 0 driver text (seed ${SEED})`,
+      );
+    });
   });
 });

@@ -5,6 +5,7 @@ import { directSql, dumpDatabase } from './support/direct-sql';
 import { recordFigure } from './support/gate';
 
 const FAILURES_PER_MINUTE = 8;
+const TENANT_FAILURES_PER_MINUTE = 6;
 
 /** Issue 8, Secrets: what is stored and logged after a run, what stale credentials get, how guessing is slowed. */
 describe(`Secrets on ${testDatabaseKind()}`, () => {
@@ -17,18 +18,24 @@ describe(`Secrets on ${testDatabaseKind()}`, () => {
     await database.drop();
   });
 
-  it('no token or API key in plaintext in the database, logs or audit rows; wrong, expired, rotated, revoked -> 401; guessing -> 429 with an integer Retry-After', async () => {
+  it('no token or API key in plaintext in the database, logs or audit rows; wrong, expired, rotated, revoked -> 401; guessing -> 429 with an integer Retry-After, per source and per tenant', async () => {
     const cli = { DATABASE_URL: databaseUrl(database.config) };
-    const env = { ...cli, LOG_LEVEL: 'trace', AUTH_FAILURES_PER_MINUTE: String(FAILURES_PER_MINUTE) };
+    const env = { ...cli, LOG_LEVEL: 'trace', AUTH_FAILURES_PER_MINUTE: String(FAILURES_PER_MINUTE), AUTH_FAILURES_PER_TENANT_PER_MINUTE: String(TENANT_FAILURES_PER_MINUTE) };
     // The CLI prints the secrets to the operator once, by design; the server's log must never show them.
     const created = JSON.parse(runCli(['tenant', 'create', 'secretive', '--json'], cli).stdout) as { tenant: { id: string }; scimToken: string; adminApiKey: string };
     const server = await startServer(env, await freePort());
     const secrets = [created.scimToken, created.adminApiKey];
     const statuses: string[] = [];
     try {
-      const scim = (token: string, path = '/Users') => fetch(`${server.baseUrl}/scim/v2${path}`, { headers: { Authorization: `Bearer ${token}` } });
-      const graphql = (token: string, query: string) =>
-        fetch(`${server.baseUrl}/graphql`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ query }) });
+      // `source` poses as another client address: the hub trusts X-Forwarded-For from loopback (a local proxy).
+      const scim = (token: string, source?: string) =>
+        fetch(`${server.baseUrl}/scim/v2/Users`, { headers: { Authorization: `Bearer ${token}`, ...(source ? { 'X-Forwarded-For': source } : {}) } });
+      const graphql = (token: string, query: string, source?: string) =>
+        fetch(`${server.baseUrl}/graphql`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...(source ? { 'X-Forwarded-For': source } : {}) },
+          body: JSON.stringify({ query }),
+        });
 
       const posted = await fetch(`${server.baseUrl}/scim/v2/Users`, {
         method: 'POST',
@@ -62,6 +69,31 @@ describe(`Secrets on ${testDatabaseKind()}`, () => {
       const expired = await scim(rotated.scimToken);
       expect(expired.status).toBe(401);
       statuses.push(`expired ${expired.status}`);
+
+      // The tenant's stale credentials from many addresses, one attempt each. Its revoked key and expired token
+      // have failed once each so far; the token rotated out without a grace period is forgotten and names no tenant.
+      let tenantFailures = 2;
+      let addresses = 0;
+      let tenantThrottled: Response | undefined;
+      while (!tenantThrottled && addresses < TENANT_FAILURES_PER_MINUTE * 2) {
+        addresses += 1;
+        const source = `10.8.0.${addresses}`;
+        const response = addresses % 2 === 0 ? await scim(rotated.scimToken, source) : await graphql(readKey, '{ viewer { scopes } }', source);
+        if (response.status === 429) tenantThrottled = response;
+        else {
+          expect(response.status).toBe(401);
+          tenantFailures += 1;
+        }
+      }
+      expect(tenantFailures).toBe(TENANT_FAILURES_PER_MINUTE);
+      const tenantRetryAfter = tenantThrottled?.headers.get('retry-after');
+      expect(tenantRetryAfter).toMatch(/^[1-9]\d*$/);
+      // Valid credentials of the throttled tenant pass, from a new address and from one that just failed.
+      expect((await graphql(created.adminApiKey, '{ viewer { scopes } }', '10.8.1.1')).status).toBe(200);
+      expect((await graphql(created.adminApiKey, '{ viewer { scopes } }', `10.8.0.${addresses}`)).status).toBe(200);
+      statuses.push(
+        `per tenant: 429 after ${tenantFailures} failures of its expired and revoked credentials (${addresses - 1} addresses, none over its own limit), Retry-After ${tenantRetryAfter} s; its valid API key 200`,
+      );
 
       let guesses = 0;
       let throttled: Response | undefined;

@@ -1,5 +1,6 @@
 import { JSONResolver } from 'graphql-scalars';
-import { Field, InputType, Int, registerEnumType } from 'type-graphql';
+import { Extensions, Field, InputType, Int, registerEnumType } from 'type-graphql';
+import { textDocumentFields } from '../string-inputs';
 
 export enum ScimWriteMethod {
   POST = 'POST',
@@ -10,6 +11,7 @@ export enum ScimWriteMethod {
 registerEnumType(ScimWriteMethod, { name: 'ScimWriteMethod' });
 
 @InputType({ description: 'A mapping set as a YAML mapping file or as the same structure in JSON; exactly one.' })
+@Extensions(textDocumentFields('yaml', 'definition'))
 export class MappingSetDefinitionInput {
   @Field(() => String, { nullable: true })
   yaml?: string | null;
@@ -61,6 +63,7 @@ export class PreviewMappingInput extends MappingSetDefinitionInput {
 }
 
 @InputType()
+@Extensions(textDocumentFields('definition'))
 export class DraftDomainSchemaInput {
   @Field(() => JSONResolver, { description: '{ schema: { customSchemaUrn, fields: [...] }, optionLists: [...] }.' })
   definition!: unknown;

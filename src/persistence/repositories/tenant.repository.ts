@@ -254,10 +254,11 @@ export class TenantRepository {
     );
   }
 
-  async findApiKeyByHash(tx: Tx, keyHash: string): Promise<ApiKeyRecord | undefined> {
-    const row = await tx.first<{ tenant_id: string; id: string; key_hash: string; scopes: string }>(
-      tx.knex('api_keys').select('tenant_id', 'id', 'key_hash', 'scopes').where({ key_hash: keyHash }).whereNull('revoked_at'),
+  /** The key with this hash, revoked or not (a revoked key still names its tenant for the failed-authentication throttle). */
+  async findApiKeyByHash(tx: Tx, keyHash: string): Promise<(ApiKeyRecord & { revoked: boolean }) | undefined> {
+    const row = await tx.first<{ tenant_id: string; id: string; key_hash: string; scopes: string; revoked_at: unknown }>(
+      tx.knex('api_keys').select('tenant_id', 'id', 'key_hash', 'scopes', 'revoked_at').where({ key_hash: keyHash }),
     );
-    return row && { tenantId: row.tenant_id, id: row.id, keyHash: row.key_hash, scopes: row.scopes.split(' ').filter(Boolean) };
+    return row && { tenantId: row.tenant_id, id: row.id, keyHash: row.key_hash, scopes: row.scopes.split(' ').filter(Boolean), revoked: optionalMillis(row.revoked_at) !== null };
   }
 }

@@ -4,6 +4,7 @@
  * dropped. Input is read case-insensitively and leniently; wrong types are `invalidValue`.
  */
 import { DomainError } from '../../domain/errors';
+import { exceedsMaxStringBytes, MAX_STRING_BYTES } from '../../domain/string-limits';
 import {
   findSubAttribute,
   type AttributeDefinition,
@@ -59,14 +60,6 @@ function describeValue(value: unknown): string {
   const text = JSON.stringify(value);
   return text.length > DESCRIBED_VALUE_LENGTH ? `${text.slice(0, DESCRIBED_VALUE_LENGTH)}...` : text;
 }
-
-/**
- * Longest string attribute value, in UTF-8 bytes. Indexed values (userName, externalId, emails,
- * displayName...) must fit a PostgreSQL btree entry (about 2,700 bytes with the tenant id); a
- * 10,000-character userName failed there with a 500 (the fuzzing gate found it).
- */
-export const MAX_STRING_BYTES = 2048;
-const UTF8 = new TextEncoder();
 
 function invalidValue(path: string, expected: string, value: unknown): DomainError {
   return new DomainError('INVALID_INPUT', `Attribute '${path}' must be ${expected}; got ${describeValue(value)}`);
@@ -124,8 +117,7 @@ function normalizeScalar(definition: AttributeDefinition, value: unknown, path: 
     default:
       // string, reference, dateTime and binary are all JSON strings.
       if (typeof value !== 'string') throw invalidValue(path, 'a string', value);
-      // A UTF-16 code unit is at most 3 bytes of UTF-8, so short strings need no encoding.
-      if (value.length * 3 > MAX_STRING_BYTES && UTF8.encode(value).length > MAX_STRING_BYTES) throw invalidValue(path, `at most ${MAX_STRING_BYTES} bytes of UTF-8`, value);
+      if (exceedsMaxStringBytes(value)) throw invalidValue(path, `at most ${MAX_STRING_BYTES} bytes of UTF-8`, value);
       return value;
   }
 }

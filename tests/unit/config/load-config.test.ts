@@ -37,6 +37,12 @@ describe('loadConfig', () => {
     expect((caught as Error).message.split('\n')).toHaveLength(7);
   });
 
+  it('reads the failed-authentication limits per address and per tenant, and refuses zero', () => {
+    expect(loadConfig({})).toMatchObject({ authFailuresPerMinute: 30, authFailuresPerTenantPerMinute: 60 });
+    expect(loadConfig({ AUTH_FAILURES_PER_MINUTE: '5', AUTH_FAILURES_PER_TENANT_PER_MINUTE: '7' })).toMatchObject({ authFailuresPerMinute: 5, authFailuresPerTenantPerMinute: 7 });
+    expect(() => loadConfig({ AUTH_FAILURES_PER_TENANT_PER_MINUTE: '0' })).toThrow(/AUTH_FAILURES_PER_TENANT_PER_MINUTE must be between/);
+  });
+
   it('refuses a port out of range and an empty sqlite path', () => {
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT must be between/);
     expect(() => loadConfig({ DATABASE_URL: 'sqlite:' })).toThrow(/needs a path/);

@@ -51,6 +51,8 @@ describe('mapping files', () => {
       ['two documents', lines('rules: []', '---', 'rules: []'), 2, 1, 'a mapping file holds one mapping set (one YAML document)'],
       ['a list instead of a mapping', lines('- id: r'), 1, 1, 'a mapping file is a YAML mapping with a rules list'],
       ['an empty file', '', 1, 1, 'the file is empty; a mapping set has a rules list'],
+      ['a mapping without rules', lines('dialect: entra', 'value: x'), 1, 1, 'a mapping file is a YAML mapping with a rules list'],
+      ['rules that are not a list', lines('dialect: entra', 'rules: none'), 2, 1, 'rules must be a list'],
     ])('reports %s at its line and column', (_name, yaml, line, column, message) => {
       const result = parseMappingFile(yaml);
       expect(result.definition).toBeUndefined();
