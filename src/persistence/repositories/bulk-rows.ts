@@ -64,7 +64,7 @@ export async function insertRows(
 
 /**
  * Settings of the import's own SQLite connection (the CLI's process; the server is not affected):
- * - a 128 MB page cache instead of 2 MB: the import writes indexes hundreds of MB large and would re-read
+ * - a 64 MB page cache instead of 2 MB: the import writes indexes hundreds of MB large and would re-read
  *   their pages from the OS on every chunk;
  * - checkpoints every 64 MB of WAL instead of 4 MB: index pages rewritten by many chunks are copied into
  *   the database file once per checkpoint, not once per chunk;
@@ -75,7 +75,7 @@ export async function insertRows(
  */
 export async function tuneSqliteForImport(tx: Tx): Promise<void> {
   if (tx.dialect !== 'sqlite') return;
-  for (const pragma of ['cache_size = -131072', 'wal_autocheckpoint = 16384', 'synchronous = NORMAL']) await tx.run(tx.knex.raw(`pragma ${pragma}`));
+  for (const pragma of ['cache_size = -65536', 'wal_autocheckpoint = 16384', 'synchronous = NORMAL']) await tx.run(tx.knex.raw(`pragma ${pragma}`));
 }
 
 /** A stored user or group as the import compares it with a line of the file. */
