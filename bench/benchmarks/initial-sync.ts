@@ -19,7 +19,7 @@ import { Client } from 'pg';
 import pino from 'pino';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
-import { check, type BenchmarkResult, type Check, type Context, type Seeding } from '../lib/harness';
+import { check as checkOf, type BenchmarkResult, type Check, type Context, type Seeding } from '../lib/harness';
 import { request } from '../lib/load';
 import type { Sizes } from './datasets';
 import { createDatabase, externalIdOf, GROUP_SCHEMA, PATCH_SCHEMA, removeDatabase, userBody, userNameOf, type TenantSeed } from '../lib/seed';
@@ -374,6 +374,10 @@ function failuresOf(result: HttpSyncResult): number {
 export async function runInitialSync(context: Context, overrides: Partial<Sizes> = {}): Promise<Omit<BenchmarkResult, 'name' | 'title' | 'seconds'>> {
   const sizes = syncSizes(context.mode.smoke, overrides.syncUsers);
   const runs = (path: string) => !overrides.syncPaths || overrides.syncPaths.includes(path);
+  // A run at --sync-users other than the full size measures, but meets no target (the targets are for the full dataset).
+  const reduced = overrides.syncUsers !== undefined && overrides.syncUsers !== syncSizes(false).users;
+  const check = (id: string, description: string, target: string, measured: string, pass: boolean) =>
+    reduced ? checkOf(id, description, target, `${measured} [reduced dataset: no target]`, false) : checkOf(id, description, target, measured, pass);
   const memberships = sizes.bigGroup + sizes.otherMemberships;
   const dataset = `${sizes.users} users, ${sizes.groups} groups, one ${sizes.bigGroup}-member group, ${sizes.otherMemberships} other memberships`;
   const checks: Check[] = [];
