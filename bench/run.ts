@@ -5,6 +5,8 @@
  *   --seconds=N       seconds of load per measured run (default 8; smoke 0.5)
  *   --large=N         users in S3's large tenant (default 1,000,000; smoke 5,000)
  *   --pages=N         users paged through in S4 (default 1,000,000; smoke 5,000)
+ *   --sync-users=N   users in the initial sync (default 100,000; groups, memberships scale with it)
+ *   --sync-paths=L   initial-sync paths to run, comma-separated among i1,i4,i2 (default all)
  *   --profile         write a V8 CPU profile of each measured hub run to bench/profiles/<time>/ (not committed);
  *                     summarise one with `node -r @swc-node/register bench/tools/profile-summary.ts <file>`
  * Results: bench/results/latest.json and latest.md (latest run only; smoke runs write bench/results/smoke/,
@@ -56,6 +58,8 @@ function parseArguments(argv: readonly string[]): Arguments {
     else if (flag === '--seconds' && number > 0 && number <= 60) mode = { ...mode, seconds: number };
     else if (flag === '--large' && number >= 1000) sizes.s3Large = Math.floor(number);
     else if (flag === '--pages' && number >= 1000) sizes.s4Users = Math.floor(number);
+    else if (flag === '--sync-users' && number >= 100) sizes.syncUsers = Math.floor(number);
+    else if (flag === '--sync-paths' && value && value.split(',').every((item) => ['i1', 'i4', 'i2'].includes(item))) sizes.syncPaths = value.split(',');
     else if (!flag.startsWith('--')) names.push(flag.toLowerCase());
     else throw new Error(`unknown or out-of-range option ${argument}`);
   }

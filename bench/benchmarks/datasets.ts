@@ -21,6 +21,10 @@ export interface Sizes {
   readonly s7Big: number;
   /** Users in the groups database (members and the pool of users to add). */
   readonly groupUsers: number;
+  /** Initial sync: users (groups, the big group and the other memberships scale with it); unset = the mode's size. */
+  readonly syncUsers?: number;
+  /** Initial sync: which paths run (i1, i4, i2); unset = all. */
+  readonly syncPaths?: readonly string[];
 }
 
 export function sizesFor(mode: Mode, overrides: Partial<Sizes> = {}): Sizes {

@@ -116,6 +116,8 @@ export interface SimpleResponse {
   body: string;
   ms: number;
   bytes: number;
+  /** The Retry-After header of a 429 or 503, when there was one. */
+  retryAfter?: string;
 }
 
 /** One request with node:http (preflight checks, setup, single big GETs). */
@@ -134,7 +136,8 @@ export function request(url: string, method: string, path: string, headers: Reco
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => {
           const buffer = Buffer.concat(chunks);
-          resolve({ status: response.statusCode ?? 0, body: buffer.toString('utf8'), ms: performance.now() - started, bytes: buffer.length });
+          const retryAfter = response.headers['retry-after'];
+          resolve({ status: response.statusCode ?? 0, body: buffer.toString('utf8'), ms: performance.now() - started, bytes: buffer.length, ...(retryAfter !== undefined ? { retryAfter } : {}) });
         });
       },
     );

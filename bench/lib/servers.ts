@@ -21,6 +21,8 @@ export interface ServerOptions {
   readonly synchronous?: 'FULL' | 'NORMAL';
   /** Extra environment for the hub (its loadConfig reads process.env). */
   readonly env?: Record<string, string>;
+  /** Where the server's stdout (the hub's log) goes; /dev/null by default. */
+  readonly logFile?: string;
 }
 
 export interface BenchStats {
@@ -55,15 +57,15 @@ export class ServerHandle {
       ...(options.sqliteFile ? { BENCH_SQLITE_FILE: options.sqliteFile, DATABASE_URL: `sqlite:${options.sqliteFile}` } : {}),
       ...options.env,
     };
-    // The hub logs a line per request at the default level; it goes to /dev/null, as a real
-    // deployment's log shipping would take it off the process.
-    const devNull = openSync('/dev/null', 'w');
+    // The hub logs a line per request at the default level; it goes to /dev/null (or a file in the
+    // scratch directory), as a real deployment's log shipping would take it off the process.
+    const log = openSync(options.logFile ?? '/dev/null', 'w');
     const child = spawn(process.execPath, ['-r', '@swc-node/register', ENTRY], {
       cwd: PROJECT_ROOT,
       env,
-      stdio: ['ignore', devNull, 'pipe', 'ipc'],
+      stdio: ['ignore', log, 'pipe', 'ipc'],
     });
-    closeSync(devNull);
+    closeSync(log);
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString('utf8')).slice(-4000);

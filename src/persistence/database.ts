@@ -1,4 +1,4 @@
-import type { Knex } from 'knex';
+import { KnexTimeoutError, type Knex } from 'knex';
 import {
   DeadlockException,
   DriverException,
@@ -428,16 +428,17 @@ export class Database {
 
 /**
  * Storage failures become domain errors: a unique violation is a CONFLICT (the service decides what
- * collided), a lost connection or lock timeout is UNAVAILABLE (clients retry). Anything else is returned
- * as is and answered as an internal error without its text.
+ * collided), a lost connection, lock timeout or pool wait that ran out is UNAVAILABLE (retried in
+ * transactions, then 503 + Retry-After: clients retry). Anything else is returned as is and answered
+ * as an internal error without its text.
  */
-function translateDriverError(error: unknown): unknown {
+export function translateDriverError(error: unknown): unknown {
   if (error instanceof DomainError) return error;
   const code = (error as { code?: unknown }).code;
   if (error instanceof UniqueConstraintViolationException || code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
     return new DomainError('CONFLICT', 'a unique value is already taken');
   }
-  if (error instanceof LockWaitTimeoutException || error instanceof DeadlockException || error instanceof ConnectionException || isBusy(error) || isConnectionLost(error)) {
+  if (error instanceof LockWaitTimeoutException || error instanceof DeadlockException || error instanceof ConnectionException || error instanceof KnexTimeoutError || isBusy(error) || isConnectionLost(error)) {
     return new DomainError('UNAVAILABLE', 'the database is busy or unreachable; retry shortly');
   }
   return error;
@@ -454,8 +455,12 @@ function isConnectionLost(error: unknown): boolean {
 
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: string }).code ?? (error instanceof DriverException ? error.code : undefined);
-  // 40001 serialization failure, 40P01 deadlock, 55P03 lock not available, 57P01/57P03 server shutting down or starting.
-  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code === 'ECONNREFUSED' || code === 'ECONNRESET' || ['40001', '40P01', '55P03', '57P01', '57P03'].includes(code));
+  // 40001 serialization failure, 40P01 deadlock, 55P03 lock not available, 57P01/57P02/57P03 server shutting down,
+  // crashed or starting, 53300 too many connections, class 08 connection exceptions.
+  return (
+    typeof code === 'string' &&
+    (code.startsWith('SQLITE_BUSY') || code === 'ECONNREFUSED' || code === 'ECONNRESET' || /^08[0-9A-Z]{3}$/.test(code) || ['40001', '40P01', '55P03', '57P01', '57P02', '57P03', '53300'].includes(code))
+  );
 }
 
 export function toBoolean(value: unknown): boolean {

@@ -285,11 +285,12 @@ export class BulkImportService {
     const mapped = await this.mapUsers(tx, target, runtime, [...inserts.map(({ record, user }) => ({ line: record.line, id: user.id, raw: record.write.raw, isCreate: true })), ...updates.map(({ record, user }) => ({ line: record.line, id: user.id, raw: record.write.raw, isCreate: false }))], now, errors);
     if (errors.length > 0) return { changed: [], unchanged };
 
+    const insertedColumns = inserts.map(({ record }) => userColumns(record.write.fields));
     await insertRows(
       tx,
       'users',
-      ['tenant_id', 'id', ...Object.keys(userColumns(inserts[0]?.record.write.fields ?? records[0].write.fields)), 'raw', 'version', 'created_at', 'updated_at'],
-      inserts.map(({ record, user }) => [tenantId, user.id, ...Object.values(userColumns(record.write.fields)), JSON.stringify(record.write.raw), 1, now, now]),
+      ['tenant_id', 'id', ...Object.keys(insertedColumns[0] ?? userColumns(records[0].write.fields)), 'raw', 'version', 'created_at', 'updated_at'],
+      inserts.map(({ record, user }, index) => [tenantId, user.id, ...Object.values(insertedColumns[index]), JSON.stringify(record.write.raw), 1, now, now]),
     );
     await updateResourceRows(tx, 'users', tenantId, updates.map(({ record, user }) => ({ id: user.id, indexed: userColumns(record.write.fields), raw: record.write.raw, version: user.version })), now);
     await deleteRowsOfUsers(tx, 'user_emails', tenantId, updates.map(({ user }) => user.id));

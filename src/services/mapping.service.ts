@@ -103,6 +103,8 @@ export function optionValuesAdded(result: MappingResult, actor: MappingActor, no
 
 /** Stored rows -> the `current` values applyMapping reads (for createOnly, ifEmpty and onNull: keep). */
 export function currentValues(schema: DomainSchema, rows: readonly StoredUserValue[]): Record<string, DomainValue> {
+  // A new user (every line of an initial import) has none: skip building the schema's field set.
+  if (rows.length === 0) return {};
   const multiValued = new Set(schema.fields.filter((field) => field.multiValued).map((field) => field.key));
   const values: Record<string, DomainValue> = {};
   for (const row of rows) {

@@ -4,17 +4,44 @@
  */
 import type { GroupMember, MemberType } from '../../domain/groups/group';
 import { parseJsonColumn, toBoolean, toNumber, type Tx } from '../database';
-import { buildInsertText } from '../sql-text';
+import { buildInsertText, insertText } from '../sql-text';
 import { collectInChunks } from './resource-rows';
 
 /** Bound parameters per statement: under SQLite's 32,766 and PostgreSQL's 65,535. */
 const MAX_PARAMETERS = 30_000;
+/**
+ * Rows per statement on SQLite. Its statements stay prepared per text, so the row counts a bulk write
+ * uses are kept to a few: full statements of this many rows, the rest in statements of powers of two
+ * (at most 9 texts per table). Any count would prepare (and cache) a program of tens of thousands of
+ * parameters per distinct remainder; beyond a few hundred rows a statement gets no faster per row.
+ */
+const SQLITE_ROWS_PER_STATEMENT = 256;
 
 export type BulkTable = 'users' | 'user_emails' | 'user_values' | 'option_values' | 'groups' | 'group_members' | 'outbox_events' | 'webhook_deliveries';
 
+/** Row counts of the statements that write `rows` rows: as many full ones as fit, then (SQLite) powers of two. */
+export function statementSizes(dialect: Tx['dialect'], rows: number, columns: number): number[] {
+  const full = Math.max(1, Math.floor(MAX_PARAMETERS / columns));
+  const sizes: number[] = [];
+  if (dialect !== 'sqlite') {
+    for (let left = rows; left > 0; left -= full) sizes.push(Math.min(full, left));
+    return sizes;
+  }
+  const largest = Math.min(full, SQLITE_ROWS_PER_STATEMENT);
+  let left = rows;
+  for (; left >= largest; left -= largest) sizes.push(largest);
+  for (let size = 2 ** Math.floor(Math.log2(largest)); left > 0; size /= 2) {
+    if (left >= size) {
+      sizes.push(size);
+      left -= size;
+    }
+  }
+  return sizes;
+}
+
 /**
- * Inserts `rows` (values in `columns` order) with as few statements as the parameter limit allows.
- * With `ignoreConflictOn`, rows that collide on that unique key are skipped.
+ * Inserts `rows` (values in `columns` order) with as few statements as the parameter limit allows
+ * (SQLite: of a few remembered shapes). With `ignoreConflictOn`, rows that collide on that unique key are skipped.
  */
 export async function insertRows(
   tx: Tx,
@@ -24,19 +51,20 @@ export async function insertRows(
   options: { ignoreConflictOn?: readonly string[] } = {},
 ): Promise<void> {
   if (rows.length === 0) return;
-  const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
   const suffix = options.ignoreConflictOn ? `ON CONFLICT (${options.ignoreConflictOn.join(', ')}) DO NOTHING` : '';
-  for (let start = 0; start < rows.length; start += perStatement) {
-    const chunk = rows.slice(start, start + perStatement);
-    const bindings: unknown[] = [];
-    for (const row of chunk) for (const value of row) bindings.push(value);
-    await tx.run(buildInsertText(table, columns, chunk.length, suffix), bindings);
+  let start = 0;
+  for (const size of statementSizes(tx.dialect, rows.length, columns.length)) {
+    const bindings = new Array<unknown>(size * columns.length);
+    let at = 0;
+    for (let index = start; index < start + size; index += 1) for (const value of rows[index]) bindings[at++] = value;
+    start += size;
+    await tx.run(tx.dialect === 'sqlite' ? insertText(table, columns, size, suffix) : buildInsertText(table, columns, size, suffix), bindings);
   }
 }
 
 /**
  * Settings of the import's own SQLite connection (the CLI's process; the server is not affected):
- * - a 128 MB page cache instead of 2 MB: the import writes indexes hundreds of MB large and would re-read
+ * - a 64 MB page cache instead of 2 MB: the import writes indexes hundreds of MB large and would re-read
  *   their pages from the OS on every chunk;
  * - checkpoints every 64 MB of WAL instead of 4 MB: index pages rewritten by many chunks are copied into
  *   the database file once per checkpoint, not once per chunk;
@@ -47,7 +75,7 @@ export async function insertRows(
  */
 export async function tuneSqliteForImport(tx: Tx): Promise<void> {
   if (tx.dialect !== 'sqlite') return;
-  for (const pragma of ['cache_size = -131072', 'wal_autocheckpoint = 16384', 'synchronous = NORMAL']) await tx.run(tx.knex.raw(`pragma ${pragma}`));
+  for (const pragma of ['cache_size = -65536', 'wal_autocheckpoint = 16384', 'synchronous = NORMAL']) await tx.run(tx.knex.raw(`pragma ${pragma}`));
 }
 
 /** A stored user or group as the import compares it with a line of the file. */
