@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { MAX_JSON_DEPTH, refuseDeepJson } from '../http/json-depth';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -91,7 +92,7 @@ export async function createGraphqlEndpoint(options: GraphqlOptions): Promise<Gr
       errorCode: (code) => GRAPHQL_ERROR_CODES[code],
     }),
   );
-  router.use(express.json({ limit: options.maxBodyBytes }));
+  router.use(express.json({ limit: options.maxBodyBytes, verify: refuseDeepJson }));
   router.use(
     expressMiddleware(server, {
       context: async ({ req }) => contextFor(req.user as GraphqlPrincipal, req.log, req.requestId),
@@ -105,6 +106,10 @@ export async function createGraphqlEndpoint(options: GraphqlOptions): Promise<Gr
     }
     if (type === 'entity.parse.failed' || type === 'encoding.unsupported' || type === 'charset.unsupported') {
       sendRequestError(response, 400, 'the request body is not valid JSON', 'BAD_REQUEST');
+      return;
+    }
+    if (type === 'entity.too.deep') {
+      sendRequestError(response, 400, `the request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`, 'BAD_REQUEST');
       return;
     }
     next(error);

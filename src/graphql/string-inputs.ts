@@ -19,6 +19,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { containsNul, exceedsMaxStringBytes, MAX_STRING_BYTES } from '../domain/string-limits';
+import { MAX_JSON_DEPTH } from '../http/json-depth';
 
 /**
  * Class extensions of an input type naming its fields that take a whole document (a YAML mapping file, a
@@ -47,36 +48,37 @@ function badInput(message: string): GraphQLError {
 }
 
 /** The problem with the first string (value or object key) of `value` that breaks the limits, if any. */
-function stringProblem(value: unknown, path: string, textDocument: boolean): string | undefined {
+function stringProblem(value: unknown, path: string, textDocument: boolean, depth = 0): string | undefined {
   if (typeof value === 'string') {
     if (value.includes('\u0000')) return `${path}: strings cannot contain NUL (\\u0000)`;
     if (!textDocument && exceedsMaxStringBytes(value)) return `${path}: strings are at most ${MAX_STRING_BYTES} bytes of UTF-8`;
     return undefined;
   }
+  if (typeof value !== 'object' || value === null) return undefined;
+  // Subscription messages reach here without the HTTP body's depth check; a 10,000-deep value must stay a 400.
+  if (depth > MAX_JSON_DEPTH) return `${path}: values nest deeper than ${MAX_JSON_DEPTH} levels`;
   if (textDocument) return containsNul(value) ? `${path}: strings cannot contain NUL (\\u0000)` : undefined;
   if (Array.isArray(value)) {
     for (const [index, item] of value.entries()) {
-      const problem = stringProblem(item, `${path}[${index}]`, false);
+      const problem = stringProblem(item, `${path}[${index}]`, false, depth + 1);
       if (problem) return problem;
     }
     return undefined;
   }
-  if (typeof value === 'object' && value !== null) {
-    for (const [key, item] of Object.entries(value)) {
-      const problem = stringProblem(key, `${path} (a key)`, false) ?? stringProblem(item, `${path}.${key}`, false);
-      if (problem) return problem;
-    }
+  for (const [key, item] of Object.entries(value)) {
+    const problem = stringProblem(key, `${path} (a key)`, false) ?? stringProblem(item, `${path}.${key}`, false, depth + 1);
+    if (problem) return problem;
   }
   return undefined;
 }
 
 /** Walks `value` along its input type, so that document fields (TEXT_DOCUMENT) are told apart. */
-function inputProblem(value: unknown, type: GraphQLInputType, path: string, textDocument: boolean): string | undefined {
-  if (textDocument) return stringProblem(value, path, true);
+function inputProblem(value: unknown, type: GraphQLInputType, path: string, textDocument: boolean, depth = 0): string | undefined {
+  if (textDocument || depth > MAX_JSON_DEPTH) return stringProblem(value, path, textDocument, depth);
   const nullable = getNullableType(type);
   if (isListType(nullable) && Array.isArray(value)) {
     for (const [index, item] of value.entries()) {
-      const problem = inputProblem(item, nullable.ofType, `${path}[${index}]`, false);
+      const problem = inputProblem(item, nullable.ofType, `${path}[${index}]`, false, depth + 1);
       if (problem) return problem;
     }
     return undefined;
@@ -86,12 +88,12 @@ function inputProblem(value: unknown, type: GraphQLInputType, path: string, text
     for (const [key, item] of Object.entries(value)) {
       const field = fields[key];
       // An unknown field is refused by coercion; its strings are still checked first.
-      const problem = field ? inputProblem(item, field.type, `${path}.${key}`, isTextDocument(nullable, field)) : stringProblem(item, `${path}.${key}`, false);
+      const problem = field ? inputProblem(item, field.type, `${path}.${key}`, isTextDocument(nullable, field), depth + 1) : stringProblem(item, `${path}.${key}`, false, depth + 1);
       if (problem) return problem;
     }
     return undefined;
   }
-  return stringProblem(value, path, false);
+  return stringProblem(value, path, false, depth);
 }
 
 /**

@@ -25,6 +25,12 @@ const schema = new GraphQLSchema({
 
 const LONG = 'x'.repeat(MAX_STRING_BYTES + 1);
 
+function deepArray(depth: number): unknown {
+  let value: unknown = 'leaf';
+  for (let level = 0; level < depth; level += 1) value = [value];
+  return value;
+}
+
 function check(query: string, variables?: Record<string, unknown>): string | undefined {
   const document = parse(query);
   const operation = document.definitions.find((definition): definition is OperationDefinitionNode => definition.kind === 'OperationDefinition')!;
@@ -54,6 +60,9 @@ describe('StringInputChecker', () => {
     ['a sent value over its default', `query ($s: String = "${'y'.repeat(3000)}") { users(after: $s) }`, { s: 'ok' }, undefined],
     ['an argument in a fragment', 'query ($s: String) { ...F } fragment F on Query { users(after: $s) }', { s: '\u0000' }, /argument "after" of "users"/],
     ['variables the operation does not declare', '{ users(after: "a") }', { after: '\u0000' }, undefined],
+    ['a 10,000-deep JSON value (a subscription message has no body depth check)', 'query ($f: Filter) { users(filter: $f) }', { f: { raw: deepArray(10_000) } }, /filter\.raw(\[0\])+: values nest deeper than 64 levels/],
+    ['a 10,000-deep list where a string is expected', 'query ($f: Filter) { users(filter: $f) }', { f: { search: deepArray(10_000) } }, /filter\.search(\[0\])+: values nest deeper than 64 levels/],
+    ['a value nested 60 deep is checked, not refused', 'query ($f: Filter) { users(filter: $f) }', { f: { raw: deepArray(60) } }, undefined],
   ])('%s', (_name, query, variables, expected) => {
     const message = check(query, variables);
     if (expected) expect(message).toMatch(expected);
