@@ -546,7 +546,7 @@ const s7: ScimBenchmark = {
               const response = await request(server.url, 'GET', `${SCIM}/Groups/${groupId}`, headers, undefined, 120_000);
               const peak = sampler ? sampler.stop() : server.peakRss();
               gets.push({ server: label, run, ms: response.ms, bytes: response.bytes, status: response.status, rssBeforeMB: before / MB, rssPeakMB: peak / MB, rssGrowthMB: (peak - before) / MB });
-              context.log(`  run ${run + 1}/${mode.runs} ${label.padEnd(12)} GET group of ${sizes.s7Big}: ${show(response.ms, 0)} ms, ${show(response.bytes / MB, 1)} MB body, RSS ${show(before / MB, 0)} -> ${show(peak / MB, 0)} MB`);
+              context.log(`  run ${run + 1}/${mode.runs} ${label.padEnd(12)} GET group of ${sizes.s7Big}: status ${response.status}, ${show(response.ms, 0)} ms, ${show(response.bytes / MB, 1)} MB body, RSS ${show(before / MB, 0)} -> ${show(peak / MB, 0)} MB`);
             }
           }
         }

@@ -81,7 +81,8 @@ export function limitOverload(limits: OverloadLimits) {
   };
 
   return (_request: Request, response: Response, next: NextFunction): void => {
-    if (lag.current > limits.maxEventLoopLagMs) {
+    // A request finding nothing in progress is no backlog, however late the loop ran (a big group read just ended).
+    if (lag.current > limits.maxEventLoopLagMs && (active > 0 || waiting.length > 0)) {
       refuse(response, 'the server is busy; retry after the time in Retry-After');
       return;
     }

@@ -40,13 +40,26 @@ function send(response: Response, answer: ScimResponse): void {
 }
 
 /** Writes a streamed answer part by part, waiting for the socket to drain so memory stays flat. */
+/** Resolves on the first of 'drain' and 'close', leaving no listener behind (a big group waits for drain hundreds of times). */
+function drainedOrClosed(response: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
+}
+
 async function sendStream(response: Response, answer: ScimResponse, parts: AsyncIterable<string>): Promise<void> {
   response.status(answer.status);
   for (const [name, value] of Object.entries(answer.headers ?? {})) response.setHeader(name, value);
   response.setHeader('Content-Type', SCIM_CONTENT_TYPE);
   for await (const part of parts) {
     if (response.destroyed) return;
-    if (!response.write(part)) await new Promise((resolve) => response.once('drain', resolve).once('close', resolve));
+    if (!response.write(part)) await drainedOrClosed(response);
   }
   response.end();
 }
