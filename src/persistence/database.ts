@@ -65,6 +65,15 @@ interface SqliteHandle {
   readonly open: boolean;
 }
 
+/**
+ * The text SQLite prepares for `sql`: a bound LIMIT or OFFSET becomes `+?`. SQLite's planner reads a bare
+ * bound LIMIT as a value to plan with, which made each execution cost about 7 µs more than the lookup
+ * itself (3.49: 9.8 µs vs 3.1 µs for a `userName eq` miss); as an expression it is just evaluated.
+ */
+function sqliteText(sql: string): string {
+  return sql.replace(/\b(LIMIT|OFFSET) \?/gi, '$1 +?');
+}
+
 /** The connections this process holds open, by database file. */
 const sqliteHandlesByFile = new Map<string, Set<SqliteHandle>>();
 
@@ -177,7 +186,7 @@ class SqliteConnection {
     let prepared = this.statements.get(sql);
     try {
       if (!prepared) {
-        const statement = this.handle.prepare(sql);
+        const statement = this.handle.prepare(sqliteText(sql));
         prepared = statement.reader ? { statement: statement.raw(true), toRow: rowFactory(statement.columns().map((column) => column.name)) } : { statement, toRow: undefined };
         if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.delete(this.statements.keys().next().value as string);
         this.statements.set(sql, prepared);
