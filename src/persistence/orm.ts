@@ -5,7 +5,7 @@ import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { DatabaseConfig, SqliteSynchronous } from '../config';
-import { ALL_ENTITIES } from './entities/schema.entities';
+import { ALL_ENTITIES } from './entities/all-entities';
 
 export type Orm = MikroORM;
 

@@ -1,0 +1,49 @@
+import { TenantEntity } from './tenant.entity';
+import { ConnectionEntity } from './connection.entity';
+import { ApiKeyEntity } from './api-key.entity';
+import { UserEntity } from './user.entity';
+import { UserEmailEntity } from './user-email.entity';
+import { GroupEntity } from './group.entity';
+import { GroupMemberEntity } from './group-member.entity';
+import { DomainSchemaEntity } from './domain-schema.entity';
+import { OptionValueEntity } from './option-value.entity';
+import { MappingSetEntity } from './mapping-set.entity';
+import { UserValueEntity } from './user-value.entity';
+import { MappingJobEntity } from './mapping-job.entity';
+import { AuditEventEntity } from './audit-event.entity';
+import { ProvisioningLogEntity } from './provisioning-log.entity';
+import { OutboxEventEntity } from './outbox-event.entity';
+import { WebhookEndpointEntity } from './webhook-endpoint.entity';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity';
+import { OwnershipEntity } from './ownership.entity';
+import { OidcProviderEntity } from './oidc-provider.entity';
+import { TenantResourceCountEntity } from './tenant-resource-count.entity';
+
+/**
+ * Table definitions. MikroORM owns the schema and the migrations; repositories query through its
+ * connection. Every table leads its primary key and every unique index with tenant_id, so the schema
+ * can be distributed by tenant (Citus) unchanged. The one exception is `tenants` itself: it is the
+ * tenant registry (a reference table), keyed by the tenant id.
+ */
+export const ALL_ENTITIES = [
+  TenantEntity,
+  ConnectionEntity,
+  ApiKeyEntity,
+  UserEntity,
+  UserEmailEntity,
+  GroupEntity,
+  GroupMemberEntity,
+  DomainSchemaEntity,
+  OptionValueEntity,
+  MappingSetEntity,
+  UserValueEntity,
+  MappingJobEntity,
+  AuditEventEntity,
+  ProvisioningLogEntity,
+  OutboxEventEntity,
+  WebhookEndpointEntity,
+  WebhookDeliveryEntity,
+  OwnershipEntity,
+  OidcProviderEntity,
+  TenantResourceCountEntity,
+];
