@@ -6,7 +6,7 @@ import type { Tx } from '../persistence/database';
 import type { AuditService } from './audit.service';
 import type { OutboxService } from './outbox.service';
 import type { OwnershipService } from './ownership.service';
-import type { WriteActor } from './user.service';
+import type { WriteActor } from './write-actor';
 
 /** Members per membership event: a 100k-member replace becomes many small events, not one huge one. */
 const MEMBERS_PER_EVENT = 1000;

@@ -6,7 +6,7 @@ import type { Database, Tx } from '../persistence/database';
 import { GroupRepository, type GroupSort, type GroupWrite } from '../persistence/repositories/group.repository';
 import type { Page, PageRequest } from '../persistence/repositories/resource-rows';
 import { UserRepository } from '../persistence/repositories/user.repository';
-import { checkVersion, type WriteActor, type WriteConditions } from './user.service';
+import { checkVersion, type WriteActor, type WriteConditions } from './write-actor';
 import type { MappingService } from './mapping.service';
 import type { ChangeRecorder } from './change-recorder';
 

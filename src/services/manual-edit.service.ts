@@ -10,7 +10,8 @@ import { MappingRepository, type StoredOptionValue } from '../persistence/reposi
 import { TenantRepository } from '../persistence/repositories/tenant.repository';
 import type { AuditService } from './audit.service';
 import type { GroupService, InGroupTransaction } from './group.service';
-import type { UserService, WriteActor } from './user.service';
+import type { UserService } from './user.service';
+import type { WriteActor } from './write-actor';
 
 /** Who makes a manual edit: an admin of `tenant`, named in the audit trail by `context`. */
 export interface ManualEditor {

@@ -7,25 +7,10 @@ import { GroupRepository } from '../persistence/repositories/group.repository';
 import type { Page, PageRequest } from '../persistence/repositories/resource-rows';
 import { UserRepository, type UserSort, type UserWrite } from '../persistence/repositories/user.repository';
 import { MappingRepository } from '../persistence/repositories/mapping.repository';
-import type { Connection, Tenant } from '../domain/tenants/tenant';
 import type { MappingService } from './mapping.service';
 import type { ChangeRecorder } from './change-recorder';
 import type { UserIndexFields } from '../domain/identity/user';
-import type { Actor } from '../domain/audit';
-
-/** Who is writing: the tenant and IdP connection of the SCIM token, and the request for the logs. */
-export interface WriteActor {
-  readonly tenant: Tenant;
-  readonly connection: Connection;
-  readonly requestId?: string;
-  /** Who the audit trail names when it is not the connection: the admin behind a manual edit. */
-  readonly auditActor?: Actor;
-}
-
-export interface WriteConditions {
-  /** The version the client last saw (If-Match); the change is refused when the stored one differs. */
-  readonly ifMatch?: number;
-}
+import { checkVersion, type WriteActor, type WriteConditions } from './write-actor';
 
 function conflictOnUserName(userName: string) {
   return (error: unknown): never => {
@@ -34,12 +19,6 @@ function conflictOnUserName(userName: string) {
     }
     throw error;
   };
-}
-
-export function checkVersion(current: { version: number }, conditions: WriteConditions): void {
-  if (conditions.ifMatch !== undefined && conditions.ifMatch !== current.version) {
-    throw new DomainError('PRECONDITION_FAILED', `the resource has changed: its version is ${current.version}, not ${conditions.ifMatch}`);
-  }
 }
 
 export class UserService {
