@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { toNumber, type Tx } from '../../src/persistence/database';
+import type { Tx } from '../../src/persistence/database';
+import { toNumber } from '../../src/persistence/column-values';
 import { PageAnchorCache } from '../../src/persistence/page-anchors';
 import { listRows, type ListSpec } from '../../src/persistence/repositories/resource-rows';
 import { buildInsertText } from '../../src/persistence/sql-text';

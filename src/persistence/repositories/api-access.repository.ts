@@ -1,5 +1,6 @@
 import { effectiveScopes, type ApiKey, type OidcProvider } from '../../domain/tenants/api-access';
-import { toNumber, type Tx } from '../database';
+import type { Tx } from '../database';
+import { toNumber } from '../column-values';
 
 interface ApiKeyColumns {
   tenant_id: string;

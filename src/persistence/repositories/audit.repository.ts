@@ -1,5 +1,6 @@
 import type { ActorType, AuditDiff, AuditEvent } from '../../domain/audit';
-import { parseJsonColumn, toNumber, type Tx } from '../database';
+import type { Tx } from '../database';
+import { parseJsonColumn, toNumber } from '../column-values';
 import { insertText } from '../sql-text';
 import { applyKeyset, toKeysetPage, type KeysetOrder, type KeysetPage, type KeysetRequest } from './keyset';
 

@@ -3,7 +3,8 @@
  * statement, run in the caller's transaction. The per-resource repositories stay the SCIM write path.
  */
 import type { GroupMember, MemberType } from '../../domain/groups/group';
-import { parseJsonColumn, toBoolean, toNumber, type Tx } from '../database';
+import type { Tx } from '../database';
+import { parseJsonColumn, toBoolean, toNumber } from '../column-values';
 import { buildInsertText, insertText } from '../sql-text';
 import { collectInChunks } from './resource-rows';
 

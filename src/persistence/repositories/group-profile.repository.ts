@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { ResolvedFilter } from '../../domain/filter/filter-field';
-import { toNumber, type Tx } from '../database';
+import type { Tx } from '../database';
+import { toNumber } from '../column-values';
 import { FilterSqlBuilder } from '../filter-sql';
 import { applyKeyset, countPerParent, selectPagesPerParent, toKeysetPage, type KeysetOrder, type KeysetPage, type KeysetRequest } from './keyset';
 import { collectInChunks, countTenantRows } from './resource-rows';

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { DomainError } from '../../domain/errors';
-import { toNumber, type Tx } from '../database';
+import type { Tx } from '../database';
+import { toNumber } from '../column-values';
 import type { SqlFragment } from '../filter-sql';
 import { collectInChunks } from './resource-rows';
 

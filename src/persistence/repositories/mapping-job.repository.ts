@@ -1,4 +1,5 @@
-import { parseJsonColumn, toNumber, type Tx } from '../database';
+import type { Tx } from '../database';
+import { parseJsonColumn, toNumber } from '../column-values';
 
 export type MappingJobKind = 'impact' | 'reapply';
 /** queued -> running -> succeeded | failed | superseded (a re-apply whose version stopped being active). */

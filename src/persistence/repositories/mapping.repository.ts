@@ -1,4 +1,5 @@
-import { parseJsonColumn, parseJsonValueColumn, toNumber, type Tx } from '../database';
+import type { Tx } from '../database';
+import { parseJsonColumn, parseJsonValueColumn, toNumber } from '../column-values';
 import { collectInChunks, countTenantRows, ID_CHUNK, lockingRead } from './resource-rows';
 import { insertText, placeholders, sqlText } from '../sql-text';
 

@@ -1,5 +1,6 @@
 import type { EventResourceType, EventType } from '../../domain/events';
-import { parseJsonColumn, toNumber, type Tx } from '../database';
+import type { Tx } from '../database';
+import { parseJsonColumn, toNumber } from '../column-values';
 import { insertText } from '../sql-text';
 
 const COLUMNS = ['tenant_id', 'id', 'type', 'resource_type', 'resource_id', 'resource_version', 'payload', 'created_at'];

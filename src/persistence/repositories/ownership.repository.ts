@@ -1,4 +1,5 @@
-import { toBoolean, toNumber, type Tx } from '../database';
+import type { Tx } from '../database';
+import { toBoolean, toNumber } from '../column-values';
 import { applyKeyset, type KeysetOrder, type KeysetPage, type KeysetRequest } from './keyset';
 
 /** Who owns one resource of an app. `ownerUserId` is null while the resource is orphaned. */

@@ -1,4 +1,5 @@
-import { parseJsonColumn, toNumber, type Tx } from '../database';
+import type { Tx } from '../database';
+import { parseJsonColumn, toNumber } from '../column-values';
 import { insertText } from '../sql-text';
 import { applyKeyset, toKeysetPage, type KeysetOrder, type KeysetPage, type KeysetRequest } from './keyset';
 

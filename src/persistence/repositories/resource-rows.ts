@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import type { StoredResource } from '../../domain/identity/user';
 import type { ResolvedFilter } from '../../domain/filter/filter-field';
-import { parseJsonColumn, toNumber, type Tx } from '../database';
+import type { Tx } from '../database';
+import { parseJsonColumn, toNumber } from '../column-values';
 import { FilterSqlBuilder, type FilterTable } from '../filter-sql';
 import { insertText, placeholders, sqlText, updateByIdText } from '../sql-text';
 import { PageAnchorCache, seekFor, type PageAnchors, type Seek } from '../page-anchors';

@@ -1,5 +1,6 @@
 import { readTenantSettings, type Connection, type Dialect, type Tenant, type TenantSettings } from '../../domain/tenants/tenant';
-import { parseJsonColumn, toNumber, type Tx } from '../database';
+import type { Tx } from '../database';
+import { parseJsonColumn, toNumber } from '../column-values';
 
 interface TenantRowColumns {
   id: string;

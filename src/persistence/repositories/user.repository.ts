@@ -1,7 +1,8 @@
 import type { UserIndexFields, StoredUser } from '../../domain/identity/user';
 import { foldText } from '../../domain/text';
 import type { ResolvedFilter, UserField } from '../../domain/filter/filter-field';
-import { toBoolean, type Tx } from '../database';
+import type { Tx } from '../database';
+import { toBoolean } from '../column-values';
 import { insertText } from '../sql-text';
 import { selectExistingIds, toStoredResource, type Page, type PageRequest, type ResourceRowColumns, listRows, selectResourceRow, insertResourceRow, updateResourceRow } from './resource-rows';
 

@@ -1,5 +1,6 @@
 import type { EventResourceType, EventType } from '../../domain/events';
-import { parseJsonColumn, toBoolean, toNumber, type Tx } from '../database';
+import type { Tx } from '../database';
+import { parseJsonColumn, toBoolean, toNumber } from '../column-values';
 import { applyKeyset, type KeysetOrder, type KeysetPage, type KeysetRequest } from './keyset';
 import type { OutboxEvent } from './outbox.repository';
 

@@ -1,6 +1,6 @@
 import { KnexTimeoutError } from 'knex';
 import { DomainError } from '../../../src/domain/errors';
-import { translateDriverError } from '../../../src/persistence/database';
+import { translateDriverError } from '../../../src/persistence/driver-errors';
 
 /** A driver error as node-postgres or better-sqlite3 raises it: a message and a code. */
 function driverError(code: string, message = 'driver failure'): Error {

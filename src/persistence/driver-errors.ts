@@ -1,0 +1,40 @@
+import { KnexTimeoutError } from 'knex';
+import { DeadlockException, DriverException, LockWaitTimeoutException, UniqueConstraintViolationException, ConnectionException } from '@mikro-orm/core';
+import { DomainError } from '../domain/errors';
+
+/**
+ * Storage failures become domain errors: a unique violation is a CONFLICT (the service decides what
+ * collided), a lost connection, lock timeout or pool wait that ran out is UNAVAILABLE (retried in
+ * transactions, then 503 + Retry-After: clients retry). Anything else is returned as is and answered
+ * as an internal error without its text.
+ */
+export function translateDriverError(error: unknown): unknown {
+  if (error instanceof DomainError) return error;
+  const code = (error as { code?: unknown }).code;
+  if (error instanceof UniqueConstraintViolationException || code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return new DomainError('CONFLICT', 'a unique value is already taken');
+  }
+  if (error instanceof LockWaitTimeoutException || error instanceof DeadlockException || error instanceof ConnectionException || error instanceof KnexTimeoutError || isBusy(error) || isConnectionLost(error)) {
+    return new DomainError('UNAVAILABLE', 'the database is busy or unreachable; retry shortly');
+  }
+  return error;
+}
+
+/**
+ * A connection cut under a request (server restart, terminated backend) surfaces as node-postgres or
+ * knex messages without a code, also at COMMIT; knex then reports the cut transaction as "already complete".
+ */
+export function isConnectionLost(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : '';
+  return /Client has encountered a connection error and is not queryable|Connection terminated|terminating connection|ECONNRESET|Transaction query already complete/.test(message);
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: string }).code ?? (error instanceof DriverException ? error.code : undefined);
+  // 40001 serialization failure, 40P01 deadlock, 55P03 lock not available, 57P01/57P02/57P03 server shutting down,
+  // crashed or starting, 53300 too many connections, class 08 connection exceptions.
+  return (
+    typeof code === 'string' &&
+    (code.startsWith('SQLITE_BUSY') || code === 'ECONNREFUSED' || code === 'ECONNRESET' || /^08[0-9A-Z]{3}$/.test(code) || ['40001', '40P01', '55P03', '57P01', '57P02', '57P03', '53300'].includes(code))
+  );
+}
