@@ -1,10 +1,12 @@
 /**
  * Counts the SQL statements a process runs on better-sqlite3: every execution of a prepared statement
  * (run, get, all, iterate; BEGIN and COMMIT included) and every exec(). The hub keeps statements prepared,
- * so preparing is not running; on SQLite an execution is a call into the engine, on PostgreSQL it would
- * be a round trip. Installed by the bench server entry before the app is built; src/ is not touched.
+ * so preparing is not running; on SQLite an execution is a call into the engine. On PostgreSQL it counts
+ * every query node-postgres sends (BEGIN and COMMIT included): each is one round trip to the server.
+ * Installed by the bench server entry before the app is built; src/ is not touched.
  */
 import BetterSqlite3 from 'better-sqlite3';
+import { Client as PgClient } from 'pg';
 
 export interface SqlCounter {
   statements: number;
@@ -70,6 +72,14 @@ export function installSqlCounter(): SqlCounter {
   prototype.exec = function countedExec(this: unknown, sql: string) {
     record(sql);
     return exec.call(this, sql);
+  };
+  const pgPrototype = PgClient.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const query = pgPrototype.query;
+  pgPrototype.query = function countedQuery(this: unknown, ...args: unknown[]) {
+    const [config, values] = args;
+    const text = typeof config === 'string' ? config : ((config as { text?: string } | null)?.text ?? '');
+    record(text, Array.isArray(values) ? values : ((config as { values?: unknown[] } | null)?.values ?? []));
+    return query.apply(this, args);
   };
   return counter;
 }

@@ -8,23 +8,18 @@ import { foldText } from '../domain/text';
 import { nextTimeOrderedId } from '../domain/time-ordered-id';
 import type { Database, Tx } from '../persistence/database';
 import {
-  deleteRowsOfUsers,
-  deleteRuleMemberships,
   findResourcesByKeys,
-  groupsOfMembers,
-  insertRows,
   nonRuleMembersOf,
-  updateResourceRows,
   tuneSqliteForImport,
   userIdsByExternalIds,
   userIdsByNameNorms,
   usersRawByIds,
   type ExistingResourceRow,
 } from '../persistence/repositories/bulk-rows';
-import { fieldColumns as groupColumns, GroupRepository, type GroupWrite } from '../persistence/repositories/group.repository';
-import { MappingRepository, type StoredUserValue } from '../persistence/repositories/mapping.repository';
+import { GroupRepository, type GroupWrite, type NewMemberRow } from '../persistence/repositories/group.repository';
+import { MappingRepository, type StoredOptionValue, type StoredUserValue } from '../persistence/repositories/mapping.repository';
 import { TenantRepository } from '../persistence/repositories/tenant.repository';
-import { fieldColumns as userColumns, UserRepository, type UserWrite } from '../persistence/repositories/user.repository';
+import { UserRepository, type UserWrite } from '../persistence/repositories/user.repository';
 import { groupRenamed, type ChangeRecorder, type ImportedGroup, type ImportedUser } from './change-recorder';
 import type { MappedUser, MappingRuntime, MappingService } from './mapping.service';
 
@@ -85,12 +80,6 @@ class ChunkRejected extends Error {
     super('chunk rejected');
   }
 }
-
-const USER_EMAIL_COLUMNS = ['tenant_id', 'user_id', 'position', 'value', 'value_norm', 'type', 'is_primary'];
-const USER_VALUE_COLUMNS = ['tenant_id', 'user_id', 'field_key', 'position', 'value', 'value_text', 'rule_id', 'mapping_version', 'source_path', 'raw_value', 'updated_at'];
-const OPTION_VALUE_COLUMNS = ['tenant_id', 'list_key', 'value_norm', 'value', 'aliases', 'review_status', 'added_by', 'added_at', 'source_request_id', 'source_rule_id'];
-const MEMBER_COLUMNS = ['tenant_id', 'group_id', 'member_id', 'member_type', 'display', 'source', 'created_at'];
-const MEMBER_KEY = ['tenant_id', 'group_id', 'member_id'];
 
 function reasonOf(error: unknown): string {
   if (isDomainError(error)) return error.message;
@@ -285,21 +274,8 @@ export class BulkImportService {
     const mapped = await this.mapUsers(tx, target, runtime, [...inserts.map(({ record, user }) => ({ line: record.line, id: user.id, raw: record.write.raw, isCreate: true })), ...updates.map(({ record, user }) => ({ line: record.line, id: user.id, raw: record.write.raw, isCreate: false }))], now, errors);
     if (errors.length > 0) return { changed: [], unchanged };
 
-    const insertedColumns = inserts.map(({ record }) => userColumns(record.write.fields));
-    await insertRows(
-      tx,
-      'users',
-      ['tenant_id', 'id', ...Object.keys(insertedColumns[0] ?? userColumns(records[0].write.fields)), 'raw', 'version', 'created_at', 'updated_at'],
-      inserts.map(({ record, user }, index) => [tenantId, user.id, ...Object.values(insertedColumns[index]), JSON.stringify(record.write.raw), 1, now, now]),
-    );
-    await updateResourceRows(tx, 'users', tenantId, updates.map(({ record, user }) => ({ id: user.id, indexed: userColumns(record.write.fields), raw: record.write.raw, version: user.version })), now);
-    await deleteRowsOfUsers(tx, 'user_emails', tenantId, updates.map(({ user }) => user.id));
-    await insertRows(
-      tx,
-      'user_emails',
-      USER_EMAIL_COLUMNS,
-      [...inserts, ...updates].flatMap(({ record, user }) => record.write.fields.emails.map((email, position) => [tenantId, user.id, position, email.value, foldText(email.value), email.type, email.primary])),
-    );
+    await this.users.insertMany(tx, tenantId, inserts.map(({ record, user }) => ({ id: user.id, write: record.write })), now);
+    await this.users.updateMany(tx, tenantId, updates.map(({ record, user }) => ({ id: user.id, write: record.write, version: user.version })), now);
     await this.storeMapped(tx, tenantId, mapped, new Set(updates.map(({ user }) => user.id)));
     return {
       changed: [...inserts.map(({ record, user }) => ({ before: null, after: user, fields: record.write.fields })), ...updates.map(({ record, before, user }) => ({ before, after: user, fields: record.write.fields }))],
@@ -320,7 +296,7 @@ export class BulkImportService {
     const existingIds = users.filter((user) => !user.isCreate).map((user) => user.id);
     const storedRows = new Map<string, StoredUserValue[]>();
     for (const row of existingIds.length > 0 ? await this.mappings.userValues(tx, tenantId, existingIds) : []) storedRows.set(row.userId, [...(storedRows.get(row.userId) ?? []), row]);
-    const groups = existingIds.length > 0 ? await groupsOfMembers(tx, tenantId, existingIds) : new Map();
+    const groups = existingIds.length > 0 ? await this.groups.groupsOfMembers(tx, tenantId, existingIds) : new Map();
     const mapped = new Map<string, MappedUser>();
     const actor = { connectionId: target.connection.id };
     for (const user of users) {
@@ -335,28 +311,28 @@ export class BulkImportService {
 
   /** Writes what mapping produced: value rows, option values to review and rule-granted memberships (`replaced` users had some before). */
   private async storeMapped(tx: Tx, tenantId: string, mapped: ReadonlyMap<string, MappedUser>, replaced: ReadonlySet<string>): Promise<void> {
-    await deleteRowsOfUsers(tx, 'user_values', tenantId, [...replaced]);
-    await deleteRuleMemberships(tx, tenantId, [...replaced]);
-    const values: unknown[][] = [];
-    const options = new Map<string, unknown[]>();
+    await this.groups.removeRuleMembershipsOf(tx, tenantId, [...replaced]);
+    const values: StoredUserValue[] = [];
+    const options = new Map<string, StoredOptionValue>();
     const granted = new Map<string, readonly string[]>();
     for (const [userId, user] of mapped) {
-      for (const row of user.rows) {
-        values.push([tenantId, userId, row.fieldKey, row.position, JSON.stringify(row.value), row.valueText, row.ruleId, row.mappingVersion, row.sourcePath, row.rawValue === undefined ? null : JSON.stringify(row.rawValue), row.updatedAt]);
-      }
+      for (const row of user.rows) values.push({ ...row, userId });
       for (const value of user.optionAdditions) {
         const key = `${value.listKey}\u0000${value.valueNorm}`;
-        if (!options.has(key)) options.set(key, [tenantId, value.listKey, value.valueNorm, value.value, null, value.reviewStatus, value.addedBy, value.addedAt, value.sourceRequestId, value.sourceRuleId]);
+        if (!options.has(key)) options.set(key, value);
       }
       if (user.grantedGroups.length > 0) granted.set(userId, user.grantedGroups);
     }
-    await insertRows(tx, 'user_values', USER_VALUE_COLUMNS, values);
-    await insertRows(tx, 'option_values', OPTION_VALUE_COLUMNS, [...options.values()], { ignoreConflictOn: ['tenant_id', 'list_key', 'value_norm'] });
+    await this.mappings.storeValuesOfUsers(tx, tenantId, values, [...replaced]);
+    if (options.size > 0) await this.mappings.insertOptionValues(tx, tenantId, [...options.values()]);
     if (granted.size === 0) return;
     const groupIds = await this.groups.idsByFoldedNames(tx, tenantId, [...new Set([...granted.values()].flat())]);
     const now = Date.now();
-    const rows = [...granted].flatMap(([userId, names]) => names.flatMap((name) => (groupIds.has(name) ? [[tenantId, groupIds.get(name), userId, 'User', null, 'rule', now]] : [])));
-    await insertRows(tx, 'group_members', MEMBER_COLUMNS, rows, { ignoreConflictOn: MEMBER_KEY });
+    const rows = [...granted].flatMap(([userId, names]) => names.flatMap((name) => {
+      const groupId = groupIds.get(name);
+      return groupId === undefined ? [] : [{ tenantId, groupId, memberId: userId, memberType: 'User', display: null, source: 'rule', createdAt: now }];
+    }));
+    await this.groups.insertMemberRows(tx, rows);
   }
 
   private async applyGroups(tx: Tx, target: ImportTarget, runtime: MappingRuntime, records: readonly GroupRecord[], now: number, errors: LineError[]): Promise<{ changed: ImportedGroup[]; unchanged: number }> {
@@ -370,7 +346,7 @@ export class BulkImportService {
     const changedLines: number[] = [];
     const inserts: { record: GroupRecord; group: StoredGroup }[] = [];
     const updates: { record: GroupRecord; group: StoredGroup }[] = [];
-    const memberRows: unknown[][] = [];
+    const memberRows: NewMemberRow[] = [];
     let unchanged = 0;
     for (const record of records) {
       const { fields, raw } = record.write;
@@ -393,20 +369,15 @@ export class BulkImportService {
       }
       const group: StoredGroup = { tenantId, id, raw, version: before ? before.version + 1 : 1, createdAt: before?.createdAt ?? now, updatedAt: now, displayName: fields.displayName };
       (before ? updates : inserts).push({ record, group });
-      for (const member of added) memberRows.push([tenantId, id, member.value, member.type, member.display, 'idp', now]);
+      for (const member of added) memberRows.push({ tenantId, groupId: id, memberId: member.value, memberType: member.type, display: member.display, source: 'idp', createdAt: now });
       if (removed.length > 0) await this.groups.removeMembers(tx, tenantId, id, removed);
       changedLines.push(record.line);
       changed.push({ before: before && { group: before, fields: { displayName: before.displayName, externalId: match!.externalId } }, after: group, fields, added: added.map((member) => member.value), removed });
     }
     if (errors.length > 0) return { changed: [], unchanged };
-    await insertRows(
-      tx,
-      'groups',
-      ['tenant_id', 'id', ...Object.keys(groupColumns(records[0].write.fields)), 'raw', 'version', 'created_at', 'updated_at'],
-      inserts.map(({ record, group }) => [tenantId, group.id, ...Object.values(groupColumns(record.write.fields)), JSON.stringify(record.write.raw), 1, now, now]),
-    );
-    await updateResourceRows(tx, 'groups', tenantId, updates.map(({ record, group }) => ({ id: group.id, indexed: groupColumns(record.write.fields), raw: record.write.raw, version: group.version })), now);
-    await insertRows(tx, 'group_members', MEMBER_COLUMNS, memberRows, { ignoreConflictOn: MEMBER_KEY });
+    await this.groups.insertMany(tx, tenantId, inserts.map(({ record, group }) => ({ id: group.id, write: record.write })), now);
+    await this.groups.updateMany(tx, tenantId, updates.map(({ record, group }) => ({ id: group.id, write: record.write, version: group.version })), now);
+    await this.groups.insertMemberRows(tx, memberRows);
     await this.remapMembers(tx, target, runtime, changed.map((group, index) => ({ group, line: changedLines[index] })), now, errors);
     return { changed, unchanged };
   }

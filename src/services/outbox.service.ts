@@ -4,7 +4,6 @@ import type { Database, Tx } from '../persistence/database';
 import { OutboxRepository, type OutboxEvent } from '../persistence/repositories/outbox.repository';
 import { TenantRepository } from '../persistence/repositories/tenant.repository';
 import { WebhookRepository } from '../persistence/repositories/webhook.repository';
-import { insertRows } from '../persistence/repositories/bulk-rows';
 
 export interface OutboxOptions {
   /** Events (and their deliveries, in whatever state) are removed this long after they were created. */
@@ -77,15 +76,15 @@ export class OutboxService {
   async enqueueMany(tx: Tx, tenantId: string, events: readonly Omit<NewEvent, 'id' | 'tenantId'>[]): Promise<void> {
     if (events.length === 0) return;
     const endpoints = await this.webhooks.listActiveEndpointTypes(tx, tenantId);
-    const rows: unknown[][] = [];
-    const deliveries: unknown[][] = [];
+    const rows: OutboxEvent[] = [];
+    const deliveries: { tenantId: string; endpointId: string; eventId: string; at: number }[] = [];
     for (const event of events) {
       const { id, at } = nextTimeOrderedId();
-      rows.push([tenantId, id, event.type, EVENT_RESOURCE_TYPES[event.type], event.resourceId, event.resourceVersion ?? null, JSON.stringify(event.data), at]);
-      for (const endpointId of subscribers(endpoints, event.type)) deliveries.push([tenantId, endpointId, id, 'pending', 0, at, at]);
+      rows.push({ tenantId, id, type: event.type, resourceType: EVENT_RESOURCE_TYPES[event.type], resourceId: event.resourceId, resourceVersion: event.resourceVersion ?? null, payload: event.data, createdAt: at });
+      for (const endpointId of subscribers(endpoints, event.type)) deliveries.push({ tenantId, endpointId, eventId: id, at });
     }
-    await insertRows(tx, 'outbox_events', ['tenant_id', 'id', 'type', 'resource_type', 'resource_id', 'resource_version', 'payload', 'created_at'], rows);
-    await insertRows(tx, 'webhook_deliveries', ['tenant_id', 'endpoint_id', 'event_id', 'status', 'attempts', 'next_attempt_at', 'created_at'], deliveries);
+    await this.outbox.insertMany(tx, rows);
+    await this.webhooks.insertPendingDeliveries(tx, deliveries);
   }
 
   /** Removes events older than the retention period with their deliveries; bounded per tenant per call. */

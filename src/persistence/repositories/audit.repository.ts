@@ -1,7 +1,8 @@
 import type { ActorType, AuditDiff, AuditEvent } from '../../domain/audit';
 import type { Tx } from '../database';
-import { parseJsonColumn, toNumber } from '../column-values';
+import type { AuditEventRow } from '../entities/audit-event.entity';
 import { insertText } from '../sql-text';
+import { TABLES } from '../tables';
 import { applyKeyset, toKeysetPage, type KeysetOrder, type KeysetPage, type KeysetRequest } from './keyset';
 
 export interface AuditCriteria {
@@ -14,51 +15,45 @@ export interface AuditCriteria {
   readonly to?: number;
 }
 
-interface AuditColumns extends Record<string, unknown> {
-  tenant_id: string;
-  id: string;
-  at: number | string;
-  actor_type: string;
-  actor_id: string;
-  action: string;
-  target_type: string;
-  target_id: string | null;
-  diff: unknown;
-  request_id: string | null;
-}
-
-const COLUMNS = ['tenant_id', 'id', 'at', 'actor_type', 'actor_id', 'action', 'target_type', 'target_id', 'diff', 'request_id'];
+const AUDIT = TABLES.auditEvents;
+const PROPERTIES = ['tenantId', 'id', 'at', 'actorType', 'actorId', 'action', 'targetType', 'targetId', 'diff', 'requestId'] as const satisfies readonly (keyof AuditEventRow)[];
+const COLUMNS = AUDIT.names(PROPERTIES);
 /** Newest first; the (tenant, at), (tenant, actor, at) and (tenant, target, at) indexes serve it. */
 const NEWEST_FIRST: KeysetOrder = { key: { sql: 'at', nullable: false, numeric: true }, id: 'id', descending: true };
 
-function toAuditEvent(row: AuditColumns): AuditEvent {
+function toAuditEvent(row: Required<Pick<AuditEventRow, (typeof PROPERTIES)[number]>>): AuditEvent {
   return {
-    tenantId: row.tenant_id,
+    tenantId: row.tenantId,
     id: row.id,
-    at: toNumber(row.at),
-    actor: { type: row.actor_type as ActorType, id: row.actor_id },
+    at: row.at,
+    actor: { type: row.actorType as ActorType, id: row.actorId },
     action: row.action,
-    target: { type: row.target_type, id: row.target_id },
-    diff: row.diff === null || row.diff === undefined ? null : parseJsonColumn<AuditDiff>(row.diff),
-    requestId: row.request_id,
+    target: { type: row.targetType, id: row.targetId },
+    diff: row.diff as AuditDiff | null,
+    requestId: row.requestId,
+  };
+}
+
+/** The row of an audit event, as stored. */
+function auditRow(event: AuditEvent): AuditEventRow {
+  return {
+    tenantId: event.tenantId,
+    id: event.id,
+    at: event.at,
+    actorType: event.actor.type,
+    actorId: event.actor.id,
+    action: event.action,
+    targetType: event.target.type,
+    targetId: event.target.id,
+    diff: event.diff as Record<string, unknown> | null,
+    requestId: event.requestId,
   };
 }
 
 /** The audit trail: inserts and reads only; nothing updates or deletes a row. */
 export class AuditRepository {
   async insert(tx: Tx, event: AuditEvent): Promise<void> {
-    await tx.run(insertText('audit_events', COLUMNS, 1), [
-      event.tenantId,
-      event.id,
-      event.at,
-      event.actor.type,
-      event.actor.id,
-      event.action,
-      event.target.type,
-      event.target.id,
-      event.diff === null ? null : JSON.stringify(event.diff),
-      event.requestId,
-    ]);
+    await tx.run(insertText(AUDIT.name, COLUMNS, 1), AUDIT.values(auditRow(event), PROPERTIES));
   }
 
   async list(tx: Tx, tenantId: string, criteria: AuditCriteria, page: KeysetRequest): Promise<KeysetPage<AuditEvent>> {
@@ -74,7 +69,8 @@ export class AuditRepository {
     if (criteria.action) query.where({ action: criteria.action });
     if (criteria.from !== undefined) query.where('at', '>=', criteria.from);
     if (criteria.to !== undefined) query.where('at', '<', criteria.to);
-    const rows = await tx.all<AuditColumns>(applyKeyset(tx, query, NEWEST_FIRST, page));
-    return toKeysetPage(rows, page.limit, NEWEST_FIRST, toAuditEvent);
+    const rows = await tx.all<Record<string, unknown>>(applyKeyset(tx, query, NEWEST_FIRST, page));
+    const read = AUDIT.reader(tx.dialect, PROPERTIES);
+    return toKeysetPage(rows, page.limit, NEWEST_FIRST, (row) => toAuditEvent(read(row)));
   }
 }

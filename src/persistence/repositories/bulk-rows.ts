@@ -4,9 +4,11 @@
  */
 import type { GroupMember, MemberType } from '../../domain/groups/group';
 import type { Tx } from '../database';
-import { parseJsonColumn, toBoolean, toNumber } from '../column-values';
+import { parseJsonColumn } from '../column-values';
+import type { EntityTable } from '../entity-table';
 import { buildInsertText, insertText } from '../sql-text';
-import { collectInChunks } from './resource-rows';
+import { TABLES } from '../tables';
+import { collectInChunks, type ResourceRow } from './resource-rows';
 
 /** Bound parameters per statement: under SQLite's 32,766 and PostgreSQL's 65,535. */
 const MAX_PARAMETERS = 30_000;
@@ -17,8 +19,6 @@ const MAX_PARAMETERS = 30_000;
  * parameters per distinct remainder; beyond a few hundred rows a statement gets no faster per row.
  */
 const SQLITE_ROWS_PER_STATEMENT = 256;
-
-export type BulkTable = 'users' | 'user_emails' | 'user_values' | 'option_values' | 'groups' | 'group_members' | 'outbox_events' | 'webhook_deliveries';
 
 /** Row counts of the statements that write `rows` rows: as many full ones as fit, then (SQLite) powers of two. */
 export function statementSizes(dialect: Tx['dialect'], rows: number, columns: number): number[] {
@@ -41,25 +41,30 @@ export function statementSizes(dialect: Tx['dialect'], rows: number, columns: nu
 }
 
 /**
- * Inserts `rows` (values in `columns` order) with as few statements as the parameter limit allows
+ * Inserts `rows` (these properties of each) with as few statements as the parameter limit allows
  * (SQLite: of a few remembered shapes). With `ignoreConflictOn`, rows that collide on that unique key are skipped.
  */
-export async function insertRows(
+export async function insertRows<Row extends object, P extends keyof Row & string>(
   tx: Tx,
-  table: BulkTable,
-  columns: readonly string[],
-  rows: readonly (readonly unknown[])[],
-  options: { ignoreConflictOn?: readonly string[] } = {},
+  table: EntityTable<Row>,
+  properties: readonly P[],
+  rows: readonly Pick<Row, P>[],
+  options: { ignoreConflictOn?: readonly P[] } = {},
 ): Promise<void> {
   if (rows.length === 0) return;
-  const suffix = options.ignoreConflictOn ? `ON CONFLICT (${options.ignoreConflictOn.join(', ')}) DO NOTHING` : '';
+  const columns = table.names(properties);
+  const binders = properties.map((property) => table.binder(property));
+  const suffix = options.ignoreConflictOn ? `ON CONFLICT (${table.names(options.ignoreConflictOn).join(', ')}) DO NOTHING` : '';
   let start = 0;
   for (const size of statementSizes(tx.dialect, rows.length, columns.length)) {
     const bindings = new Array<unknown>(size * columns.length);
     let at = 0;
-    for (let index = start; index < start + size; index += 1) for (const value of rows[index]) bindings[at++] = value;
+    for (let index = start; index < start + size; index += 1) {
+      const row = rows[index];
+      for (let column = 0; column < properties.length; column += 1) bindings[at++] = binders[column](row[properties[column]]);
+    }
     start += size;
-    await tx.run(tx.dialect === 'sqlite' ? insertText(table, columns, size, suffix) : buildInsertText(table, columns, size, suffix), bindings);
+    await tx.run(tx.dialect === 'sqlite' ? insertText(table.name, columns, size, suffix) : buildInsertText(table.name, columns, size, suffix), bindings);
   }
 }
 
@@ -91,36 +96,30 @@ export interface ExistingResourceRow {
   readonly createdAt: number;
 }
 
-interface ResourceRowColumns {
-  id: string;
-  name_norm: string;
-  external_id: string | null;
-  raw: unknown;
-  version: number | string;
-  active?: unknown;
-  created_at: number | string;
-}
-
-function toExisting(row: ResourceRowColumns): ExistingResourceRow {
-  return {
-    id: row.id,
-    nameNorm: row.name_norm,
-    externalId: row.external_id,
-    raw: parseJsonColumn<Record<string, unknown>>(row.raw),
-    version: toNumber(row.version),
-    active: row.active === undefined ? true : toBoolean(row.active),
-    createdAt: toNumber(row.created_at),
-  };
+/** Rows of a resource table whose `key` property is one of `keys`, these properties of each. */
+async function selectByKey<Row extends ResourceRow, P extends keyof Row & string>(tx: Tx, table: EntityTable<Row>, properties: readonly P[], tenantId: string, key: keyof Row & string, keys: readonly string[]): Promise<Required<Pick<Row, P>>[]> {
+  const columns = table.names(properties);
+  const [column] = table.names([key]);
+  const rows = await collectInChunks(keys, (chunk) => tx.all<Record<string, unknown>>(tx.knex(table.name).select(columns).where('tenant_id', tenantId).whereIn(column, [...chunk])));
+  return rows.map(table.reader(tx.dialect, properties));
 }
 
 /** Users or groups of the tenant whose folded name or externalId is one of those given (by the unique name index and the externalId index). */
 export async function findResourcesByKeys(tx: Tx, table: 'users' | 'groups', tenantId: string, nameNorms: readonly string[], externalIds: readonly string[]): Promise<ExistingResourceRow[]> {
-  const nameColumn = table === 'users' ? 'user_name_norm' : 'display_name_norm';
-  const columns = ['id', `${nameColumn} as name_norm`, 'external_id', 'raw', 'version', 'created_at', ...(table === 'users' ? ['active'] : [])];
-  const byName = await collectInChunks(nameNorms, (chunk) => tx.all<ResourceRowColumns>(tx.knex(table).select(columns).where('tenant_id', tenantId).whereIn(nameColumn, [...chunk])));
-  const byExternalId = await collectInChunks(externalIds, (chunk) => tx.all<ResourceRowColumns>(tx.knex(table).select(columns).where('tenant_id', tenantId).whereIn('external_id', [...chunk])));
+  const found: ExistingResourceRow[] = [];
+  if (table === 'users') {
+    const properties = ['id', 'userNameNorm', 'externalId', 'raw', 'version', 'active', 'createdAt'] as const;
+    for (const [key, keys] of [['userNameNorm', nameNorms], ['externalId', externalIds]] as const) {
+      for (const row of await selectByKey(tx, TABLES.users, properties, tenantId, key, keys)) found.push({ ...row, nameNorm: row.userNameNorm, externalId: row.externalId ?? null });
+    }
+  } else {
+    const properties = ['id', 'displayNameNorm', 'externalId', 'raw', 'version', 'createdAt'] as const;
+    for (const [key, keys] of [['displayNameNorm', nameNorms], ['externalId', externalIds]] as const) {
+      for (const row of await selectByKey(tx, TABLES.groups, properties, tenantId, key, keys)) found.push({ ...row, nameNorm: row.displayNameNorm, externalId: row.externalId ?? null, active: true });
+    }
+  }
   const unique = new Map<string, ExistingResourceRow>();
-  for (const row of [...byName, ...byExternalId]) if (!unique.has(row.id)) unique.set(row.id, toExisting(row));
+  for (const row of found) if (!unique.has(row.id)) unique.set(row.id, row);
   return [...unique.values()];
 }
 
@@ -128,35 +127,6 @@ export async function findResourcesByKeys(tx: Tx, table: 'users' | 'groups', ten
 export async function usersRawByIds(tx: Tx, tenantId: string, ids: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
   const rows = await collectInChunks(ids, (chunk) => tx.all<{ id: string; raw: unknown }>(tx.knex('users').select('id', 'raw').where('tenant_id', tenantId).whereIn('id', [...chunk])));
   return new Map(rows.map((row) => [row.id, parseJsonColumn<Record<string, unknown>>(row.raw)]));
-}
-
-/** Writes a new state of a user or group row and sets its version; one statement per row (updates are the rare case of an import). */
-export async function updateResourceRows(
-  tx: Tx,
-  table: 'users' | 'groups',
-  tenantId: string,
-  rows: readonly { id: string; indexed: Record<string, unknown>; raw: Record<string, unknown>; version: number }[],
-  now: number,
-): Promise<void> {
-  for (const row of rows) {
-    await tx.run(tx.knex(table).where({ tenant_id: tenantId, id: row.id }).update({ ...row.indexed, raw: JSON.stringify(row.raw), version: row.version, updated_at: now }));
-  }
-}
-
-/** Removes the rows of these users from a per-user table (their emails or mapped values are then written anew). */
-export async function deleteRowsOfUsers(tx: Tx, table: 'user_emails' | 'user_values', tenantId: string, userIds: readonly string[]): Promise<void> {
-  await collectInChunks(userIds, async (chunk) => {
-    await tx.run(tx.knex(table).where('tenant_id', tenantId).whereIn('user_id', [...chunk]).delete());
-    return [];
-  });
-}
-
-/** Removes the rule-granted memberships of these users (the ones their mapping grants are inserted again). */
-export async function deleteRuleMemberships(tx: Tx, tenantId: string, memberIds: readonly string[]): Promise<void> {
-  await collectInChunks(memberIds, async (chunk) => {
-    await tx.run(tx.knex('group_members').where({ tenant_id: tenantId, source: 'rule' }).whereIn('member_id', [...chunk]).delete());
-    return [];
-  });
 }
 
 /** Ids of the tenant's users with these folded userNames. */
@@ -189,28 +159,4 @@ export async function nonRuleMembersOf(tx: Tx, tenantId: string, groupId: string
     if (rows.length < page) return members;
     after = rows[rows.length - 1].member_id;
   }
-}
-
-/** The groups each of these members belongs to (what the mapping sees as a user's groups). */
-export async function groupsOfMembers(tx: Tx, tenantId: string, memberIds: readonly string[]): Promise<Map<string, { id: string; displayName: string; externalId: string | null }[]>> {
-  const rows = await collectInChunks(memberIds, (chunk) =>
-    tx.all<{ member_id: string; id: string; display_name: string; external_id: string | null }>(
-      tx
-        .knex('group_members as m')
-        .join('groups as g', function joinGroup() {
-          this.on('g.tenant_id', '=', 'm.tenant_id').andOn('g.id', '=', 'm.group_id');
-        })
-        .select('m.member_id', 'g.id', 'g.display_name', 'g.external_id')
-        .where('m.tenant_id', tenantId)
-        .whereIn('m.member_id', [...chunk])
-        .orderBy(['m.member_id', 'g.display_name_norm']),
-    ),
-  );
-  const groups = new Map<string, { id: string; displayName: string; externalId: string | null }[]>();
-  for (const row of rows) {
-    const list = groups.get(row.member_id) ?? [];
-    list.push({ id: row.id, displayName: row.display_name, externalId: row.external_id });
-    groups.set(row.member_id, list);
-  }
-  return groups;
 }

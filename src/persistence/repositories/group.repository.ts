@@ -2,12 +2,12 @@ import type { GroupIndexFields, GroupMember, MemberType, StoredGroup } from '../
 import type { GroupField, ResolvedFilter } from '../../domain/filter/filter-field';
 import { foldText } from '../../domain/text';
 import type { Tx } from '../database';
-import { insertText, placeholders, sqlText } from '../sql-text';
-import { ID_CHUNK, selectExistingIds, toStoredResource, type Page, type PageRequest, type ResourceRowColumns, listRows, selectResourceRow, insertResourceRow, updateResourceRow } from './resource-rows';
-
-interface GroupRowColumns extends ResourceRowColumns {
-  display_name: string;
-}
+import type { GroupRow } from '../entities/group.entity';
+import type { GroupMemberRow } from '../entities/group-member.entity';
+import { insertText, placeholders, sqlText, updateByIdText } from '../sql-text';
+import { TABLES } from '../tables';
+import { insertRows } from './bulk-rows';
+import { ID_CHUNK, selectExistingIds, type Page, type PageRequest, listRows, selectResourceRow, insertResourceRow, updateResourceRow } from './resource-rows';
 
 interface MemberRowColumns {
   member_id: string;
@@ -33,24 +33,27 @@ const SORT_COLUMNS: Record<GroupField, string> = {
   updatedAt: 'updated_at',
 };
 
-const RULE_MEMBER_COLUMNS = ['tenant_id', 'group_id', 'member_id', 'member_type', 'source', 'created_at'];
-const MEMBER_COLUMNS = ['tenant_id', 'group_id', 'member_id', 'member_type', 'display', 'created_at'];
-const COLUMNS = ['tenant_id', 'id', 'display_name', 'raw', 'version', 'created_at', 'updated_at'];
+const GROUPS = TABLES.groups;
+const MEMBERS = TABLES.groupMembers;
+const RULE_MEMBER_COLUMNS = MEMBERS.names(['tenantId', 'groupId', 'memberId', 'memberType', 'source', 'createdAt']);
+const MEMBER_COLUMNS = MEMBERS.names(['tenantId', 'groupId', 'memberId', 'memberType', 'display', 'createdAt']);
+/** The columns of a group row as the SCIM path writes it (managed_by keeps its default). */
+const ROW_PROPERTIES = ['tenantId', 'id', 'displayName', 'displayNameNorm', 'externalId', 'raw', 'version', 'createdAt', 'updatedAt'] as const satisfies readonly (keyof GroupRow)[];
+const MEMBER_ROW_PROPERTIES = ['tenantId', 'groupId', 'memberId', 'memberType', 'display', 'source', 'createdAt'] as const satisfies readonly (keyof GroupMemberRow)[];
+/** A membership row as the bulk import writes it. */
+export type NewMemberRow = Pick<GroupMemberRow, (typeof MEMBER_ROW_PROPERTIES)[number]>;
+/** What a StoredGroup is read from. */
+const STORED = ['tenantId', 'id', 'displayName', 'raw', 'version', 'createdAt', 'updatedAt'] as const satisfies readonly (keyof GroupRow)[];
+const COLUMNS = GROUPS.names(STORED);
 
-
-function toStoredGroup(row: GroupRowColumns): StoredGroup {
-  return { ...toStoredResource(row), displayName: row.display_name };
-}
-
-/** The indexed columns of a group row (the bulk import writes the same). */
-export function fieldColumns(fields: GroupIndexFields) {
-  return { display_name: fields.displayName, display_name_norm: foldText(fields.displayName), external_id: fields.externalId };
+/** The indexed properties of a group row (the bulk import writes the same). */
+export function indexedGroupRow(fields: GroupIndexFields): Pick<GroupRow, 'displayName' | 'displayNameNorm' | 'externalId'> {
+  return { displayName: fields.displayName, displayNameNorm: foldText(fields.displayName), externalId: fields.externalId };
 }
 
 export class GroupRepository {
   async findById(tx: Tx, tenantId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<StoredGroup | undefined> {
-    const row = await selectResourceRow<GroupRowColumns>(tx, 'groups', COLUMNS, tenantId, id, options.forUpdate);
-    return row && toStoredGroup(row);
+    return selectResourceRow(tx, GROUPS, STORED, tenantId, id, options.forUpdate);
   }
 
   async existingIds(tx: Tx, tenantId: string, ids: readonly string[]): Promise<Set<string>> {
@@ -58,13 +61,13 @@ export class GroupRepository {
   }
 
   async insert(tx: Tx, tenantId: string, id: string, write: GroupWrite, now: number): Promise<StoredGroup> {
-    const stored = await insertResourceRow(tx, 'groups', tenantId, id, fieldColumns(write.fields), write.raw, now);
-    return { ...stored, displayName: write.fields.displayName };
+    await insertResourceRow(tx, GROUPS, tenantId, id, indexedGroupRow(write.fields), write.raw, now);
+    return { tenantId, id, raw: write.raw, version: 1, createdAt: now, updatedAt: now, displayName: write.fields.displayName };
   }
 
   async update(tx: Tx, current: StoredGroup, write: GroupWrite, now: number): Promise<StoredGroup> {
-    const stored = await updateResourceRow(tx, 'groups', current, fieldColumns(write.fields), write.raw, now);
-    return { ...stored, displayName: write.fields.displayName };
+    const version = await updateResourceRow(tx, GROUPS, current, indexedGroupRow(write.fields), write.raw, now);
+    return { ...current, raw: write.raw, version, updatedAt: now, displayName: write.fields.displayName };
   }
 
   async delete(tx: Tx, tenantId: string, id: string): Promise<void> {
@@ -73,11 +76,29 @@ export class GroupRepository {
     await tx.run('DELETE FROM groups WHERE tenant_id = ? AND id = ?', [tenantId, id]);
   }
 
-  async list(tx: Tx, tenantId: string, filter: ResolvedFilter | undefined, sort: GroupSort | undefined, page: PageRequest): Promise<Page<StoredGroup>> {
-    const { total, rows } = await listRows<GroupRowColumns, GroupField>(tx, { table: 'groups', columns: COLUMNS, sortColumns: SORT_COLUMNS }, tenantId, filter, sort, page);
-    return { total, items: rows.map(toStoredGroup) };
+  /** Many new groups (a bulk import chunk) in multi-row statements. */
+  async insertMany(tx: Tx, tenantId: string, groups: readonly { readonly id: string; readonly write: GroupWrite }[], now: number): Promise<void> {
+    await insertRows(tx, GROUPS, ROW_PROPERTIES, groups.map(({ id, write }) => ({ tenantId, id, ...indexedGroupRow(write.fields), raw: write.raw, version: 1, createdAt: now, updatedAt: now })));
   }
 
+  /** New states of many groups at the versions given; one UPDATE per group. */
+  async updateMany(tx: Tx, tenantId: string, groups: readonly { readonly id: string; readonly write: GroupWrite; readonly version: number }[], now: number): Promise<void> {
+    for (const { id, write, version } of groups) {
+      const changes = { ...indexedGroupRow(write.fields), raw: write.raw, version, updatedAt: now };
+      const properties = Object.keys(changes) as (keyof GroupRow & string)[];
+      await tx.run(updateByIdText(GROUPS.name, GROUPS.names(properties)), [...GROUPS.values(changes, properties), tenantId, id]);
+    }
+  }
+
+  /** Membership rows of many groups in multi-row statements; ones that exist already are left as they are. */
+  async insertMemberRows(tx: Tx, rows: readonly NewMemberRow[]): Promise<void> {
+    await insertRows(tx, MEMBERS, MEMBER_ROW_PROPERTIES, rows, { ignoreConflictOn: ['tenantId', 'groupId', 'memberId'] });
+  }
+
+  async list(tx: Tx, tenantId: string, filter: ResolvedFilter | undefined, sort: GroupSort | undefined, page: PageRequest): Promise<Page<StoredGroup>> {
+    const { total, rows } = await listRows<Record<string, unknown>, GroupField>(tx, { table: 'groups', columns: COLUMNS, sortColumns: SORT_COLUMNS }, tenantId, filter, sort, page);
+    return { total, items: rows.map(GROUPS.reader(tx.dialect, STORED)) };
+  }
 
   /** Adds memberships; ones that already exist are left as they are (idempotent, safe under concurrency). Returns the rows added. */
   async addMembers(tx: Tx, tenantId: string, groupId: string, members: readonly GroupMember[], now: number): Promise<number> {

@@ -1,9 +1,16 @@
 import type { Tx } from '../database';
-import { parseJsonColumn, parseJsonValueColumn, toNumber } from '../column-values';
+import { parseJsonColumn, toNumber } from '../column-values';
 import { collectInChunks, countTenantRows, ID_CHUNK, lockingRead } from './resource-rows';
 import { insertText, placeholders, sqlText } from '../sql-text';
+import type { UserValueRow } from '../entities/user-value.entity';
+import { TABLES } from '../tables';
+import { insertRows } from './bulk-rows';
 
-const USER_VALUE_COLUMNS = ['tenant_id', 'user_id', 'field_key', 'position', 'value', 'value_text', 'rule_id', 'mapping_version', 'source_path', 'raw_value', 'updated_at'];
+const VALUES = TABLES.userValues;
+const VALUE_PROPERTIES = ['tenantId', 'userId', 'fieldKey', 'position', 'value', 'valueText', 'ruleId', 'mappingVersion', 'sourcePath', 'rawValue', 'updatedAt'] as const satisfies readonly (keyof UserValueRow)[];
+const USER_VALUE_COLUMNS = VALUES.names(VALUE_PROPERTIES);
+/** What a StoredUserValue is read from. */
+const STORED_VALUE = VALUE_PROPERTIES.filter((property) => property !== 'tenantId') as Exclude<(typeof VALUE_PROPERTIES)[number], 'tenantId'>[];
 
 export type VersionState = 'draft' | 'validated' | 'active' | 'superseded';
 
@@ -141,22 +148,8 @@ async function insertUserValueRows(tx: Tx, tenantId: string, values: readonly St
   for (let start = 0; start < values.length; start += ID_CHUNK) {
     const chunk = values.slice(start, start + ID_CHUNK);
     const bindings: unknown[] = [];
-    for (const value of chunk) {
-      bindings.push(
-        tenantId,
-        value.userId,
-        value.fieldKey,
-        value.position,
-        JSON.stringify(value.value),
-        value.valueText,
-        value.ruleId,
-        value.mappingVersion,
-        value.sourcePath,
-        value.rawValue === undefined ? null : JSON.stringify(value.rawValue),
-        value.updatedAt,
-      );
-    }
-    await tx.run(insertText('user_values', USER_VALUE_COLUMNS, chunk.length), bindings);
+    for (const value of chunk) bindings.push(...VALUES.values({ ...value, tenantId }, VALUE_PROPERTIES));
+    await tx.run(insertText(VALUES.name, USER_VALUE_COLUMNS, chunk.length), bindings);
   }
 }
 
@@ -337,6 +330,15 @@ export class MappingRepository {
     await insertUserValueRows(tx, tenantId, values.map((value) => ({ ...value, userId })));
   }
 
+  /** Many users' values at once (a bulk import chunk): the stored ones of `replacing` users are deleted first. */
+  async storeValuesOfUsers(tx: Tx, tenantId: string, values: readonly StoredUserValue[], replacing: readonly string[]): Promise<void> {
+    await collectInChunks(replacing, async (chunk) => {
+      await tx.run(tx.knex(VALUES.name).where('tenant_id', tenantId).whereIn('user_id', [...chunk]).delete());
+      return [];
+    });
+    await insertRows(tx, VALUES, VALUE_PROPERTIES, values.map((value) => ({ ...value, tenantId })));
+  }
+
   async deleteUserValues(tx: Tx, tenantId: string, userId: string): Promise<void> {
     await tx.run('DELETE FROM user_values WHERE tenant_id = ? AND user_id = ?', [tenantId, userId]);
   }
@@ -344,35 +346,14 @@ export class MappingRepository {
   /** Values of many users in one statement per chunk, ordered by field and position. */
   async userValues(tx: Tx, tenantId: string, userIds: readonly string[]): Promise<StoredUserValue[]> {
     const rows = await collectInChunks(userIds, (chunk) =>
-      tx.all<{
-        user_id: string;
-        field_key: string;
-        position: number | string;
-        value: unknown;
-        value_text: string | null;
-        rule_id: string | null;
-        mapping_version: number | string | null;
-        source_path: string | null;
-        raw_value: unknown;
-        updated_at: number | string;
-      }>(
-        sqlText(`user-values|${chunk.length}`, () => `SELECT * FROM user_values WHERE tenant_id = ? AND user_id IN (${placeholders(chunk.length)}) ORDER BY user_id, field_key, position`),
+      tx.all<Record<string, unknown>>(
+        sqlText(`user-values|${chunk.length}`, () => `SELECT ${USER_VALUE_COLUMNS.join(', ')} FROM user_values WHERE tenant_id = ? AND user_id IN (${placeholders(chunk.length)}) ORDER BY user_id, field_key, position`),
         [tenantId, ...chunk],
       ),
     );
-    return rows.map((row) => ({
-      userId: row.user_id,
-      fieldKey: row.field_key,
-      position: toNumber(row.position),
-      value: parseJsonValueColumn(tx.dialect, row.value),
-      valueText: row.value_text,
-      ruleId: row.rule_id,
-      mappingVersion: optionalNumber(row.mapping_version),
-      sourcePath: row.source_path,
-      rawValue: row.raw_value === null || row.raw_value === undefined ? null : parseJsonValueColumn(tx.dialect, row.raw_value),
-      updatedAt: toNumber(row.updated_at),
-    }));
+    return rows.map(VALUES.reader(tx.dialect, STORED_VALUE));
   }
+
   /** The active version under the connection row's lock: activations of one connection queue behind each other. */
   async lockActiveMappingVersion(tx: Tx, tenantId: string, connectionId: string): Promise<number | null> {
     const row = await tx.first<{ active_mapping_version: number | string | null }>(

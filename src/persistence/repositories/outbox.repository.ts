@@ -1,9 +1,13 @@
 import type { EventResourceType, EventType } from '../../domain/events';
 import type { Tx } from '../database';
-import { parseJsonColumn, toNumber } from '../column-values';
+import type { OutboxEventRow } from '../entities/outbox-event.entity';
 import { insertText } from '../sql-text';
+import { TABLES } from '../tables';
+import { insertRows } from './bulk-rows';
 
-const COLUMNS = ['tenant_id', 'id', 'type', 'resource_type', 'resource_id', 'resource_version', 'payload', 'created_at'];
+const EVENTS = TABLES.outboxEvents;
+const PROPERTIES = ['tenantId', 'id', 'type', 'resourceType', 'resourceId', 'resourceVersion', 'payload', 'createdAt'] as const satisfies readonly (keyof OutboxEventRow)[];
+const COLUMNS = EVENTS.names(PROPERTIES);
 
 export interface OutboxEvent {
   readonly tenantId: string;
@@ -16,47 +20,21 @@ export interface OutboxEvent {
   readonly createdAt: number;
 }
 
-interface EventColumns {
-  tenant_id: string;
-  id: string;
-  type: string;
-  resource_type: string;
-  resource_id: string;
-  resource_version: number | string | null;
-  payload: unknown;
-  created_at: number | string;
-}
-
-const EVENT_COLUMNS = ['tenant_id', 'id', 'type', 'resource_type', 'resource_id', 'resource_version', 'payload', 'created_at'];
-
-function toOutboxEvent(row: EventColumns): OutboxEvent {
-  return {
-    tenantId: row.tenant_id,
-    id: row.id,
-    type: row.type as EventType,
-    resourceType: row.resource_type as EventResourceType,
-    resourceId: row.resource_id,
-    resourceVersion: row.resource_version === null ? null : toNumber(row.resource_version),
-    payload: parseJsonColumn(row.payload),
-    createdAt: toNumber(row.created_at),
-  };
+function reader(tx: Tx): (row: Record<string, unknown>) => OutboxEvent {
+  return EVENTS.reader(tx.dialect, PROPERTIES) as (row: Record<string, unknown>) => OutboxEvent;
 }
 
 /** The transactional outbox: events written in the transaction of their change, read back for delivery. */
 export class OutboxRepository {
   /** False when an event with this id already exists (idempotent enqueue); the row is then left as it was. */
   async insert(tx: Tx, event: OutboxEvent): Promise<boolean> {
-    const inserted = await tx.run(insertText('outbox_events', COLUMNS, 1, 'ON CONFLICT (tenant_id, id) DO NOTHING'), [
-      event.tenantId,
-      event.id,
-      event.type,
-      event.resourceType,
-      event.resourceId,
-      event.resourceVersion,
-      JSON.stringify(event.payload),
-      event.createdAt,
-    ]);
+    const inserted = await tx.run(insertText(EVENTS.name, COLUMNS, 1, 'ON CONFLICT (tenant_id, id) DO NOTHING'), EVENTS.values(event as OutboxEventRow, PROPERTIES));
     return inserted > 0;
+  }
+
+  /** Many new events (fresh ids) in multi-row statements. */
+  async insertMany(tx: Tx, events: readonly OutboxEvent[]): Promise<void> {
+    await insertRows(tx, EVENTS, PROPERTIES, events as readonly OutboxEventRow[]);
   }
 
   /**
@@ -64,10 +42,10 @@ export class OutboxRepository {
    * when given; up to `limit`. Served by the (tenant_id, created_at, id) index.
    */
   async listCreatedSince(tx: Tx, tenantId: string, since: number, after: { createdAt: number; id: string } | undefined, limit: number): Promise<OutboxEvent[]> {
-    const query = tx.knex('outbox_events').select(EVENT_COLUMNS).where({ tenant_id: tenantId }).where('created_at', '>=', since);
+    const query = tx.knex('outbox_events').select(COLUMNS).where({ tenant_id: tenantId }).where('created_at', '>=', since);
     if (after) query.where((where) => where.where('created_at', '>', after.createdAt).orWhere((same) => same.where('created_at', after.createdAt).where('id', '>', after.id)));
-    const rows = await tx.all<EventColumns>(query.orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(limit));
-    return rows.map(toOutboxEvent);
+    const rows = await tx.all<Record<string, unknown>>(query.orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(limit));
+    return rows.map(reader(tx));
   }
 
   /** Ids of the tenant's oldest events created before `cutoff`, up to `limit` (retention). */

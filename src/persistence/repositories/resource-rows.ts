@@ -1,32 +1,16 @@
 import type { Knex } from 'knex';
-import type { StoredResource } from '../../domain/identity/user';
 import type { ResolvedFilter } from '../../domain/filter/filter-field';
 import type { Tx } from '../database';
-import { parseJsonColumn, toNumber } from '../column-values';
+import { toNumber } from '../column-values';
+import type { EntityTable } from '../entity-table';
+import type { GroupRow } from '../entities/group.entity';
+import type { UserRow } from '../entities/user.entity';
 import { FilterSqlBuilder, type FilterTable } from '../filter-sql';
 import { insertText, placeholders, sqlText, updateByIdText } from '../sql-text';
 import { PageAnchorCache, seekFor, type PageAnchors, type Seek } from '../page-anchors';
 
-/** Columns every resource table (users, groups) shares. */
-export interface ResourceRowColumns {
-  tenant_id: string;
-  id: string;
-  raw: unknown;
-  version: number | string;
-  created_at: number | string;
-  updated_at: number | string;
-}
-
-export function toStoredResource(row: ResourceRowColumns): StoredResource {
-  return {
-    tenantId: row.tenant_id,
-    id: row.id,
-    raw: parseJsonColumn<Record<string, unknown>>(row.raw),
-    version: toNumber(row.version),
-    createdAt: toNumber(row.created_at),
-    updatedAt: toNumber(row.updated_at),
-  };
-}
+/** A resource table (users, groups): its rows carry the raw resource and its version. */
+export type ResourceRow = UserRow | GroupRow;
 
 /** Locks the row for the rest of the transaction on PostgreSQL; SQLite transactions already serialise writers. */
 export function lockingRead(tx: Tx, query: Knex.QueryBuilder): Knex.QueryBuilder {
@@ -47,7 +31,7 @@ export interface Page<T> {
 export const ID_CHUNK = 500;
 
 /** Runs `work` over `ids` in chunks of ID_CHUNK and concatenates the results. */
-export async function collectInChunks<T>(ids: readonly string[], work: (chunk: readonly string[]) => Promise<T[]>): Promise<T[]> {
+export async function collectInChunks<K, T>(ids: readonly K[], work: (chunk: readonly K[]) => Promise<T[]>): Promise<T[]> {
   const results: T[] = [];
   for (let start = 0; start < ids.length; start += ID_CHUNK) results.push(...(await work(ids.slice(start, start + ID_CHUNK))));
   return results;
@@ -246,33 +230,33 @@ async function selectPageAnchors(tx: Tx, table: FilterTable, tenantId: string, s
 
 const LOCKING_SUFFIX: Record<Tx['dialect'], string> = { sqlite: '', postgresql: ' FOR UPDATE' };
 
-/** Reads one resource row by id; with `forUpdate` it is locked for the rest of the transaction (PostgreSQL). */
-export async function selectResourceRow<R>(tx: Tx, table: FilterTable, columns: readonly string[], tenantId: string, id: string, forUpdate = false): Promise<R | undefined> {
-  const suffix = forUpdate ? LOCKING_SUFFIX[tx.dialect] : '';
-  const sql = sqlText(`row|${table}|${suffix}`, () => `SELECT ${columns.join(', ')} FROM ${table} WHERE tenant_id = ? AND id = ?${suffix}`);
-  return tx.first<R>(sql, [tenantId, id]);
-}
-
-/** Inserts a resource row at version 1; returns the stored resource without a read back. */
-export async function insertResourceRow(
+/** Reads these properties of one resource row by id; with `forUpdate` it is locked for the rest of the transaction (PostgreSQL). */
+export async function selectResourceRow<Row extends ResourceRow, P extends keyof Row & string>(
   tx: Tx,
-  table: FilterTable,
+  table: EntityTable<Row>,
+  properties: readonly P[],
   tenantId: string,
   id: string,
-  indexed: Record<string, unknown>,
-  raw: Record<string, unknown>,
-  now: number,
-): Promise<StoredResource> {
-  const row: Record<string, unknown> = { tenant_id: tenantId, id, ...indexed, raw: JSON.stringify(raw), version: 1, created_at: now, updated_at: now };
-  const columns = Object.keys(row);
-  await tx.run(insertText(table, columns, 1), Object.values(row));
-  return { tenantId, id, raw, version: 1, createdAt: now, updatedAt: now };
+  forUpdate = false,
+): Promise<Required<Pick<Row, P>> | undefined> {
+  const suffix = forUpdate ? LOCKING_SUFFIX[tx.dialect] : '';
+  const sql = sqlText(`row|${table.name}|${properties.join(',')}|${suffix}`, () => `SELECT ${table.names(properties).join(', ')} FROM ${table.name} WHERE tenant_id = ? AND id = ?${suffix}`);
+  const row = await tx.first<Record<string, unknown>>(sql, [tenantId, id]);
+  return row && table.reader(tx.dialect, properties)(row);
 }
 
-/** Writes a new state of a resource row and bumps its version (the ETag). */
-export async function updateResourceRow(tx: Tx, table: FilterTable, current: StoredResource, indexed: Record<string, unknown>, raw: Record<string, unknown>, now: number): Promise<StoredResource> {
+/** Inserts a resource row (the indexed properties given, the raw resource) at version 1. */
+export async function insertResourceRow<Row extends ResourceRow>(tx: Tx, table: EntityTable<Row>, tenantId: string, id: string, indexed: Partial<Row>, raw: Record<string, unknown>, now: number): Promise<void> {
+  const row = { tenantId, id, ...indexed, raw, version: 1, createdAt: now, updatedAt: now } as Partial<Row>;
+  const properties = Object.keys(row) as (keyof Row & string)[];
+  await tx.run(insertText(table.name, table.names(properties), 1), table.values(row, properties));
+}
+
+/** Writes a new state of a resource row and bumps its version (the ETag); returns the new version. */
+export async function updateResourceRow<Row extends ResourceRow>(tx: Tx, table: EntityTable<Row>, current: { tenantId: string; id: string; version: number }, indexed: Partial<Row>, raw: Record<string, unknown>, now: number): Promise<number> {
   const version = current.version + 1;
-  const changes: Record<string, unknown> = { ...indexed, raw: JSON.stringify(raw), version, updated_at: now };
-  await tx.run(updateByIdText(table, Object.keys(changes)), [...Object.values(changes), current.tenantId, current.id]);
-  return { ...current, raw, version, updatedAt: now };
+  const changes = { ...indexed, raw, version, updatedAt: now } as Partial<Row>;
+  const properties = Object.keys(changes) as (keyof Row & string)[];
+  await tx.run(updateByIdText(table.name, table.names(properties)), [...table.values(changes, properties), current.tenantId, current.id]);
+  return version;
 }

@@ -2,14 +2,12 @@ import type { UserIndexFields, StoredUser } from '../../domain/identity/user';
 import { foldText } from '../../domain/text';
 import type { ResolvedFilter, UserField } from '../../domain/filter/filter-field';
 import type { Tx } from '../database';
-import { toBoolean } from '../column-values';
-import { insertText } from '../sql-text';
-import { selectExistingIds, toStoredResource, type Page, type PageRequest, type ResourceRowColumns, listRows, selectResourceRow, insertResourceRow, updateResourceRow } from './resource-rows';
-
-interface UserRowColumns extends ResourceRowColumns {
-  user_name: string;
-  active: unknown;
-}
+import type { UserRow } from '../entities/user.entity';
+import type { UserEmailRow } from '../entities/user-email.entity';
+import { insertText, updateByIdText } from '../sql-text';
+import { TABLES } from '../tables';
+import { insertRows } from './bulk-rows';
+import { collectInChunks, selectExistingIds, type Page, type PageRequest, listRows, selectResourceRow, insertResourceRow, updateResourceRow } from './resource-rows';
 
 export interface UserWrite {
   readonly raw: Record<string, unknown>;
@@ -40,39 +38,49 @@ export function isSortableUserField(field: UserField): boolean {
   return SORT_COLUMNS[field] !== undefined;
 }
 
+const USERS = TABLES.users;
+const EMAILS = TABLES.userEmails;
 const DELETE_EMAILS = 'DELETE FROM user_emails WHERE tenant_id = ? AND user_id = ?';
-const EMAIL_COLUMNS = ['tenant_id', 'user_id', 'position', 'value', 'value_norm', 'type', 'is_primary'];
-const COLUMNS = ['tenant_id', 'id', 'user_name', 'active', 'raw', 'version', 'created_at', 'updated_at'];
+const EMAIL_PROPERTIES = ['tenantId', 'userId', 'position', 'value', 'valueNorm', 'type', 'isPrimary'] as const satisfies readonly (keyof UserEmailRow)[];
+/** The columns of a user row as written, indexed fields in the middle. */
+const ROW_PROPERTIES = ['tenantId', 'id', 'userName', 'userNameNorm', 'externalId', 'active', 'displayName', 'givenName', 'familyName', 'title', 'userType', 'department', 'division', 'organization', 'costCenter', 'employeeNumber', 'managerId', 'raw', 'version', 'createdAt', 'updatedAt'] as const satisfies readonly (keyof UserRow)[];
+/** What a StoredUser is read from. */
+const STORED = ['tenantId', 'id', 'userName', 'active', 'raw', 'version', 'createdAt', 'updatedAt'] as const satisfies readonly (keyof UserRow)[];
+const COLUMNS = USERS.names(STORED);
 
-function toStoredUser(row: UserRowColumns): StoredUser {
-  return { ...toStoredResource(row), userName: row.user_name, active: toBoolean(row.active) };
+function storedUserReader(tx: Tx): (row: Record<string, unknown>) => StoredUser {
+  return USERS.reader(tx.dialect, STORED);
 }
 
-/** The indexed columns of a user row (the bulk import writes the same). */
-export function fieldColumns(fields: UserIndexFields) {
+/** The indexed properties of a user row (the bulk import writes the same). */
+export function indexedUserRow(fields: UserIndexFields): Omit<UserRow, 'tenantId' | 'id' | 'raw' | 'version' | 'createdAt' | 'updatedAt'> {
   return {
-    user_name: fields.userName,
-    user_name_norm: foldText(fields.userName),
-    external_id: fields.externalId,
+    userName: fields.userName,
+    userNameNorm: foldText(fields.userName),
+    externalId: fields.externalId,
     active: fields.active,
-    display_name: fields.displayName,
-    given_name: fields.givenName,
-    family_name: fields.familyName,
+    displayName: fields.displayName,
+    givenName: fields.givenName,
+    familyName: fields.familyName,
     title: fields.title,
-    user_type: fields.userType,
+    userType: fields.userType,
     department: fields.department,
     division: fields.division,
     organization: fields.organization,
-    cost_center: fields.costCenter,
-    employee_number: fields.employeeNumber,
-    manager_id: fields.managerId,
+    costCenter: fields.costCenter,
+    employeeNumber: fields.employeeNumber,
+    managerId: fields.managerId,
   };
+}
+
+/** The email rows of a user, in the order given (the first primary one is the profile's). */
+export function emailRows(tenantId: string, userId: string, fields: UserIndexFields): UserEmailRow[] {
+  return fields.emails.map((email, position) => ({ tenantId, userId, position, value: email.value, valueNorm: foldText(email.value), type: email.type, isPrimary: email.primary }));
 }
 
 export class UserRepository {
   async findById(tx: Tx, tenantId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<StoredUser | undefined> {
-    const row = await selectResourceRow<UserRowColumns>(tx, 'users', COLUMNS, tenantId, id, options.forUpdate);
-    return row && toStoredUser(row);
+    return selectResourceRow(tx, USERS, STORED, tenantId, id, options.forUpdate);
   }
 
   async existingIds(tx: Tx, tenantId: string, ids: readonly string[]): Promise<Set<string>> {
@@ -80,16 +88,16 @@ export class UserRepository {
   }
 
   async insert(tx: Tx, tenantId: string, id: string, write: UserWrite, now: number): Promise<StoredUser> {
-    const stored = await insertResourceRow(tx, 'users', tenantId, id, fieldColumns(write.fields), write.raw, now);
+    await insertResourceRow(tx, USERS, tenantId, id, indexedUserRow(write.fields), write.raw, now);
     await this.writeEmails(tx, tenantId, id, write.fields);
-    return { ...stored, userName: write.fields.userName, active: write.fields.active };
+    return { tenantId, id, raw: write.raw, version: 1, createdAt: now, updatedAt: now, userName: write.fields.userName, active: write.fields.active };
   }
 
   async update(tx: Tx, current: StoredUser, write: UserWrite, now: number): Promise<StoredUser> {
-    const stored = await updateResourceRow(tx, 'users', current, fieldColumns(write.fields), write.raw, now);
+    const version = await updateResourceRow(tx, USERS, current, indexedUserRow(write.fields), write.raw, now);
     await tx.run(DELETE_EMAILS, [current.tenantId, current.id]);
     await this.writeEmails(tx, current.tenantId, current.id, write.fields);
-    return { ...stored, userName: write.fields.userName, active: write.fields.active };
+    return { ...current, raw: write.raw, version, updatedAt: now, userName: write.fields.userName, active: write.fields.active };
   }
 
   async delete(tx: Tx, tenantId: string, id: string): Promise<void> {
@@ -97,16 +105,35 @@ export class UserRepository {
     await tx.run('DELETE FROM users WHERE tenant_id = ? AND id = ?', [tenantId, id]);
   }
 
-  async list(tx: Tx, tenantId: string, filter: ResolvedFilter | undefined, sort: UserSort | undefined, page: PageRequest): Promise<Page<StoredUser>> {
-    const { total, rows } = await listRows<UserRowColumns, UserField>(tx, { table: 'users', columns: COLUMNS, sortColumns: SORT_COLUMNS }, tenantId, filter, sort, page);
-    return { total, items: rows.map(toStoredUser) };
+  /** Many new users (a bulk import chunk) with their emails, in multi-row statements. */
+  async insertMany(tx: Tx, tenantId: string, users: readonly { readonly id: string; readonly write: UserWrite }[], now: number): Promise<void> {
+    await insertRows(tx, USERS, ROW_PROPERTIES, users.map(({ id, write }) => ({ tenantId, id, ...indexedUserRow(write.fields), raw: write.raw, version: 1, createdAt: now, updatedAt: now })));
+    await insertRows(tx, EMAILS, EMAIL_PROPERTIES, users.flatMap(({ id, write }) => emailRows(tenantId, id, write.fields)));
   }
 
+  /** New states of many users at the versions given, their emails replaced; one UPDATE per user (updates are the rare case of an import). */
+  async updateMany(tx: Tx, tenantId: string, users: readonly { readonly id: string; readonly write: UserWrite; readonly version: number }[], now: number): Promise<void> {
+    for (const { id, write, version } of users) {
+      const changes = { ...indexedUserRow(write.fields), raw: write.raw, version, updatedAt: now };
+      const properties = Object.keys(changes) as (keyof UserRow & string)[];
+      await tx.run(updateByIdText(USERS.name, USERS.names(properties)), [...USERS.values(changes, properties), tenantId, id]);
+    }
+    await collectInChunks(users, async (chunk) => {
+      await tx.run(tx.knex(EMAILS.name).where('tenant_id', tenantId).whereIn('user_id', chunk.map((user) => user.id)).delete());
+      return [];
+    });
+    await insertRows(tx, EMAILS, EMAIL_PROPERTIES, users.flatMap(({ id, write }) => emailRows(tenantId, id, write.fields)));
+  }
+
+  async list(tx: Tx, tenantId: string, filter: ResolvedFilter | undefined, sort: UserSort | undefined, page: PageRequest): Promise<Page<StoredUser>> {
+    const { total, rows } = await listRows<Record<string, unknown>, UserField>(tx, { table: 'users', columns: COLUMNS, sortColumns: SORT_COLUMNS }, tenantId, filter, sort, page);
+    return { total, items: rows.map(storedUserReader(tx)) };
+  }
 
   private async writeEmails(tx: Tx, tenantId: string, userId: string, fields: UserIndexFields): Promise<void> {
     if (fields.emails.length === 0) return;
     const bindings: unknown[] = [];
-    fields.emails.forEach((email, position) => bindings.push(tenantId, userId, position, email.value, foldText(email.value), email.type, email.primary));
-    await tx.run(insertText('user_emails', EMAIL_COLUMNS, fields.emails.length), bindings);
+    for (const row of emailRows(tenantId, userId, fields)) bindings.push(...EMAILS.values(row, EMAIL_PROPERTIES));
+    await tx.run(insertText(EMAILS.name, EMAILS.names(EMAIL_PROPERTIES), fields.emails.length), bindings);
   }
 }

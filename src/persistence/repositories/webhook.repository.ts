@@ -3,8 +3,14 @@ import type { Tx } from '../database';
 import { parseJsonColumn, toBoolean, toNumber } from '../column-values';
 import { applyKeyset, type KeysetOrder, type KeysetPage, type KeysetRequest } from './keyset';
 import type { OutboxEvent } from './outbox.repository';
+import type { WebhookDeliveryRow } from '../entities/webhook-delivery.entity';
+import { TABLES } from '../tables';
+import { insertRows } from './bulk-rows';
 
-const DELIVERY_COLUMNS = ['tenant_id', 'endpoint_id', 'event_id', 'status', 'attempts', 'next_attempt_at', 'created_at'];
+const DELIVERIES = TABLES.webhookDeliveries;
+/** What a new delivery row sets (the rest stays NULL until an attempt). */
+const NEW_DELIVERY = ['tenantId', 'endpointId', 'eventId', 'status', 'attempts', 'nextAttemptAt', 'createdAt'] as const satisfies readonly (keyof WebhookDeliveryRow)[];
+const DELIVERY_COLUMNS = DELIVERIES.names(NEW_DELIVERY);
 /** Whether endpoint `e`'s list of event types holds the bound type (a JSON array: text on SQLite, jsonb on PostgreSQL). */
 const WANTS_TYPE: Record<Tx['dialect'], string> = {
   sqlite: 'EXISTS (SELECT 1 FROM json_each(e.event_types) WHERE json_each.value = ?)',
@@ -213,6 +219,16 @@ export class WebhookRepository {
       [tenantId, true],
     );
     return rows.map((row) => ({ id: row.id, eventTypes: row.event_types === null ? null : parseJsonColumn<EventType[]>(row.event_types) }));
+  }
+
+  /** Pending deliveries (first attempt due at once) of many events, in multi-row statements. */
+  async insertPendingDeliveries(tx: Tx, deliveries: readonly { readonly tenantId: string; readonly endpointId: string; readonly eventId: string; readonly at: number }[]): Promise<void> {
+    await insertRows(
+      tx,
+      DELIVERIES,
+      NEW_DELIVERY,
+      deliveries.map((delivery) => ({ tenantId: delivery.tenantId, endpointId: delivery.endpointId, eventId: delivery.eventId, status: 'pending', attempts: 0, nextAttemptAt: delivery.at, createdAt: delivery.at })),
+    );
   }
 
   /**
