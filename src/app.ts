@@ -119,6 +119,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const tenants = new TenantService(database, { audit, outbox, apiKeyCache });
   const groups = new GroupService(database, mapping, changes);
   const users = new UserService(database, mapping, changes, extractUserFields);
+  const webhooks = new WebhookEndpointService(database, audit, { allowHttp: config.webhooks.allowHttp, outbound });
   const services: Services = {
     tenants,
     users,
@@ -134,12 +135,12 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     audit,
     outbox,
     ownership,
-    webhooks: new WebhookEndpointService(database, audit, { allowHttp: config.webhooks.allowHttp, outbound }),
+    webhooks,
     provisioningLog: new ProvisioningLogService(database, {
       retentionDays: config.retention.provisioningLogDays,
       onDropped: (count, reason) => logger.warn({ err: reason, count }, 'provisioning log entries dropped'),
     }),
-    warnings: new AdminWarningsService(tenants, ownership),
+    warnings: new AdminWarningsService(tenants, ownership, webhooks),
     manualEdits: new ManualEditService(database, groups, users, audit, {
       newGroup: (fields) => ({ schemas: [CORE_GROUP_SCHEMA], displayName: fields.displayName, ...(fields.externalId === null ? {} : { externalId: fields.externalId }) }),
       userFields: extractUserFields,

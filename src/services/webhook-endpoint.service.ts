@@ -88,6 +88,11 @@ export class WebhookEndpointService {
     return this.database.read((tx) => this.webhooks.listEndpoints(tx, tenantId));
   }
 
+  /** Endpoints whose circuit is open or probing: their deliveries wait. */
+  async listOpenCircuits(tenantId: string): Promise<WebhookEndpoint[]> {
+    return this.database.read((tx) => this.webhooks.listOpenCircuits(tx, tenantId));
+  }
+
   async getEndpoint(tenantId: string, id: string): Promise<WebhookEndpoint> {
     const endpoint = await this.database.read((tx) => this.webhooks.findEndpoint(tx, tenantId, id));
     if (!endpoint) throw new DomainError('NOT_FOUND', `webhook endpoint ${id} not found`);

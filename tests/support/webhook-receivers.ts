@@ -57,10 +57,10 @@ async function readBody(incoming: IncomingMessage): Promise<string> {
 }
 
 /**
- * Answers every webhook with `status` after `delayMs` (0: at once) and keeps what it received. `host`
- * picks the loopback address it listens on (127.0.0.2 stands in for a public address in the SSRF gate).
+ * Answers every webhook with `status` (default 204; a function is asked each time) after `delayMs`
+ * (0: at once) and keeps what it received. `host` picks the loopback address it listens on.
  */
-export async function startHealthyReceiver(options: { status?: number; delayMs?: number; host?: string } = {}): Promise<HealthyReceiver> {
+export async function startHealthyReceiver(options: { status?: number | (() => number); delayMs?: number; host?: string } = {}): Promise<HealthyReceiver> {
   const received: ReceivedWebhook[] = [];
   const server = createHttpServer((incoming, outgoing) => {
     void readBody(incoming).then((text) => {
@@ -71,7 +71,7 @@ export async function startHealthyReceiver(options: { status?: number; delayMs?:
         body: JSON.parse(text) as Record<string, any>,
       });
       const answer = () => {
-        outgoing.statusCode = options.status ?? 204;
+        outgoing.statusCode = typeof options.status === 'function' ? options.status() : (options.status ?? 204);
         outgoing.end();
       };
       if (options.delayMs) setTimeout(answer, options.delayMs);
