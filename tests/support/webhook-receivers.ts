@@ -12,6 +12,7 @@ export interface ReceivedWebhook {
 /** A local endpoint the tests register as a webhook URL. */
 export interface TestEndpoint {
   readonly url: string;
+  readonly port: number;
   /** Connections accepted so far (a refused address must never see one). */
   readonly connections: number;
   close(): Promise<void>;
@@ -21,9 +22,13 @@ export interface HealthyReceiver extends TestEndpoint {
   readonly received: ReceivedWebhook[];
 }
 
-function urlOf(server: HttpServer | TcpServer, scheme: string, host: string): string {
+function portOf(server: HttpServer | TcpServer): number {
   const address = server.address();
-  return `${scheme}://${host}:${typeof address === 'object' && address ? address.port : 0}/hooks`;
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+function urlOf(server: HttpServer | TcpServer, scheme: string, host: string): string {
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${portOf(server)}/hooks`;
 }
 
 async function listen(server: HttpServer | TcpServer, host: string): Promise<void> {
@@ -83,6 +88,7 @@ export async function startHealthyReceiver(options: { status?: number | (() => n
   await listen(server, host);
   return {
     url: urlOf(server, 'http', host),
+    port: portOf(server),
     received,
     get connections() {
       return tracked.count();
@@ -98,6 +104,7 @@ export async function startHangingEndpoint(host = '127.0.0.1'): Promise<TestEndp
   await listen(server, host);
   return {
     url: urlOf(server, 'http', host),
+    port: portOf(server),
     get connections() {
       return tracked.count();
     },
@@ -122,6 +129,7 @@ export async function startTricklingEndpoint(host = '127.0.0.1'): Promise<TestEn
   await listen(server, host);
   return {
     url: urlOf(server, 'http', host),
+    port: portOf(server),
     get connections() {
       return tracked.count();
     },
