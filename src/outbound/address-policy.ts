@@ -79,10 +79,7 @@ function isIpv4Compatible(address: ipaddr.IPv6): boolean {
 
 function parsed(address: string): Address | undefined {
   const bare = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
-  if (!ipaddr.isValid(bare)) return undefined;
-  const value = ipaddr.parse(bare);
-  // A zone index (fe80::1%eth0) names an interface: always link-local, never public.
-  return value;
+  return ipaddr.isValid(bare) ? ipaddr.parse(bare) : undefined;
 }
 
 function classify(address: Address): string | undefined {
@@ -92,6 +89,7 @@ function classify(address: Address): string | undefined {
     return range === 'unicast' ? undefined : (IPV4_REASONS[range] ?? `a special-purpose address (${range})`);
   }
   const ipv6 = address as ipaddr.IPv6;
+  // A zone index (fe80::1%eth0) names an interface: link-local, never public.
   if (ipv6.zoneId) return 'a link-local address';
   if (isIpv4Compatible(ipv6)) return 'an IPv4-compatible IPv6 address (deprecated)';
   const embedded = embeddedIpv4(ipv6);
@@ -164,12 +162,13 @@ export class OutboundAllowList {
   }
 }
 
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
+
 /** What is wrong with one OUTBOUND_ALLOW_HOSTS entry, or undefined. */
 export function allowListEntryProblem(entry: string): string | undefined {
   const text = entry.trim();
-  if (text.includes('/')) return ipaddr.isValidCIDR(text) ? undefined : `"${text}" is not a CIDR range`;
-  if (isIpLiteral(text)) return undefined;
-  return /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i.test(text) ? undefined : `"${text}" is not a host name, IP address or CIDR range`;
+  const valid = text.includes('/') ? ipaddr.isValidCIDR(text) : isIpLiteral(text) || HOST_NAME.test(text);
+  return valid ? undefined : `"${text}" is not a host name, IP address or CIDR range`;
 }
 
 /** The outbound address policy: the fixed refusals, less what the allow-list lets through. */

@@ -94,7 +94,7 @@ describe('outbound address policy', () => {
     expect(allowListEntryProblem('10.0.0.0/8')).toBeUndefined();
     expect(allowListEntryProblem('::1')).toBeUndefined();
     expect(allowListEntryProblem('receiver.test')).toBeUndefined();
-    expect(allowListEntryProblem('10.0.0.0/33')).toBe('"10.0.0.0/33" is not a CIDR range');
+    expect(allowListEntryProblem('10.0.0.0/33')).toBe('"10.0.0.0/33" is not a host name, IP address or CIDR range');
     expect(allowListEntryProblem('bad host!')).toBe('"bad host!" is not a host name, IP address or CIDR range');
     expect(refusedAddressReason('not-an-ip')).toBe('not an IP address');
   });
