@@ -22,37 +22,36 @@ export interface HealthyReceiver extends TestEndpoint {
   readonly received: ReceivedWebhook[];
 }
 
-function portOf(server: HttpServer | TcpServer): number {
-  const address = server.address();
-  return typeof address === 'object' && address ? address.port : 0;
-}
-
-function urlOf(server: HttpServer | TcpServer, scheme: string, host: string): string {
-  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${portOf(server)}/hooks`;
-}
-
-async function listen(server: HttpServer | TcpServer, host: string): Promise<void> {
+/**
+ * Listens on `host` (port 0) and describes the server as a TestEndpoint: its URL and port, the
+ * connections it accepted, and a close() that ends them even while a request hangs. `beforeClose` runs first.
+ */
+async function serve(server: HttpServer | TcpServer, host: string, beforeClose: () => void = () => undefined): Promise<TestEndpoint> {
+  const sockets = new Set<Socket>();
+  let connections = 0;
+  server.on('connection', (socket: Socket) => {
+    connections += 1;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, host, () => resolve());
   });
-}
-
-/** Tracks sockets so close() ends them even while a request hangs. */
-function trackSockets(server: HttpServer | TcpServer): { sockets: Set<Socket>; count: () => number } {
-  const sockets = new Set<Socket>();
-  let count = 0;
-  server.on('connection', (socket: Socket) => {
-    count += 1;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  return { sockets, count: () => count };
-}
-
-async function closeServer(server: HttpServer | TcpServer, sockets: Set<Socket>): Promise<void> {
-  for (const socket of sockets) socket.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/hooks`,
+    port,
+    get connections() {
+      return connections;
+    },
+    async close() {
+      beforeClose();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 async function readBody(incoming: IncomingMessage): Promise<string> {
@@ -83,33 +82,13 @@ export async function startHealthyReceiver(options: { status?: number | (() => n
       else answer();
     });
   });
-  const tracked = trackSockets(server);
-  const host = options.host ?? '127.0.0.1';
-  await listen(server, host);
-  return {
-    url: urlOf(server, 'http', host),
-    port: portOf(server),
-    received,
-    get connections() {
-      return tracked.count();
-    },
-    close: () => closeServer(server, tracked.sockets),
-  };
+  const endpoint = await serve(server, options.host ?? '127.0.0.1');
+  return Object.assign(endpoint, { received });
 }
 
 /** Accepts connections and never answers a byte: the endpoint that held every tenant's webhooks. */
 export async function startHangingEndpoint(host = '127.0.0.1'): Promise<TestEndpoint> {
-  const server = createTcpServer(() => undefined);
-  const tracked = trackSockets(server);
-  await listen(server, host);
-  return {
-    url: urlOf(server, 'http', host),
-    port: portOf(server),
-    get connections() {
-      return tracked.count();
-    },
-    close: () => closeServer(server, tracked.sockets),
-  };
+  return serve(createTcpServer(() => undefined), host);
 }
 
 /** Answers 200 at once, then sends the body one byte a second, forever (slowloris in reverse). */
@@ -125,17 +104,7 @@ export async function startTricklingEndpoint(host = '127.0.0.1'): Promise<TestEn
       timers.delete(timer);
     });
   });
-  const tracked = trackSockets(server);
-  await listen(server, host);
-  return {
-    url: urlOf(server, 'http', host),
-    port: portOf(server),
-    get connections() {
-      return tracked.count();
-    },
-    async close() {
-      for (const timer of timers) clearInterval(timer);
-      await closeServer(server, tracked.sockets);
-    },
-  };
+  return serve(server, host, () => {
+    for (const timer of timers) clearInterval(timer);
+  });
 }
