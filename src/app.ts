@@ -153,6 +153,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     // A settled attempt frees capacity and may unblock its resource's next event: look again at once.
     onSettled: () => backgroundJobs.wake('webhook-delivery'),
     onCircuitOpened: (endpoint) => logger.warn(endpoint, 'webhook endpoint circuit opened: its deliveries wait for a probe'),
+    onAttemptFailed: (attempt) => logger.info(attempt, 'webhook attempt failed'),
     onError: (error) => logger.error({ err: error }, 'recording a webhook attempt failed'),
   });
   const backgroundJobs = new BackgroundJobs(

@@ -17,13 +17,13 @@ const MAX_TOKEN_LENGTH = 16 * 1024;
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 const CLOCK_TOLERANCE_SECONDS = 30;
 /** One JWKS fetch, connection to last byte. */
-export const JWKS_DEADLINE_MS = 5_000;
+const JWKS_DEADLINE_MS = 5_000;
 /** A key set larger than this is refused (real ones are a few KB). */
-export const JWKS_MAX_BYTES = 256 * 1024;
+const JWKS_MAX_BYTES = 256 * 1024;
 /** A tenant's JWKS is fetched at most this often, whatever callers send (jose's own cooldown for unknown key ids is 30 s). */
-export const JWKS_MIN_FETCH_INTERVAL_MS = 10_000;
+const JWKS_MIN_FETCH_INTERVAL_MS = 10_000;
 /** After a failed fetch (unreachable, refused, not 200, not a key set), none for this long. */
-export const JWKS_RETRY_AFTER_FAILURE_MS = 30_000;
+const JWKS_RETRY_AFTER_FAILURE_MS = 30_000;
 /** Fetched keys are used this long before they are fetched again. */
 const JWKS_CACHE_MAX_AGE_MS = 10 * 60_000;
 /** A token naming a key id the cached set lacks refetches the set at most this often (key rotation). */

@@ -4,7 +4,7 @@ import { OutboundAddressPolicy, OutboundAllowList } from './address-policy';
 import { HostNotFoundError, OutboundRefusedError, OutboundResolver } from './outbound-resolver';
 
 /** Longest wait for a TCP (and TLS) connection; an attempt's own deadline may end it sooner. */
-export const CONNECT_TIMEOUT_MS = 5_000;
+const CONNECT_TIMEOUT_MS = 5_000;
 /** Idle connections to one origin are kept this long for the next attempt. */
 const KEEP_ALIVE_MS = 4_000;
 /** Sockets open to one origin at once (the webhook per-endpoint cap is lower). */
@@ -44,6 +44,7 @@ export class OutboundUnreachableError extends Error {
 
   constructor(
     readonly deadlineMs: number,
+    /** What happened, for the operator's log only. */
     readonly detail: string,
   ) {
     // One text for every failure below HTTP: which one it was would tell a tenant whether a port is open.
@@ -59,7 +60,6 @@ export class OutboundInterruptedError extends Error {
   }
 }
 
-export { HostNotFoundError, OutboundRefusedError };
 
 /** What a caller may tell a tenant about a failed call: never the address or which low-level error it was. */
 export function describeOutboundFailure(error: unknown): string | undefined {

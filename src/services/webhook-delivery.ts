@@ -1,5 +1,5 @@
 import { afterFailure, afterSuccess, probeReleased, type BreakerSettings } from '../domain/webhook-circuit';
-import { describeOutboundFailure, OutboundInterruptedError, type OutboundHttp } from '../outbound/outbound-http';
+import { describeOutboundFailure, OutboundInterruptedError, OutboundUnreachableError, type OutboundHttp } from '../outbound/outbound-http';
 import type { Database } from '../persistence/database';
 import { WebhookRepository, type ClaimedDelivery, type DeliveryKey, type DueDelivery } from '../persistence/repositories/webhook.repository';
 import { toEventEnvelope } from './outbox.service';
@@ -28,6 +28,8 @@ export interface WebhookDeliveryHooks {
   readonly onSettled?: () => void;
   /** An endpoint's circuit opened (its deliveries now wait for a probe). */
   readonly onCircuitOpened?: (endpoint: DeliveryKey & { readonly consecutiveFailures: number; readonly nextProbeAt: number | null }) => void;
+  /** An attempt failed: what the tenant reads (`error`) and, below HTTP, what happened (`cause`, for the operator). */
+  readonly onAttemptFailed?: (delivery: DeliveryKey & { readonly error: string; readonly cause?: string }) => void;
   /** Recording an outcome failed (the delivery is retried when its lease ends). */
   readonly onError?: (error: unknown) => void;
 }
@@ -45,7 +47,7 @@ export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, ran
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
-type AttemptOutcome = { readonly ok: true } | { readonly ok: false; readonly error: string } | { readonly interrupted: true };
+type AttemptOutcome = { readonly ok: true } | { readonly ok: false; readonly error: string; readonly cause?: string } | { readonly interrupted: true };
 
 /** Counts of attempts in flight by key. */
 class InFlightCounts {
@@ -166,6 +168,7 @@ export class WebhookDeliveryWorker {
 
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
     const outcome = await this.send(delivery);
+    if ('ok' in outcome && !outcome.ok) this.hooks.onAttemptFailed?.({ tenantId: delivery.tenantId, endpointId: delivery.endpointId, eventId: delivery.eventId, error: outcome.error, cause: outcome.cause });
     const now = this.now();
     // The delivery row before the endpoint row, as in the claim: two transactions never wait on each other in turn.
     const opened = await this.database.transaction(async (tx) => {
@@ -220,7 +223,7 @@ export class WebhookDeliveryWorker {
       if (error instanceof OutboundInterruptedError) return { interrupted: true };
       const described = describeOutboundFailure(error);
       if (described === undefined) throw error;
-      return { ok: false, error: described };
+      return { ok: false, error: described, cause: error instanceof OutboundUnreachableError ? error.detail : undefined };
     }
   }
 }

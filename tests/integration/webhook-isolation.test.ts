@@ -60,11 +60,12 @@ describe(`webhook delivery isolation on ${testDatabaseKind()}`, () => {
     const { endpoint: registered } = await testHub.hub.services.webhooks.createEndpoint(tenant.id, { url: hanging.url }, admin);
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
-    const collecting = setInterval(gc, 100);
+    // At least one full collection during each 500 ms wait (each takes a while on a loaded machine).
+    const collecting = setInterval(gc, 250);
     try {
       await enqueue(testHub, [userCreated(tenant.id, 'user-1')]);
       // Node 20 lost AbortSignal.timeout timers to a collection during the wait: the attempt then never ended.
-      await waitFor(async () => (await deliveriesOf(testHub, tenant.id, registered.id))[0]?.status === 'failed', 'the attempt to end', 15_000);
+      await waitFor(async () => (await deliveriesOf(testHub, tenant.id, registered.id))[0]?.status === 'failed', 'the attempt to end', 30_000);
     } finally {
       clearInterval(collecting);
     }
