@@ -60,15 +60,12 @@ export class OutboundInterruptedError extends Error {
   }
 }
 
-
 /** What a caller may tell a tenant about a failed call: never the address or which low-level error it was. */
 export function describeOutboundFailure(error: unknown): string | undefined {
   if (error instanceof OutboundRefusedError || error instanceof OutboundUnreachableError) return error.message;
   if (error instanceof HostNotFoundError) return 'host not found';
   return undefined;
 }
-
-const DEADLINE = Symbol('deadline');
 
 /**
  * The one HTTP client for URLs tenants configure (webhook endpoints, OIDC JWKS): every call goes through
@@ -78,7 +75,7 @@ const DEADLINE = Symbol('deadline');
  * Node 20 lost `AbortSignal.timeout` timers to garbage collection while a request waited (issue 13).
  */
 export class OutboundHttp {
-  readonly policy: OutboundAddressPolicy;
+  private readonly policy: OutboundAddressPolicy;
   private readonly resolver: OutboundResolver;
   private readonly agent: Agent;
 
@@ -114,7 +111,7 @@ export class OutboundHttp {
   async send(url: string, outbound: OutboundRequest): Promise<OutboundResponse> {
     const target = this.target(url, outbound.allowHttp);
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(DEADLINE), outbound.deadlineMs);
+    const timer = setTimeout(() => deadline.abort(), outbound.deadlineMs);
     const interrupt = () => deadline.abort(outbound.signal?.reason);
     outbound.signal?.addEventListener('abort', interrupt, { once: true });
     try {
