@@ -105,11 +105,14 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const outbound = new OutboundHttp(config.outbound);
   const mapping = new MappingService(database);
   const audit = new AuditService(database);
-  const outbox = new OutboxService(database, { retentionDays: config.retention.outboxDays });
+  const runBackgroundJobs = options.backgroundJobs ?? true;
+  const outbox = new OutboxService(database, {
+    retentionDays: config.retention.outboxDays,
+    onDeliveriesCommitted: runBackgroundJobs ? () => backgroundJobs.wake('webhook-delivery') : undefined,
+  });
   const ownership = new OwnershipService(database, audit, outbox);
   const changes = new ChangeRecorder(audit, outbox, ownership);
   const registries = new TenantRegistries(mapping);
-  const runBackgroundJobs = options.backgroundJobs ?? true;
   const mappingJobs = new MappingJobRunner(database, mapping, audit, {
     batchSize: MAPPING_JOB_BATCH,
     leaseMs: MAPPING_JOB_LEASE_MS,

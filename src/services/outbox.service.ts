@@ -9,6 +9,8 @@ import { insertRows } from '../persistence/repositories/bulk-rows';
 export interface OutboxOptions {
   /** Events (and their deliveries, in whatever state) are removed this long after they were created. */
   readonly retentionDays: number;
+  /** Runs once events with deliveries have committed: webhook delivery can look at once rather than at its next poll. */
+  readonly onDeliveriesCommitted?: () => void;
 }
 
 /** Rows per retention statement, and statements per tenant per sweep (the rest waits for the next sweep). */
@@ -66,7 +68,8 @@ export class OutboxService {
       createdAt: generated.at,
     });
     if (!inserted) return { id, inserted };
-    await this.webhooks.insertDeliveriesOfEvent(tx, event.tenantId, id, event.type, generated.at);
+    const deliveries = await this.webhooks.insertDeliveriesOfEvent(tx, event.tenantId, id, event.type, generated.at);
+    if (deliveries > 0 && this.options.onDeliveriesCommitted) tx.afterCommit(this.options.onDeliveriesCommitted);
     return { id, inserted };
   }
 
@@ -86,6 +89,7 @@ export class OutboxService {
     }
     await insertRows(tx, 'outbox_events', ['tenant_id', 'id', 'type', 'resource_type', 'resource_id', 'resource_version', 'payload', 'created_at'], rows);
     await insertRows(tx, 'webhook_deliveries', ['tenant_id', 'endpoint_id', 'event_id', 'status', 'attempts', 'next_attempt_at', 'created_at'], deliveries);
+    if (deliveries.length > 0 && this.options.onDeliveriesCommitted) tx.afterCommit(this.options.onDeliveriesCommitted);
   }
 
   /** Removes events older than the retention period with their deliveries; bounded per tenant per call. */

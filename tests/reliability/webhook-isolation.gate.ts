@@ -56,14 +56,16 @@ describe(`Webhook isolation on ${testDatabaseKind()}`, () => {
 
       const perTenant = sized(3, 20);
       const spacingMs = sized(500, 3_000);
-      const committedAt = new Map<string, number>();
+      // The event's occurredAt is stamped inside the write transaction, before its commit: arrival minus
+      // occurredAt is an upper bound of commit to arrival (judged against the budget); from the SCIM
+      // answer, after the commit, a lower one. The hub runs in this process: one clock.
+      const answeredAt = new Map<string, number>();
       await Promise.all(
         tenants.map(async ({ index, scim }) => {
           for (let change = 0; change < perTenant; change += 1) {
             const userName = `u${change}@neighbour-${index}.example`;
-            // Taken before the request: the commit happens after it, so the measured latency is an upper bound.
-            committedAt.set(userName, Date.now());
             await scim.createUser(userName);
+            answeredAt.set(userName, Date.now());
             await new Promise((resolve) => setTimeout(resolve, spacingMs));
           }
         }),
@@ -75,18 +77,22 @@ describe(`Webhook isolation on ${testDatabaseKind()}`, () => {
       while (arrived() < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
 
       const latencies: number[] = [];
+      const afterAnswer: number[] = [];
       for (const receiver of receivers) {
         for (const webhook of receiver.received) {
-          const sent = committedAt.get(String(webhook.body.data?.userName));
-          if (sent !== undefined) latencies.push(webhook.at - sent);
+          const userName = String(webhook.body.data?.userName);
+          latencies.push(webhook.at - Date.parse(String(webhook.body.occurredAt)));
+          afterAnswer.push(webhook.at - (answeredAt.get(userName) ?? webhook.at));
         }
       }
       latencies.sort((a, b) => a - b);
+      afterAnswer.sort((a, b) => a - b);
       const missing = expected - latencies.length;
       const max = latencies[latencies.length - 1] ?? 0;
       recordFigure(
         `${latencies.length}/${expected} webhooks of 10 tenants arrived; commit to arrival p50 ${percentile(latencies, 0.5)} ms, p99 ${percentile(latencies, 0.99)} ms, max ${max} ms ` +
-          `(budget ${BUDGET_MS} ms; attacker: ${attackerUsers * attackerEndpoints.length} deliveries to 4 hanging, 3 trickling, 3 slow endpoints)`,
+          `(from the SCIM answer: p50 ${percentile(afterAnswer, 0.5)} ms, max ${afterAnswer[afterAnswer.length - 1] ?? 0} ms; budget ${BUDGET_MS} ms; ` +
+          `attacker: ${attackerUsers * attackerEndpoints.length} deliveries to 4 hanging, 3 trickling, 3 slow endpoints)`,
         missing === 0 && max <= BUDGET_MS,
       );
       expect(missing).toBe(0);

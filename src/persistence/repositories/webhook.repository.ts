@@ -301,9 +301,10 @@ export class WebhookRepository {
   /**
    * One pending delivery of the event per active endpoint of the tenant that wants its type (no list of
    * types: all of them), chosen and written by one statement: a write pays no separate endpoint read.
+   * Returns how many it wrote.
    */
-  async insertDeliveriesOfEvent(tx: Tx, tenantId: string, eventId: string, type: EventType, now: number): Promise<void> {
-    await tx.run(
+  async insertDeliveriesOfEvent(tx: Tx, tenantId: string, eventId: string, type: EventType, now: number): Promise<number> {
+    return tx.run(
       `INSERT INTO webhook_deliveries (${DELIVERY_COLUMNS.join(', ')}) SELECT e.tenant_id, e.id, ?, 'pending', 0, ?, ? FROM webhook_endpoints e WHERE e.tenant_id = ? AND e.active = ? AND (e.event_types IS NULL OR ${WANTS_TYPE[tx.dialect]})`,
       [eventId, now, now, tenantId, true, type],
     );
