@@ -1,4 +1,4 @@
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import { DomainError } from '../domain/errors';
 import { OutboundAddressPolicy, OutboundAllowList } from './address-policy';
 import { HostNotFoundError, OutboundRefusedError, OutboundResolver } from './outbound-resolver';
@@ -77,18 +77,24 @@ export function describeOutboundFailure(error: unknown): string | undefined {
 export class OutboundHttp {
   private readonly policy: OutboundAddressPolicy;
   private readonly resolver: OutboundResolver;
-  private readonly agent: Agent;
+  private agent: Agent | undefined;
 
   constructor(config: OutboundConfig) {
     this.policy = new OutboundAddressPolicy(new OutboundAllowList(config.allowHosts));
     this.resolver = new OutboundResolver(this.policy, { dnsServers: config.dnsServers });
-    this.agent = new Agent({
+  }
+
+  /** undici is loaded on the first call: CLI commands that call nothing start without it. */
+  private dispatcher(): { agent: Agent; request: typeof import('undici').request } {
+    const undici = require('undici') as typeof import('undici');
+    this.agent ??= new undici.Agent({
       connect: { lookup: this.resolver.lookup, timeout: CONNECT_TIMEOUT_MS },
       keepAliveTimeout: KEEP_ALIVE_MS,
       keepAliveMaxTimeout: KEEP_ALIVE_MS,
       connections: CONNECTIONS_PER_ORIGIN,
       maxResponseSize: MAX_RESPONSE_BYTES,
     });
+    return { agent: this.agent, request: undici.request };
   }
 
   /**
@@ -116,8 +122,9 @@ export class OutboundHttp {
     outbound.signal?.addEventListener('abort', interrupt, { once: true });
     try {
       if (outbound.signal?.aborted) throw new OutboundInterruptedError();
+      const { agent, request } = this.dispatcher();
       const response = await request(target, {
-        dispatcher: this.agent,
+        dispatcher: agent,
         method: outbound.method,
         headers: outbound.headers,
         body: outbound.body,
@@ -168,7 +175,7 @@ export class OutboundHttp {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.agent?.close();
   }
 
   /** The URL to call, after the checks that need no DNS: scheme, credentials, literal addresses, special names. */
