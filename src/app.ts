@@ -37,6 +37,8 @@ import type { Server } from 'node:http';
 import type { GraphqlSubscriptionServer } from './graphql/subscription-server';
 import { BulkImportService } from './services/bulk-import.service';
 import { CredentialCache } from './services/credential-cache';
+import { OutboundHttp } from './outbound/outbound-http';
+import { OidcTokenVerifier } from './auth/oidc-token.strategy';
 
 export interface Services {
   readonly tenants: TenantService;
@@ -99,13 +101,18 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   });
   if (options.migrate ?? true) await migrate(orm);
   const database = new Database(orm);
+  // Every call to a URL a tenant configured (webhooks, JWKS) goes through this client and its address policy.
+  const outbound = new OutboundHttp(config.outbound);
   const mapping = new MappingService(database);
   const audit = new AuditService(database);
-  const outbox = new OutboxService(database, { retentionDays: config.retention.outboxDays });
+  const runBackgroundJobs = options.backgroundJobs ?? true;
+  const outbox = new OutboxService(database, {
+    retentionDays: config.retention.outboxDays,
+    onDeliveriesCommitted: runBackgroundJobs ? () => backgroundJobs.wake('webhook-delivery') : undefined,
+  });
   const ownership = new OwnershipService(database, audit, outbox);
   const changes = new ChangeRecorder(audit, outbox, ownership);
   const registries = new TenantRegistries(mapping);
-  const runBackgroundJobs = options.backgroundJobs ?? true;
   const mappingJobs = new MappingJobRunner(database, mapping, audit, {
     batchSize: MAPPING_JOB_BATCH,
     leaseMs: MAPPING_JOB_LEASE_MS,
@@ -115,6 +122,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const tenants = new TenantService(database, { audit, outbox, apiKeyCache });
   const groups = new GroupService(database, mapping, changes);
   const users = new UserService(database, mapping, changes, extractUserFields);
+  const webhooks = new WebhookEndpointService(database, audit, { allowHttp: config.webhooks.allowHttp, outbound });
   const services: Services = {
     tenants,
     users,
@@ -126,16 +134,16 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     }),
     mappingJobs,
     directory: new DirectoryService(database),
-    access: new ApiAccessService(database, audit, { allowHttpJwks: config.graphql.allowHttpJwks, apiKeyCache }),
+    access: new ApiAccessService(database, audit, { allowHttpJwks: config.graphql.allowHttpJwks, apiKeyCache, outbound }),
     audit,
     outbox,
     ownership,
-    webhooks: new WebhookEndpointService(database, audit, { allowHttp: config.webhooks.allowHttp }),
+    webhooks,
     provisioningLog: new ProvisioningLogService(database, {
       retentionDays: config.retention.provisioningLogDays,
       onDropped: (count, reason) => logger.warn({ err: reason, count }, 'provisioning log entries dropped'),
     }),
-    warnings: new AdminWarningsService(tenants, ownership),
+    warnings: new AdminWarningsService(tenants, ownership, webhooks),
     manualEdits: new ManualEditService(database, groups, users, audit, {
       newGroup: (fields) => ({ schemas: [CORE_GROUP_SCHEMA], displayName: fields.displayName, ...(fields.externalId === null ? {} : { externalId: fields.externalId }) }),
       userFields: extractUserFields,
@@ -144,10 +152,16 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     bulkImport: new BulkImportService(database, mapping, changes),
   };
 
-  const deliveryWorker = new WebhookDeliveryWorker(database, config.webhooks);
+  const deliveryWorker = new WebhookDeliveryWorker(database, outbound, config.webhooks, {
+    // A settled attempt frees capacity and may unblock its resource's next event: look again at once.
+    onSettled: () => backgroundJobs.wake('webhook-delivery'),
+    onCircuitOpened: (endpoint) => logger.warn(endpoint, 'webhook endpoint circuit opened: its deliveries wait for a probe'),
+    onAttemptFailed: (attempt) => logger.info(attempt, 'webhook attempt failed'),
+    onError: (error) => logger.error({ err: error }, 'recording a webhook attempt failed'),
+  });
   const backgroundJobs = new BackgroundJobs(
     [
-      // A round that delivered something runs again at once: it may have unblocked a resource's next event.
+      // Claims what is due up to the free capacity and returns without waiting for the attempts; again at once while it found work.
       { name: 'webhook-delivery', intervalMs: config.webhooks.pollIntervalMs, run: async () => (await deliveryWorker.deliverDue()) > 0, interrupt: () => deliveryWorker.interrupt() },
       {
         name: 'token-expiry-check',
@@ -189,6 +203,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     services,
     logger,
     throttle: authThrottle,
+    oidc: new OidcTokenVerifier(services.access, { outbound, allowHttpJwks: config.graphql.allowHttpJwks }),
     maxBodyBytes: config.maxBodyBytes,
     introspection: config.graphql.introspection,
     fieldSuggestions: config.graphql.fieldSuggestions,
@@ -250,6 +265,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       for (const subscriptions of subscriptionServers) await subscriptions.close();
       await services.events.close();
       await backgroundJobs.stop();
+      await deliveryWorker.drain();
+      await outbound.close();
       await mappingJobs.stop();
       await services.provisioningLog.flush();
       await graphql.stop();

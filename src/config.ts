@@ -1,5 +1,7 @@
 import path from 'node:path';
 import type { OverloadLimits } from './scim/overload-limiter';
+import { allowListEntryProblem, isIpLiteral } from './outbound/address-policy';
+import type { OutboundConfig } from './outbound/outbound-http';
 
 export type DatabaseConfig =
   | { readonly kind: 'sqlite'; readonly path: string }
@@ -32,6 +34,8 @@ export interface Config {
   readonly graphql: GraphqlConfig;
   readonly webhooks: WebhookConfig;
   readonly retention: RetentionConfig;
+  /** Calls to URLs tenants configure (webhooks, JWKS): the address policy's allow-list and resolvers. */
+  readonly outbound: OutboundConfig;
 }
 
 export interface WebhookConfig {
@@ -43,8 +47,15 @@ export interface WebhookConfig {
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
   readonly timeoutMs: number;
-  /** Accept http:// endpoint URLs: development and tests only. */
+  /** Accept http:// endpoint URLs for hosts on OUTBOUND_ALLOW_HOSTS: development and tests only. */
   readonly allowHttp: boolean;
+  /** Attempts in flight on one node at once: in all, for one tenant, for one endpoint. */
+  readonly maxInFlight: number;
+  readonly maxInFlightPerTenant: number;
+  readonly maxInFlightPerEndpoint: number;
+  /** Consecutive failed attempts that open an endpoint's circuit, and the wait before its first probe. */
+  readonly breakerThreshold: number;
+  readonly breakerCooldownMs: number;
 }
 
 export interface RetentionConfig {
@@ -129,6 +140,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     maxEventLoopLagMs: integer('SCIM_MAX_EVENT_LOOP_LAG_MS', 250, 1, 55000),
   };
 
+  /** A comma-separated list, each entry checked by `problem`. */
+  function list(name: string, problem: (entry: string) => string | undefined): string[] {
+    const entries = (env[name] ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+    for (const entry of entries) {
+      const found = problem(entry);
+      if (found) problems.push(`${name}: ${found}`);
+    }
+    return entries;
+  }
+
   function flag(name: string, fallback: boolean): boolean {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
@@ -158,6 +179,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     retryMaxMs: integer('WEBHOOK_RETRY_MAX_MS', 3_600_000, 10, 86_400_000),
     timeoutMs: integer('WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
     allowHttp: flag('WEBHOOK_ALLOW_HTTP', false),
+    maxInFlight: integer('WEBHOOK_MAX_IN_FLIGHT', 64, 1, 10_000),
+    maxInFlightPerTenant: integer('WEBHOOK_MAX_IN_FLIGHT_PER_TENANT', 8, 1, 1_000),
+    maxInFlightPerEndpoint: integer('WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT', 2, 1, 100),
+    breakerThreshold: integer('WEBHOOK_BREAKER_THRESHOLD', 10, 1, 1_000),
+    breakerCooldownMs: integer('WEBHOOK_BREAKER_COOLDOWN_MS', 60_000, 100, 3_600_000),
+  };
+  const outbound: OutboundConfig = {
+    allowHosts: list('OUTBOUND_ALLOW_HOSTS', allowListEntryProblem),
+    dnsServers: list('OUTBOUND_DNS_SERVERS', dnsServerProblem),
   };
   const retention: RetentionConfig = {
     provisioningLogDays: integer('PROVISIONING_LOG_RETENTION_DAYS', 30, 1, 3650),
@@ -205,5 +235,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     graphql,
     webhooks,
     retention,
+    outbound,
   };
+}
+
+/** A resolver address as c-ares takes it: an IP, `ipv4:port` or `[ipv6]:port`. */
+function dnsServerProblem(entry: string): string | undefined {
+  const match = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d{1,5}))?$/.exec(entry);
+  const host = match?.[1] ?? match?.[2] ?? entry;
+  const port = match?.[3] === undefined ? 53 : Number(match[3]);
+  if ((match && isIpLiteral(host) && port >= 1 && port <= 65535) || isIpLiteral(entry)) return undefined;
+  return `"${entry}" is not a resolver address (an IP, ipv4:port or [ipv6]:port)`;
 }

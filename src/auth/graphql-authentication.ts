@@ -53,6 +53,8 @@ export function authenticateGraphqlRequests(options: GraphqlAuthenticationOption
     }
     authenticator.authenticate([API_KEY_STRATEGY, OIDC_TOKEN_STRATEGY], { session: false }, (error: unknown, principal: GraphqlPrincipal | false) => {
       if (isDomainError(error) && error.code === 'UNAVAILABLE') {
+        // Counted against the caller like a refusal: a token naming a tenant whose keys cannot be had is no way around the throttle.
+        options.throttle.recordFailure(source);
         refuse(response, 503, error, { 'Retry-After': '5' });
         return;
       }

@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'PAYLOAD_TOO_LARGE',
   'GROUPS_MANAGED_BY_IDP',
   'UNAVAILABLE',
+  'OUTBOUND_ADDRESS_REFUSED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { FailedAuthThrottle } from '../auth/failed-auth-throttle';
 import { authenticateGraphqlRequests } from '../auth/graphql-authentication';
 import type { GraphqlPrincipal } from '../auth/graphql-principal';
-import { OidcTokenVerifier } from '../auth/oidc-token.strategy';
+import type { OidcTokenVerifier } from '../auth/oidc-token.strategy';
 import type { GraphqlContext, GraphqlServices } from './context';
 import { DirectoryLoaders } from './directory-loaders';
 import { createErrorFormatter, errorLoggingPlugin, GRAPHQL_ERROR_CODES } from './format-error';
@@ -22,6 +22,8 @@ export interface GraphqlOptions {
   readonly services: GraphqlServices;
   readonly logger: Logger;
   readonly throttle: FailedAuthThrottle;
+  /** Verifies tenants' OIDC access tokens (their JWKS fetched through the outbound client). */
+  readonly oidc: OidcTokenVerifier;
   readonly maxBodyBytes: number;
   readonly introspection: boolean;
   /** "Did you mean ...?" in validation errors: a map of the schema for whoever guesses. */
@@ -58,7 +60,7 @@ export async function createGraphqlEndpoint(options: GraphqlOptions): Promise<Gr
   const schema = await buildGraphqlSchema(options.services.events.pubSub);
   const armor = armorProtection(options.limits);
   const stringInputs = new StringInputChecker(schema);
-  const oidc = new OidcTokenVerifier(options.services.access);
+  const { oidc } = options;
   const contextFor = (principal: GraphqlPrincipal, log: Logger, requestId: string): GraphqlContext => ({
     principal,
     tenantId: principal.tenant.id,

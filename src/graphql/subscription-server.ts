@@ -8,6 +8,7 @@ import { apiKeyPrincipal } from '../auth/api-key.strategy';
 import type { FailedAuthThrottle } from '../auth/failed-auth-throttle';
 import type { GraphqlPrincipal } from '../auth/graphql-principal';
 import type { OidcTokenVerifier } from '../auth/oidc-token.strategy';
+import { isDomainError } from '../domain/errors';
 import type { GraphqlContext, GraphqlServices } from './context';
 import { createErrorFormatter } from './format-error';
 import type { GraphqlLimits } from './limits';
@@ -91,7 +92,16 @@ export function attachGraphqlSubscriptions(server: Server, options: GraphqlSubsc
         if (options.throttle.retryAfterSeconds(source) > 0) return false;
         const token = bearerToken(context.connectionParams);
         let refusedTenant: string | undefined;
-        const principal = token === undefined ? undefined : await authenticate(token, (tenantId) => (refusedTenant = tenantId));
+        let principal: GraphqlPrincipal | undefined;
+        try {
+          principal = token === undefined ? undefined : await authenticate(token, (tenantId) => (refusedTenant = tenantId));
+        } catch (error) {
+          if (!isDomainError(error) || error.code !== 'UNAVAILABLE') throw error;
+          // The tenant's OIDC keys cannot be had now: 1013 (try again later), counted like a refusal.
+          options.throttle.recordFailure(source);
+          context.extra.socket.close(1013, 'OIDC signing keys unavailable; retry shortly');
+          return false;
+        }
         if (!principal || token === undefined) {
           // A refused socket closes with 4403 whichever throttle applies: graphql-ws has no Retry-After.
           options.throttle.recordFailure(source, refusedTenant);

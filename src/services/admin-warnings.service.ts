@@ -2,13 +2,16 @@ import type { AuditContext } from '../domain/audit';
 import { DomainError } from '../domain/errors';
 import type { OwnershipService, OwnershipWarning } from './ownership.service';
 import { TOKEN_EXPIRY_WARNING_DAYS, type TenantService } from './tenant.service';
+import type { WebhookEndpointService } from './webhook-endpoint.service';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Something a tenant admin should act on. */
 export type AdminWarning =
   | OwnershipWarning
-  | { readonly code: 'SCIM_TOKEN_EXPIRING' | 'SCIM_TOKEN_EXPIRED'; readonly connectionId: string; readonly expiresAt: number };
+  | { readonly code: 'SCIM_TOKEN_EXPIRING' | 'SCIM_TOKEN_EXPIRED'; readonly connectionId: string; readonly expiresAt: number }
+  /** The endpoint kept failing: its deliveries wait for a probe (at: opened; count: consecutive failures). */
+  | { readonly code: 'WEBHOOK_CIRCUIT_OPEN'; readonly endpointId: string; readonly at: number | null; readonly nextProbeAt: number | null; readonly count: number };
 
 /** The warnings an admin can dismiss; the others last until their cause is fixed (a token rotated, orphans assigned). */
 export const ACKNOWLEDGEABLE_WARNINGS = ['DEFAULT_SUBSTITUTE_DEPROVISIONED'] as const;
@@ -16,12 +19,14 @@ export type AcknowledgeableWarning = (typeof ACKNOWLEDGEABLE_WARNINGS)[number];
 
 /**
  * One list of what needs a tenant admin: the ownership warnings (substitute deprovisioned or unusable,
- * orphaned resources) and a SCIM token that expires within 14 days or has expired.
+ * orphaned resources), a SCIM token that expires within 14 days or has expired, and each webhook
+ * endpoint whose circuit is open.
  */
 export class AdminWarningsService {
   constructor(
     private readonly tenants: TenantService,
     private readonly ownership: OwnershipService,
+    private readonly webhooks: WebhookEndpointService,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -31,6 +36,9 @@ export class AdminWarningsService {
     const now = this.now();
     if (token.expiresAt !== null && token.expiresAt <= now + TOKEN_EXPIRY_WARNING_DAYS * DAY_MS) {
       warnings.push({ code: token.expiresAt <= now ? 'SCIM_TOKEN_EXPIRED' : 'SCIM_TOKEN_EXPIRING', connectionId: token.connectionId, expiresAt: token.expiresAt });
+    }
+    for (const endpoint of await this.webhooks.listOpenCircuits(tenantId)) {
+      warnings.push({ code: 'WEBHOOK_CIRCUIT_OPEN', endpointId: endpoint.id, at: endpoint.circuit.since, nextProbeAt: endpoint.circuit.nextProbeAt, count: endpoint.consecutiveFailures });
     }
     return warnings;
   }

@@ -16,6 +16,7 @@ import { ApiAccessRepository } from '../persistence/repositories/api-access.repo
 import { TenantRepository } from '../persistence/repositories/tenant.repository';
 import type { AuditService } from './audit.service';
 import type { CredentialCache } from './credential-cache';
+import type { OutboundHttp } from '../outbound/outbound-http';
 
 export interface CreatedApiKey {
   readonly apiKey: ApiKey;
@@ -33,6 +34,8 @@ export interface ApiAccessOptions {
   readonly allowHttpJwks: boolean;
   /** API keys recently authenticated (TenantService fills it): a revocation forgets the tenant's at once. */
   readonly apiKeyCache?: CredentialCache<unknown>;
+  /** Checks the JWKS URL against the outbound address policy (after DNS) before it is stored. */
+  readonly outbound: OutboundHttp;
 }
 
 /**
@@ -98,6 +101,7 @@ export class ApiAccessService {
    */
   async configureOidcProvider(tenantId: string, settings: OidcProviderSettings, context: AuditContext): Promise<OidcProvider> {
     const provider: OidcProvider = { tenantId, ...validateOidcProviderSettings(settings, { allowHttpJwks: this.options.allowHttpJwks }) };
+    await this.options.outbound.checkDestination(provider.jwksUrl, { allowHttp: this.options.allowHttpJwks, label: 'jwksUrl' });
     await this.database.transaction(async (tx) => {
       const sameIssuer = await this.access.findOidcProvidersByIssuer(tx, provider.issuer);
       if (sameIssuer.some((other) => other.tenantId !== tenantId && other.audience === provider.audience)) {

@@ -18,6 +18,8 @@ export interface BackgroundJob {
 export class BackgroundJobs {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly running = new Set<Promise<void>>();
+  /** Jobs woken while they ran: they run again at once. */
+  private readonly woken = new Set<string>();
   private stopped = false;
 
   constructor(
@@ -27,6 +29,20 @@ export class BackgroundJobs {
 
   start(): void {
     for (const job of this.jobs) this.schedule(job, job.firstRunAfterMs ?? job.intervalMs);
+  }
+
+  /** Runs the job now rather than after its interval (new work arrived); while it runs, again right after. */
+  wake(name: string): void {
+    const job = this.jobs.find((candidate) => candidate.name === name);
+    if (!job || this.stopped) return;
+    const timer = this.timers.get(name);
+    if (timer === undefined) {
+      this.woken.add(name);
+      return;
+    }
+    clearTimeout(timer);
+    this.timers.delete(name);
+    this.schedule(job, 0);
   }
 
   /** No new runs; interrupts the jobs and waits for runs in progress to finish. */
@@ -58,6 +74,7 @@ export class BackgroundJobs {
     } catch (error) {
       this.onError(job.name, error);
     }
-    this.schedule(job, more ? 0 : job.intervalMs);
+    const woken = this.woken.delete(job.name);
+    this.schedule(job, more || woken ? 0 : job.intervalMs);
   }
 }

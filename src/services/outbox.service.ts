@@ -8,6 +8,8 @@ import { WebhookRepository } from '../persistence/repositories/webhook.repositor
 export interface OutboxOptions {
   /** Events (and their deliveries, in whatever state) are removed this long after they were created. */
   readonly retentionDays: number;
+  /** Runs once events with deliveries have committed: webhook delivery can look at once rather than at its next poll. */
+  readonly onDeliveriesCommitted?: () => void;
 }
 
 /** Rows per retention statement, and statements per tenant per sweep (the rest waits for the next sweep). */
@@ -65,7 +67,8 @@ export class OutboxService {
       createdAt: generated.at,
     });
     if (!inserted) return { id, inserted };
-    await this.webhooks.insertDeliveriesOfEvent(tx, event.tenantId, id, event.type, generated.at);
+    const deliveries = await this.webhooks.insertDeliveriesOfEvent(tx, event.tenantId, id, event.type, generated.at);
+    if (deliveries > 0 && this.options.onDeliveriesCommitted) tx.afterCommit(this.options.onDeliveriesCommitted);
     return { id, inserted };
   }
 
@@ -85,6 +88,7 @@ export class OutboxService {
     }
     await this.outbox.insertMany(tx, rows);
     await this.webhooks.insertPendingDeliveries(tx, deliveries);
+    if (deliveries.length > 0 && this.options.onDeliveriesCommitted) tx.afterCommit(this.options.onDeliveriesCommitted);
   }
 
   /** Removes events older than the retention period with their deliveries; bounded per tenant per call. */

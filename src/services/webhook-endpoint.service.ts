@@ -3,6 +3,8 @@ import type { AuditContext } from '../domain/audit';
 import { DomainError } from '../domain/errors';
 import { EVENT_TYPES, isEventType, type EventType } from '../domain/events';
 import { generateSecret } from '../domain/tenants/secret-token';
+import { CLOSED_CIRCUIT } from '../domain/webhook-circuit';
+import type { OutboundHttp } from '../outbound/outbound-http';
 import type { Database, Tx } from '../persistence/database';
 import type { KeysetPage, KeysetPosition, KeysetRequest } from '../persistence/repositories/keyset';
 import { WebhookRepository, type DeliveryStatus, type WebhookDelivery, type WebhookEndpoint } from '../persistence/repositories/webhook.repository';
@@ -27,8 +29,10 @@ export interface CreatedWebhookEndpoint {
 }
 
 export interface WebhookEndpointOptions {
-  /** Accept http:// endpoint URLs (development and tests on one machine only). */
+  /** Accept http:// endpoint URLs for hosts on the outbound allow-list (development and tests only). */
   readonly allowHttp: boolean;
+  /** Checks every URL against the outbound address policy (after DNS) before it is stored. */
+  readonly outbound: OutboundHttp;
 }
 
 /** Each endpoint receives every event once: the number per tenant bounds the work of one change. */
@@ -60,7 +64,7 @@ export class WebhookEndpointService {
     const endpoint: WebhookEndpoint = {
       tenantId,
       id: randomUUID(),
-      url: this.checkUrl(input.url),
+      url: await this.checkUrl(input.url),
       eventTypes: checkEventTypes(input.eventTypes ?? null),
       active: true,
       createdAt: Date.now(),
@@ -68,6 +72,7 @@ export class WebhookEndpointService {
       lastFailureAt: null,
       lastError: null,
       consecutiveFailures: 0,
+      circuit: CLOSED_CIRCUIT,
     };
     const secret = generateSecret('webhook');
     await this.database.transaction(async (tx) => {
@@ -83,22 +88,33 @@ export class WebhookEndpointService {
     return this.database.read((tx) => this.webhooks.listEndpoints(tx, tenantId));
   }
 
+  /** Endpoints whose circuit is open or probing: their deliveries wait. */
+  async listOpenCircuits(tenantId: string): Promise<WebhookEndpoint[]> {
+    return this.database.read((tx) => this.webhooks.listOpenCircuits(tx, tenantId));
+  }
+
   async getEndpoint(tenantId: string, id: string): Promise<WebhookEndpoint> {
     const endpoint = await this.database.read((tx) => this.webhooks.findEndpoint(tx, tenantId, id));
     if (!endpoint) throw new DomainError('NOT_FOUND', `webhook endpoint ${id} not found`);
     return endpoint;
   }
 
-  /** Changes what is given. A paused endpoint (active=false) gets no new deliveries; pending ones wait for it. */
+  /**
+   * Changes what is given. A paused endpoint (active=false) gets no new deliveries; pending ones wait for
+   * it. A new URL is a new receiver: its failure count and circuit start afresh.
+   */
   async updateEndpoint(tenantId: string, id: string, change: WebhookEndpointChange, context: AuditContext): Promise<WebhookEndpoint> {
+    const url = change.url === undefined ? undefined : await this.checkUrl(change.url);
     return this.database.transaction(async (tx) => {
       const current = await this.webhooks.findEndpoint(tx, tenantId, id);
       if (!current) throw new DomainError('NOT_FOUND', `webhook endpoint ${id} not found`);
+      const moved = url !== undefined && url !== current.url;
       const updated: WebhookEndpoint = {
         ...current,
-        url: change.url === undefined ? current.url : this.checkUrl(change.url),
+        url: url ?? current.url,
         eventTypes: change.eventTypes === undefined ? current.eventTypes : checkEventTypes(change.eventTypes),
         active: change.active ?? current.active,
+        ...(moved ? { consecutiveFailures: 0, circuit: CLOSED_CIRCUIT } : {}),
       };
       await this.webhooks.updateEndpoint(tx, updated);
       await this.audit.record(tx, { ...context, tenantId, action: 'webhook_endpoint.updated', target: { type: 'webhook_endpoint', id }, before: audited(current), after: audited(updated) });
@@ -188,8 +204,11 @@ export class WebhookEndpointService {
     return replayed;
   }
 
-  /** https only (http when allowed for development), no credentials in the URL. */
-  private checkUrl(value: string): string {
+  /**
+   * https only (http when allowed for development, to allow-listed hosts), no credentials in the URL,
+   * and a host the outbound address policy lets the hub call (OUTBOUND_ADDRESS_REFUSED naming why).
+   */
+  private async checkUrl(value: string): Promise<string> {
     let url: URL;
     try {
       url = new URL(value.trim());
@@ -201,6 +220,7 @@ export class WebhookEndpointService {
     if (url.username || url.password) throw new DomainError('INVALID_INPUT', 'the webhook URL must not carry credentials');
     const text = url.toString();
     if (text.length > URL_MAX) throw new DomainError('INVALID_INPUT', `the webhook URL is longer than ${URL_MAX} characters`);
+    await this.options.outbound.checkDestination(text, { allowHttp: this.options.allowHttp, label: 'the webhook URL' });
     return text;
   }
 }

@@ -8,7 +8,7 @@ import { createApp, type CreateAppOptions } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import type { TenantCredentials } from '../../src/services/tenant.service';
 import { ScimClient } from '../support/scim-client';
-import { createTestDatabase, type TestHub } from '../support/test-app';
+import { createTestDatabase, TEST_OUTBOUND_ALLOW_HOSTS, type TestHub } from '../support/test-app';
 
 export const GRAPHQL = '/graphql';
 
@@ -81,7 +81,7 @@ export interface GraphqlTestHub extends TestHub {
 /** The real app on a fresh database, with its log captured so tests can check what it logs. */
 export async function createGraphqlTestHub(env: Record<string, string> = {}, options: CreateAppOptions = {}): Promise<GraphqlTestHub> {
   const database = await createTestDatabase();
-  const config = { ...loadConfig({ LOG_LEVEL: 'info', ...env }), database: database.config };
+  const config = { ...loadConfig({ LOG_LEVEL: 'info', OUTBOUND_ALLOW_HOSTS: TEST_OUTBOUND_ALLOW_HOSTS, ...env }), database: database.config };
   const logLines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {

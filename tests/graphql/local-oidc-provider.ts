@@ -18,6 +18,8 @@ export interface SignedTokenOptions {
  */
 export class LocalOidcProvider {
   jwksFetches = 0;
+  /** What the JWKS endpoint answers: 200 with the key set, or this status (a provider having an outage). */
+  jwksStatus = 200;
 
   private constructor(
     private readonly server: Server,
@@ -37,6 +39,10 @@ export class LocalOidcProvider {
         return;
       }
       if (provider) provider.jwksFetches += 1;
+      if (provider && provider.jwksStatus !== 200) {
+        response.writeHead(provider.jwksStatus).end();
+        return;
+      }
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));

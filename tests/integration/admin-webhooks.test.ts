@@ -7,13 +7,15 @@ import type { NewEvent } from '../../src/domain/events';
 import { WebhookRepository } from '../../src/persistence/repositories/webhook.repository';
 import { WebhookDeliveryWorker } from '../../src/services/webhook-delivery';
 import { verifyWebhookSignature } from '../../src/services/webhook-signature';
-import { createTestDatabase, testDatabaseKind, type TestDatabase } from '../support/test-app';
+import { OutboundHttp } from '../../src/outbound/outbound-http';
+import { createTestDatabase, TEST_OUTBOUND_ALLOW_HOSTS, testDatabaseKind, type TestDatabase } from '../support/test-app';
 
 const admin: AuditContext = { actor: { type: 'apiKey', id: 'admin-key' }, requestId: 'req-admin' };
 /** Fast retries and polling, and http:// receivers on 127.0.0.1. */
 const FAST_WEBHOOKS = {
   LOG_LEVEL: 'silent',
   WEBHOOK_ALLOW_HTTP: 'true',
+  OUTBOUND_ALLOW_HOSTS: TEST_OUTBOUND_ALLOW_HOSTS,
   WEBHOOK_POLL_INTERVAL_MS: '20',
   WEBHOOK_RETRY_BASE_MS: '40',
   WEBHOOK_RETRY_MAX_MS: '200',
@@ -240,7 +242,8 @@ describe(`webhooks on ${testDatabaseKind()}`, () => {
       // What a worker does before sending, and all it leaves behind when the process dies right after.
       const repository = new WebhookRepository();
       await crashed.database.transaction(async (tx) => {
-        const [claimed] = await repository.claimDue(tx, Date.now(), 10);
+        const due = await repository.findDue(tx, Date.now(), { limit: 10, perTenant: 10, perEndpoint: 10, excludedTenants: [], excludedEndpoints: [] });
+        const [claimed] = await repository.lockDue(tx, due, Date.now());
         await repository.leaseDelivery(tx, claimed, Date.now() + 60_000);
       });
       await crashed.close();
@@ -270,15 +273,19 @@ describe(`webhooks on ${testDatabaseKind()}`, () => {
       const { tenantId } = await tenantWithEndpoint(target, undefined, quiet);
       const events = Array.from({ length: 60 }, (_, index) => userEvent(tenantId, `user-${index % 15}`, index < 15 ? 'user.created' : 'user.updated', Math.floor(index / 15) + 1));
       const ids = await enqueue(quiet, events);
-      const options = { maxAttempts: 3, retryBaseMs: 20, retryMaxMs: 100, timeoutMs: 2000, batchSize: 7 };
-      const workers = [1, 2, 3].map(() => new WebhookDeliveryWorker(quiet.database, options));
+      const config = loadConfig(FAST_WEBHOOKS);
+      const options = { ...config.webhooks, maxAttempts: 3, retryBaseMs: 20, retryMaxMs: 100, timeoutMs: 2000, maxInFlight: 7 };
+      const outbound = new OutboundHttp(config.outbound);
+      const workers = [1, 2, 3].map(() => new WebhookDeliveryWorker(quiet.database, outbound, options));
       await Promise.all(
         workers.map(async (worker) => {
           while (target.accepted().length < ids.length) {
             if ((await worker.deliverDue()) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
           }
+          await worker.drain();
         }),
       );
+      await outbound.close();
       expect(target.received).toHaveLength(ids.length);
       expect(new Set(target.received.map((request) => request.eventId)).size).toBe(ids.length);
       for (let user = 0; user < 15; user += 1) {

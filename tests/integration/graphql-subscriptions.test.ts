@@ -7,7 +7,8 @@ import { testDatabaseKind } from '../support/test-app';
 import { expectStatus } from '../support/scim-client';
 import { useGraphqlHub, type GraphqlTestTenant } from '../graphql/graphql-hub';
 import type { AddressInfo } from 'node:net';
-import { CreateApiKeyDocument, EventsDocument, RevokeApiKeyDocument, ViewerOverSocketDocument, type EventsSubscription } from '../graphql/generated/operations';
+import { ConfigureOidcProviderDocument, CreateApiKeyDocument, EventsDocument, RevokeApiKeyDocument, ViewerOverSocketDocument, type EventsSubscription } from '../graphql/generated/operations';
+import { LocalOidcProvider } from '../graphql/local-oidc-provider';
 
 type ChangeEvent = EventsSubscription['events'];
 
@@ -29,7 +30,7 @@ async function until(condition: () => boolean, what: string, tries = 400): Promi
 }
 
 describe(`GraphQL subscriptions (graphql-ws) on ${testDatabaseKind()}`, () => {
-  const graphql = useGraphqlHub();
+  const graphql = useGraphqlHub({ OIDC_ALLOW_HTTP_JWKS: 'true' });
   const clients: Client[] = [];
   afterEach(async () => {
     for (const client of clients.splice(0)) await client.dispose();
@@ -180,6 +181,21 @@ describe(`GraphQL subscriptions (graphql-ws) on ${testDatabaseKind()}`, () => {
       const refused = subscribe(token, EventsDocument, {});
       expect(await refused.closeCode).toBe(4403);
       expect(refused.events).toEqual([]);
+    }
+  });
+
+  it("closes with 1013 (try again later) when the token's provider keys cannot be fetched", async () => {
+    const tenant = await graphql.tenant();
+    const provider = await LocalOidcProvider.start();
+    try {
+      const audience = `ws-${tenant.credentials.tenant.slug}`;
+      await tenant.admin.data(ConfigureOidcProviderDocument, { input: { issuer: provider.issuer, jwksUrl: provider.jwksUrl, audience } });
+      provider.jwksStatus = 503;
+      const refused = subscribe(await provider.token({ audience, claims: { scope: 'read' } }), EventsDocument, {});
+      expect(await refused.closeCode).toBe(1013);
+      expect(provider.jwksFetches).toBe(1);
+    } finally {
+      await provider.stop();
     }
   });
 

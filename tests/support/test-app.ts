@@ -37,6 +37,9 @@ export async function createTestDatabase(kind = testDatabaseKind()): Promise<Tes
   return { config: { kind: 'postgresql', url: scratch.url }, drop: () => scratch.drop() };
 }
 
+/** The test receivers' address: tests of the outbound policy set OUTBOUND_ALLOW_HOSTS themselves. */
+export const TEST_OUTBOUND_ALLOW_HOSTS = '127.0.0.1';
+
 export interface TestHub {
   readonly hub: IdentityHub;
   readonly config: Config;
@@ -49,8 +52,9 @@ export interface TestHub {
 export async function createTestHub(env: Record<string, string> = {}, options: CreateAppOptions = {}): Promise<TestHub> {
   const database = await createTestDatabase();
   // The hub shares this process's event loop with the test itself (seeding, assertions), so the loop's
-  // lateness is not the server's: load shedding by lag is off unless a test sets it.
-  const config = { ...loadConfig({ LOG_LEVEL: 'silent', SCIM_MAX_EVENT_LOOP_LAG_MS: '55000', ...env }), database: database.config };
+  // lateness is not the server's: load shedding by lag is off unless a test sets it. Webhook receivers
+  // and OIDC providers of the tests listen on 127.0.0.1: the outbound allow-list lets the hub call them.
+  const config = { ...loadConfig({ LOG_LEVEL: 'silent', SCIM_MAX_EVENT_LOOP_LAG_MS: '55000', OUTBOUND_ALLOW_HOSTS: TEST_OUTBOUND_ALLOW_HOSTS, ...env }), database: database.config };
   const hub = await createApp(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), ...options });
   const server = hub.app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));

@@ -98,7 +98,7 @@ export class AssignOrphanedResourcesPayload {
 export class AdminWarning {
   @Field({
     description:
-      'DEFAULT_SUBSTITUTE_DEPROVISIONED (acknowledgeable), DEFAULT_SUBSTITUTE_UNAVAILABLE, ORPHANED_RESOURCES, SCIM_TOKEN_EXPIRING (within 14 days), SCIM_TOKEN_EXPIRED.',
+      'DEFAULT_SUBSTITUTE_DEPROVISIONED (acknowledgeable), DEFAULT_SUBSTITUTE_UNAVAILABLE, ORPHANED_RESOURCES, SCIM_TOKEN_EXPIRING (within 14 days), SCIM_TOKEN_EXPIRED, WEBHOOK_CIRCUIT_OPEN (an endpoint kept failing; its deliveries wait for a probe).',
   })
   code!: string;
 
@@ -108,13 +108,13 @@ export class AdminWarning {
   @Field(() => ID, { nullable: true, description: 'The (former) default substitute.' })
   userId?: string;
 
-  @Field(() => DateTimeResolver, { nullable: true, description: 'When the IdP deprovisioned the substitute.' })
+  @Field(() => DateTimeResolver, { nullable: true, description: 'When the IdP deprovisioned the substitute; when the webhook circuit opened.' })
   at?: number;
 
   @Field(() => String, { nullable: true, description: 'deleted or deactivated.' })
   reason?: string;
 
-  @Field(() => Int, { nullable: true, description: 'Orphaned resources.' })
+  @Field(() => Int, { nullable: true, description: 'Orphaned resources; consecutive failed attempts of the webhook endpoint.' })
   count?: number;
 
   @Field(() => JSONResolver, { nullable: true, description: 'Orphaned resources per resource type.' })
@@ -125,6 +125,12 @@ export class AdminWarning {
 
   @Field(() => DateTimeResolver, { nullable: true, description: 'When the SCIM token expires (or expired).' })
   expiresAt?: number;
+
+  @Field(() => ID, { nullable: true, description: 'The webhook endpoint whose circuit is open.' })
+  endpointId?: string;
+
+  @Field(() => DateTimeResolver, { nullable: true, description: 'When the open webhook circuit sends its next probe.' })
+  nextProbeAt?: number;
 }
 
 @InputType()

@@ -14,6 +14,31 @@ registerEnumType(WebhookDeliveryStatus, {
   description: 'PENDING: waiting for (another) attempt or in flight; DELIVERED: a 2xx answer; FAILED: given up after the last attempt (replay it).',
 });
 
+/** The wire form of the domain's CircuitState. */
+export enum WebhookCircuitState {
+  CLOSED = 'closed',
+  OPEN = 'open',
+  HALF_OPEN = 'half_open',
+}
+
+registerEnumType(WebhookCircuitState, {
+  name: 'WebhookCircuitState',
+  description: 'CLOSED: deliveries go out. OPEN: the endpoint kept failing; its deliveries wait (spending no attempts) until nextProbeAt. HALF_OPEN: one delivery is out as a probe; success closes the circuit.',
+});
+
+/** Resolvers return the domain's EndpointCircuit; the failure count that opens it is the endpoint's consecutiveFailures. */
+@ObjectType({ description: "The endpoint's circuit breaker: opened after repeated failures so a dead receiver costs no attempts." })
+export class WebhookCircuit {
+  @Field(() => WebhookCircuitState)
+  state!: WebhookCircuitState;
+
+  @Field(() => DateTimeResolver, { nullable: true, description: 'When it last opened or closed; null if it never opened.' })
+  since!: number | null;
+
+  @Field(() => DateTimeResolver, { nullable: true, description: 'When the next probe goes out (OPEN), or when the probe in flight is given up (HALF_OPEN); null when CLOSED.' })
+  nextProbeAt!: number | null;
+}
+
 /** Resolvers return the repository's WebhookEndpoint as it is: never its secret. */
 @ObjectType({ description: 'Where the tenant receives signed change events, with its delivery status.' })
 export class WebhookEndpoint {
@@ -38,11 +63,17 @@ export class WebhookEndpoint {
   @Field(() => DateTimeResolver, { nullable: true })
   lastFailureAt!: number | null;
 
-  @Field(() => String, { nullable: true, description: 'Why the last failed attempt failed (HTTP status, timeout, connection error).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why the last failed attempt failed: "HTTP <status>", "host not found", "refused by outbound policy: ...", or one text for every failure below HTTP (connection refused, reset, TLS, timeout).',
+  })
   lastError!: string | null;
 
-  @Field(() => Int, { description: 'Failed attempts since the last success.' })
+  @Field(() => Int, { description: 'Failed attempts since the last success; the circuit opens when it reaches the operator\'s threshold (default 10).' })
   consecutiveFailures!: number;
+
+  @Field(() => WebhookCircuit)
+  circuit!: WebhookCircuit;
 }
 
 @ObjectType({ description: 'One event on its way to one endpoint.' })

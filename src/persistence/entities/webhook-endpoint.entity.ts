@@ -13,6 +13,10 @@ export class WebhookEndpointRow {
   lastFailureAt?: number | null;
   lastError?: string | null;
   consecutiveFailures!: number;
+  circuitState!: string;
+  circuitSince?: number | null;
+  circuitNextProbeAt?: number | null;
+  circuitFailedProbes!: number;
 }
 
 export const WebhookEndpointEntity = new EntitySchema<WebhookEndpointRow>({
@@ -31,5 +35,10 @@ export const WebhookEndpointEntity = new EntitySchema<WebhookEndpointRow>({
     lastFailureAt: { ...epochMillis(), nullable: true },
     lastError: optionalText(2000),
     consecutiveFailures: { type: 'integer', default: 0 },
+    // The circuit breaker (src/domain/webhook-circuit.ts): closed, open or half_open.
+    circuitState: { type: 'string', length: 10, default: 'closed' },
+    circuitSince: { ...epochMillis(), nullable: true },
+    circuitNextProbeAt: { ...epochMillis(), nullable: true },
+    circuitFailedProbes: { type: 'integer', default: 0 },
   },
 });

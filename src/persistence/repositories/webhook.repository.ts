@@ -1,4 +1,5 @@
 import type { EventResourceType, EventType } from '../../domain/events';
+import { CLOSED_CIRCUIT, type CircuitState, type EndpointCircuit, type EndpointHealth } from '../../domain/webhook-circuit';
 import type { Tx } from '../database';
 import { parseJsonColumn, toBoolean, toNumber } from '../column-values';
 import { applyKeyset, type KeysetOrder, type KeysetPage, type KeysetRequest } from './keyset';
@@ -18,7 +19,7 @@ const WANTS_TYPE: Record<Tx['dialect'], string> = {
 };
 
 /** A tenant's webhook endpoint as admins see it: never its secret. */
-export interface WebhookEndpoint {
+export interface WebhookEndpoint extends EndpointHealth {
   readonly tenantId: string;
   readonly id: string;
   readonly url: string;
@@ -29,7 +30,6 @@ export interface WebhookEndpoint {
   readonly lastSuccessAt: number | null;
   readonly lastFailureAt: number | null;
   readonly lastError: string | null;
-  readonly consecutiveFailures: number;
 }
 
 /** pending: waiting for (another) attempt or in flight; delivered; failed: gave up after the last attempt. */
@@ -56,12 +56,30 @@ export interface DeliveryKey {
   readonly eventId: string;
 }
 
+/** A due delivery a worker may take: the head of its resource's queue on an endpoint that takes deliveries. */
+export interface DueDelivery extends DeliveryKey {
+  /** Not closed: the delivery would be the endpoint's circuit probe. */
+  readonly circuitState: CircuitState;
+}
+
+/** What a worker may take in one claim (its own attempts in flight are what it leaves out). */
+export interface DueRequest {
+  readonly limit: number;
+  readonly perTenant: number;
+  readonly perEndpoint: number;
+  /** Tenants and endpoints (by id) at their cap in this worker: none of theirs is listed. */
+  readonly excludedTenants: readonly string[];
+  readonly excludedEndpoints: readonly string[];
+}
+
 /** A delivery taken by one worker, with what it needs to send it. */
 export interface ClaimedDelivery extends DeliveryKey {
   readonly attempts: number;
   readonly url: string;
   readonly secret: string;
   readonly event: OutboxEvent;
+  /** The endpoint's circuit is open: this attempt is its probe. */
+  readonly probe: boolean;
 }
 
 interface EndpointColumns {
@@ -75,7 +93,13 @@ interface EndpointColumns {
   last_failure_at: number | string | null;
   last_error: string | null;
   consecutive_failures: number | string;
+  circuit_state: string;
+  circuit_since: number | string | null;
+  circuit_next_probe_at: number | string | null;
+  circuit_failed_probes: number | string;
 }
+
+type HealthColumns = Pick<EndpointColumns, 'consecutive_failures' | 'circuit_state' | 'circuit_since' | 'circuit_next_probe_at' | 'circuit_failed_probes'>;
 
 interface DeliveryColumns extends Record<string, unknown> {
   tenant_id: string;
@@ -105,13 +129,43 @@ interface ClaimColumns {
   resource_version: number | string | null;
   payload: unknown;
   event_created_at: number | string;
+  circuit_state: string;
 }
 
-const ENDPOINT_COLUMNS = ['tenant_id', 'id', 'url', 'event_types', 'active', 'created_at', 'last_success_at', 'last_failure_at', 'last_error', 'consecutive_failures'];
+const HEALTH_COLUMNS = ['consecutive_failures', 'circuit_state', 'circuit_since', 'circuit_next_probe_at', 'circuit_failed_probes'];
+const ENDPOINT_COLUMNS = ['tenant_id', 'id', 'url', 'event_types', 'active', 'created_at', 'last_success_at', 'last_failure_at', 'last_error', ...HEALTH_COLUMNS];
+/** A JSON array bound as one parameter, as a set of text values (one statement text whatever its length). */
+const JSON_TEXT_SET: Record<Tx['dialect'], string> = {
+  sqlite: '(SELECT value FROM json_each(?))',
+  postgresql: '(SELECT jsonb_array_elements_text(?::jsonb))',
+};
 /** Event ids are time-ordered, so the primary key (tenant, endpoint, event) lists an endpoint's deliveries newest first. */
 const NEWEST_FIRST: KeysetOrder = { id: 'd.event_id', descending: true };
 
 const optionalNumber = (value: number | string | null): number | null => (value === null ? null : toNumber(value));
+
+function toHealth(row: HealthColumns): EndpointHealth {
+  return {
+    consecutiveFailures: toNumber(row.consecutive_failures),
+    circuit: {
+      state: row.circuit_state as CircuitState,
+      since: optionalNumber(row.circuit_since),
+      nextProbeAt: optionalNumber(row.circuit_next_probe_at),
+      failedProbes: toNumber(row.circuit_failed_probes),
+    },
+  };
+}
+
+function healthColumns(health: EndpointHealth): Record<string, unknown> {
+  const { circuit } = health;
+  return {
+    consecutive_failures: health.consecutiveFailures,
+    circuit_state: circuit.state,
+    circuit_since: circuit.since,
+    circuit_next_probe_at: circuit.nextProbeAt,
+    circuit_failed_probes: circuit.failedProbes,
+  };
+}
 
 function toEndpoint(row: EndpointColumns): WebhookEndpoint {
   const eventTypes = row.event_types === null || row.event_types === undefined ? null : parseJsonColumn<EventType[]>(row.event_types);
@@ -125,7 +179,7 @@ function toEndpoint(row: EndpointColumns): WebhookEndpoint {
     lastSuccessAt: optionalNumber(row.last_success_at),
     lastFailureAt: optionalNumber(row.last_failure_at),
     lastError: row.last_error,
-    consecutiveFailures: toNumber(row.consecutive_failures),
+    ...toHealth(row),
   };
 }
 
@@ -164,7 +218,7 @@ export class WebhookRepository {
         event_types: endpoint.eventTypes === null ? null : JSON.stringify(endpoint.eventTypes),
         active: endpoint.active,
         created_at: endpoint.createdAt,
-        consecutive_failures: 0,
+        ...healthColumns({ consecutiveFailures: 0, circuit: CLOSED_CIRCUIT }),
       }),
     );
   }
@@ -186,7 +240,7 @@ export class WebhookRepository {
       tx
         .knex('webhook_endpoints')
         .where({ tenant_id: endpoint.tenantId, id: endpoint.id })
-        .update({ url: endpoint.url, event_types: endpoint.eventTypes === null ? null : JSON.stringify(endpoint.eventTypes), active: endpoint.active }),
+        .update({ url: endpoint.url, event_types: endpoint.eventTypes === null ? null : JSON.stringify(endpoint.eventTypes), active: endpoint.active, ...healthColumns(endpoint) }),
     );
   }
 
@@ -199,17 +253,47 @@ export class WebhookRepository {
     await tx.run(tx.knex('webhook_endpoints').where({ tenant_id: tenantId, id }).delete());
   }
 
-  async recordEndpointSuccess(tx: Tx, tenantId: string, id: string, now: number): Promise<void> {
-    await tx.run(tx.knex('webhook_endpoints').where({ tenant_id: tenantId, id }).update({ last_success_at: now, consecutive_failures: 0 }));
+  /** The endpoint's failure count and circuit, locked (PostgreSQL) until the transaction ends: outcomes of one endpoint are recorded one at a time. */
+  async lockEndpointHealth(tx: Tx, tenantId: string, id: string): Promise<EndpointHealth | undefined> {
+    const query = tx.knex('webhook_endpoints').select(HEALTH_COLUMNS).where({ tenant_id: tenantId, id });
+    const row = await tx.first<HealthColumns>(tx.dialect === 'postgresql' ? query.forUpdate() : query);
+    return row && toHealth(row);
   }
 
-  async recordEndpointFailure(tx: Tx, tenantId: string, id: string, now: number, error: string): Promise<void> {
-    await tx.run(
+  async recordEndpointSuccess(tx: Tx, tenantId: string, id: string, now: number, health: EndpointHealth): Promise<void> {
+    await tx.run(tx.knex('webhook_endpoints').where({ tenant_id: tenantId, id }).update({ last_success_at: now, ...healthColumns(health) }));
+  }
+
+  async recordEndpointFailure(tx: Tx, tenantId: string, id: string, now: number, error: string, health: EndpointHealth): Promise<void> {
+    await tx.run(tx.knex('webhook_endpoints').where({ tenant_id: tenantId, id }).update({ last_failure_at: now, last_error: truncated(error), ...healthColumns(health) }));
+  }
+
+  async saveCircuit(tx: Tx, tenantId: string, id: string, circuit: EndpointCircuit): Promise<void> {
+    await tx.run(tx.knex('webhook_endpoints').where({ tenant_id: tenantId, id }).update({ circuit_state: circuit.state, circuit_next_probe_at: circuit.nextProbeAt }));
+  }
+
+  /**
+   * Takes the probe of an endpoint whose circuit is open and due: true for the one worker that gets
+   * it (PostgreSQL re-checks the row after another node's update commits), false for the others.
+   */
+  async startProbe(tx: Tx, key: { tenantId: string; endpointId: string }, now: number, givenUpAt: number): Promise<boolean> {
+    const changed = await tx.run(
       tx
         .knex('webhook_endpoints')
-        .where({ tenant_id: tenantId, id })
-        .update({ last_failure_at: now, last_error: truncated(error), consecutive_failures: tx.knex.raw('consecutive_failures + 1') }),
+        .where({ tenant_id: key.tenantId, id: key.endpointId })
+        .whereNot('circuit_state', 'closed')
+        .where('circuit_next_probe_at', '<=', now)
+        .update({ circuit_state: 'half_open', circuit_next_probe_at: givenUpAt }),
     );
+    return changed === 1;
+  }
+
+  /** Endpoints of the tenant whose circuit is not closed (admin warnings). */
+  async listOpenCircuits(tx: Tx, tenantId: string): Promise<WebhookEndpoint[]> {
+    const rows = await tx.all<EndpointColumns>(
+      tx.knex('webhook_endpoints').select(ENDPOINT_COLUMNS).where({ tenant_id: tenantId }).whereNot('circuit_state', 'closed').orderBy([{ column: 'created_at' }, { column: 'id' }]),
+    );
+    return rows.map(toEndpoint);
   }
 
   /** The active endpoints an event of the tenant fans out to, with the types each wants. */
@@ -234,40 +318,75 @@ export class WebhookRepository {
   /**
    * One pending delivery of the event per active endpoint of the tenant that wants its type (no list of
    * types: all of them), chosen and written by one statement: a write pays no separate endpoint read.
+   * Returns how many it wrote.
    */
-  async insertDeliveriesOfEvent(tx: Tx, tenantId: string, eventId: string, type: EventType, now: number): Promise<void> {
-    await tx.run(
+  async insertDeliveriesOfEvent(tx: Tx, tenantId: string, eventId: string, type: EventType, now: number): Promise<number> {
+    return tx.run(
       `INSERT INTO webhook_deliveries (${DELIVERY_COLUMNS.join(', ')}) SELECT e.tenant_id, e.id, ?, 'pending', 0, ?, ? FROM webhook_endpoints e WHERE e.tenant_id = ? AND e.active = ? AND (e.event_types IS NULL OR ${WANTS_TYPE[tx.dialect]})`,
       [eventId, now, now, tenantId, true, type],
     );
   }
 
   /**
-   * The due deliveries that head their resource's queue on their endpoint: a delivery waits while an
-   * earlier event about the same resource is still pending for the same endpoint (in flight or backing
-   * off). PostgreSQL locks the rows it returns and skips rows other workers hold, so two nodes never
-   * take the same delivery; SQLite has one writer, and this runs in a write transaction.
+   * Due deliveries a worker may take, fairly: each is the head of its resource's queue on its endpoint
+   * (a delivery waits while an earlier event about the same resource is pending for the same endpoint,
+   * in flight or backing off); at most `perEndpoint` per endpoint (one, the probe, for an endpoint whose
+   * circuit is open and due; none while it is open and not due) and `perTenant` per tenant; the tenants
+   * interleaved by their own order (each tenant's first, then each one's second, ...), so one tenant's
+   * backlog never stands before another tenant's first delivery. Nothing is locked: `lockDue` takes them.
    */
-  async claimDue(tx: Tx, now: number, limit: number): Promise<ClaimedDelivery[]> {
-    const locking = tx.dialect === 'postgresql' ? 'FOR UPDATE OF d SKIP LOCKED' : '';
-    const rows = await tx.all<ClaimColumns>(
-      tx.knex.raw(
-        `SELECT d.tenant_id, d.endpoint_id, d.event_id, d.attempts, w.url, w.secret,
-                e.type, e.resource_type, e.resource_id, e.resource_version, e.payload, e.created_at AS event_created_at
+  async findDue(tx: Tx, now: number, request: DueRequest): Promise<DueDelivery[]> {
+    const rows = await tx.all<{ tenant_id: string; endpoint_id: string; event_id: string; circuit_state: string }>(
+      `WITH due AS (
+         SELECT d.tenant_id, d.endpoint_id, d.event_id, d.next_attempt_at, e.created_at AS event_created_at, w.circuit_state,
+                ROW_NUMBER() OVER (PARTITION BY d.tenant_id, d.endpoint_id ORDER BY d.next_attempt_at, e.created_at, e.id) AS endpoint_rank
            FROM webhook_deliveries d
            JOIN webhook_endpoints w ON w.tenant_id = d.tenant_id AND w.id = d.endpoint_id
            JOIN outbox_events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
           WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND w.active = ?
+            AND (w.circuit_state = 'closed' OR w.circuit_next_probe_at <= ?)
+            AND d.tenant_id NOT IN ${JSON_TEXT_SET[tx.dialect]}
+            AND d.endpoint_id NOT IN ${JSON_TEXT_SET[tx.dialect]}
             AND NOT EXISTS (
               SELECT 1 FROM outbox_events pe
                 JOIN webhook_deliveries pd ON pd.tenant_id = pe.tenant_id AND pd.endpoint_id = d.endpoint_id AND pd.event_id = pe.id
                WHERE pe.tenant_id = e.tenant_id AND pe.resource_id = e.resource_id AND pe.resource_type = e.resource_type
                  AND (pe.created_at < e.created_at OR (pe.created_at = e.created_at AND pe.id < e.id))
                  AND pd.status = 'pending')
-          ORDER BY d.next_attempt_at, e.created_at, e.id
-          LIMIT ? ${locking}`,
-        [now, true, limit],
-      ),
+       ), capped AS (
+         SELECT tenant_id, endpoint_id, event_id, next_attempt_at, event_created_at, circuit_state,
+                ROW_NUMBER() OVER (PARTITION BY tenant_id ORDER BY next_attempt_at, event_created_at, event_id) AS tenant_rank
+           FROM due
+          WHERE endpoint_rank <= CASE WHEN circuit_state = 'closed' THEN ? ELSE 1 END
+       )
+       SELECT tenant_id, endpoint_id, event_id, circuit_state FROM capped
+        WHERE tenant_rank <= ?
+        ORDER BY tenant_rank, next_attempt_at, event_created_at, event_id
+        LIMIT ?`,
+      [now, true, now, JSON.stringify(request.excludedTenants), JSON.stringify(request.excludedEndpoints), request.perEndpoint, request.perTenant, request.limit],
+    );
+    return rows.map((row) => ({ tenantId: row.tenant_id, endpointId: row.endpoint_id, eventId: row.event_id, circuitState: row.circuit_state as CircuitState }));
+  }
+
+  /**
+   * Locks the chosen deliveries that are still due and returns what sending them needs. PostgreSQL
+   * skips rows another node holds (FOR UPDATE SKIP LOCKED) and re-checks the others after that node
+   * commits, so two nodes never take the same delivery; SQLite has one writer, and this runs in a
+   * write transaction.
+   */
+  async lockDue(tx: Tx, keys: readonly DeliveryKey[], now: number): Promise<ClaimedDelivery[]> {
+    if (keys.length === 0) return [];
+    const locking = tx.dialect === 'postgresql' ? 'FOR UPDATE OF d SKIP LOCKED' : '';
+    const rows = await tx.all<ClaimColumns>(
+      `SELECT d.tenant_id, d.endpoint_id, d.event_id, d.attempts, w.url, w.secret, w.circuit_state,
+              e.type, e.resource_type, e.resource_id, e.resource_version, e.payload, e.created_at AS event_created_at
+         FROM webhook_deliveries d
+         JOIN webhook_endpoints w ON w.tenant_id = d.tenant_id AND w.id = d.endpoint_id
+         JOIN outbox_events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
+        WHERE (d.tenant_id, d.endpoint_id, d.event_id) IN (VALUES ${keys.map(() => '(?, ?, ?)').join(', ')})
+          AND d.status = 'pending' AND d.next_attempt_at <= ? AND w.active = ?
+        ${locking}`,
+      [...keys.flatMap((key) => [key.tenantId, key.endpointId, key.eventId]), now, true],
     );
     return rows.map((row) => ({
       tenantId: row.tenant_id,
@@ -276,6 +395,7 @@ export class WebhookRepository {
       attempts: toNumber(row.attempts),
       url: row.url,
       secret: row.secret,
+      probe: row.circuit_state !== 'closed',
       event: {
         tenantId: row.tenant_id,
         id: row.event_id,

@@ -48,4 +48,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'sqlite:' })).toThrow(/needs a path/);
     expect(() => loadConfig({ DATABASE_URL: 'postgres://' })).toThrow(/DATABASE_URL/);
   });
+  it('reads the outbound allow-list and resolvers, naming each bad entry', () => {
+    const config = loadConfig({ OUTBOUND_ALLOW_HOSTS: 'localhost, 127.0.0.1,10.0.0.0/8 ,fd00::/8', OUTBOUND_DNS_SERVERS: '127.0.0.1:5353,[::1]:53,10.0.0.2' });
+    expect(config.outbound).toEqual({ allowHosts: ['localhost', '127.0.0.1', '10.0.0.0/8', 'fd00::/8'], dnsServers: ['127.0.0.1:5353', '[::1]:53', '10.0.0.2'] });
+    expect(loadConfig({}).outbound).toEqual({ allowHosts: [], dnsServers: [] });
+    expect(() => loadConfig({ OUTBOUND_ALLOW_HOSTS: 'http://x/, 10.0.0.0/40', OUTBOUND_DNS_SERVERS: 'dns.example:53' })).toThrow(
+      /OUTBOUND_ALLOW_HOSTS: "http:\/\/x\/" is not a host name, IP address or CIDR range[\s\S]*OUTBOUND_ALLOW_HOSTS: "10.0.0.0\/40" is not a host name, IP address or CIDR range[\s\S]*OUTBOUND_DNS_SERVERS: "dns.example:53" is not a resolver address/,
+    );
+  });
+
+  it('reads the webhook concurrency caps and breaker settings', () => {
+    expect(loadConfig({}).webhooks).toMatchObject({ maxInFlight: 64, maxInFlightPerTenant: 8, maxInFlightPerEndpoint: 2, breakerThreshold: 10, breakerCooldownMs: 60_000 });
+    expect(() => loadConfig({ WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: '0' })).toThrow(/WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT must be between 1 and 100/);
+  });
 });
