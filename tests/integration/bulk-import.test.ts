@@ -267,16 +267,16 @@ describe(`bulk import on ${testDatabaseKind()}`, () => {
     const file = path.join(directory, 'people.ndjson');
     writeFileSync(file, `${people(credentials.tenant.slug).map((user) => JSON.stringify(user)).join('\n')}\n{"oops"\n`);
     const env = { DATABASE_URL: databaseUrl(scim.hub.config.database), LOG_LEVEL: 'silent' };
-    const result = runCli(['import', '--tenant', credentials.tenant.id, '--chunk-size', '3', file], env);
+    const result = await runCli(['import', '--tenant', credentials.tenant.id, '--chunk-size', '3', file], env);
     expect(result.status).toBe(2);
     expect(result.stdout).toContain(`${file}:7: not JSON`);
     expect(result.stdout).toMatch(/users 6 created, 0 updated, 0 unchanged/);
     expect(result.stdout).toContain('not written (a chunk with a rejected line writes nothing): lines 7-7');
     expect((await readEverything(client)).users).toHaveLength(6);
 
-    const json = runCli(['import', '--tenant', credentials.tenant.slug, '--json', file], env);
+    const json = await runCli(['import', '--tenant', credentials.tenant.slug, '--json', file], env);
     expect(JSON.parse(json.stdout)).toEqual(expect.objectContaining({ lines: 7, errors: [{ line: 7, reason: expect.stringMatching(/^not JSON/) }] }));
-    const missing = runCli(['import', '--tenant', 'no-such-tenant', file], env);
+    const missing = await runCli(['import', '--tenant', 'no-such-tenant', file], env);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('tenant "no-such-tenant" does not exist');
   });

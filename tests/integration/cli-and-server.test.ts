@@ -17,16 +17,16 @@ describe(`CLI and server processes on ${testDatabaseKind()}`, () => {
     await database.drop();
   });
 
-  it('migrate applies the migrations once', () => {
-    const first = runCli(['migrate', '--json'], env);
+  it('migrate applies the migrations once', async () => {
+    const first = await runCli(['migrate', '--json'], env);
     expect(first.status).toBe(0);
     expect(JSON.parse(first.stdout).applied.length).toBeGreaterThan(0);
-    const second = runCli(['migrate', '--json'], env);
+    const second = await runCli(['migrate', '--json'], env);
     expect(JSON.parse(second.stdout)).toEqual({ applied: [] });
   });
 
   it('tenant create --json prints the tenant, SCIM base URL, SCIM token and admin API key; token rotate replaces the token', async () => {
-    const created = runCli(['tenant', 'create', 'acme', '--name', 'Acme Corp', '--json'], env);
+    const created = await runCli(['tenant', 'create', 'acme', '--name', 'Acme Corp', '--json'], env);
     expect(created.status).toBe(0);
     const tenant = JSON.parse(created.stdout);
     expect(tenant.tenant).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), slug: 'acme', name: 'Acme Corp' });
@@ -34,11 +34,11 @@ describe(`CLI and server processes on ${testDatabaseKind()}`, () => {
     expect(tenant.scimToken).toMatch(/^ihscim_/);
     expect(tenant.adminApiKey).toMatch(/^ihapi_/);
 
-    const duplicate = runCli(['tenant', 'create', 'acme', '--json'], env);
+    const duplicate = await runCli(['tenant', 'create', 'acme', '--json'], env);
     expect(duplicate.status).not.toBe(0);
     expect(duplicate.stderr).toContain('already exists');
 
-    const rotated = runCli(['token', 'rotate', 'acme', '--expires-in-days', '30', '--json'], env);
+    const rotated = await runCli(['token', 'rotate', 'acme', '--expires-in-days', '30', '--json'], env);
     expect(rotated.status).toBe(0);
     const rotation = JSON.parse(rotated.stdout);
     expect(rotation.scimToken).toMatch(/^ihscim_/);
@@ -67,29 +67,29 @@ describe(`CLI and server processes on ${testDatabaseKind()}`, () => {
     [['token', 'rotate', 'nobody']],
     [['frobnicate', 'x', 'y']],
     [['tenant', 'create', 'x', '--colour', 'red']],
-  ])('bad arguments %j get a message and a non-zero exit', (args) => {
-    const result = runCli(args, env);
+  ])('bad arguments %j get a message and a non-zero exit', async (args) => {
+    const result = await runCli(args, env);
     expect(result.status).not.toBe(0);
     expect(result.stderr.length).toBeGreaterThan(0);
   });
 
-  it('mapping validate checks a YAML mapping file offline and prints each error with its position', () => {
+  it('mapping validate checks a YAML mapping file offline and prints each error with its position', async () => {
     const directory = mkdtempSync(path.join(os.tmpdir(), 'mapping-'));
     const good = path.join(directory, 'good.yaml');
     const bad = path.join(directory, 'bad.yaml');
     writeFileSync(good, ['rules:', '  - id: role', '    target: appRoles', '    from: userType', '    pipe: [trim, { map: { admin: Admin, user: Contributor }, default: Viewer }]', ''].join('\n'));
     writeFileSync(bad, ['rules:', '  - id: role', '    target: appRoles', "    expr: 'lower(src.userType'", '  - id: x', '    target: nope', '    from: title', ''].join('\n'));
-    const valid = runCli(['mapping', 'validate', good], env);
+    const valid = await runCli(['mapping', 'validate', good], env);
     expect(valid.status).toBe(0);
     expect(valid.stdout).toContain('valid');
-    const invalid = runCli(['mapping', 'validate', bad], env);
+    const invalid = await runCli(['mapping', 'validate', bad], env);
     expect(invalid.status).not.toBe(0);
     expect(invalid.stdout).toMatch(new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:\\d+: error: .*\\[rules\\[0\\]\\.expr\\]`));
     expect(invalid.stdout).toMatch(/:6:\d+: error: target 'nope'/);
   });
 
-  it('a bad environment stops the server with one message naming every bad variable', () => {
-    const result = runCli(['migrate'], { ...env, PORT: 'abc', DATABASE_URL: 'mysql://nope' });
+  it('a bad environment stops the server with one message naming every bad variable', async () => {
+    const result = await runCli(['migrate'], { ...env, PORT: 'abc', DATABASE_URL: 'mysql://nope' });
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/PORT/);
     expect(result.stderr).toMatch(/DATABASE_URL/);

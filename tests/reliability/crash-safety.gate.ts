@@ -44,7 +44,7 @@ describe(`Crash safety on ${testDatabaseKind()}`, () => {
 
   it('kill -9 at random moments of a 10,000-user provisioning run: database intact, every acknowledged write present, audit rows match', async () => {
     const kills = sized(3, 20);
-    const created = runCli(['tenant', 'create', 'crash', '--json'], env);
+    const created = await runCli(['tenant', 'create', 'crash', '--json'], env);
     expect(created.status).toBe(0);
     const tenant = JSON.parse(created.stdout) as { tenant: { id: string }; scimToken: string };
     const acknowledged = new Map<string, string>();

@@ -36,7 +36,7 @@ const restartEnabled = onPostgresql && RELIABILITY_MODE === 'full' && process.en
   /** POSTs users from WRITERS clients while `disrupt` runs, until a write succeeds after it (at most 30 s) and 2 s more. */
   async function writeStorm(disrupt: () => Promise<void>): Promise<string> {
     const env = { DATABASE_URL: databaseUrl(database.config) };
-    const tenant = JSON.parse(runCli(['tenant', 'create', 'storm', '--json'], env).stdout) as { tenant: { id: string }; scimToken: string };
+    const tenant = JSON.parse((await runCli(['tenant', 'create', 'storm', '--json'], env)).stdout) as { tenant: { id: string }; scimToken: string };
     const server = await startServer({ ...env, LOG_LEVEL: 'error' }, await freePort());
     const acknowledged = new Map<string, string>();
     const statuses = new Map<string, number>();

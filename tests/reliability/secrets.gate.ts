@@ -22,7 +22,7 @@ describe(`Secrets on ${testDatabaseKind()}`, () => {
     const cli = { DATABASE_URL: databaseUrl(database.config) };
     const env = { ...cli, LOG_LEVEL: 'trace', AUTH_FAILURES_PER_MINUTE: String(FAILURES_PER_MINUTE), AUTH_FAILURES_PER_TENANT_PER_MINUTE: String(TENANT_FAILURES_PER_MINUTE) };
     // The CLI prints the secrets to the operator once, by design; the server's log must never show them.
-    const created = JSON.parse(runCli(['tenant', 'create', 'secretive', '--json'], cli).stdout) as { tenant: { id: string }; scimToken: string; adminApiKey: string };
+    const created = JSON.parse((await runCli(['tenant', 'create', 'secretive', '--json'], cli)).stdout) as { tenant: { id: string }; scimToken: string; adminApiKey: string };
     const server = await startServer(env, await freePort());
     const secrets = [created.scimToken, created.adminApiKey];
     const statuses: string[] = [];
@@ -47,7 +47,7 @@ describe(`Secrets on ${testDatabaseKind()}`, () => {
       const readKey: string = key.data.createApiKey.secret;
       secrets.push(readKey);
       expect((await graphql(readKey, '{ viewer { scopes } }')).status).toBe(200);
-      const rotated = JSON.parse(runCli(['token', 'rotate', 'secretive', '--json'], cli).stdout) as { scimToken: string };
+      const rotated = JSON.parse((await runCli(['token', 'rotate', 'secretive', '--json'], cli)).stdout) as { scimToken: string };
       secrets.push(rotated.scimToken);
       expect((await scim(rotated.scimToken)).status).toBe(200);
       await graphql(created.adminApiKey, `mutation { revokeApiKey(input: { id: "${key.data.createApiKey.apiKey.id}" }) { apiKey { id } } }`);

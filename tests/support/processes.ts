@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { DatabaseConfig } from '../../src/config';
 
@@ -14,15 +14,24 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `npm run cli -- ...` the way an operator does (without npm's banner). */
-export function runCli(args: string[], env: Record<string, string>): CliResult {
-  const result = spawnSync(process.execPath, ['-r', '@swc-node/register', 'src/cli.ts', ...args], {
+/**
+ * Runs `npm run cli -- ...` the way an operator does (without npm's banner). Asynchronous: a hub served by
+ * the test process must keep answering (and committing) while the CLI works on the same database.
+ */
+export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/cli.ts', ...args], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, LOG_LEVEL: 'silent', ...env },
-    encoding: 'utf8',
     timeout: 60_000,
   });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 export interface RunningServer {
