@@ -78,7 +78,7 @@ export const BUILT_IN_FIELDS: Readonly<Record<string, { readonly type: FieldType
   active: { type: 'boolean' },
   userType: { type: 'text' },
   title: { type: 'text' },
-  department: { type: 'text' },
+  department: { type: 'option' },
   division: { type: 'text' },
   organization: { type: 'text' },
   costCenter: { type: 'text' },
