@@ -103,7 +103,6 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const database = new Database(orm);
   // Every call to a URL a tenant configured (webhooks, JWKS) goes through this client and its address policy.
   const outbound = new OutboundHttp(config.outbound);
-  const mapping = new MappingService(database);
   const audit = new AuditService(database);
   const runBackgroundJobs = options.backgroundJobs ?? true;
   const outbox = new OutboxService(database, {
@@ -112,6 +111,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   });
   const ownership = new OwnershipService(database, audit, outbox);
   const changes = new ChangeRecorder(audit, outbox, ownership);
+  const mapping = new MappingService(database, changes);
+  if (options.migrate ?? true) await mapping.seedMissingDefaults();
   const registries = new TenantRegistries(mapping);
   const mappingJobs = new MappingJobRunner(database, mapping, audit, {
     batchSize: MAPPING_JOB_BATCH,
@@ -119,7 +120,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     onError: (error, job) => logger.error({ err: error, jobId: job?.id, tenantId: job?.tenantId }, 'mapping job failed'),
   });
   const apiKeyCache = new CredentialCache<ApiPrincipal>({ ttlMs: CREDENTIAL_CACHE_TTL_MS, maxEntries: 10_000 });
-  const tenants = new TenantService(database, { audit, outbox, apiKeyCache });
+  const tenants = new TenantService(database, { audit, outbox, mapping, apiKeyCache });
   const groups = new GroupService(database, mapping, changes);
   const users = new UserService(database, mapping, changes, extractUserFields);
   const webhooks = new WebhookEndpointService(database, audit, { allowHttp: config.webhooks.allowHttp, outbound });

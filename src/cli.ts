@@ -6,7 +6,7 @@ import { createDefaultDomainSchema, createDefaultOptionLists, customSchemaUrnFor
 import { formatMappingFileIssues, parseMappingFile, renderMappingFile, validateMappingFile } from './services/mapping-file';
 import type { AuditContext } from './domain/audit';
 import type { UserRequestSequence } from './domain/mapping/dialect-samples';
-import type { Connection, Tenant } from './domain/tenants/tenant';
+import type { Tenant } from './domain/tenants/tenant';
 import { createDefaultSchemaRegistry } from './scim/protocol/schema-definitions';
 import { buildTenantExtension } from './scim/protocol/tenant-extension';
 import { linesOf, readImportRecords } from './scim/import-file';
@@ -69,8 +69,8 @@ function readMappingFile(file: string) {
 }
 
 /** The SCIM schemas of a tenant's requests: the RFC ones plus its extension. */
-async function tenantRegistry(hub: IdentityHub, tenant: Tenant, connection: Connection) {
-  return createDefaultSchemaRegistry([buildTenantExtension(await hub.services.mapping.activeSchema(tenant, connection))]);
+async function tenantRegistry(hub: IdentityHub, tenant: Tenant) {
+  return createDefaultSchemaRegistry([buildTenantExtension(await hub.services.mapping.activeSchema(tenant.id))]);
 }
 
 /**
@@ -80,7 +80,7 @@ async function tenantRegistry(hub: IdentityHub, tenant: Tenant, connection: Conn
 async function importFile(hub: IdentityHub, file: string, options: { tenant: string; connection?: string; chunkSize?: number; maxErrors?: number; json: boolean }): Promise<void> {
   if (!existsSync(file)) throw new UsageError(`cannot read ${file}`);
   const target = await hub.services.bulkImport.resolveTarget(options.tenant, options.connection);
-  const registry = await tenantRegistry(hub, target.tenant, target.connection);
+  const registry = await tenantRegistry(hub, target.tenant);
   const lines = linesOf(createReadStream(file, { encoding: 'utf8' }));
   const started = performance.now();
   const summary: ImportSummary = await hub.services.bulkImport.import(target, readImportRecords(lines, registry), {
@@ -244,6 +244,7 @@ async function run(argv: string[]): Promise<void> {
     const hub = await createApp(config, { migrate: false });
     try {
       const applied = await migrate(hub.orm);
+      await hub.services.mapping.seedMissingDefaults();
       print(values.json, { applied }, [applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date']);
     } finally {
       await hub.close();

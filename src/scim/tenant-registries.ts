@@ -17,7 +17,7 @@ export class TenantRegistries {
     if (!principal) return this.standard;
     const hit = this.cached.get(principal.tenant.id);
     if (hit && hit.until > Date.now()) return hit.registry;
-    const schema = await this.mapping.activeSchema(principal.tenant, principal.connection);
+    const schema = await this.mapping.activeSchema(principal.tenant.id);
     const registry = createDefaultSchemaRegistry([buildTenantExtension(schema)]);
     this.cached.set(principal.tenant.id, { registry, until: Date.now() + REGISTRY_TTL_MS });
     return registry;

@@ -17,6 +17,7 @@ import type { Database } from '../persistence/database';
 import { TenantRepository, type ExpiringToken, type TokenStatus } from '../persistence/repositories/tenant.repository';
 import type { AuditService } from './audit.service';
 import { CredentialCache } from './credential-cache';
+import type { MappingService } from './mapping.service';
 import type { OutboxService } from './outbox.service';
 
 export interface TenantCredentials {
@@ -61,6 +62,8 @@ const ignoreRefusal: RefusedCredentialListener = () => undefined;
 export interface TenantServiceDependencies {
   readonly audit: AuditService;
   readonly outbox: OutboxService;
+  /** Seeds a new tenant's domain schema and its connection's mapping preset. */
+  readonly mapping: MappingService;
   /** The clock (tests move it). */
   readonly now?: () => number;
   /** API keys recently authenticated; shared with ApiAccessService, which forgets a tenant's on revocation. */
@@ -86,6 +89,7 @@ export class TenantService {
   private readonly tenants = new TenantRepository();
   private readonly audit: AuditService;
   private readonly outbox: OutboxService;
+  private readonly mapping: MappingService;
   private readonly now: () => number;
   private readonly apiKeyCache: CredentialCache<ApiPrincipal> | undefined;
   /** Connection id -> when this node last stamped its token's use. */
@@ -99,6 +103,7 @@ export class TenantService {
   ) {
     this.audit = dependencies.audit;
     this.outbox = dependencies.outbox;
+    this.mapping = dependencies.mapping;
     this.now = dependencies.now ?? Date.now;
     this.principals = new CredentialCache({ ttlMs: PRINCIPAL_TTL_MS, maxEntries: PRINCIPAL_CACHE_SIZE, now: this.now });
     this.apiKeyCache = dependencies.apiKeyCache;
@@ -126,6 +131,7 @@ export class TenantService {
       await this.tenants.insertConnection(tx, connection, now);
       await this.tenants.setConnectionToken(tx, connection, hashSecret(scimToken), scimTokenExpiresAt, now);
       await this.tenants.insertApiKey(tx, { tenantId: tenant.id, id: randomUUID(), name: 'admin (created with the tenant)', keyHash: hashSecret(adminApiKey), scopes: ['read', 'admin'] }, now);
+      await this.mapping.seedDefaults(tx, tenant, connection);
     });
     return { tenant, connection, scimToken, scimTokenExpiresAt, adminApiKey };
   }

@@ -10,7 +10,7 @@ import { MappingRepository } from '../persistence/repositories/mapping.repositor
 import type { MappingService } from './mapping.service';
 import type { ChangeRecorder } from './change-recorder';
 import type { UserIndexFields } from '../domain/identity/user';
-import { checkVersion, type WriteActor, type WriteConditions } from './write-actor';
+import { checkVersion, mappingActor, type WriteActor, type WriteConditions } from './write-actor';
 
 function conflictOnUserName(userName: string) {
   return (error: unknown): never => {
@@ -40,7 +40,7 @@ export class UserService {
       .transaction(async (tx) => {
         const runtime = await this.mapping.runtime(tx, actor.tenant, actor.connection);
         const user = await this.users.insert(tx, actor.tenant.id, randomUUID(), write, Date.now());
-        await this.mapping.applyToUser(tx, runtime, { id: user.id, raw: write.raw, isCreate: true }, { connectionId: actor.connection.id, requestId: actor.requestId });
+        await this.mapping.mapAndStore(tx, runtime, [{ id: user.id, raw: write.raw, isCreate: true }], { actor: mappingActor(actor), onFailure: 'throw' });
         await this.changes.userCreated(tx, actor, user, write.fields);
         return user;
       })
@@ -72,8 +72,8 @@ export class UserService {
         userName = write.fields.userName;
         const runtime = await this.mapping.runtime(tx, actor.tenant, actor.connection);
         const updated = await this.users.update(tx, current, write, Date.now());
-        await this.mapping.applyToUser(tx, runtime, { id, raw: write.raw, isCreate: false }, { connectionId: actor.connection.id, requestId: actor.requestId });
-        await this.changes.userChanged(tx, actor, current, this.fieldsOf(current.raw), updated, write.fields);
+        const outcome = await this.mapping.mapAndStore(tx, runtime, [{ id, raw: write.raw, isCreate: false }], { actor: mappingActor(actor), onFailure: 'throw' });
+        await this.changes.userChanged(tx, actor, current, this.fieldsOf(current.raw), updated, write.fields, outcome.users.get(id)?.mapped);
         return updated;
       })
       .catch((error: unknown) => conflictOnUserName(userName)(error));

@@ -101,3 +101,16 @@ describe(`GraphQL reads the mapped identity on ${testDatabaseKind()}`, () => {
     expect(departments?.values.map((option) => option.value)).toEqual(['Legal']);
   });
 });
+
+describe(`A tenant's mapping defaults on ${testDatabaseKind()}`, () => {
+  const graphql = useGraphqlHub();
+
+  it('are seeded when the tenant is created, before anything reads them', async () => {
+    const { credentials } = await graphql.tenant();
+    const { directory, mappingLifecycle } = graphql.hub.hub.services;
+    const definition = await directory.activeSchemaDefinition(credentials.tenant.id);
+    expect(definition?.schema.fields.map((field) => field.key)).toContain('department');
+    const versions = await mappingLifecycle.listVersions(credentials.tenant, credentials.connection);
+    expect(versions.map((version) => [version.version, version.state])).toEqual([[1, 'active']]);
+  });
+});

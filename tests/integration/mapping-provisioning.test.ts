@@ -216,7 +216,6 @@ describe(`mapping applied on SCIM writes on ${testDatabaseKind()}`, () => {
     const schema = createDefaultDomainSchema(urn);
     await mapping.publishDomainSchema(
       credentials.tenant,
-      credentials.connection,
       {
         schema: { ...schema, fields: [...schema.fields, { key: 'site', label: 'Site', type: 'option', optionList: 'site', scim: { path: `${urn}:site` } }, { key: 'badge', label: 'Badge', type: 'text', validators: { pattern: '^B-[0-9]{3}$' } }] },
         optionLists: [...createDefaultOptionLists().map(({ values: _values, ...policy }) => policy), { key: 'site', label: 'Site', onUnknown: 'reject' }],

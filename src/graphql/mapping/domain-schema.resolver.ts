@@ -25,12 +25,11 @@ export class ReviewOptionValuePayload {
   optionValue!: OptionValue;
 }
 
-/** The active definition, seeding the tenant's defaults on first use (as the first SCIM write would). */
+/** The active definition (seeded when the tenant was created). */
 async function activeDefinition(context: GraphqlContext): Promise<SchemaVersionDefinition> {
   const stored = await context.services.directory.activeSchemaDefinition(context.tenantId);
-  if (stored) return stored;
-  await context.services.mapping.activeSchema(context.principal.tenant, await context.services.directory.defaultConnection(context.tenantId));
-  return (await context.services.directory.activeSchemaDefinition(context.tenantId))!;
+  if (!stored) throw new Error(`tenant ${context.tenantId} has no active domain schema`);
+  return stored;
 }
 
 function toOptionValue(stored: StoredOptionValue): OptionValue {

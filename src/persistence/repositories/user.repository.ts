@@ -4,6 +4,7 @@ import type { ResolvedFilter, UserField } from '../../domain/filter/filter-field
 import type { Tx } from '../database';
 import type { UserRow } from '../entities/user.entity';
 import type { UserEmailRow } from '../entities/user-email.entity';
+import { toBoolean, toNumber } from '../column-values';
 import { insertText, updateByIdText } from '../sql-text';
 import { TABLES } from '../tables';
 import { insertRows } from './bulk-rows';
@@ -78,7 +79,26 @@ export function emailRows(tenantId: string, userId: string, fields: UserIndexFie
   return fields.emails.map((email, position) => ({ tenantId, userId, position, value: email.value, valueNorm: foldText(email.value), type: email.type, isPrimary: email.primary }));
 }
 
+/** What events name a user by. */
+export interface UserIdentity {
+  readonly id: string;
+  readonly userName: string;
+  readonly externalId: string | null;
+  readonly active: boolean;
+  readonly version: number;
+}
+
 export class UserRepository {
+  /** The identity columns of many users, one statement per chunk. */
+  async identities(tx: Tx, tenantId: string, ids: readonly string[]): Promise<UserIdentity[]> {
+    const rows = await collectInChunks(ids, (chunk) =>
+      tx.all<{ id: string; user_name: string; external_id: string | null; active: unknown; version: number | string }>(
+        tx.knex('users').select('id', 'user_name', 'external_id', 'active', 'version').where('tenant_id', tenantId).whereIn('id', [...chunk]),
+      ),
+    );
+    return rows.map((row) => ({ id: row.id, userName: row.user_name, externalId: row.external_id, active: toBoolean(row.active), version: toNumber(row.version) }));
+  }
+
   async findById(tx: Tx, tenantId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<StoredUser | undefined> {
     return selectResourceRow(tx, USERS, STORED, tenantId, id, options.forUpdate);
   }
