@@ -129,7 +129,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     users,
     groups,
     mapping,
-    mappingLifecycle: new MappingLifecycleService(database, mapping, audit, {
+    mappingLifecycle: new MappingLifecycleService(database, mapping, audit, changes, {
       replay: async (tenant, connection, sequence) => replayUserRequests(await registries.registryFor({ tenant, connection }), sequence),
       onJobQueued: runBackgroundJobs ? () => mappingJobs.wake() : undefined,
     }),

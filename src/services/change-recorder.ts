@@ -153,6 +153,16 @@ export class ChangeRecorder {
     );
   }
 
+  /** The connection's active mapping version moved: an activation, or a rollback to an earlier version. */
+  async mappingActivated(tx: Tx, tenantId: string, change: { readonly connectionId: string; readonly version: number; readonly previousVersion: number | null; readonly rollback: boolean }): Promise<void> {
+    await this.outbox.enqueue(tx, {
+      tenantId,
+      type: change.rollback ? 'mapping.rolledBack' : 'mapping.activated',
+      resourceId: change.connectionId,
+      data: { connectionId: change.connectionId, version: change.version, previousVersion: change.previousVersion },
+    });
+  }
+
   /**
    * One bulk import chunk: the events a SCIM write of each resource would enqueue (same types and payloads,
    * written in multi-row statements), ownership transfers of deactivated users, and one audit row for the

@@ -13,6 +13,7 @@ import { MappingJobRepository, type MappingJobKind, type StoredMappingJob } from
 import { MappingRepository, type StoredMappingSet, type VersionState } from '../persistence/repositories/mapping.repository';
 import { ProvisioningLogRepository, type ProvisioningLogEntry } from '../persistence/repositories/provisioning-log.repository';
 import { TenantRepository } from '../persistence/repositories/tenant.repository';
+import type { ChangeRecorder } from './change-recorder';
 import type { AuditService } from './audit.service';
 import type { ImpactReport, ReapplyReport } from './mapping-jobs.service';
 import type { MappingService, SchemaVersionDefinition } from './mapping.service';
@@ -180,6 +181,7 @@ export class MappingLifecycleService {
     private readonly database: Database,
     private readonly mapping: MappingService,
     private readonly audit: AuditService,
+    private readonly changes: ChangeRecorder,
     private readonly options: {
       readonly replay: ReplayUserRequests;
       /** Called after a job is queued: lets this node start on it at once instead of at its next poll. */
@@ -498,6 +500,7 @@ export class MappingLifecycleService {
       await this.mappings.updateMappingSetState(tx, tenant.id, connection.id, version, { state: 'active', activatedAt: Date.now() });
       if (previous !== null) await this.mappings.updateMappingSetState(tx, tenant.id, connection.id, previous, { state: 'superseded' });
       await this.mappings.setActiveMappingVersion(tx, tenant.id, connection.id, version);
+      await this.changes.mappingActivated(tx, tenant.id, { connectionId: connection.id, version, previousVersion: previous, rollback: action === 'mapping.rollback' });
       await this.audit.record(tx, { ...who, tenantId: tenant.id, action, target: { type: 'connection', id: connection.id }, before: { activeMappingVersion: previous }, after: { activeMappingVersion: version } });
     });
   }
