@@ -14,6 +14,7 @@ import { MappingRepository, type StoredMappingSet, type VersionState } from '../
 import { ProvisioningLogRepository, type ProvisioningLogEntry } from '../persistence/repositories/provisioning-log.repository';
 import { TenantRepository } from '../persistence/repositories/tenant.repository';
 import type { ChangeRecorder } from './change-recorder';
+import { describeIssues } from './mapping.service';
 import type { AuditService } from './audit.service';
 import type { ImpactReport, ReapplyReport } from './mapping-jobs.service';
 import type { MappingService, SchemaVersionDefinition } from './mapping.service';
@@ -417,6 +418,7 @@ export class MappingLifecycleService {
       const definition = stored.definition as unknown as SchemaVersionDefinition;
       const issues = checkDomainSchema(definition.schema, definition.optionLists.map((policy) => ({ ...policy, values: [] })));
       const errors = issues.map((issue) => ({ path: issue.field ?? '', message: issue.message }));
+      if (errors.length === 0) for (const problem of await this.mapping.activeMappingMisfits(tx, tenant.id, definition)) errors.push({ path: '', message: problem });
       const target = { type: 'domainSchema', id: String(version) };
       if (errors.length > 0) {
         await this.audit.record(tx, { ...who, tenantId: tenant.id, action: 'domain_schema.validate', target, details: { ok: false, errors: errors.length } });
@@ -466,11 +468,10 @@ export class MappingLifecycleService {
     return stored;
   }
 
+  /** A version's problems under the tenant's active schema, the one it runs under once active. */
   private async compileErrors(tx: Tx, tenant: Tenant, stored: StoredMappingSet): Promise<LocatedIssue[]> {
-    const schema = await this.mapping.loadSchema(tx, tenant.id, stored.schemaVersion);
-    const optionLists = await this.mapping.loadOptionLists(tx, tenant.id, schema.optionLists);
-    const result = compileMappingSet(stored.definition as unknown as MappingSetDefinition, schema.schema, optionLists);
-    return result.ok ? [] : result.errors.map(locate);
+    const schema = await this.mapping.activeDefinition(tx, tenant.id);
+    return (await this.mapping.misfits(tx, tenant.id, stored.definition as unknown as MappingSetDefinition, schema)).map(locate);
   }
 
   /** A stored version compiles against its own schema version; an unsaved definition against the active schema. */
@@ -497,6 +498,9 @@ export class MappingLifecycleService {
       if (previous === version) return;
       if (stored.state === 'draft') throw new DomainError('PRECONDITION_FAILED', `version ${version} has not passed validation: validate it first`);
       if (action === 'mapping.rollback' && stored.state !== 'superseded') throw new DomainError('PRECONDITION_FAILED', `version ${version} was never active: activate it instead of rolling back to it`);
+      const schema = await this.mapping.activeDefinition(tx, tenant.id);
+      const misfits = await this.mapping.misfits(tx, tenant.id, stored.definition as unknown as MappingSetDefinition, schema);
+      if (misfits.length > 0) throw new DomainError('INVALID_INPUT', `version ${version} does not fit the active domain schema (version ${schema.version}): ${describeIssues(misfits)}`);
       await this.mappings.updateMappingSetState(tx, tenant.id, connection.id, version, { state: 'active', activatedAt: Date.now() });
       if (previous !== null) await this.mappings.updateMappingSetState(tx, tenant.id, connection.id, previous, { state: 'superseded' });
       await this.mappings.setActiveMappingVersion(tx, tenant.id, connection.id, version);

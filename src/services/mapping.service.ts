@@ -323,7 +323,9 @@ export class MappingService {
   private async loadRuntime(tx: Tx, tenant: Tenant, connection: Connection): Promise<MappingRuntime> {
     const pointer = await this.mappings.activeMappingPointer(tx, tenant.id, connection.id);
     if (!pointer) throw new Error(`connection ${connection.id} has no active mapping set (its defaults were not seeded)`);
-    return this.compiledRuntime(tx, tenant.id, connection.id, pointer.version, pointer.schemaVersion, async () => {
+    // The active mapping runs under the active schema (activations check that it fits).
+    const schema = await this.mappings.latestSchema(tx, tenant.id);
+    return this.compiledRuntime(tx, tenant.id, connection.id, pointer.version, schema?.version ?? pointer.schemaVersion, async () => {
       const stored = await this.mappings.findMappingSet(tx, tenant.id, connection.id, pointer.version);
       return stored!.definition as unknown as MappingSetDefinition;
     });
@@ -501,17 +503,32 @@ export class MappingService {
     return result.ok ? [] : [...result.errors];
   }
 
-  /** Refuses a schema under which the active mapping of a tenant's connection would write what the schema does not have. */
-  async checkActiveMappingsFit(tx: Tx, tenantId: string, schema: SchemaVersionDefinition, schemaVersion: number): Promise<void> {
+  /** Why the active mapping of each of the tenant's connections cannot run under `schema`: one message per problem, naming the mapping version, rule and field. */
+  async activeMappingMisfits(tx: Tx, tenantId: string, schema: SchemaVersionDefinition): Promise<string[]> {
+    const problems: string[] = [];
     for (const connection of await this.tenants.listConnections(tx, tenantId)) {
       const active = await this.mappings.activeMappingVersion(tx, tenantId, connection.id);
       const stored = active === null ? undefined : await this.mappings.findMappingSet(tx, tenantId, connection.id, active);
       if (!stored) continue;
-      const issues = await this.misfits(tx, tenantId, stored.definition as unknown as MappingSetDefinition, schema);
-      if (issues.length > 0) {
-        throw new DomainError('INVALID_INPUT', `domain schema version ${schemaVersion} does not fit the active mapping (version ${stored.version}): ${describeIssues(issues)}`);
+      for (const issue of await this.misfits(tx, tenantId, stored.definition as unknown as MappingSetDefinition, schema)) {
+        problems.push(`the active mapping (version ${stored.version}) does not fit: ${describeIssues([issue])}`);
       }
     }
+    return problems;
+  }
+
+  /** Refuses a schema under which the active mapping of a tenant's connection would write what the schema does not have. */
+  async checkActiveMappingsFit(tx: Tx, tenantId: string, schema: SchemaVersionDefinition, schemaVersion: number): Promise<void> {
+    const problems = await this.activeMappingMisfits(tx, tenantId, schema);
+    if (problems.length > 0) throw new DomainError('INVALID_INPUT', `domain schema version ${schemaVersion}: ${problems.join('; ')}`);
+  }
+
+  /** The tenant's active schema and its option lists with their values: what a mapping file is validated against. */
+  async activeSchemaAndLists(tenantId: string): Promise<{ schema: DomainSchema; optionLists: OptionList[] }> {
+    return this.database.read(async (tx) => {
+      const definition = await this.activeDefinition(tx, tenantId);
+      return { schema: definition.schema, optionLists: await this.loadOptionLists(tx, tenantId, definition.optionLists) };
+    });
   }
 
   /** Mapped values of many users (GraphQL and explain read them). */
