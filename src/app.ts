@@ -23,6 +23,7 @@ import { createScimBearerStrategy, SCIM_STRATEGY } from './auth/scim-bearer.stra
 import { requestContext } from './http/request-context';
 import { FailedAuthThrottle } from './auth/failed-auth-throttle';
 import { AuditService } from './services/audit.service';
+import { OptionListService } from './services/option-list.service';
 import { OutboxService } from './services/outbox.service';
 import { OwnershipService } from './services/ownership.service';
 import { ProvisioningLogService } from './services/provisioning-log.service';
@@ -58,6 +59,7 @@ export interface Services {
   readonly events: EventFeed;
   readonly manualEdits: ManualEditService;
   readonly bulkImport: BulkImportService;
+  readonly optionLists: OptionListService;
 }
 
 export interface IdentityHub {
@@ -151,6 +153,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     }),
     events: new EventFeed(database, { pollIntervalMs: EVENT_POLL_INTERVAL_MS, lookbackMs: EVENT_LOOKBACK_MS }, (error) => logger.error({ err: error }, 'reading the outbox for subscriptions failed')),
     bulkImport: new BulkImportService(database, mapping, changes),
+    optionLists: new OptionListService(database, mapping, audit),
   };
 
   const deliveryWorker = new WebhookDeliveryWorker(database, outbound, config.webhooks, {

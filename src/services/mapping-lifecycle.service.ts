@@ -14,7 +14,7 @@ import { MappingRepository, type StoredMappingSet, type VersionState } from '../
 import { ProvisioningLogRepository, type ProvisioningLogEntry } from '../persistence/repositories/provisioning-log.repository';
 import { TenantRepository } from '../persistence/repositories/tenant.repository';
 import type { ChangeRecorder } from './change-recorder';
-import { describeIssues } from './mapping.service';
+import { declaredOptionLists, describeIssues } from './mapping.service';
 import type { AuditService } from './audit.service';
 import type { ImpactReport, ReapplyReport } from './mapping-jobs.service';
 import type { MappingService, SchemaVersionDefinition } from './mapping.service';
@@ -416,7 +416,7 @@ export class MappingLifecycleService {
       if (!stored) throw new DomainError('NOT_FOUND', `domain schema version ${version} does not exist`);
       if (stored.state !== 'draft') return { ok: true, version, errors: [] };
       const definition = stored.definition as unknown as SchemaVersionDefinition;
-      const issues = checkDomainSchema(definition.schema, definition.optionLists.map((policy) => ({ ...policy, values: [] })));
+      const issues = checkDomainSchema(definition.schema, declaredOptionLists(definition));
       const errors = issues.map((issue) => ({ path: issue.field ?? '', message: issue.message }));
       if (errors.length === 0) for (const problem of await this.mapping.activeMappingMisfits(tx, tenant.id, definition)) errors.push({ path: '', message: problem });
       const target = { type: 'domainSchema', id: String(version) };
@@ -443,7 +443,9 @@ export class MappingLifecycleService {
       const previous = await this.mappings.latestSchema(tx, tenant.id);
       if (previous?.version === version) return;
       if (stored.state === 'draft') throw new DomainError('PRECONDITION_FAILED', `domain schema version ${version} is a draft: validate it first`);
-      await this.mapping.checkActiveMappingsFit(tx, tenant.id, stored.definition as unknown as SchemaVersionDefinition, version);
+      const definition = stored.definition as unknown as SchemaVersionDefinition;
+      await this.mapping.checkActiveMappingsFit(tx, tenant.id, definition, version);
+      await this.mapping.storeDeclaredOptionValues(tx, tenant.id, definition, authorOf(who));
       await this.mappings.setSchemaState(tx, tenant.id, version, 'active');
       if (previous) await this.mappings.setSchemaState(tx, tenant.id, previous.version, 'superseded');
       await this.audit.record(tx, { ...who, tenantId: tenant.id, action: 'domain_schema.activate', target: { type: 'domainSchema', id: String(version) }, before: { activeSchemaVersion: previous?.version ?? null }, after: { activeSchemaVersion: version } });

@@ -4,7 +4,7 @@ import { compileMappingSet } from '../domain/mapping/compile-mapping-set';
 import { checkDomainSchema, type DomainSchema } from '../domain/mapping/domain-schema';
 import type { CompiledMappingSet, MappingIssue, MappingSetDefinition } from '../domain/mapping/mapping-set';
 import { foldForMatching, type DomainValue } from '../domain/mapping/mapping-values';
-import type { OptionList } from '../domain/mapping/option-list';
+import type { OptionList, OptionValue } from '../domain/mapping/option-list';
 import { createDefaultDomainSchema, createDefaultOptionLists, createPresetMappingSet, customSchemaUrnFor } from '../domain/mapping/presets';
 import type { FieldChange, MappedChangeCause } from '../domain/events';
 import type { Connection, Tenant } from '../domain/tenants/tenant';
@@ -16,10 +16,24 @@ import { TenantRepository } from '../persistence/repositories/tenant.repository'
 import { UserRepository } from '../persistence/repositories/user.repository';
 import type { ChangeRecorder, MappedChanges } from './change-recorder';
 
-/** What a schema version stores: the fields and the option lists' policies (their values live in rows). */
+/**
+ * An option list as a schema version declares it: its policy and, optionally, the values it starts
+ * with (text, or `{ value, aliases }`). Values live in rows once the version is active: declared ones
+ * are added there (approved), the IdP's and the admin's later ones join them.
+ */
+export interface OptionListPolicy extends Omit<OptionList, 'values'> {
+  readonly values?: readonly (string | OptionValue)[];
+}
+
+/** What a schema version stores: the fields and the option lists' policies. */
 export interface SchemaVersionDefinition {
   readonly schema: DomainSchema;
-  readonly optionLists: readonly Omit<OptionList, 'values'>[];
+  readonly optionLists: readonly OptionListPolicy[];
+}
+
+/** The values a schema version declares for its lists, as option values. */
+export function declaredOptionLists(definition: SchemaVersionDefinition): OptionList[] {
+  return definition.optionLists.map((policy) => ({ ...policy, values: (policy.values ?? []).map((value) => (typeof value === 'string' ? { value } : value)) }));
 }
 
 /** Everything a SCIM write needs to map a user: the compiled active set and the option lists as they are now. */
@@ -276,12 +290,40 @@ export class MappingService {
     return stored.definition as unknown as SchemaVersionDefinition;
   }
 
+  /** The lists with their stored values; retired values no longer match (an IdP sending one meets the list's policy). */
   async loadOptionLists(tx: Tx, tenantId: string, policies: SchemaVersionDefinition['optionLists']): Promise<OptionList[]> {
     const values = await this.mappings.optionValues(tx, tenantId);
-    return policies.map((policy) => ({
+    return policies.map(({ values: _declared, ...policy }) => ({
       ...policy,
-      values: values.filter((value) => value.listKey === policy.key).map((value) => ({ value: value.value, aliases: value.aliases })),
+      values: values.filter((value) => value.listKey === policy.key && value.reviewStatus !== 'retired').map((value) => ({ value: value.value, aliases: value.aliases })),
     }));
+  }
+
+  /** Adds the values a schema version declares to its lists (approved; values already there stay as they are). */
+  async storeDeclaredOptionValues(tx: Tx, tenantId: string, definition: SchemaVersionDefinition, author: string): Promise<void> {
+    const now = Date.now();
+    const values = declaredOptionLists(definition).flatMap((list) =>
+      list.values.map((option): StoredOptionValue => ({
+        listKey: list.key,
+        value: option.value,
+        valueNorm: foldForMatching(option.value),
+        aliases: [...(option.aliases ?? [])],
+        reviewStatus: 'approved',
+        addedBy: author,
+        addedAt: now,
+        sourceRequestId: null,
+        sourceRuleId: null,
+      })),
+    );
+    if (values.length > 0) await this.mappings.insertOptionValues(tx, tenantId, values);
+  }
+
+  /**
+   * The active mapping of a connection with the option lists as this transaction sees them (no cache):
+   * for re-mapping users after an option list edit made in the same transaction.
+   */
+  async currentRuntime(tx: Tx, tenant: Tenant, connection: Connection): Promise<MappingRuntime> {
+    return this.loadRuntime(tx, tenant, connection);
   }
 
   /** Seeds the defaults of connections created before tenants were seeded at creation (run after migrations). */
@@ -434,7 +476,7 @@ export class MappingService {
    * makes it the active one. Mapping sets compile against it from their next version on.
    */
   async publishDomainSchema(tenant: Tenant, definition: SchemaVersionDefinition, author: string, comment?: string): Promise<number> {
-    const issues = checkDomainSchema(definition.schema, definition.optionLists.map((policy) => ({ ...policy, values: [] })));
+    const issues = checkDomainSchema(definition.schema, declaredOptionLists(definition));
     if (issues.length > 0) {
       throw new DomainError('INVALID_INPUT', `the domain schema is invalid: ${issues.map((issue) => (issue.field ? `${issue.field}: ${issue.message}` : issue.message)).join('; ')}`);
     }
@@ -442,6 +484,7 @@ export class MappingService {
       const current = await this.mappings.latestSchema(tx, tenant.id);
       const version = await this.mappings.nextSchemaVersion(tx, tenant.id);
       await this.checkActiveMappingsFit(tx, tenant.id, definition, version);
+      await this.storeDeclaredOptionValues(tx, tenant.id, definition, author);
       await this.mappings.insertSchemaVersion(tx, tenant.id, {
         version,
         definition: definition as unknown as Record<string, unknown>,

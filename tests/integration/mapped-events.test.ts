@@ -17,6 +17,7 @@ import {
   DraftMappingSetDocument,
   EventsDocument,
   MappingJobDocument,
+  RenameOptionValueDocument,
   RollbackMappingSetDocument,
   StartReapplyDocument,
   ValidateMappingSetDocument,
@@ -144,5 +145,18 @@ describe(`Mapped value events on ${testDatabaseKind()}`, () => {
     await until(() => versions(hooked().map((body) => ({ type: body.type, data: body.data }))).length >= 2, 'the mapping events over the webhook');
     expect(versions(subscribed)).toEqual(mappingEvents);
     expect(versions(hooked().map((body) => ({ type: body.type, data: body.data })))).toEqual(mappingEvents);
+  });
+
+  it('an option rename moves the users holding the value, each announced with the before and after', async () => {
+    const tenant = await graphql.tenant();
+    const { subscribed, hooked } = await listen(tenant);
+    const ada = await tenant.scim.createUser('ada@example.com', { schemas: [USER_SCHEMA, ENTERPRISE], [ENTERPRISE]: { department: 'Legal' } });
+    const renamed = await tenant.admin.data(RenameOptionValueDocument, { input: { list: 'department', value: 'legal', newValue: 'Legal & Compliance' } });
+    expect(renamed.renameOptionValue.remappedUsers).toBe(1);
+    const expected = [expect.objectContaining({ userId: ada.id, cause: 'optionList', changes: { department: { before: 'Legal', after: 'Legal & Compliance' } } })];
+    await until(() => updatesOf(subscribed, ada.id).length >= 1, 'the subscription to see the update');
+    await until(() => updatesOf(hooked().map((body) => ({ type: body.type, data: body.data })), ada.id).length >= 1, 'the webhook to receive the update');
+    expect(updatesOf(subscribed, ada.id)).toEqual(expected);
+    expect(updatesOf(hooked().map((body) => ({ type: body.type, data: body.data })), ada.id)).toEqual(expected);
   });
 });
