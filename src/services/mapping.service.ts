@@ -333,6 +333,11 @@ export class MappingService {
     return unseeded.length;
   }
 
+  /** Moves when this process commits a change to the tenant's schemas, option values or mapping sets: caches of what they compile to compare it. */
+  changeGeneration(tenantId: string): number {
+    return mappingChanges.generation(tenantId);
+  }
+
   /** The active schema of a tenant. */
   async activeSchema(tenantId: string): Promise<DomainSchema> {
     return (await this.database.read((tx) => this.activeDefinition(tx, tenantId))).schema;

@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, Field, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { DomainError } from '../../domain/errors';
+import { scimPathOf } from '../../domain/mapping/domain-schema';
 import { foldForMatching } from '../../domain/mapping/mapping-values';
 import type { StoredOptionValue } from '../../persistence/repositories/mapping.repository';
 import type { SchemaVersionDefinition } from '../../services/mapping.service';
@@ -122,7 +123,7 @@ export class DomainSchemaResolver {
         multiValued: field.multiValued ?? false,
         required: field.required ?? false,
         optionList: field.optionList ?? null,
-        scimPath: field.scim?.path ?? null,
+        scimPath: scimPathOf(schema, field) ?? null,
       })),
     };
   }
