@@ -89,7 +89,6 @@ export function attachGraphqlSubscriptions(server: Server, options: GraphqlSubsc
       schema: options.schema,
       onConnect: async (context) => {
         const source = context.extra.request.socket.remoteAddress ?? 'unknown';
-        if (options.throttle.retryAfterSeconds(source) > 0) return false;
         const token = bearerToken(context.connectionParams);
         let refusedTenant: string | undefined;
         let principal: GraphqlPrincipal | undefined;
@@ -97,8 +96,8 @@ export function attachGraphqlSubscriptions(server: Server, options: GraphqlSubsc
           principal = token === undefined ? undefined : await authenticate(token, (tenantId) => (refusedTenant = tenantId));
         } catch (error) {
           if (!isDomainError(error) || error.code !== 'UNAVAILABLE') throw error;
-          // The tenant's OIDC keys cannot be had now: 1013 (try again later), counted like a refusal.
-          options.throttle.recordFailure(source);
+          // The tenant's OIDC keys cannot be had now: 1013 (try again later), counted like a refusal; 4403 once the address is throttled.
+          if (options.throttle.recordFailure(source) > 0) return false;
           context.extra.socket.close(1013, 'OIDC signing keys unavailable; retry shortly');
           return false;
         }
