@@ -22,6 +22,7 @@ import { TenantRegistries } from './scim/tenant-registries';
 import { createScimBearerStrategy, SCIM_STRATEGY } from './auth/scim-bearer.strategy';
 import { requestContext } from './http/request-context';
 import { FailedAuthThrottle } from './auth/failed-auth-throttle';
+import { compileTrustProxy } from './http/trust-proxy';
 import { AuditService } from './services/audit.service';
 import { OutboxService } from './services/outbox.service';
 import { OwnershipService } from './services/ownership.service';
@@ -199,10 +200,12 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
 
   // One throttle for SCIM and GraphQL: a client guessing credentials, or a tenant's stale ones tried, is slowed on both.
   const authThrottle = new FailedAuthThrottle({ maxFailures: config.authFailuresPerMinute, maxFailuresPerTenant: config.authFailuresPerTenantPerMinute, windowMs: 60_000 });
+  const trustProxy = compileTrustProxy(config.trustProxy);
   const graphql = await createGraphqlEndpoint({
     services,
     logger,
     throttle: authThrottle,
+    trustProxy,
     oidc: new OidcTokenVerifier(services.access, { outbound, allowHttpJwks: config.graphql.allowHttpJwks }),
     maxBodyBytes: config.maxBodyBytes,
     introspection: config.graphql.introspection,
@@ -213,7 +216,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', trustProxy);
   app.use(requestContext(app, logger));
   app.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });

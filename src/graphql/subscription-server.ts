@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { apiKeyPrincipal } from '../auth/api-key.strategy';
 import type { FailedAuthThrottle } from '../auth/failed-auth-throttle';
+import { clientAddress, type TrustFunction } from '../http/trust-proxy';
 import type { GraphqlPrincipal } from '../auth/graphql-principal';
 import type { OidcTokenVerifier } from '../auth/oidc-token.strategy';
 import { isDomainError } from '../domain/errors';
@@ -20,6 +21,8 @@ export interface GraphqlSubscriptionOptions {
   readonly logger: Logger;
   readonly oidc: OidcTokenVerifier;
   readonly throttle: FailedAuthThrottle;
+  /** Which proxies' X-Forwarded-For on the upgrade request names the client, as for HTTP. */
+  readonly trustProxy: TrustFunction;
   readonly limits: GraphqlLimits;
   /** graphql-armor's depth, alias and directive rules, as on HTTP. */
   readonly validationRules: readonly ValidationRule[];
@@ -88,7 +91,7 @@ export function attachGraphqlSubscriptions(server: Server, options: GraphqlSubsc
     {
       schema: options.schema,
       onConnect: async (context) => {
-        const source = context.extra.request.socket.remoteAddress ?? 'unknown';
+        const source = clientAddress(context.extra.request, options.trustProxy);
         const token = bearerToken(context.connectionParams);
         let refusedTenant: string | undefined;
         let principal: GraphqlPrincipal | undefined;
