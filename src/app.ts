@@ -40,6 +40,7 @@ import { BulkImportService } from './services/bulk-import.service';
 import { CredentialCache } from './services/credential-cache';
 import { OutboundHttp } from './outbound/outbound-http';
 import { OidcTokenVerifier } from './auth/oidc-token.strategy';
+import { PostgresCredentialListener, SqliteChangeCounter, type CredentialChanges } from './persistence/credential-changes';
 
 export interface Services {
   readonly tenants: TenantService;
@@ -90,8 +91,18 @@ const MAPPING_JOB_POLL_MS = 5_000;
 const EVENT_POLL_INTERVAL_MS = 200;
 /** A change whose transaction commits later than this after its event was stamped may be missed live (not on resume). */
 const EVENT_LOOKBACK_MS = 5_000;
-/** How long an authenticated API key is trusted without a lookup on nodes other than the one that revoked it. */
+/** How long an authenticated API key is trusted without a lookup (changes made anywhere drop it at once: credential-changes.ts). */
 const CREDENTIAL_CACHE_TTL_MS = 5000;
+
+/** PostgreSQL: a LISTEN connection for the credential tables' notifications; SQLite: the file's change counter. */
+async function watchCredentialChanges(databaseConfig: Config['database'], database: Database, logger: Logger): Promise<CredentialChanges> {
+  if (databaseConfig.kind === 'sqlite') return new SqliteChangeCounter(database);
+  const listener = new PostgresCredentialListener(databaseConfig.url, {
+    onError: (error) => logger.warn({ err: error }, 'credential change listener lost; credentials are read from the database until it is back'),
+  });
+  await listener.start();
+  return listener;
+}
 
 /** The one composition root: server, CLI and tests all build the hub here. */
 export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<IdentityHub> {
@@ -119,8 +130,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     leaseMs: MAPPING_JOB_LEASE_MS,
     onError: (error, job) => logger.error({ err: error, jobId: job?.id, tenantId: job?.tenantId }, 'mapping job failed'),
   });
-  const apiKeyCache = new CredentialCache<ApiPrincipal>({ ttlMs: CREDENTIAL_CACHE_TTL_MS, maxEntries: 10_000 });
-  const tenants = new TenantService(database, { audit, outbox, apiKeyCache });
+  const credentialChanges = await watchCredentialChanges(config.database, database, logger);
+  const apiKeyCache = new CredentialCache<ApiPrincipal>({ ttlMs: CREDENTIAL_CACHE_TTL_MS, maxEntries: 10_000, changes: credentialChanges });
+  const tenants = new TenantService(database, { audit, outbox, apiKeyCache, credentialChanges });
   const groups = new GroupService(database, mapping, changes);
   const users = new UserService(database, mapping, changes, extractUserFields);
   const webhooks = new WebhookEndpointService(database, audit, { allowHttp: config.webhooks.allowHttp, outbound });
@@ -273,6 +285,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       await mappingJobs.stop();
       await services.provisioningLog.flush();
       await graphql.stop();
+      await credentialChanges.close();
       await orm.close(true);
     },
   };

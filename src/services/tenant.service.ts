@@ -17,6 +17,7 @@ import type { Database } from '../persistence/database';
 import { TenantRepository, type ExpiringToken, type TokenStatus } from '../persistence/repositories/tenant.repository';
 import type { AuditService } from './audit.service';
 import { CredentialCache } from './credential-cache';
+import type { CredentialChanges } from '../persistence/credential-changes';
 import type { OutboxService } from './outbox.service';
 
 export interface TenantCredentials {
@@ -65,6 +66,8 @@ export interface TenantServiceDependencies {
   readonly now?: () => number;
   /** API keys recently authenticated; shared with ApiAccessService, which forgets a tenant's on revocation. */
   readonly apiKeyCache?: CredentialCache<ApiPrincipal>;
+  /** Credential changes made by other processes and nodes: the SCIM token cache drops what they touch. */
+  readonly credentialChanges?: CredentialChanges;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -74,7 +77,7 @@ export const TOKEN_EXPIRY_WARNING_DAYS = 14;
 export const TOKEN_LAST_USED_INTERVAL_MS = 60_000;
 /**
  * How long a resolved SCIM token is trusted without reading it again. A rotation, revocation or settings
- * change made by this process applies at once; one made by another node applies within this bound.
+ * change applies at once: made by this process through watchWrites, elsewhere through credentialChanges.
  */
 const PRINCIPAL_TTL_MS = 5_000;
 /** Distinct tokens remembered at most (the oldest goes first). */
@@ -100,7 +103,7 @@ export class TenantService {
     this.audit = dependencies.audit;
     this.outbox = dependencies.outbox;
     this.now = dependencies.now ?? Date.now;
-    this.principals = new CredentialCache({ ttlMs: PRINCIPAL_TTL_MS, maxEntries: PRINCIPAL_CACHE_SIZE, now: this.now });
+    this.principals = new CredentialCache({ ttlMs: PRINCIPAL_TTL_MS, maxEntries: PRINCIPAL_CACHE_SIZE, now: this.now, changes: dependencies.credentialChanges });
     this.apiKeyCache = dependencies.apiKeyCache;
     // Rotation, expiry changes and settings reach this process's next request at once.
     database.watchWrites(['tenants', 'connections'], () => this.principals.forgetAll());
