@@ -98,4 +98,32 @@ describe(`migrations on ${testDatabaseKind()}`, () => {
       await database.drop();
     }
   });
+
+  it('claim the OIDC (issuer, audience) pairs already configured, the earliest provider first (issue 13)', async () => {
+    const database = await createTestDatabase();
+    const orm = await openOrm(database.config);
+    try {
+      const migrator = orm.getMigrator();
+      const pending = (await migrator.getPendingMigrations()).map((migration) => migration.name);
+      const claims = pending.find((name) => name.endsWith('_oidc_audience_claims'));
+      if (!claims) throw new Error('the claims migration is missing');
+      await migrator.up({ to: pending[pending.indexOf(claims) - 1] });
+      const connection = orm.em.getConnection();
+      // Two tenants holding one pair (the race before claims existed), a third its own pair.
+      for (const [tenant, audience, createdAt] of [['late', 'shared', 2], ['early', 'shared', 1], ['alone', 'own', 3]] as const) {
+        await connection.execute(
+          "insert into oidc_providers (tenant_id, issuer, audience, jwks_url, scope_claim, read_scope, admin_scope, created_at, updated_at) values (?, 'https://idp.example', ?, 'https://idp.example/jwks', 'scope', 'read', 'admin', ?, ?)",
+          [tenant, audience, createdAt, createdAt],
+        );
+      }
+      await migrate(orm);
+      const rows: { tenant_id: string; audience: string }[] = await connection.execute('select tenant_id, audience from oidc_audience_claims order by audience');
+      expect(rows.map((row) => [row.audience, row.tenant_id])).toEqual([['own', 'alone'], ['shared', 'early']]);
+      const providers: { tenant_id: string }[] = await connection.execute('select tenant_id from oidc_providers order by tenant_id');
+      expect(providers.map((row) => row.tenant_id)).toEqual(['alone', 'early', 'late']);
+    } finally {
+      await orm.close(true);
+      await database.drop();
+    }
+  });
 });
