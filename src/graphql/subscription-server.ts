@@ -123,10 +123,11 @@ export function attachGraphqlSubscriptions(server: Server, options: GraphqlSubsc
         try {
           document = parse(payload.query, { maxTokens: options.limits.maxTokens });
         } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError('the query is not valid GraphQL')];
+          return [requestError(error instanceof GraphQLError ? error.message : 'the query is not valid GraphQL', 'GRAPHQL_PARSE_FAILED')];
         }
         const errors = validate(options.schema, document, rules);
-        if (errors.length > 0) return errors;
+        // The codes Apollo gives the same errors over HTTP; without one the formatter masks them as internal.
+        if (errors.length > 0) return errors.map((error) => requestError(error.message, error.extensions?.code === undefined ? 'GRAPHQL_VALIDATION_FAILED' : String(error.extensions.code), error));
         const operation = getOperationAST(document, payload.operationName);
         if (operation?.operation !== 'subscription') {
           return [new GraphQLError('only subscriptions are served over WebSocket; send queries and mutations over HTTP', { extensions: { code: 'BAD_REQUEST' } })];
@@ -157,4 +158,9 @@ export function attachGraphqlSubscriptions(server: Server, options: GraphqlSubsc
       return closing;
     },
   };
+}
+
+/** A request error as Apollo shapes it over HTTP: its message, where it is, and a stable code. */
+function requestError(message: string, code: string, located?: GraphQLError): GraphQLError {
+  return new GraphQLError(message, { nodes: located?.nodes, source: located?.source, positions: located?.positions, extensions: { code } });
 }

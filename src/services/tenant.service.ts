@@ -73,6 +73,11 @@ export interface TenantServiceDependencies {
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Tokens expiring within this many days are listed for admins and announced by `token.expiring`. */
 export const TOKEN_EXPIRY_WARNING_DAYS = 14;
+/**
+ * The longest SCIM token lifetime (10 years), also for an expiry set directly. Issue 13: 2,147,483,647
+ * days was stored past JavaScript's date range and read back as "never expires".
+ */
+export const MAX_TOKEN_LIFETIME_DAYS = 3650;
 /** A token's last use is written at most this often: a busy IdP does not turn every request into a write. */
 export const TOKEN_LAST_USED_INTERVAL_MS = 60_000;
 /**
@@ -246,6 +251,9 @@ export class TenantService {
     if (expiresAt !== null && (!Number.isFinite(expiresAt) || expiresAt <= this.now())) {
       throw new DomainError('INVALID_INPUT', 'the expiry must lie in the future; rotate the token to stop it now');
     }
+    if (expiresAt !== null && expiresAt > this.now() + MAX_TOKEN_LIFETIME_DAYS * DAY_MS) {
+      throw new DomainError('INVALID_INPUT', `the expiry must lie at most ${MAX_TOKEN_LIFETIME_DAYS} days ahead; leave it empty for a token that never expires`);
+    }
     await this.database.transaction(async (tx) => {
       const connection = await this.tenants.findDefaultConnection(tx, tenantId);
       if (!connection) throw new DomainError('NOT_FOUND', 'the tenant has no connection');
@@ -335,6 +343,8 @@ export class TenantService {
 
 function expiryFrom(now: number, days: number | undefined): number | null {
   if (days === undefined) return null;
-  if (!Number.isFinite(days) || days <= 0) throw new DomainError('INVALID_INPUT', 'the token lifetime must be a positive number of days');
+  if (!Number.isFinite(days) || days <= 0 || days > MAX_TOKEN_LIFETIME_DAYS) {
+    throw new DomainError('INVALID_INPUT', `the token lifetime must be a positive number of days, at most ${MAX_TOKEN_LIFETIME_DAYS} days`);
+  }
   return now + days * DAY_MS;
 }
