@@ -59,18 +59,23 @@ export interface ListenerOptions {
 }
 
 const MAX_RECONNECT_MS = 30_000;
+/** The listener proves it is alive this often: a connection lost without a reset would otherwise leave the caches on while deaf. */
+const HEARTBEAT_MS = 10_000;
+/** Connecting, and a heartbeat, may take this long before the connection counts as lost. */
+const LISTENER_TIMEOUT_MS = 5_000;
 
 /**
  * PostgreSQL: one connection per process LISTENs on CREDENTIAL_CHANNEL; the triggers on tenants,
  * connections, api_keys and oidc_providers NOTIFY it with the tenant id when a change commits, on any
- * node. While the listener is down (connecting, or lost), nothing may be answered from a cache: every
- * catchUp announces "anything may have changed" until it listens again.
+ * node. While the listener is down (connecting, lost, or silent past a heartbeat), nothing may be
+ * answered from a cache: every catchUp announces "anything may have changed" until it listens again.
  */
 export class PostgresCredentialListener extends Announcer implements CredentialChanges {
   private client: Client | undefined;
   private listening = false;
   private closed = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
   private reconnectMs: number;
 
   constructor(
@@ -83,12 +88,13 @@ export class PostgresCredentialListener extends Announcer implements CredentialC
 
   /** Connects and listens; a failure is reported and retried in the background (caches stay off meanwhile). */
   async start(): Promise<void> {
-    const client = new Client({ connectionString: this.url });
+    const client = new Client({ connectionString: this.url, connectionTimeoutMillis: LISTENER_TIMEOUT_MS, query_timeout: LISTENER_TIMEOUT_MS });
     this.client = client;
     const lost = (error: unknown) => {
       if (this.client !== client) return;
       this.client = undefined;
       this.listening = false;
+      clearInterval(this.heartbeat);
       client.removeAllListeners();
       client.end().catch(() => undefined);
       if (this.closed) return;
@@ -107,6 +113,7 @@ export class PostgresCredentialListener extends Announcer implements CredentialC
       await client.query(`LISTEN ${CREDENTIAL_CHANNEL}`);
       this.listening = true;
       this.reconnectMs = this.options.reconnectMs ?? 1_000;
+      this.heartbeat = setInterval(() => client.query('SELECT 1').catch(lost), HEARTBEAT_MS).unref();
       // Whatever changed while nobody listened.
       this.announce(undefined);
     } catch (error) {
@@ -121,6 +128,7 @@ export class PostgresCredentialListener extends Announcer implements CredentialC
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
+    clearInterval(this.heartbeat);
     const client = this.client;
     this.client = undefined;
     this.listening = false;
