@@ -274,6 +274,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     attachSubscriptions(server, tuning) {
       const subscriptions = graphql.attachSubscriptions(server, tuning);
       subscriptionServers.push(subscriptions);
+      // Revocations close open sockets at once: made elsewhere (notified), or here (written).
+      credentialChanges.subscribe((tenantId) => subscriptions.credentialsChanged(tenantId));
+      database.watchWrites(['tenants', 'api_keys', 'oidc_providers'], () => subscriptions.credentialsChanged(undefined));
       return subscriptions;
     },
     async close() {

@@ -37,9 +37,14 @@ export interface GraphqlSubscriptionOptions {
 }
 
 export interface GraphqlSubscriptionServer {
+  /** A tenant's credentials changed (undefined: any tenant's may have): its open sockets are checked again at once, not at the next periodic check. */
+  credentialsChanged(tenantId: string | undefined): void;
   /** Closes every socket (its subscriptions end) and stops accepting new ones. */
   close(): Promise<void>;
 }
+
+/** How soon after a credential change the affected sockets are checked. */
+const CHANGE_RECHECK_DELAY_MS = 100;
 
 /** What a socket proved at connection_init. */
 type SocketExtra = { principal?: GraphqlPrincipal };
@@ -58,7 +63,7 @@ function bearerToken(connectionParams: Readonly<Record<string, unknown>> | undef
  * once, in connection_init, with the same credentials and rules as HTTP (API key or OIDC access token,
  * never a SCIM token; failed attempts count against the same throttle); a refused socket is closed with
  * 4403, and so is an open socket whose credential no longer authenticates (revoked key, expired token),
- * checked every `credentialRecheckMs`. Each operation then runs with that principal's tenant and scopes. Only subscriptions are
+ * checked every `credentialRecheckMs` and as soon as its tenant's credentials change anywhere. Each operation then runs with that principal's tenant and scopes. Only subscriptions are
  * accepted here: queries and mutations go over HTTP, where body limits, cost limits and logging live.
  */
 export function attachGraphqlSubscriptions(server: Server, options: GraphqlSubscriptionOptions): GraphqlSubscriptionServer {
@@ -73,11 +78,12 @@ export function attachGraphqlSubscriptions(server: Server, options: GraphqlSubsc
       options.logger.info({ reason, tenantId }, 'OIDC access token refused on a subscription socket');
       if (tenantId !== undefined) onRefused(tenantId);
     }));
-  /** The credential each open socket authenticated with. */
-  const credentials = new Map<WebSocket, string>();
-  const recheck = setInterval(() => {
-    for (const [socket, token] of credentials) {
-      authenticate(token).then(
+  /** The credential each open socket authenticated with, and its tenant. */
+  const credentials = new Map<WebSocket, { readonly token: string; readonly tenantId: string }>();
+  const recheckSockets = (tenantId?: string) => {
+    for (const [socket, credential] of credentials) {
+      if (tenantId !== undefined && credential.tenantId !== tenantId) continue;
+      authenticate(credential.token).then(
         (principal) => {
           if (!principal) socket.close(4403, 'Forbidden');
         },
@@ -85,7 +91,11 @@ export function attachGraphqlSubscriptions(server: Server, options: GraphqlSubsc
         (error: unknown) => options.logger.warn({ err: error }, 'rechecking a subscription credential failed'),
       );
     }
-  }, options.credentialRecheckMs).unref();
+  };
+  const recheck = setInterval(() => recheckSockets(), options.credentialRecheckMs).unref();
+  /** Tenants whose sockets are rechecked shortly (undefined: all), gathered so a burst of changes costs one pass. */
+  let changed: Set<string | undefined> | undefined;
+  let closed = false;
 
   const disposable = useServer<Record<string, unknown>, SocketExtra>(
     {
@@ -110,7 +120,7 @@ export function attachGraphqlSubscriptions(server: Server, options: GraphqlSubsc
           return false;
         }
         context.extra.principal = principal;
-        credentials.set(context.extra.socket, token);
+        credentials.set(context.extra.socket, { token, tenantId: principal.tenant.id });
         return true;
       },
       onClose: (context) => {
@@ -151,7 +161,24 @@ export function attachGraphqlSubscriptions(server: Server, options: GraphqlSubsc
 
   let closing: Promise<void> | undefined;
   return {
+    credentialsChanged(tenantId) {
+      if (closed) return;
+      if (changed) {
+        changed.add(tenantId);
+        return;
+      }
+      changed = new Set([tenantId]);
+      // After the change's own commit hooks (the caches forget first), and once for a burst.
+      setTimeout(() => {
+        const tenants = changed ?? new Set();
+        changed = undefined;
+        if (closed) return;
+        if (tenants.has(undefined)) recheckSockets();
+        else for (const tenant of tenants) recheckSockets(tenant);
+      }, CHANGE_RECHECK_DELAY_MS).unref();
+    },
     close() {
+      closed = true;
       clearInterval(recheck);
       // Clients get 1001 "Going away" and reconnect (elsewhere), resuming with `after`.
       closing ??= Promise.resolve(disposable.dispose());

@@ -31,6 +31,9 @@ abstract class Announcer {
   }
 }
 
+/** How often SQLite's change counter is read when no request reads it. */
+const SQLITE_POLL_MS = 1_000;
+
 /**
  * SQLite: `PRAGMA data_version`, read per request (a few microseconds, no I/O), changes whenever another
  * connection committed to the file. It cannot say what changed, so every cached credential is dropped,
@@ -38,9 +41,12 @@ abstract class Announcer {
  */
 export class SqliteChangeCounter extends Announcer implements CredentialChanges {
   private seen: number | undefined;
+  private readonly poll: NodeJS.Timeout;
 
   constructor(private readonly database: Database) {
     super();
+    // Requests catch up themselves; the poll is for what no request asks about (open subscription sockets).
+    this.poll = setInterval(() => this.catchUp().catch(() => undefined), SQLITE_POLL_MS).unref();
   }
 
   async catchUp(): Promise<void> {
@@ -49,7 +55,9 @@ export class SqliteChangeCounter extends Announcer implements CredentialChanges 
     this.seen = version;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    clearInterval(this.poll);
+  }
 }
 
 export interface ListenerOptions {

@@ -1,11 +1,12 @@
 import pino from 'pino';
+import WebSocket from 'ws';
 import { createApp, type IdentityHub } from '../../src/app';
 import { testDatabaseKind } from '../support/test-app';
 import { SCIM } from '../support/scim-client';
 import { databaseUrl, runCli } from '../support/processes';
 import { GRAPHQL, useGraphqlHub } from '../graphql/graphql-hub';
 import { LocalOidcProvider } from '../graphql/local-oidc-provider';
-import { ConfigureOidcProviderDocument, CreateApiKeyDocument } from '../graphql/generated/operations';
+import { ConfigureOidcProviderDocument, CreateApiKeyDocument, RevokeApiKeyDocument } from '../graphql/generated/operations';
 
 const SYSTEM = { actor: { type: 'system', id: 'other-node' } } as const;
 
@@ -83,6 +84,34 @@ describe(`instant revocation across processes and nodes on ${testDatabaseKind()}
       expect((await viewer(token)).status).toBe(401);
     } finally {
       await provider.stop();
+    }
+  });
+
+  /** A graphql-ws socket acknowledged with `token`; `closeCode` settles when the server closes it. */
+  async function openSocket(token: string): Promise<{ closeCode: Promise<number> }> {
+    const socket = new WebSocket(graphql.hub.wsUrl, 'graphql-transport-ws');
+    const closeCode = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
+      socket.on('message', (data) => {
+        if ((JSON.parse(String(data)) as { type: string }).type === 'connection_ack') resolve();
+      });
+      socket.on('error', reject);
+      void closeCode.then((code) => reject(new Error(`closed with ${code} before acknowledging`)));
+    });
+    return { closeCode };
+  }
+
+  it('an open subscription socket whose API key is revoked, on another node or on this one, is closed at once (not at the minute\'s recheck)', async () => {
+    const tenant = await graphql.tenant();
+    for (const revokeOn of ['other node', 'this node']) {
+      const created = await tenant.admin.data(CreateApiKeyDocument, { input: { name: `socket ${revokeOn}`, scopes: ['READ'] } });
+      const socket = await openSocket(created.createApiKey.secret);
+      const started = Date.now();
+      if (revokeOn === 'other node') await otherNode.services.access.revokeApiKey(tenant.credentials.tenant.id, created.createApiKey.apiKey.id, SYSTEM);
+      else await tenant.admin.data(RevokeApiKeyDocument, { input: { id: created.createApiKey.apiKey.id } });
+      expect([revokeOn, await socket.closeCode]).toEqual([revokeOn, 4403]);
+      expect(Date.now() - started).toBeLessThan(10_000);
     }
   });
 });
