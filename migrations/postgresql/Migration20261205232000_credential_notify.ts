@@ -1,8 +1,9 @@
 import { Migration } from '@mikro-orm/migrations';
+import { CREDENTIAL_CHANNEL } from '../../src/persistence/credential-changes';
 
 /**
- * Issue 13, instant revocation: every committed change to a credential table NOTIFYs the channel
- * `identity_hub_credentials` with the tenant id, so every node's credential caches drop that tenant's
+ * Issue 13, instant revocation: every committed change to a credential table NOTIFYs CREDENTIAL_CHANNEL
+ * with the tenant id, so every node's credential caches drop that tenant's
  * entries (src/persistence/credential-changes.ts). A trigger, not the services, so no write path (the
  * CLI, a future one) can forget it; NOTIFY is delivered at commit, and not at all on rollback.
  */
@@ -14,7 +15,7 @@ export class Migration20261205232000_credential_notify extends Migration {
     for (const [table, tenantColumn] of Object.entries(TABLES)) {
       this.addSql(`create function "${table}_credentials_changed"() returns trigger language plpgsql as $$
 begin
-  perform pg_notify('identity_hub_credentials', coalesce(new."${tenantColumn}", old."${tenantColumn}"));
+  perform pg_notify('${CREDENTIAL_CHANNEL}', coalesce(new."${tenantColumn}", old."${tenantColumn}"));
   return null;
 end;
 $$;`);
