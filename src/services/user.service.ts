@@ -15,7 +15,7 @@ import { looksAlike } from '../domain/identity/confusable-skeleton';
 import { foldText } from '../domain/text';
 
 /** Sets of look-alike userNames listed as admin warnings, and the skeleton groups read to find them (ASCII-only ones are passed over). */
-export const LOOKALIKE_GROUPS_LISTED = 50;
+const LOOKALIKE_GROUPS_LISTED = 50;
 const LOOKALIKE_GROUPS_READ = 500;
 
 /** Two stored userNames with one folded form: only users stored before the fold dropped invisible characters (the migration kept both). */
@@ -67,8 +67,7 @@ export class UserService {
     const groups = await this.database.read((tx) => this.users.sharingSkeletons(tx, tenantId, LOOKALIKE_GROUPS_READ));
     return groups
       .filter((users) => users.some((user, index) => users.slice(index + 1).some((other) => looksAlike(user.userName, other.userName) || invisiblyDuplicated(user.userName, other.userName))))
-      .slice(0, LOOKALIKE_GROUPS_LISTED)
-      .map((users) => users.map(({ id, userName }) => ({ id, userName })));
+      .slice(0, LOOKALIKE_GROUPS_LISTED);
   }
 
   async get(tenantId: string, id: string): Promise<StoredUser> {

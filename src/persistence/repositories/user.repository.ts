@@ -136,7 +136,7 @@ export class UserRepository {
    * Users whose userNames share a confusable skeleton (and so may look alike), grouped by it: at most
    * `maxGroups` groups, read through the (tenant_id, user_name_skeleton) index.
    */
-  async sharingSkeletons(tx: Tx, tenantId: string, maxGroups: number): Promise<{ id: string; userName: string; skeleton: string }[][]> {
+  async sharingSkeletons(tx: Tx, tenantId: string, maxGroups: number): Promise<{ id: string; userName: string }[][]> {
     const shared = await tx.all<{ user_name_skeleton: string }>(
       'SELECT user_name_skeleton FROM users WHERE tenant_id = ? AND user_name_skeleton IS NOT NULL GROUP BY user_name_skeleton HAVING count(*) > 1 ORDER BY user_name_skeleton LIMIT ?',
       [tenantId, maxGroups],
@@ -146,8 +146,8 @@ export class UserRepository {
     const rows = await tx.all<{ id: string; user_name: string; user_name_skeleton: string }>(
       tx.knex('users').select('id', 'user_name', 'user_name_skeleton').where('tenant_id', tenantId).whereIn('user_name_skeleton', skeletons).orderBy(['user_name_skeleton', 'id']),
     );
-    const groups = new Map<string, { id: string; userName: string; skeleton: string }[]>();
-    for (const row of rows) groups.set(row.user_name_skeleton, [...(groups.get(row.user_name_skeleton) ?? []), { id: row.id, userName: row.user_name, skeleton: row.user_name_skeleton }]);
+    const groups = new Map<string, { id: string; userName: string }[]>();
+    for (const row of rows) groups.set(row.user_name_skeleton, [...(groups.get(row.user_name_skeleton) ?? []), { id: row.id, userName: row.user_name }]);
     return [...groups.values()];
   }
 
