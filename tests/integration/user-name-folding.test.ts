@@ -2,6 +2,7 @@ import { testDatabaseKind } from '../support/test-app';
 import { expectScimError, GROUP_SCHEMA, USER_SCHEMA } from '../support/scim-client';
 import { useGraphqlHub } from '../graphql/graphql-hub';
 import { AdminWarningsDocument } from '../graphql/generated/operations';
+import { userNameSkeleton } from '../../src/domain/identity/confusable-skeleton';
 
 /**
  * Issue 13: invisible variants of a userName (Default_Ignorable_Code_Point characters) are the same
@@ -53,5 +54,20 @@ describe(`userName folding and look-alikes on ${testDatabaseKind()}`, () => {
     const other = await graphql.tenant();
     await other.scim.createUser('\u0430lice@acme.com');
     expect((await other.admin.data(AdminWarningsDocument)).adminWarnings.filter((warning) => warning.code === 'USER_NAME_LOOKALIKE')).toEqual([]);
+  });
+
+  it('two users stored before the fold dropped invisible characters (kept by the migration) are listed as USER_NAME_LOOKALIKE', async () => {
+    const tenant = await graphql.tenant();
+    const alice = await tenant.scim.createUser('alice@acme.com');
+    const legacyName = 'alice@acme.com\u200b';
+    // As the migration leaves such a user: its old key kept, since the new one is taken.
+    await graphql.hub.hub.database.transaction((tx) =>
+      tx.run(
+        'insert into users (tenant_id, id, user_name, user_name_norm, user_name_skeleton, active, raw, version, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, 1, 1, 1)',
+        [tenant.credentials.tenant.id, 'legacy-user', legacyName, legacyName, userNameSkeleton(legacyName), true, JSON.stringify({ userName: legacyName })],
+      ),
+    );
+    const warnings = (await tenant.admin.data(AdminWarningsDocument)).adminWarnings.filter((warning) => warning.code === 'USER_NAME_LOOKALIKE');
+    expect(warnings.map((warning) => [...(warning.userIds ?? [])].sort())).toEqual([[alice.id, 'legacy-user'].sort()]);
   });
 });
