@@ -388,7 +388,7 @@ export class MappingService {
     const hit = this.runtimes.get(key);
     if (hit && hit.generation === generation && hit.until > now) return hit.runtime;
     const runtime = await this.loadRuntime(tx, tenant, connection);
-    // Only what committed is cached: defaults seeded by a transaction that rolls back are not.
+    // Only what committed is cached.
     tx.afterCommit(() => this.runtimes.set(key, { runtime, generation, until: now + RUNTIME_TTL_MS }));
     return runtime;
   }
@@ -404,11 +404,12 @@ export class MappingService {
     });
   }
 
-  /** Any stored version of the connection's mapping set, compiled against its own schema version (impact diffs of drafts). */
+  /** Any stored version of the connection's mapping set, compiled under the active schema, the one it would run under (impact diffs of drafts). */
   async versionRuntime(tx: Tx, tenant: Tenant, connection: Connection, version: number): Promise<MappingRuntime> {
     const stored = await this.mappings.findMappingSet(tx, tenant.id, connection.id, version);
     if (!stored) throw new DomainError('NOT_FOUND', `mapping version ${version} does not exist`);
-    return this.compiledRuntime(tx, tenant.id, connection.id, version, stored.schemaVersion, async () => stored.definition as unknown as MappingSetDefinition);
+    const schema = await this.mappings.latestSchema(tx, tenant.id);
+    return this.compiledRuntime(tx, tenant.id, connection.id, version, schema?.version ?? stored.schemaVersion, async () => stored.definition as unknown as MappingSetDefinition);
   }
 
   private async compiledRuntime(tx: Tx, tenantId: string, connectionId: string, version: number, schemaVersion: number, definitionOf: () => Promise<MappingSetDefinition>): Promise<MappingRuntime> {
