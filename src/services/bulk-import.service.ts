@@ -278,7 +278,7 @@ export class BulkImportService {
     return {
       changed: [
         ...inserts.map(({ record, user }) => ({ before: null, after: user, fields: record.write.fields })),
-        ...updates.map(({ record, before, user }) => ({ before, after: user, fields: record.write.fields, mapped: outcome.users.get(user.id)?.mapped })),
+        ...updates.map(({ record, before, user }) => ({ before, after: user, fields: record.write.fields, mapped: outcome.changed.get(user.id) })),
       ],
       unchanged,
     };

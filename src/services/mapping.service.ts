@@ -61,15 +61,9 @@ export interface UserToMap {
   readonly isCreate: boolean;
 }
 
-/** One user that mapped cleanly: the mapping's result and the mapped fields whose value changed. */
-export interface MappedUser {
-  readonly result: MappingResult;
-  readonly mapped: MappedChanges;
-}
-
 export interface MapAndStoreResult {
-  /** Users that mapped cleanly, by id. */
-  readonly users: ReadonlyMap<string, MappedUser>;
+  /** Existing users whose mapped values changed, by id: the fields with before/after, and the version that wrote them. */
+  readonly changed: ReadonlyMap<string, MappedChanges>;
   /** Users whose values failed validation; they keep their stored values (and rule memberships). */
   readonly failed: readonly { readonly userId: string; readonly message: string }[];
   /** Users whose stored rows changed (a value, or only the version that produced it). */
@@ -142,11 +136,22 @@ export function optionValuesAdded(result: MappingResult, actor: MappingActor, no
   }));
 }
 
+/** The keys of a schema's multi-valued fields, once per schema object. */
+const multiValuedKeys = new WeakMap<DomainSchema, ReadonlySet<string>>();
+
+function multiValuedOf(schema: DomainSchema): ReadonlySet<string> {
+  let keys = multiValuedKeys.get(schema);
+  if (keys === undefined) {
+    keys = new Set(schema.fields.filter((field) => field.multiValued).map((field) => field.key));
+    multiValuedKeys.set(schema, keys);
+  }
+  return keys;
+}
+
 /** Stored rows -> the `current` values applyMapping reads (for createOnly, ifEmpty and onNull: keep). */
 export function currentValues(schema: DomainSchema, rows: readonly Pick<StoredUserValue, 'fieldKey' | 'value'>[]): Record<string, DomainValue> {
-  // A new user (every line of an initial import) has none: skip building the schema's field set.
   if (rows.length === 0) return {};
-  const multiValued = new Set(schema.fields.filter((field) => field.multiValued).map((field) => field.key));
+  const multiValued = multiValuedOf(schema);
   const values: Record<string, DomainValue> = {};
   for (const row of rows) {
     const item = row.value as string | number | boolean;
@@ -162,18 +167,29 @@ function rowKey(row: ValueRow): string {
 
 type ValueRow = Omit<StoredUserValue, 'userId'>;
 
-/** Equal apart from the version that produced them (and when they were written). */
+function sameJson(left: unknown, right: unknown): boolean {
+  return left === right || JSON.stringify(left ?? null) === JSON.stringify(right ?? null);
+}
+
+/** Equal apart from the version that produced them (and when they were written); a stored null and an absent provenance part are equal. */
 function sameButVersion(left: ValueRow, right: ValueRow): boolean {
-  return JSON.stringify([left.value, left.valueText, left.ruleId, left.sourcePath, left.rawValue ?? null]) === JSON.stringify([right.value, right.valueText, right.ruleId, right.sourcePath, right.rawValue ?? null]);
+  return (
+    left.value === right.value &&
+    left.valueText === right.valueText &&
+    (left.ruleId ?? null) === (right.ruleId ?? null) &&
+    (left.sourcePath ?? null) === (right.sourcePath ?? null) &&
+    sameJson(left.rawValue, right.rawValue)
+  );
 }
 
 /**
  * What turns a user's stored rows into `rows`, added to `changes`: rows only re-stamped with the new
  * version (most of them when a new version changes one field), rows to insert, stored rows to delete.
- * Returns whether anything is to be written for the user.
+ * Returns whether anything is to be written for the user, and the fields whose rows are rewritten.
  */
-export function addValueChanges(changes: ValueChanges, userId: string, stored: readonly ValueRow[], rows: readonly ValueRow[], version: number): boolean {
+export function addValueChanges(changes: ValueChanges, userId: string, stored: readonly ValueRow[], rows: readonly ValueRow[], version: number): { written: boolean; rewritten: Set<string> } {
   const sizes = changes.restamped.length + changes.inserted.length + changes.deleted.length;
+  const rewritten = new Set<string>();
   const before = new Map(stored.map((row) => [rowKey(row), row]));
   for (const row of rows) {
     const old = before.get(rowKey(row));
@@ -184,18 +200,28 @@ export function addValueChanges(changes: ValueChanges, userId: string, stored: r
     }
     if (old) changes.deleted.push({ userId, fieldKey: old.fieldKey, position: old.position });
     changes.inserted.push({ ...row, userId });
+    rewritten.add(row.fieldKey);
   }
-  for (const old of before.values()) changes.deleted.push({ userId, fieldKey: old.fieldKey, position: old.position });
-  return changes.restamped.length + changes.inserted.length + changes.deleted.length > sizes;
+  for (const old of before.values()) {
+    changes.deleted.push({ userId, fieldKey: old.fieldKey, position: old.position });
+    rewritten.add(old.fieldKey);
+  }
+  return { written: changes.restamped.length + changes.inserted.length + changes.deleted.length > sizes, rewritten };
 }
 
-/** The fields whose value differs between two readings of a user's values (an absent field is null). */
-export function changedFields(before: Record<string, DomainValue>, after: Record<string, DomainValue>): Record<string, FieldChange> {
+/**
+ * Of the fields in `keys` (those whose rows are rewritten), the ones whose value differs between the
+ * stored values and the new rows, with both (an absent field is null; a row may be rewritten only for
+ * its provenance).
+ */
+export function changedFields(schema: DomainSchema, before: Record<string, DomainValue>, rows: readonly ValueRow[], keys: ReadonlySet<string>): Record<string, FieldChange> {
   const changes: Record<string, FieldChange> = {};
-  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+  if (keys.size === 0) return changes;
+  const after = currentValues(schema, rows.filter((row) => keys.has(row.fieldKey)));
+  for (const key of keys) {
     const old = before[key] ?? null;
     const now = after[key] ?? null;
-    if (JSON.stringify(old) !== JSON.stringify(now)) changes[key] = { before: old, after: now };
+    if (!sameJson(old, now)) changes[key] = { before: old, after: now };
   }
   return changes;
 }
@@ -362,7 +388,7 @@ export class MappingService {
     const hit = this.runtimes.get(key);
     if (hit && hit.generation === generation && hit.until > now) return hit.runtime;
     const runtime = await this.loadRuntime(tx, tenant, connection);
-    // Only what committed is cached: defaults seeded by a transaction that rolls back are not.
+    // Only what committed is cached.
     tx.afterCommit(() => this.runtimes.set(key, { runtime, generation, until: now + RUNTIME_TTL_MS }));
     return runtime;
   }
@@ -378,11 +404,12 @@ export class MappingService {
     });
   }
 
-  /** Any stored version of the connection's mapping set, compiled against its own schema version (impact diffs of drafts). */
+  /** Any stored version of the connection's mapping set, compiled under the active schema, the one it would run under (impact diffs of drafts). */
   async versionRuntime(tx: Tx, tenant: Tenant, connection: Connection, version: number): Promise<MappingRuntime> {
     const stored = await this.mappings.findMappingSet(tx, tenant.id, connection.id, version);
     if (!stored) throw new DomainError('NOT_FOUND', `mapping version ${version} does not exist`);
-    return this.compiledRuntime(tx, tenant.id, connection.id, version, stored.schemaVersion, async () => stored.definition as unknown as MappingSetDefinition);
+    const schema = await this.mappings.latestSchema(tx, tenant.id);
+    return this.compiledRuntime(tx, tenant.id, connection.id, version, schema?.version ?? stored.schemaVersion, async () => stored.definition as unknown as MappingSetDefinition);
   }
 
   private async compiledRuntime(tx: Tx, tenantId: string, connectionId: string, version: number, schemaVersion: number, definitionOf: () => Promise<MappingSetDefinition>): Promise<MappingRuntime> {
@@ -412,7 +439,7 @@ export class MappingService {
     const storedRows = existingIds.length > 0 ? groupRows(await this.mappings.userValues(tx, tenantId, existingIds)) : new Map<string, StoredUserValue[]>();
     const groups = existingIds.length > 0 && runtime.compiled.readsGroups ? await this.groups.groupsOfMembers(tx, tenantId, existingIds) : new Map<string, MappingGroupRef[]>();
     const now = Date.now();
-    const mapped = new Map<string, MappedUser>();
+    const changed = new Map<string, MappedChanges>();
     const failed: { userId: string; message: string }[] = [];
     const changes: ValueChanges = { restamped: [], inserted: [], deleted: [] };
     const additions = new Map<string, StoredOptionValue>();
@@ -433,16 +460,20 @@ export class MappingService {
         continue;
       }
       const rows = valueRowsAfter(stored, result, now);
-      if (addValueChanges(changes, user.id, stored, rows, runtime.mappingVersion)) written += 1;
-      mapped.set(user.id, { result, mapped: { changes: changedFields(before, currentValues(runtime.schema, rows)), mappingVersion: runtime.mappingVersion } });
+      const rowChanges = addValueChanges(changes, user.id, stored, rows, runtime.mappingVersion);
+      if (rowChanges.written) written += 1;
+      // A created user is announced by user.created; only an existing user's values change.
+      const fields = user.isCreate ? {} : changedFields(runtime.schema, before, rows, rowChanges.rewritten);
+      if (Object.keys(fields).length > 0) changed.set(user.id, { changes: fields, mappingVersion: runtime.mappingVersion });
       for (const addition of optionValuesAdded(result, options.actor, now)) additions.set(`${addition.listKey}\u0000${addition.valueNorm}`, addition);
       if (result.groupGrants.length > 0) grants.set(user.id, [...new Set(result.groupGrants.map((grant) => foldText(grant.group)))]);
     }
     await this.mappings.applyValueChanges(tx, tenantId, changes, now);
     if (additions.size > 0) await this.mappings.insertOptionValues(tx, tenantId, [...additions.values()]);
-    await this.storeRuleMemberships(tx, tenantId, users.filter((user) => mapped.has(user.id)), grants, now);
-    if (options.announce !== undefined) await this.announce(tx, tenantId, mapped, options.announce);
-    return { users: mapped, failed, written };
+    const failedIds = new Set(failed.map((failure) => failure.userId));
+    await this.storeRuleMemberships(tx, tenantId, users.filter((user) => !failedIds.has(user.id)), grants, now);
+    if (options.announce !== undefined) await this.announce(tx, tenantId, changed, options.announce);
+    return { changed, failed, written };
   }
 
   /** Each mapped user's rule-granted memberships become exactly what the mapping grants now (only existing groups are granted). */
@@ -453,25 +484,22 @@ export class MappingService {
     const groupIds = await this.groups.idsByFoldedNames(tx, tenantId, [...new Set([...grants.values()].flat())]);
     const created: NewMemberRow[] = [];
     for (const user of users) {
-      const ids = (grants.get(user.id) ?? []).flatMap((name) => groupIds.get(name) ?? []);
-      if (!grants.has(user.id)) continue;
+      const names = grants.get(user.id);
+      if (names === undefined) continue;
+      const ids = names.flatMap((name) => groupIds.get(name) ?? []);
       if (!user.isCreate) await this.groups.setRuleMemberships(tx, tenantId, user.id, ids, now);
       else for (const groupId of ids) created.push({ tenantId, groupId, memberId: user.id, memberType: 'User', display: null, source: 'rule', createdAt: now });
     }
     await this.groups.insertMemberRows(tx, created);
   }
 
-  private async announce(tx: Tx, tenantId: string, mapped: ReadonlyMap<string, MappedUser>, cause: MappedChangeCause): Promise<void> {
-    const changed = [...mapped].filter(([, user]) => Object.keys(user.mapped.changes).length > 0);
-    if (changed.length === 0) return;
-    const identities = new Map((await this.users.identities(tx, tenantId, changed.map(([id]) => id))).map((identity) => [identity.id, identity]));
+  private async announce(tx: Tx, tenantId: string, changed: ReadonlyMap<string, MappedChanges>, cause: MappedChangeCause): Promise<void> {
+    if (changed.size === 0) return;
+    const identities = await this.users.identities(tx, tenantId, [...changed.keys()]);
     await this.changes.usersRemapped(
       tx,
       tenantId,
-      changed.flatMap(([id, user]) => {
-        const identity = identities.get(id);
-        return identity === undefined ? [] : [{ user: identity, mapped: user.mapped }];
-      }),
+      identities.map((identity) => ({ user: identity, mapped: changed.get(identity.id)! })),
       cause,
     );
   }

@@ -105,7 +105,7 @@ export class OptionListService {
       onFailure: 'skip',
       announce: 'optionList',
     });
-    return [...outcome.users.values()].filter((user) => Object.keys(user.mapped.changes).length > 0).length;
+    return outcome.changed.size;
   }
 }
 

@@ -96,7 +96,7 @@ export class UserService {
         const runtime = await this.mapping.runtime(tx, actor.tenant, actor.connection);
         const updated = await this.users.update(tx, current, write, Date.now());
         const outcome = await this.mapping.mapAndStore(tx, runtime, [{ id, raw: write.raw, isCreate: false }], { actor: mappingActor(actor), onFailure: 'throw' });
-        await this.changes.userChanged(tx, actor, current, this.fieldsOf(current.raw), updated, write.fields, outcome.users.get(id)?.mapped);
+        await this.changes.userChanged(tx, actor, current, this.fieldsOf(current.raw), updated, write.fields, outcome.changed.get(id));
         return updated;
       })
       .catch((error: unknown) => conflictOnUserName(userName)(error));

@@ -159,4 +159,33 @@ describe(`Mapped value events on ${testDatabaseKind()}`, () => {
     expect(updatesOf(subscribed, ada.id)).toEqual(expected);
     expect(updatesOf(hooked().map((body) => ({ type: body.type, data: body.data })), ada.id)).toEqual(expected);
   });
+
+  it("a big re-apply's announcements wait on their own endpoint: another tenant's events are delivered meanwhile", async () => {
+    const busy = await graphql.tenant();
+    const slow = await startHealthyReceiver({ delayMs: 100 });
+    receivers.push(slow);
+    await busy.admin.data(CreateWebhookEndpointDocument, { input: { url: slow.url, eventTypes: ['user.updated'] } });
+    const services = graphql.hub.hub.services;
+    const target = await services.bulkImport.resolveTarget(busy.credentials.tenant.slug);
+    const registry = createDefaultSchemaRegistry([buildTenantExtension(await services.mapping.activeSchema(target.tenant.id))]);
+    const users = 300;
+    async function* lines() {
+      for (let index = 0; index < users; index += 1) yield JSON.stringify({ schemas: [USER_SCHEMA], userName: `user${index}@example.com`, userType: 'user' });
+    }
+    expect((await services.bulkImport.import(target, readImportRecords(lines(), registry), { context: { actor: { type: 'system', id: 'test' } }, source: 'test.ndjson' })).errors).toEqual([]);
+    const role: MappingRuleDefinition = { id: 'role', target: 'appRoles', from: 'userType', pipe: ['trim', { map: { admin: 'Admin', manager: 'Manager', user: 'Manager', viewer: 'Viewer' }, default: 'Viewer' }] };
+    await activate(busy, preset(busy, [role]));
+    await reapply(busy);
+
+    const other = await graphql.tenant();
+    const healthy = await startHealthyReceiver();
+    receivers.push(healthy);
+    await other.admin.data(CreateWebhookEndpointDocument, { input: { url: healthy.url, eventTypes: ['user.created'] } });
+    await other.scim.createUser('elsewhere@example.com');
+    await until(() => healthy.received.length === 1, "the other tenant's event");
+    // Delivered while most of the re-apply's announcements still wait on the slow endpoint.
+    expect(slow.received.length).toBeLessThan(users);
+    await until(() => slow.received.length === users, 'every announcement of the re-apply', 4000);
+    expect(new Set(slow.received.map((hook) => hook.body.data.userId)).size).toBe(users);
+  }, 120_000);
 });

@@ -4,7 +4,6 @@ import { collectInChunks, countTenantRows, ID_CHUNK, lockingRead } from './resou
 import { insertText, placeholders, sqlText } from '../sql-text';
 import type { UserValueRow } from '../entities/user-value.entity';
 import { TABLES } from '../tables';
-import { insertRows } from './bulk-rows';
 
 const VALUES = TABLES.userValues;
 const VALUE_PROPERTIES = ['tenantId', 'userId', 'fieldKey', 'position', 'value', 'valueText', 'ruleId', 'mappingVersion', 'sourcePath', 'rawValue', 'updatedAt'] as const satisfies readonly (keyof UserValueRow)[];
@@ -360,21 +359,6 @@ export class MappingRepository {
   async setActiveMappingVersion(tx: Tx, tenantId: string, connectionId: string, version: number): Promise<void> {
     mappingChanges.touch(tx, tenantId);
     await tx.run(tx.knex('connections').where({ tenant_id: tenantId, id: connectionId }).update({ active_mapping_version: version }));
-  }
-
-  /** Writes a user's values in one multi-row INSERT; `isNew`: the user was created in this transaction, so it has none to delete. */
-  async replaceUserValues(tx: Tx, tenantId: string, userId: string, values: readonly Omit<StoredUserValue, 'userId'>[], isNew = false): Promise<void> {
-    if (!isNew) await this.deleteUserValues(tx, tenantId, userId);
-    await insertUserValueRows(tx, tenantId, values.map((value) => ({ ...value, userId })));
-  }
-
-  /** Many users' values at once (a bulk import chunk): the stored ones of `replacing` users are deleted first. */
-  async storeValuesOfUsers(tx: Tx, tenantId: string, values: readonly StoredUserValue[], replacing: readonly string[]): Promise<void> {
-    await collectInChunks(replacing, async (chunk) => {
-      await tx.run(tx.knex(VALUES.name).where('tenant_id', tenantId).whereIn('user_id', [...chunk]).delete());
-      return [];
-    });
-    await insertRows(tx, VALUES, VALUE_PROPERTIES, values.map((value) => ({ ...value, tenantId })));
   }
 
   async deleteUserValues(tx: Tx, tenantId: string, userId: string): Promise<void> {
