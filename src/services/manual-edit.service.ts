@@ -105,6 +105,16 @@ export class ManualEditService {
     });
   }
 
+  /** Restores a user the IdP deleted while the tenant kept deleted users as deprovisioned. */
+  async restoreUser(editor: ManualEditor, userId: string): Promise<StoredUser> {
+    return this.users.restore(await this.writeActor(editor), userId);
+  }
+
+  /** Removes a deprovisioned user for good. */
+  async purgeUser(editor: ManualEditor, userId: string): Promise<void> {
+    await this.users.purge(await this.writeActor(editor), userId);
+  }
+
   async createGroup(editor: ManualEditor, fields: ManualGroupFields, memberIds: readonly string[]): Promise<StoredGroup> {
     const indexed = { displayName: checkDisplayName(fields.displayName), externalId: fields.externalId?.trim() || null };
     const members = uniqueIds(memberIds);

@@ -33,6 +33,12 @@ export class UpdateTenantSettingsInput {
 
   @Field(() => Int, { nullable: true, description: 'Days to keep those bodies, 1 to 90.' })
   provisioningLogBodyRetentionDays?: number | null;
+
+  @Field(() => String, { nullable: true, description: "What the IdP's DELETE of a user does: remove or deprovision." })
+  scimUserDelete?: string | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Whether the IdP may change a userName.' })
+  idpMayChangeUserName?: boolean | null;
 }
 
 @InputType()

@@ -38,6 +38,12 @@ export class TenantSettings {
 
   @Field(() => Int, { description: 'Days the provisioning log keeps bodies (the entries stay).' })
   provisioningLogBodyRetentionDays!: number;
+
+  @Field({ description: "What the IdP's DELETE of a user does: remove (for good) or deprovision (kept out of every read, restorable with restoreUser)." })
+  scimUserDelete!: string;
+
+  @Field({ description: 'Whether the IdP may change a userName; when false, a SCIM PUT or PATCH changing it gets 400 mutability.' })
+  idpMayChangeUserName!: boolean;
 }
 
 /** settings and oidcProvider are admin-only field resolvers (tenant.resolver.ts). */

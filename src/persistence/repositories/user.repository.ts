@@ -100,6 +100,14 @@ export class UserRepository {
     return { ...current, raw: write.raw, version, updatedAt: now, userName: write.fields.userName, active: write.fields.active };
   }
 
+  /** Puts a deprovisioned user back under its own id and creation time, at the version after the one it had. */
+  async reinsert(tx: Tx, tenantId: string, id: string, write: UserWrite, previous: { readonly version: number; readonly createdAt: number }, now: number): Promise<StoredUser> {
+    const row = { tenantId, id, ...indexedUserRow(write.fields), raw: write.raw, version: previous.version + 1, createdAt: previous.createdAt, updatedAt: now };
+    await tx.run(insertText(USERS.name, USERS.names(ROW_PROPERTIES), 1), USERS.values(row, ROW_PROPERTIES));
+    await this.writeEmails(tx, tenantId, id, write.fields);
+    return { tenantId, id, raw: write.raw, version: row.version, createdAt: row.createdAt, updatedAt: now, userName: write.fields.userName, active: write.fields.active };
+  }
+
   async delete(tx: Tx, tenantId: string, id: string): Promise<void> {
     await tx.run(DELETE_EMAILS, [tenantId, id]);
     await tx.run('DELETE FROM users WHERE tenant_id = ? AND id = ?', [tenantId, id]);

@@ -253,12 +253,16 @@ export type UpdateGroupInput = {
 };
 
 export type UpdateTenantSettingsInput = {
+  /** Whether the IdP may change a userName. */
+  idpMayChangeUserName?: boolean | null | undefined;
   /** Keep redacted SCIM request bodies in the provisioning log. */
   provisioningLogBodies?: boolean | null | undefined;
   /** Days to keep those bodies, 1 to 90. */
   provisioningLogBodyRetentionDays?: number | null | undefined;
   /** Only the IdP changes groups and memberships. */
   restrictGroupsToIdp?: boolean | null | undefined;
+  /** What the IdP's DELETE of a user does: remove or deprovision. */
+  scimUserDelete?: string | null | undefined;
   /** Grace period of a rotated-out SCIM token, 0 to 604800 seconds. */
   tokenGraceSeconds?: number | null | undefined;
   /** Transfer ownership on deactivation too. */
