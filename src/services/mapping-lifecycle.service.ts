@@ -5,6 +5,7 @@ import { applyMapping, type MappingError, type OptionAddition, type TraceStep } 
 import { compileMappingSet } from '../domain/mapping/compile-mapping-set';
 import { dialectSampleRequests, type UserRequestSequence, type UserWriteMethod } from '../domain/mapping/dialect-samples';
 import { checkDomainSchema } from '../domain/mapping/domain-schema';
+import { createPresetMappingSet } from '../domain/mapping/presets';
 import type { MappingIssue, MappingSetDefinition } from '../domain/mapping/mapping-set';
 import type { DomainValue } from '../domain/mapping/mapping-values';
 import type { Connection, Tenant } from '../domain/tenants/tenant';
@@ -192,6 +193,18 @@ export class MappingLifecycleService {
     const connection = await this.database.read((tx) => this.tenants.findDefaultConnection(tx, tenant.id));
     if (!connection) throw new DomainError('NOT_FOUND', `tenant "${tenant.slug}" has no connection`);
     return connection;
+  }
+
+  /**
+   * After the connection's dialect changed: the new dialect's preset as a draft the admin previews and
+   * activates (the active mapping stays). Null when the tenant has no mapping yet: its first use seeds
+   * the preset of the dialect it has by then.
+   */
+  async offerDialectPreset(tenant: Tenant, connection: Connection, who: AuditContext): Promise<number | null> {
+    const schema = await this.database.read(async (tx) => ((await this.mappings.activeMappingVersion(tx, tenant.id, connection.id)) === null ? undefined : this.mappings.latestSchema(tx, tenant.id)));
+    if (!schema) return null;
+    const { customSchemaUrn } = (schema.definition as unknown as SchemaVersionDefinition).schema;
+    return this.createDraft(tenant, connection, createPresetMappingSet(connection.dialect, customSchemaUrn), who, `${connection.dialect} preset`);
   }
 
   /** Stores a definition as the connection's next version, a draft compiled against the active schema at validation. */

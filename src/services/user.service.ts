@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { DomainError } from '../domain/errors';
 import type { StoredUser } from '../domain/identity/user';
 import type { ResolvedFilter } from '../domain/filter/filter-field';
-import type { Database } from '../persistence/database';
+import type { Database, Tx } from '../persistence/database';
+import { resolvesManagerByExternalId } from '../domain/tenants/dialect';
 import { GroupRepository } from '../persistence/repositories/group.repository';
 import type { Page, PageRequest } from '../persistence/repositories/resource-rows';
 import { UserRepository, type UserSort, type UserWrite } from '../persistence/repositories/user.repository';
@@ -50,6 +51,7 @@ export class UserService {
       .transaction(async (tx) => {
         const runtime = await this.mapping.runtime(tx, actor.tenant, actor.connection);
         const user = await this.users.insert(tx, actor.tenant.id, randomUUID(), write, Date.now());
+        await this.resolveManagerReferences(tx, actor, user.id, null, write.fields);
         await this.mapping.applyToUser(tx, runtime, { id: user.id, raw: write.raw, isCreate: true }, { connectionId: actor.connection.id, requestId: actor.requestId });
         await this.changes.userCreated(tx, actor, user, write.fields);
         return user;
@@ -83,6 +85,7 @@ export class UserService {
         checkUserNameChange(actor, current, write);
         const runtime = await this.mapping.runtime(tx, actor.tenant, actor.connection);
         const updated = await this.users.update(tx, current, write, Date.now());
+        await this.resolveManagerReferences(tx, actor, id, this.fieldsOf(current.raw), write.fields);
         await this.mapping.applyToUser(tx, runtime, { id, raw: write.raw, isCreate: false }, { connectionId: actor.connection.id, requestId: actor.requestId });
         await this.changes.userChanged(tx, actor, current, this.fieldsOf(current.raw), updated, write.fields);
         return updated;
@@ -159,6 +162,14 @@ export class UserService {
       await this.deprovisioned.delete(tx, actor.tenant.id, id);
       await this.changes.deprovisionedUserPurged(tx, actor, kept);
     });
+  }
+
+  /** The dialect's manager references by externalId (OneLogin), resolved both ways when they change. */
+  private async resolveManagerReferences(tx: Tx, actor: WriteActor, userId: string, before: UserIndexFields | null, after: UserIndexFields): Promise<void> {
+    if (!resolvesManagerByExternalId(actor.connection.dialect)) return;
+    // Every write stores the reference as sent, so it is resolved again whenever there is one.
+    if (after.managerId !== null) await this.users.resolveManagerByExternalId(tx, actor.tenant.id, userId, after.managerId);
+    if (after.externalId !== null && after.externalId !== before?.externalId) await this.users.adoptReportsByExternalId(tx, actor.tenant.id, userId, after.externalId);
   }
 
   async groupsOf(tenantId: string, userId: string): Promise<{ id: string; displayName: string }[]> {

@@ -67,3 +67,9 @@ export class ConfigureOidcProviderInput {
   @Field({ defaultValue: 'admin', description: 'The scope value that grants ADMIN (and READ).' })
   adminScope!: string;
 }
+
+@InputType()
+export class SetScimConnectionDialectInput {
+  @Field({ description: 'entra, okta, onelogin or generic.' })
+  dialect!: string;
+}

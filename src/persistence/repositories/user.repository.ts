@@ -108,6 +108,22 @@ export class UserRepository {
     return { tenantId, id, raw: write.raw, version: row.version, createdAt: row.createdAt, updatedAt: now, userName: write.fields.userName, active: write.fields.active };
   }
 
+  /**
+   * Points the user's manager column at the user whose externalId is `reference`, when no user has that
+   * id and exactly one has that externalId (the stored resource keeps what the IdP sent).
+   */
+  async resolveManagerByExternalId(tx: Tx, tenantId: string, userId: string, reference: string): Promise<void> {
+    if (await tx.first('SELECT 1 AS found FROM users WHERE tenant_id = ? AND id = ?', [tenantId, reference])) return;
+    const managers = await tx.all<{ id: string }>('SELECT id FROM users WHERE tenant_id = ? AND external_id = ? LIMIT 2', [tenantId, reference]);
+    if (managers.length === 1) await tx.run('UPDATE users SET manager_id = ? WHERE tenant_id = ? AND id = ?', [managers[0].id, tenantId, userId]);
+  }
+
+  /** Users that name this user by its externalId as their manager now point at its id, when that externalId is the user's alone. */
+  async adoptReportsByExternalId(tx: Tx, tenantId: string, userId: string, externalId: string): Promise<void> {
+    const holders = await tx.all<{ id: string }>('SELECT id FROM users WHERE tenant_id = ? AND external_id = ? LIMIT 2', [tenantId, externalId]);
+    if (holders.length === 1) await tx.run('UPDATE users SET manager_id = ? WHERE tenant_id = ? AND manager_id = ? AND id <> ?', [userId, tenantId, externalId, userId]);
+  }
+
   async delete(tx: Tx, tenantId: string, id: string): Promise<void> {
     await tx.run(DELETE_EMAILS, [tenantId, id]);
     await tx.run('DELETE FROM users WHERE tenant_id = ? AND id = ?', [tenantId, id]);
