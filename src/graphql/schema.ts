@@ -11,6 +11,7 @@ import { scopeAuthChecker } from './auth-checker';
 import { GroupConnectionResolver, UserConnectionResolver } from './connection.resolver';
 import { GroupMembershipResolver } from './group/group-membership.resolver';
 import { GroupResolver } from './group/group.resolver';
+import { GroupMembershipConnectionResolver, GroupMembershipFieldsResolver, ManualMembershipResolver, UpdateTenantSettingsPayloadResolver } from './group/membership.resolver';
 import { DomainSchemaResolver } from './mapping/domain-schema.resolver';
 import { MappingLifecycleResolver } from './mapping/mapping-lifecycle.resolver';
 import { NodeResolver } from './node.resolver';
@@ -46,6 +47,10 @@ export async function buildGraphqlSchema(pubSub: PubSub = createPubSub()): Promi
       EventSubscriptionResolver,
       UserEditResolver,
       DeprovisionedUserResolver,
+      GroupMembershipFieldsResolver,
+      GroupMembershipConnectionResolver,
+      UpdateTenantSettingsPayloadResolver,
+      ManualMembershipResolver,
     ],
     authChecker: scopeAuthChecker,
     // Inputs are checked where their meaning lives (domain and services), not by class-validator.
