@@ -36,6 +36,8 @@ import { CORE_GROUP_SCHEMA } from './scim/protocol/schema-definitions';
 import type { Server } from 'node:http';
 import type { GraphqlSubscriptionServer } from './graphql/subscription-server';
 import { BulkImportService } from './services/bulk-import.service';
+import { RecentRequestsService } from './services/recent-requests.service';
+import { redactSecrets } from './scim/protocol/provisioning-record';
 import { CredentialCache } from './services/credential-cache';
 import { OutboundHttp } from './outbound/outbound-http';
 import { OidcTokenVerifier } from './auth/oidc-token.strategy';
@@ -58,6 +60,7 @@ export interface Services {
   readonly events: EventFeed;
   readonly manualEdits: ManualEditService;
   readonly bulkImport: BulkImportService;
+  readonly recentRequests: RecentRequestsService;
 }
 
 export interface IdentityHub {
@@ -123,6 +126,12 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const groups = new GroupService(database, mapping, changes);
   const users = new UserService(database, mapping, changes, extractUserFields);
   const webhooks = new WebhookEndpointService(database, audit, { allowHttp: config.webhooks.allowHttp, outbound });
+  const recentRequests = new RecentRequestsService(database, {
+    kept: config.retention.recentRequestsKept,
+    retentionHours: config.retention.recentRequestsHours,
+    redact: (value) => redactSecrets(value) as Record<string, unknown>,
+    onDropped: (count, reason) => logger.warn({ err: reason, count }, 'recent requests for mapping previews dropped'),
+  });
   const services: Services = {
     tenants,
     users,
@@ -130,6 +139,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     mapping,
     mappingLifecycle: new MappingLifecycleService(database, mapping, audit, {
       replay: async (tenant, connection, sequence) => replayUserRequests(await registries.registryFor({ tenant, connection }), sequence),
+      recentRequests,
       onJobQueued: runBackgroundJobs ? () => mappingJobs.wake() : undefined,
     }),
     mappingJobs,
@@ -150,6 +160,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     }),
     events: new EventFeed(database, { pollIntervalMs: EVENT_POLL_INTERVAL_MS, lookbackMs: EVENT_LOOKBACK_MS }, (error) => logger.error({ err: error }, 'reading the outbox for subscriptions failed')),
     bulkImport: new BulkImportService(database, mapping, changes),
+    recentRequests,
   };
 
   const deliveryWorker = new WebhookDeliveryWorker(database, outbound, config.webhooks, {
@@ -180,6 +191,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         firstRunAfterMs: 60_000,
         run: async () => {
           await services.provisioningLog.sweep();
+          await recentRequests.sweep();
           await outbox.sweep();
           return false;
         },
@@ -235,6 +247,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       maxBodyBytes: config.maxBodyBytes,
       publicUrl: config.publicUrl,
       provisioningLog: services.provisioningLog,
+      recentRequests,
       overload: config.scimOverload,
     }),
   );
@@ -269,6 +282,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       await outbound.close();
       await mappingJobs.stop();
       await services.provisioningLog.flush();
+      await recentRequests.flush();
       await graphql.stop();
       await orm.close(true);
     },

@@ -1,6 +1,7 @@
 import { entityTable } from './entity-table';
 import { AuditEventEntity } from './entities/audit-event.entity';
 import { DeprovisionedUserEntity } from './entities/deprovisioned-user.entity';
+import { RecentRequestEntity } from './entities/recent-request.entity';
 import { GroupEntity } from './entities/group.entity';
 import { GroupMemberEntity } from './entities/group-member.entity';
 import { OptionValueEntity } from './entities/option-value.entity';
@@ -22,4 +23,5 @@ export const TABLES = {
   webhookDeliveries: entityTable(WebhookDeliveryEntity),
   auditEvents: entityTable(AuditEventEntity),
   deprovisionedUsers: entityTable(DeprovisionedUserEntity),
+  recentRequests: entityTable(RecentRequestEntity),
 };

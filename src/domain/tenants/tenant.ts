@@ -30,6 +30,8 @@ export interface TenantSettings {
   readonly scimUserDelete: ScimUserDelete;
   /** When false, a SCIM PUT or PATCH that changes a user's userName is refused (400 mutability). */
   readonly idpMayChangeUserName: boolean;
+  /** Keep the connection's last user writes (bodies, secrets redacted) for mapping previews; off deletes them at the next sweep. */
+  readonly keepRecentRequests: boolean;
 }
 
 export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
@@ -43,9 +45,10 @@ export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   provisioningLogBodyRetentionDays: 7,
   scimUserDelete: 'remove',
   idpMayChangeUserName: true,
+  keepRecentRequests: true,
 };
 
-const CHANGEABLE_SETTINGS = ['userPatchStatus', 'restrictGroupsToIdp', 'transferOnDeactivate', 'tokenGraceSeconds', 'provisioningLogBodies', 'provisioningLogBodyRetentionDays', 'scimUserDelete', 'idpMayChangeUserName'] as const;
+const CHANGEABLE_SETTINGS = ['userPatchStatus', 'restrictGroupsToIdp', 'transferOnDeactivate', 'tokenGraceSeconds', 'provisioningLogBodies', 'provisioningLogBodyRetentionDays', 'scimUserDelete', 'idpMayChangeUserName', 'keepRecentRequests'] as const;
 
 /** The settings an admin changes directly; the default substitute goes through the ownership service, which checks the user. */
 export type TenantSettingsChange = Partial<Pick<TenantSettings, (typeof CHANGEABLE_SETTINGS)[number]>>;
@@ -99,6 +102,7 @@ export function readTenantSettings(stored: unknown): TenantSettings {
       : defaults.provisioningLogBodyRetentionDays,
     scimUserDelete: settings.scimUserDelete === 'deprovision' ? 'deprovision' : defaults.scimUserDelete,
     idpMayChangeUserName: settings.idpMayChangeUserName !== false,
+    keepRecentRequests: settings.keepRecentRequests !== false,
   };
 }
 
@@ -110,7 +114,7 @@ export function checkSettingsChange(change: TenantSettingsChange): TenantSetting
   const problems: string[] = [];
   if (change.userPatchStatus !== undefined && change.userPatchStatus !== 200 && change.userPatchStatus !== 204) problems.push('userPatchStatus must be 200 or 204');
   if (change.scimUserDelete !== undefined && change.scimUserDelete !== 'remove' && change.scimUserDelete !== 'deprovision') problems.push('scimUserDelete must be remove or deprovision');
-  for (const name of ['restrictGroupsToIdp', 'transferOnDeactivate', 'provisioningLogBodies', 'idpMayChangeUserName'] as const) {
+  for (const name of ['restrictGroupsToIdp', 'transferOnDeactivate', 'provisioningLogBodies', 'idpMayChangeUserName', 'keepRecentRequests'] as const) {
     if (change[name] !== undefined && typeof change[name] !== 'boolean') problems.push(`${name} must be true or false`);
   }
   if (change.tokenGraceSeconds !== undefined && !isWholeNumberIn(change.tokenGraceSeconds, 0, MAX_TOKEN_GRACE_SECONDS)) {

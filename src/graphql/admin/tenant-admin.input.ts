@@ -39,6 +39,9 @@ export class UpdateTenantSettingsInput {
 
   @Field(() => Boolean, { nullable: true, description: 'Whether the IdP may change a userName.' })
   idpMayChangeUserName?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true, description: "Keep the connection's last user writes for mapping previews." })
+  keepRecentRequests?: boolean | null;
 }
 
 @InputType()

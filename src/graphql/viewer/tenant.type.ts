@@ -44,6 +44,9 @@ export class TenantSettings {
 
   @Field({ description: 'Whether the IdP may change a userName; when false, a SCIM PUT or PATCH changing it gets 400 mutability.' })
   idpMayChangeUserName!: boolean;
+
+  @Field({ description: "Keep the connection's last user writes (secrets redacted, briefly) so previewMapping(recentRequests) replays them." })
+  keepRecentRequests!: boolean;
 }
 
 /** settings and oidcProvider are admin-only field resolvers (tenant.resolver.ts). */

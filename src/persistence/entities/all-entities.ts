@@ -19,6 +19,7 @@ import { OwnershipEntity } from './ownership.entity';
 import { OidcProviderEntity } from './oidc-provider.entity';
 import { TenantResourceCountEntity } from './tenant-resource-count.entity';
 import { DeprovisionedUserEntity } from './deprovisioned-user.entity';
+import { RecentRequestEntity } from './recent-request.entity';
 
 /**
  * Table definitions. MikroORM owns the schema and the migrations; repositories query through its
@@ -48,4 +49,5 @@ export const ALL_ENTITIES = [
   OidcProviderEntity,
   TenantResourceCountEntity,
   DeprovisionedUserEntity,
+  RecentRequestEntity,
 ];

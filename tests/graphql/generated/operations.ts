@@ -255,6 +255,8 @@ export type UpdateGroupInput = {
 export type UpdateTenantSettingsInput = {
   /** Whether the IdP may change a userName. */
   idpMayChangeUserName?: boolean | null | undefined;
+  /** Keep the connection's last user writes for mapping previews. */
+  keepRecentRequests?: boolean | null | undefined;
   /** Keep redacted SCIM request bodies in the provisioning log. */
   provisioningLogBodies?: boolean | null | undefined;
   /** Days to keep those bodies, 1 to 90. */
