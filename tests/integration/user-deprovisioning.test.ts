@@ -40,7 +40,7 @@ describe(`user deprovisioning policy on ${testDatabaseKind()}`, () => {
     const tenant = await graphql.tenant();
     const events = await watch(tenant);
     const ann = await tenant.scim.createUser('ann@example.com');
-    expect((await data(tenant, 'query { viewer { tenant { settings { scimUserDelete idpMayChangeUserName } } } }')).viewer.tenant.settings).toEqual({ scimUserDelete: 'remove', idpMayChangeUserName: true });
+    expect((await data(tenant, 'query { viewer { tenant { settings { scimUserDelete idpMayChangeUserName } } } }')).viewer.tenant.settings).toEqual({ scimUserDelete: 'REMOVE', idpMayChangeUserName: true });
     expectStatus(await tenant.scim.delete(`/Users/${ann.id}`), 204);
     expect((await data(tenant, DEPROVISIONED)).deprovisionedUsers.nodes).toEqual([]);
     const hooks = await events.webhooks('user.created', 'user.deleted');
@@ -59,7 +59,7 @@ describe(`user deprovisioning policy on ${testDatabaseKind()}`, () => {
     const app = tenant.client(key.createApiKey.secret);
     for (const resourceId of ['k-1', 'k-2']) expect((await app.sendText(REGISTER, { input: { resourceType: 'contract', resourceId, ownerUserId: leaver.id } })).errors).toBeUndefined();
     const group = await tenant.scim.createGroup('Legal', [leaver.id]);
-    expect((await data(tenant, SETTINGS, { input: { scimUserDelete: 'deprovision' } })).updateTenantSettings.settings.scimUserDelete).toBe('deprovision');
+    expect((await data(tenant, SETTINGS, { input: { scimUserDelete: 'DEPROVISION' } })).updateTenantSettings.settings.scimUserDelete).toBe('DEPROVISION');
 
     expectStatus(await tenant.scim.delete(`/Users/${leaver.id}`), 204);
 
@@ -127,8 +127,9 @@ describe(`user deprovisioning policy on ${testDatabaseKind()}`, () => {
 
   it('refuses an unknown deletion policy with a clear error', async () => {
     const tenant = await graphql.tenant();
-    const response = await tenant.admin.sendText(SETTINGS, { input: { scimUserDelete: 'archive' } });
-    expect(errorCodes(response)).toEqual(['INVALID_INPUT']);
-    expect(response.errors?.[0].message).toContain('scimUserDelete must be remove or deprovision');
+    const response = await tenant.admin.sendText(SETTINGS, { input: { scimUserDelete: 'ARCHIVE' } });
+    expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+    expect(response.errors?.[0].message).toContain('ARCHIVE');
+    expect(response.errors?.[0].message).toContain('ScimUserDelete');
   });
 });

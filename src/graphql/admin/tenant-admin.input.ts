@@ -1,5 +1,6 @@
 import { DateTimeResolver } from 'graphql-scalars';
 import { Field, ID, InputType, Int } from 'type-graphql';
+import { ScimUserDelete } from '../viewer/tenant.type';
 
 @InputType()
 export class RotateScimTokenInput {
@@ -34,8 +35,8 @@ export class UpdateTenantSettingsInput {
   @Field(() => Int, { nullable: true, description: 'Days to keep those bodies, 1 to 90.' })
   provisioningLogBodyRetentionDays?: number | null;
 
-  @Field(() => String, { nullable: true, description: "What the IdP's DELETE of a user does: remove or deprovision." })
-  scimUserDelete?: string | null;
+  @Field(() => ScimUserDelete, { nullable: true })
+  scimUserDelete?: ScimUserDelete | null;
 
   @Field(() => Boolean, { nullable: true, description: 'Whether the IdP may change a userName.' })
   idpMayChangeUserName?: boolean | null;

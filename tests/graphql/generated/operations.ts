@@ -213,6 +213,11 @@ export type RotateScimTokenInput = {
   expiresInDays?: number | null | undefined;
 };
 
+/** What the IdP's DELETE of a user does: REMOVE it for good, or DEPROVISION it (out of every read, restorable with restoreUser). */
+export type ScimUserDelete =
+  | 'DEPROVISION'
+  | 'REMOVE';
+
 export type ScimWriteMethod =
   | 'PATCH'
   | 'POST'
@@ -263,8 +268,7 @@ export type UpdateTenantSettingsInput = {
   provisioningLogBodyRetentionDays?: number | null | undefined;
   /** Only the IdP changes groups and memberships. */
   restrictGroupsToIdp?: boolean | null | undefined;
-  /** What the IdP's DELETE of a user does: remove or deprovision. */
-  scimUserDelete?: string | null | undefined;
+  scimUserDelete?: ScimUserDelete | null | undefined;
   /** Grace period of a rotated-out SCIM token, 0 to 604800 seconds. */
   tokenGraceSeconds?: number | null | undefined;
   /** Transfer ownership on deactivation too. */
