@@ -20,6 +20,8 @@ export interface RecentRequestsOptions {
 }
 
 const HOUR_MS = 60 * 60 * 1000;
+/** A request whose body and prior state together are larger (as JSON) is not kept: previews need ordinary users, not the odd huge one. */
+export const RECENT_REQUEST_MAX_BYTES = 256 * 1024;
 
 /**
  * The last user writes of each connection, with their bodies and the user's state before them, kept so
@@ -49,7 +51,10 @@ export class RecentRequestsService {
 
   submit(tenant: Tenant, record: RecentRequestRecord): void {
     if (this.notKeptBecause(tenant) !== undefined) return;
-    this.queue.submit({ ...record, id: nextTimeOrderedId().id, body: this.options.redact(record.body), before: record.before && this.options.redact(record.before) });
+    const body = this.options.redact(record.body);
+    const before = record.before && this.options.redact(record.before);
+    if (JSON.stringify(body).length + JSON.stringify(before).length > RECENT_REQUEST_MAX_BYTES) return;
+    this.queue.submit({ ...record, id: nextTimeOrderedId().id, body, before });
   }
 
   flush(): Promise<void> {

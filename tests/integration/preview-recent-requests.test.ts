@@ -65,6 +65,15 @@ describe(`mapping preview of recent requests on ${testDatabaseKind()}`, () => {
     expect((await preview(tenant)).results[0]!.notes).toEqual([expect.stringMatching(/secrets in these requests were redacted/)]);
   });
 
+  it('does not keep a write larger than 256 KiB, and still serves it', async () => {
+    const tenant = await graphql.tenant();
+    const emails = Array.from({ length: 150 }, (_, index) => ({ value: `${'x'.repeat(1900)}-${index}@example.com`, type: 'other' }));
+    await tenant.scim.createUser('big@example.com', { emails });
+    await tenant.scim.createUser('small@example.com');
+    await graphql.hub.hub.services.recentRequests.flush();
+    expect((await keptRows(tenant.credentials.tenant.id)).map((row) => (json(row.body) as { userName: string }).userName)).toEqual(['small@example.com']);
+  });
+
   it('a tenant turns keeping off: nothing more is kept, the preview says why, and the sweep deletes what was kept', async () => {
     const tenant = await graphql.tenant();
     await tenant.scim.createUser('kept@example.com');
