@@ -67,8 +67,8 @@ describe(`mapping preview of recent requests on ${testDatabaseKind()}`, () => {
 
   it('does not keep a write larger than 256 KiB, and still serves it', async () => {
     const tenant = await graphql.tenant();
-    const emails = Array.from({ length: 150 }, (_, index) => ({ value: `${'x'.repeat(1900)}-${index}@example.com`, type: 'other' }));
-    await tenant.scim.createUser('big@example.com', { emails });
+    const addresses = Array.from({ length: 150 }, (_, index) => ({ formatted: `${'x'.repeat(1900)} ${index}`, type: 'other' }));
+    await tenant.scim.createUser('big@example.com', { addresses });
     await tenant.scim.createUser('small@example.com');
     await graphql.hub.hub.services.recentRequests.flush();
     expect((await keptRows(tenant.credentials.tenant.id)).map((row) => (json(row.body) as { userName: string }).userName)).toEqual(['small@example.com']);
