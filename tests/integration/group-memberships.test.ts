@@ -1,5 +1,6 @@
 import { testDatabaseKind } from '../support/test-app';
-import { expectStatus } from '../support/scim-client';
+import { ENTERPRISE, expectStatus } from '../support/scim-client';
+import { createPresetMappingSet, customSchemaUrnFor } from '../../src/domain/mapping/presets';
 import { EventWatch } from '../support/event-watch';
 import { errorCodes, useGraphqlHub, type GraphqlTestTenant } from '../graphql/graphql-hub';
 
@@ -98,5 +99,22 @@ describe(`group memberships over GraphQL on ${testDatabaseKind()}`, () => {
     }
     const audit = await data(tenant, 'query { auditEvents(filter: { action: "memberships.manual_removed" }) { nodes { diff } } }');
     expect(audit.auditEvents.nodes).toHaveLength(2);
+  });
+
+  it('shows memberships a mapping rule granted as RULE; removing manual memberships leaves them', async () => {
+    const tenant = await graphql.tenant();
+    const { tenant: stored, connection } = tenant.credentials;
+    const preset = createPresetMappingSet('generic', customSchemaUrnFor(stored.slug));
+    const assignments = [{ id: 'legal', when: 'department eq "Legal"', groups: ['legal'], mode: 'merge' as const }];
+    await graphql.hub.hub.services.mapping.publishMappingSet(stored, connection, { ...preset, assignments }, 'test');
+    const legal = await tenant.scim.createGroup('legal');
+    const counsel = await tenant.scim.createUser('counsel@example.com', { [ENTERPRISE]: { department: 'Legal' } });
+    const helper = await tenant.scim.createUser('helper@example.com');
+    await data(tenant, ADD, { groupId: legal.id, userId: helper.id });
+
+    const sources = (await data(tenant, GROUP, { id: legal.id })).group.memberships.nodes.map((node: { memberId: string; source: string }) => [node.memberId, node.source]);
+    expect(Object.fromEntries(sources)).toEqual({ [counsel.id]: 'RULE', [helper.id]: 'MANUAL' });
+    expect((await data(tenant, REMOVE, {})).removeManualMemberships).toEqual({ removed: 1, remaining: 0 });
+    expect(await tenant.scim.memberIds(legal.id)).toEqual([counsel.id]);
   });
 });
