@@ -100,7 +100,7 @@ export class ChangeRecorder {
       tenantId: user.tenantId,
       type: 'user.deprovisioned',
       resourceId: user.id,
-      resourceVersion: user.version,
+      resourceVersion: user.version + 1,
       data: { userId: user.id, userName: user.userName, externalId: fields.externalId },
     });
     const transfer = await this.ownership.transferOwnership(tx, user.tenantId, user.id, 'deleted', contextOf(actor));

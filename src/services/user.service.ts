@@ -112,7 +112,8 @@ export class UserService {
           userName: current.userName,
           externalId: fields.externalId,
           raw: current.raw,
-          version: current.version,
+          // Deprovisioning is a change: the kept row carries the version its event announced.
+          version: current.version + 1,
           createdAt: current.createdAt,
           deprovisionedAt: Date.now(),
           substituteUserId: transfer?.toUserId ?? null,

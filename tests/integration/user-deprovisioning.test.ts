@@ -88,6 +88,7 @@ describe(`user deprovisioning policy on ${testDatabaseKind()}`, () => {
     expectStatus(back, 200);
     expect(back.body).toMatchObject({ id: leaver.id, userName: 'leaver@example.com', externalId: 'obj-1', name: { givenName: 'Lea', familyName: 'Ver' } });
     expect(back.body.meta.created).toBe(leaver.meta.created);
+    expect(back.headers.etag).toBe('W/"3"');
     expect(await owned(leaver.id)).toEqual(['k-1', 'k-2']);
     expect(await owned(substitute.id)).toEqual([]);
     const history = (await data(tenant, AUDIT, { target: leaver.id })).auditEvents.nodes.map((event: { action: string }) => event.action);
@@ -103,6 +104,8 @@ describe(`user deprovisioning policy on ${testDatabaseKind()}`, () => {
       expect(about(leaver.id)).toEqual(['user.created', 'user.deprovisioned', 'user.restored']);
       expect(about(successor.id)).toEqual(['user.created', 'user.deprovisioned', 'user.deleted']);
       expect(seen.find((event) => event.type === 'user.restored')?.data).toMatchObject({ userId: leaver.id, userName: 'leaver@example.com', active: true, ownershipReturned: 2 });
+      const versions = seen.filter((event) => event.resource.id === leaver.id && event.type.startsWith('user.')).map((event) => event.resource.version);
+      expect(versions).toEqual([1, 2, 3]);
     }
   });
 
