@@ -147,6 +147,7 @@ export class UserService {
         const fields = this.fieldsOf(kept.raw);
         const runtime = await this.mapping.runtime(tx, actor.tenant, actor.connection);
         const user = await this.users.reinsert(tx, tenantId, id, { raw: kept.raw, fields }, kept, Date.now());
+        await this.resolveManagerReferences(tx, actor, id, null, fields);
         await this.mapping.applyToUser(tx, runtime, { id, raw: kept.raw, isCreate: true }, { connectionId: actor.connection.id, requestId: actor.requestId });
         await this.deprovisioned.delete(tx, tenantId, id);
         await this.changes.userRestored(tx, actor, user, fields, kept.substituteUserId);

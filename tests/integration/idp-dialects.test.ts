@@ -112,6 +112,12 @@ describe(`IdP dialects on ${testDatabaseKind()}`, () => {
     expect((await tenant.scim.get(`/Users/${early.id}`)).body[ENTERPRISE].manager).toEqual({ value: 'ol-42', displayName: 'Boss Lady' });
     expectStatus(await tenant.scim.patch(`/Users/${early.id}`, [{ op: 'replace', path: 'displayName', value: 'Early Bird' }]), 200);
     expect((await data(tenant.admin, MANAGER, { id: early.id })).user.manager).toEqual({ id: boss.id, userName: 'boss@example.com' });
+
+    // A report kept as deprovisioned and restored names its manager again.
+    await data(tenant.admin, 'mutation { updateTenantSettings(input: { scimUserDelete: DEPROVISION }) { settings { scimUserDelete } } }');
+    expectStatus(await tenant.scim.delete(`/Users/${late.id}`), 204);
+    await data(tenant.admin, 'mutation($id: ID!) { restoreUser(input: { id: $id }) { user { id } } }', { id: late.id });
+    expect((await data(tenant.admin, MANAGER, { id: late.id })).user.manager).toEqual({ id: boss.id, userName: 'boss@example.com' });
   });
 
   it('a generic tenant does not read manager references as externalIds', async () => {
