@@ -38,6 +38,8 @@ import { CORE_GROUP_SCHEMA } from './scim/protocol/schema-definitions';
 import type { Server } from 'node:http';
 import type { GraphqlSubscriptionServer } from './graphql/subscription-server';
 import { BulkImportService } from './services/bulk-import.service';
+import { RecentRequestsService } from './services/recent-requests.service';
+import { redactSecrets } from './scim/protocol/provisioning-record';
 import { CredentialCache } from './services/credential-cache';
 import { OutboundHttp } from './outbound/outbound-http';
 import { OidcTokenVerifier } from './auth/oidc-token.strategy';
@@ -62,6 +64,7 @@ export interface Services {
   readonly manualEdits: ManualEditService;
   readonly bulkImport: BulkImportService;
   readonly optionLists: OptionListService;
+  readonly recentRequests: RecentRequestsService;
 }
 
 export interface IdentityHub {
@@ -139,6 +142,12 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const groups = new GroupService(database, mapping, changes);
   const users = new UserService(database, mapping, changes, extractUserFields);
   const webhooks = new WebhookEndpointService(database, audit, { allowHttp: config.webhooks.allowHttp, outbound });
+  const recentRequests = new RecentRequestsService(database, {
+    kept: config.retention.recentRequestsKept,
+    retentionHours: config.retention.recentRequestsHours,
+    redact: (value) => redactSecrets(value) as Record<string, unknown>,
+    onDropped: (count, reason) => logger.warn({ err: reason, count }, 'recent requests for mapping previews dropped'),
+  });
   const services: Services = {
     tenants,
     users,
@@ -146,6 +155,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     mapping,
     mappingLifecycle: new MappingLifecycleService(database, mapping, audit, changes, {
       replay: async (tenant, connection, sequence) => replayUserRequests(await registries.registryFor({ tenant, connection }), sequence),
+      recentRequests,
       onJobQueued: runBackgroundJobs ? () => mappingJobs.wake() : undefined,
     }),
     mappingJobs,
@@ -167,6 +177,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     events: new EventFeed(database, { pollIntervalMs: EVENT_POLL_INTERVAL_MS, lookbackMs: EVENT_LOOKBACK_MS }, (error) => logger.error({ err: error }, 'reading the outbox for subscriptions failed')),
     bulkImport: new BulkImportService(database, mapping, changes),
     optionLists: new OptionListService(database, mapping, audit),
+    recentRequests,
   };
 
   const deliveryWorker = new WebhookDeliveryWorker(database, outbound, config.webhooks, {
@@ -197,6 +208,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         firstRunAfterMs: 60_000,
         run: async () => {
           await services.provisioningLog.sweep();
+          await recentRequests.sweep();
           await outbox.sweep();
           return false;
         },
@@ -254,6 +266,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       maxBodyBytes: config.maxBodyBytes,
       publicUrl: config.publicUrl,
       provisioningLog: services.provisioningLog,
+      recentRequests,
       overload: config.scimOverload,
     }),
   );
@@ -291,6 +304,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       await outbound.close();
       await mappingJobs.stop();
       await services.provisioningLog.flush();
+      await recentRequests.flush();
       await graphql.stop();
       await credentialChanges.close();
       await orm.close(true);

@@ -19,6 +19,8 @@ import { OwnershipEntity } from './ownership.entity';
 import { OidcProviderEntity } from './oidc-provider.entity';
 import { OidcAudienceClaimEntity } from './oidc-audience-claim.entity';
 import { TenantResourceCountEntity } from './tenant-resource-count.entity';
+import { DeprovisionedUserEntity } from './deprovisioned-user.entity';
+import { RecentRequestEntity } from './recent-request.entity';
 
 /**
  * Table definitions. MikroORM owns the schema and the migrations; repositories query through its
@@ -49,4 +51,6 @@ export const ALL_ENTITIES = [
   OidcProviderEntity,
   OidcAudienceClaimEntity,
   TenantResourceCountEntity,
+  DeprovisionedUserEntity,
+  RecentRequestEntity,
 ];
