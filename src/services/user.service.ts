@@ -11,6 +11,17 @@ import type { MappingService } from './mapping.service';
 import type { ChangeRecorder } from './change-recorder';
 import type { UserIndexFields } from '../domain/identity/user';
 import { checkVersion, mappingActor, type WriteActor, type WriteConditions } from './write-actor';
+import { looksAlike } from '../domain/identity/confusable-skeleton';
+import { foldText } from '../domain/text';
+
+/** Sets of look-alike userNames listed as admin warnings, and the skeleton groups read to find them (ASCII-only ones are passed over). */
+const LOOKALIKE_GROUPS_LISTED = 50;
+const LOOKALIKE_GROUPS_READ = 500;
+
+/** Two stored userNames with one folded form: only users stored before the fold dropped invisible characters (the migration kept both). */
+function invisiblyDuplicated(first: string, second: string): boolean {
+  return foldText(first) === foldText(second);
+}
 
 function conflictOnUserName(userName: string) {
   return (error: unknown): never => {
@@ -45,6 +56,18 @@ export class UserService {
         return user;
       })
       .catch(conflictOnUserName(write.fields.userName));
+  }
+
+  /**
+   * Users whose userNames look alike (UTS #39 skeleton, one of them beyond plain ASCII): accepted, since
+   * real names in other scripts share skeletons with Latin ones, but listed for the admin. At most
+   * LOOKALIKE_GROUPS_LISTED sets, each the users sharing one skeleton.
+   */
+  async lookalikeUserNames(tenantId: string): Promise<{ id: string; userName: string }[][]> {
+    const groups = await this.database.read((tx) => this.users.sharingSkeletons(tx, tenantId, LOOKALIKE_GROUPS_READ));
+    return groups
+      .filter((users) => users.some((user, index) => users.slice(index + 1).some((other) => looksAlike(user.userName, other.userName) || invisiblyDuplicated(user.userName, other.userName))))
+      .slice(0, LOOKALIKE_GROUPS_LISTED);
   }
 
   async get(tenantId: string, id: string): Promise<StoredUser> {

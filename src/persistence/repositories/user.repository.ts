@@ -1,5 +1,6 @@
 import type { UserIndexFields, StoredUser } from '../../domain/identity/user';
 import { foldText } from '../../domain/text';
+import { userNameSkeleton } from '../../domain/identity/confusable-skeleton';
 import type { ResolvedFilter, UserField } from '../../domain/filter/filter-field';
 import type { Tx } from '../database';
 import type { UserRow } from '../entities/user.entity';
@@ -44,7 +45,7 @@ const EMAILS = TABLES.userEmails;
 const DELETE_EMAILS = 'DELETE FROM user_emails WHERE tenant_id = ? AND user_id = ?';
 const EMAIL_PROPERTIES = ['tenantId', 'userId', 'position', 'value', 'valueNorm', 'type', 'isPrimary'] as const satisfies readonly (keyof UserEmailRow)[];
 /** The columns of a user row as written, indexed fields in the middle. */
-const ROW_PROPERTIES = ['tenantId', 'id', 'userName', 'userNameNorm', 'externalId', 'active', 'displayName', 'givenName', 'familyName', 'title', 'userType', 'department', 'division', 'organization', 'costCenter', 'employeeNumber', 'managerId', 'raw', 'version', 'createdAt', 'updatedAt'] as const satisfies readonly (keyof UserRow)[];
+const ROW_PROPERTIES = ['tenantId', 'id', 'userName', 'userNameNorm', 'userNameSkeleton', 'externalId', 'active', 'displayName', 'givenName', 'familyName', 'title', 'userType', 'department', 'division', 'organization', 'costCenter', 'employeeNumber', 'managerId', 'raw', 'version', 'createdAt', 'updatedAt'] as const satisfies readonly (keyof UserRow)[];
 /** What a StoredUser is read from. */
 const STORED = ['tenantId', 'id', 'userName', 'active', 'raw', 'version', 'createdAt', 'updatedAt'] as const satisfies readonly (keyof UserRow)[];
 const COLUMNS = USERS.names(STORED);
@@ -58,6 +59,7 @@ export function indexedUserRow(fields: UserIndexFields): Omit<UserRow, 'tenantId
   return {
     userName: fields.userName,
     userNameNorm: foldText(fields.userName),
+    userNameSkeleton: userNameSkeleton(fields.userName),
     externalId: fields.externalId,
     active: fields.active,
     displayName: fields.displayName,
@@ -148,6 +150,25 @@ export class UserRepository {
   async list(tx: Tx, tenantId: string, filter: ResolvedFilter | undefined, sort: UserSort | undefined, page: PageRequest): Promise<Page<StoredUser>> {
     const { total, rows } = await listRows<Record<string, unknown>, UserField>(tx, { table: 'users', columns: COLUMNS, sortColumns: SORT_COLUMNS }, tenantId, filter, sort, page);
     return { total, items: rows.map(storedUserReader(tx)) };
+  }
+
+  /**
+   * Users whose userNames share a confusable skeleton (and so may look alike), grouped by it: at most
+   * `maxGroups` groups, read through the (tenant_id, user_name_skeleton) index.
+   */
+  async sharingSkeletons(tx: Tx, tenantId: string, maxGroups: number): Promise<{ id: string; userName: string }[][]> {
+    const shared = await tx.all<{ user_name_skeleton: string }>(
+      'SELECT user_name_skeleton FROM users WHERE tenant_id = ? AND user_name_skeleton IS NOT NULL GROUP BY user_name_skeleton HAVING count(*) > 1 ORDER BY user_name_skeleton LIMIT ?',
+      [tenantId, maxGroups],
+    );
+    if (shared.length === 0) return [];
+    const skeletons = shared.map((row) => row.user_name_skeleton);
+    const rows = await tx.all<{ id: string; user_name: string; user_name_skeleton: string }>(
+      tx.knex('users').select('id', 'user_name', 'user_name_skeleton').where('tenant_id', tenantId).whereIn('user_name_skeleton', skeletons).orderBy(['user_name_skeleton', 'id']),
+    );
+    const groups = new Map<string, { id: string; userName: string }[]>();
+    for (const row of rows) groups.set(row.user_name_skeleton, [...(groups.get(row.user_name_skeleton) ?? []), { id: row.id, userName: row.user_name }]);
+    return [...groups.values()];
   }
 
   private async writeEmails(tx: Tx, tenantId: string, userId: string, fields: UserIndexFields): Promise<void> {
