@@ -117,7 +117,7 @@ class ExistingIndex {
 
 /**
  * The bulk path of issue 6: NDJSON lines of SCIM Users and Groups written in chunked transactions with
- * multi-row statements, each user mapped by the tenant's active mapping (MappingService.mapUser, the
+ * multi-row statements, each user mapped by the tenant's active mapping (MappingService.mapAndStore, the
  * code the SCIM write path runs). Upserts: a user is matched by externalId when exactly one stored user
  * has it, else by userName; a group likewise by externalId, else displayName. A line that equals what is
  * stored changes nothing, so a re-run is a no-op. A group line states the group's whole member list

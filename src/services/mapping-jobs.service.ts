@@ -280,7 +280,7 @@ export class MappingJobRunner {
       const outcome = await this.mapping.mapAndStore(
         tx,
         runtime,
-        users.map((user) => ({ id: user.id, raw: user.raw, isCreate: false })),
+        users.map((user) => ({ id: user.id, raw: user.raw, isCreate: false, identity: user.identity })),
         { actor: { connectionId: job.connectionId }, onFailure: 'skip', announce: 'reapply' },
       );
       const failed = job.failed + outcome.failed.length;

@@ -248,7 +248,7 @@ export class MappingLifecycleService {
     return this.database.read(async (tx) => (await this.mappings.listMappingSets(tx, tenant.id, connection.id)).map(summary));
   }
 
-  /** A stored version's definition; without a version, the active one (seeding the preset on first use). */
+  /** A stored version's definition; without a version, the active one. */
   async definitionOf(tenant: Tenant, connection: Connection, version?: number): Promise<{ version: number; definition: MappingSetDefinition }> {
     return this.database.read(async (tx) => {
       const wanted = version ?? (await this.mappings.activeMappingVersion(tx, tenant.id, connection.id));
@@ -292,7 +292,7 @@ export class MappingLifecycleService {
       const steps = payload.resources.map((raw, index) => {
         const result = mapValues(raw, current, index === 0 && payload.initial === undefined);
         const values = Object.fromEntries(Object.entries(result.values).map(([field, mapped]) => [field, mapped.value]));
-        // Like applyToUser: fields the mapping did not write keep their values for the next request.
+        // As mapAndStore does: fields the mapping did not write keep their values for the next request.
         current = { ...current, ...values };
         return { values: { ...current }, errors: result.errors, optionAdditions: result.optionAdditions, trace: result.trace };
       });

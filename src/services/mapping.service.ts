@@ -14,7 +14,7 @@ import type { Database, Tx } from '../persistence/database';
 import { GroupRepository, type NewMemberRow } from '../persistence/repositories/group.repository';
 import { MappingRepository, mappingChanges, type StoredOptionValue, type StoredUserValue, type ValueChanges } from '../persistence/repositories/mapping.repository';
 import { TenantRepository } from '../persistence/repositories/tenant.repository';
-import { UserRepository } from '../persistence/repositories/user.repository';
+import { UserRepository, type UserIdentity } from '../persistence/repositories/user.repository';
 import type { ChangeRecorder, MappedChanges } from './change-recorder';
 
 /**
@@ -57,11 +57,15 @@ export interface MappingGroupRef {
   readonly externalId: string | null;
 }
 
-/** A user to map: its raw resource as stored after the write, and whether the write created it (it then has no values yet). */
+/**
+ * A user to map: its raw resource as stored after the write, and whether the write created it (it then
+ * has no values yet). Its identity, when the caller read it already, names it in announcements.
+ */
 export interface UserToMap {
   readonly id: string;
   readonly raw: Record<string, unknown>;
   readonly isCreate: boolean;
+  readonly identity?: UserIdentity;
 }
 
 export interface MapAndStoreResult {
@@ -488,7 +492,7 @@ export class MappingService {
     if (additions.size > 0) await this.mappings.insertOptionValues(tx, tenantId, [...additions.values()]);
     const failedIds = new Set(failed.map((failure) => failure.userId));
     await this.storeRuleMemberships(tx, tenantId, users.filter((user) => !failedIds.has(user.id)), grants, now);
-    if (options.announce !== undefined) await this.announce(tx, tenantId, changed, options.announce);
+    if (options.announce !== undefined) await this.announce(tx, tenantId, users, changed, options.announce);
     return { changed, failed, written };
   }
 
@@ -524,9 +528,12 @@ export class MappingService {
     await this.groups.insertMemberRows(tx, created);
   }
 
-  private async announce(tx: Tx, tenantId: string, changed: ReadonlyMap<string, MappedChanges>, cause: MappedChangeCause): Promise<void> {
+  private async announce(tx: Tx, tenantId: string, users: readonly UserToMap[], changed: ReadonlyMap<string, MappedChanges>, cause: MappedChangeCause): Promise<void> {
     if (changed.size === 0) return;
-    const identities = await this.users.identities(tx, tenantId, [...changed.keys()]);
+    const known = users.filter((user) => user.identity !== undefined && changed.has(user.id)).map((user) => user.identity!);
+    const knownIds = new Set(known.map((identity) => identity.id));
+    const unknown = [...changed.keys()].filter((id) => !knownIds.has(id));
+    const identities = unknown.length === 0 ? known : [...known, ...(await this.users.identities(tx, tenantId, unknown))];
     await this.changes.usersRemapped(
       tx,
       tenantId,

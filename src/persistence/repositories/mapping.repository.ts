@@ -1,5 +1,6 @@
 import type { Tx } from '../database';
-import { parseJsonColumn, toNumber } from '../column-values';
+import { parseJsonColumn, toBoolean, toNumber } from '../column-values';
+import type { UserIdentity } from './user.repository';
 import { collectInChunks, countTenantRows, ID_CHUNK, lockingRead } from './resource-rows';
 import { insertText, placeholders, sqlText } from '../sql-text';
 import type { UserValueRow } from '../entities/user-value.entity';
@@ -396,14 +397,19 @@ export class MappingRepository {
   }
 
   /**
-   * One keyset batch of the tenant's users (id order) with their stored raw resources; with `forUpdate`,
+   * One keyset batch of the tenant's users (id order) with their stored raw resources and identities (what
+   * events name them by); with `forUpdate`,
    * locked until the transaction ends (PostgreSQL; SQLite has one writer), so SCIM writes to them wait.
    */
-  async usersRawAfter(tx: Tx, tenantId: string, afterId: string | null, limit: number, options: { forUpdate?: boolean } = {}): Promise<{ id: string; raw: Record<string, unknown> }[]> {
-    const query = tx.knex('users').select('id', 'raw').where('tenant_id', tenantId).orderBy('id').limit(limit);
+  async usersRawAfter(tx: Tx, tenantId: string, afterId: string | null, limit: number, options: { forUpdate?: boolean } = {}): Promise<{ id: string; raw: Record<string, unknown>; identity: UserIdentity }[]> {
+    const query = tx.knex('users').select('id', 'raw', 'user_name', 'external_id', 'active', 'version').where('tenant_id', tenantId).orderBy('id').limit(limit);
     if (afterId !== null) query.andWhere('id', '>', afterId);
-    const rows = await tx.all<{ id: string; raw: unknown }>(options.forUpdate ? lockingRead(tx, query) : query);
-    return rows.map((row) => ({ id: row.id, raw: parseJsonColumn<Record<string, unknown>>(row.raw) }));
+    const rows = await tx.all<{ id: string; raw: unknown; user_name: string; external_id: string | null; active: unknown; version: number | string }>(options.forUpdate ? lockingRead(tx, query) : query);
+    return rows.map((row) => ({
+      id: row.id,
+      raw: parseJsonColumn<Record<string, unknown>>(row.raw),
+      identity: { id: row.id, userName: row.user_name, externalId: row.external_id, active: toBoolean(row.active), version: toNumber(row.version) },
+    }));
   }
 
   async countUsers(tx: Tx, tenantId: string): Promise<number> {
