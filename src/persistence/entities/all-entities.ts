@@ -18,6 +18,7 @@ import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { OwnershipEntity } from './ownership.entity';
 import { OidcProviderEntity } from './oidc-provider.entity';
 import { TenantResourceCountEntity } from './tenant-resource-count.entity';
+import { JobLeaseEntity } from './job-lease.entity';
 
 /**
  * Table definitions. MikroORM owns the schema and the migrations; repositories query through its
@@ -46,4 +47,5 @@ export const ALL_ENTITIES = [
   OwnershipEntity,
   OidcProviderEntity,
   TenantResourceCountEntity,
+  JobLeaseEntity,
 ];
