@@ -2,7 +2,8 @@
  * P1 (issue 17): the hub on PostgreSQL against the hub on SQLite (FULL) in the same run: POST /Users and
  * a one-member group PATCH (an empty group and a big one, a fresh group per run), with round trips per
  * request (every query node-postgres sends, BEGIN and COMMIT included), the hub's CPU per request and
- * the PostgreSQL backends' CPU per request; and the hub on PostgreSQL as one process vs two (WEB_CONCURRENCY).
+ * the PostgreSQL backends' CPU per request; and POST on PostgreSQL with one process vs two workers sharing
+ * the port (node:cluster, as WEB_CONCURRENCY=2; CPU counted over both, RSS of the primary only).
  * Data is made through the hub's own SCIM API, so both databases hold the same rows.
  */
 import path from 'node:path';
@@ -110,7 +111,16 @@ export async function runPostgres(context: Context): Promise<Omit<BenchmarkResul
       seeding.push({ what: `${target.name}: ${poolSize + bigGroup} users, ${names.length} groups, ${chunks.length * 100} memberships over HTTP`, rows: poolSize + bigGroup + names.length + chunks.length * 100, seconds: (performance.now() - started) / 1000 });
     }
 
+    const twoWorkers = await start('hub PostgreSQL x2', { kind: 'hub', workers: 2, env: { DATABASE_URL: postgres.url } });
     const cases: HttpCase[] = [];
+    cases.push({
+      label: 'PostgreSQL x2 POST /Users',
+      role: 'diagnostic',
+      description: 'the same POST against two worker processes sharing the port (WEB_CONCURRENCY=2)',
+      server: twoWorkers,
+      spec: postUsers({ ...targets[1], server: twoWorkers }, 'px'),
+      databaseCpuSeconds: () => postgres.backendCpuSeconds(),
+    });
     for (const target of targets) {
       const role = target.key === 'pg' ? 'subject' : 'reference';
       const databaseCpuSeconds = target.postgres ? () => target.postgres?.backendCpuSeconds() ?? Promise.resolve(0) : undefined;
@@ -154,6 +164,10 @@ export async function runPostgres(context: Context): Promise<Omit<BenchmarkResul
         check('P1', `round trips per one-member PATCH at an ${size} on PostgreSQL`, '<= 3', show(pg.statementsPerRequest ?? Number.NaN), (pg.statementsPerRequest ?? 99) <= 3),
       );
     }
+    const two = find(summaries, 'PostgreSQL x2 POST /Users');
+    checks.push(
+      check('P1', 'POST /Users on PostgreSQL, two worker processes vs one (info)', 'reported', `${pct(two.rps.median / post.pg.rps.median)} (${show(two.rps.median, 0)} / ${show(post.pg.rps.median, 0)} rps; hub CPU ${show(two.cpuUsPerRequest.median, 0)} vs ${show(post.pg.cpuUsPerRequest.median, 0)} µs/req)`, failures(two) === 0),
+    );
     for (const summary of summaries) {
       if (summary.databaseCpuUsPerRequest) notes.push(`${summary.label}: hub CPU ${show(summary.cpuUsPerRequest.median, 0)} µs/req + PostgreSQL backends ${show(summary.databaseCpuUsPerRequest.median, 0)} µs/req.`);
     }
