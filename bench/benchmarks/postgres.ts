@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import { check, failures, find, measureCases, ratios, type BenchmarkResult, type CaseSummary, type Check, type Context, type HttpCase, type Seeding } from '../lib/harness';
-import { request } from '../lib/load';
+import { requestRetrying } from '../lib/load';
 import { createPostgresDatabase, type ScratchPostgres } from '../lib/postgres';
 import { createDatabase, GROUP_SCHEMA, PATCH_SCHEMA, userBody, type TenantSeed } from '../lib/seed';
 import { ServerHandle, type ServerOptions } from '../lib/servers';
@@ -36,7 +36,7 @@ async function sendAll(target: Target, count: number, build: (index: number) => 
   const worker = async () => {
     for (let index = next++; index < count; index = next++) {
       const { method, path: requestPath, body } = build(index);
-      const response = await request(target.server.url, method, requestPath, bearer(target.tenant.scimToken), JSON.stringify(body));
+      const response = await requestRetrying(target.server.url, method, requestPath, bearer(target.tenant.scimToken), JSON.stringify(body));
       if (response.status >= 300) throw new Error(`${target.name}: seeding ${method} ${requestPath} answered ${response.status}: ${response.body.slice(0, 300)}`);
       if (response.body) ids[index] = (JSON.parse(response.body) as { id: string }).id;
     }
