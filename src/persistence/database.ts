@@ -21,6 +21,8 @@ const WRITTEN_TABLE = /^\s*(?:insert\s+into|update|delete\s+from)\s+[`"]?(\w+)/i
 interface Queued {
   readonly statement: Statement;
   readonly settle?: { resolve(result: StatementResult): void; reject(error: unknown): void };
+  /** From the write log: nobody awaits it, so its failure fails the unit. */
+  readonly logged?: true;
 }
 
 /**
@@ -74,7 +76,7 @@ export class Tx {
     const compiled = compile(query, bindings);
     this.onWrite(this, compiled.sql);
     const statement = { sql: compiled.sql, bindings: compiled.bindings, rows: false };
-    this.queued.push(onChanged ? { statement, settle: { resolve: (result) => onChanged(result.changed), reject: () => undefined } } : { statement });
+    this.queued.push(onChanged ? { statement, logged: true, settle: { resolve: (result) => onChanged(result.changed), reject: () => undefined } } : { statement, logged: true });
   }
 
   /** Runs `hook` once the transaction has committed (outside a transaction: once the work is done); never after a rollback. */
@@ -120,7 +122,8 @@ export class Tx {
       const results = await (via ? via(statements) : this.session.batch(statements));
       batch.forEach((item, index) => item.settle?.resolve(results[index]));
     } catch (error) {
-      this.failure ??= { error };
+      // A failed read or awaited write is its caller's to handle; a failed logged write has no caller.
+      if (batch.some((item) => item.logged)) this.failure ??= { error };
       for (const item of batch) item.settle?.reject(error);
       throw error;
     }
