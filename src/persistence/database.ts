@@ -104,6 +104,13 @@ export class Tx {
     if (this.failure) return Promise.reject(this.failure.error);
     return new Promise<StatementResult>((resolve, reject) => {
       this.queued.push({ statement, settle: { resolve, reject } });
+      // In-process SQLite has no round trip to save: the statement (and the write log before it) runs now.
+      if (!this.session.pipelined) {
+        const batch = this.queued;
+        this.queued = [];
+        void this.send(batch).catch(() => undefined);
+        return;
+      }
       if (this.flushing) return;
       this.flushing = true;
       // Statements issued in this turn (Promise.all of reads, the write log before them) go together.

@@ -40,6 +40,7 @@ async function runBatch(client: Client, statements: readonly Statement[], log: (
 /** Statements outside a transaction: each batch takes a pooled connection for its one round trip. */
 export function postgresAutocommitSession(pool: PostgresPool, log: (sql: string, bindings: Bindings) => void): Session {
   return {
+    pipelined: true,
     async batch(statements) {
       const client = await pool.acquire().catch((error: unknown) => {
         throw translateDriverError(error);
@@ -58,6 +59,7 @@ export function postgresAutocommitSession(pool: PostgresPool, log: (sql: string,
  * batch and COMMIT in the last, so a unit whose statements all go in one batch costs one round trip.
  */
 export class PostgresTransactionSession implements Session {
+  readonly pipelined = true;
   private client: Client | undefined;
   private begun = false;
 

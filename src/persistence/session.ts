@@ -16,6 +16,8 @@ export interface StatementResult {
 
 /** Where a unit of work sends its statements: the shared connection, or one transaction. */
 export interface Session {
+  /** Whether statements issued together are worth gathering into one batch (a round trip to save). */
+  readonly pipelined: boolean;
   /**
    * Runs the statements in order (on PostgreSQL in one round trip); the first that fails rejects the
    * batch and none after it runs.

@@ -219,11 +219,13 @@ export class SqliteConnection {
 
   /** A session for statements outside any transaction. */
   readonly shared: Session = {
+    pipelined: false,
     batch: async (statements) => this.outside(() => this.executeAll(statements)),
   };
 
   /** A session inside the transaction this caller holds. */
   readonly owned: Session = {
+    pipelined: false,
     batch: async (statements) => this.executeAll(statements),
   };
 
