@@ -25,6 +25,8 @@ import { runMappingLifecycle } from './benchmarks/mapping-lifecycle';
 import { runInitialSync } from './benchmarks/initial-sync';
 import { runGraphql } from './benchmarks/graphql';
 import { runMixedLoad } from './benchmarks/mixed-load';
+import { runPostgres } from './benchmarks/postgres';
+import { runPeers } from './benchmarks/peers';
 import type { Sizes } from './benchmarks/datasets';
 
 /** Full runs write bench/results/latest.*; smoke runs (CI) write bench/results/smoke/ (not committed), so they never replace a full run's figures. */
@@ -78,6 +80,8 @@ const ALL: Runnable[] = [
   { name: 'mapping-lifecycle', title: 'ML impact diff and re-apply jobs over 100k stored users (in-process)', run: runMappingLifecycle },
   { name: 'initial-sync', title: 'I1/I4/I2 initial sync: over HTTP on SQLite and PostgreSQL, and through the import command', run: runInitialSync },
   { name: 'graphql', title: 'G1 G2 G4 GraphQL through the real stack vs hello and raw graphql-js', run: (context) => runGraphql(context) },
+  { name: 'p1', title: 'P1 PostgreSQL vs SQLite: POST /Users and one-member group PATCH, round trips and CPU per request', run: (context) => runPostgres(context) },
+  { name: 'peers', title: 'PEER the hub beside scimgateway and Jackson (BENCH_PEERS_DIR, prepared outside the repository)', run: (context) => runPeers(context) },
   { name: 's8', title: 'S8 Entra-like mixed load (lookup, POST, group PATCH per new user), then overload', run: (context) => runMixedLoad(context) },
 ];
 

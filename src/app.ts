@@ -31,6 +31,7 @@ import { ProvisioningLogService } from './services/provisioning-log.service';
 import { WebhookEndpointService } from './services/webhook-endpoint.service';
 import { WebhookDeliveryWorker } from './services/webhook-delivery';
 import { BackgroundJobs } from './services/background-jobs';
+import { JobLeases } from './services/job-leases';
 import { AdminWarningsService } from './services/admin-warnings.service';
 import { EventFeed } from './services/event-feed';
 import { ManualEditService } from './services/manual-edit.service';
@@ -187,6 +188,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     onAttemptFailed: (attempt) => logger.info(attempt, 'webhook attempt failed'),
     onError: (error) => logger.error({ err: error }, 'recording a webhook attempt failed'),
   });
+  const jobLeases = new JobLeases(database);
   const backgroundJobs = new BackgroundJobs(
     [
       // Claims what is due up to the free capacity and returns without waiting for the attempts; again at once while it found work.
@@ -194,6 +196,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       {
         name: 'token-expiry-check',
         intervalMs: HOUR_MS,
+        exclusive: true,
         firstRunAfterMs: 10_000,
         run: async () => {
           await services.tenants.announceExpiringScimTokens();
@@ -205,6 +208,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       {
         name: 'retention-sweep',
         intervalMs: HOUR_MS,
+        exclusive: true,
         firstRunAfterMs: 60_000,
         run: async () => {
           await services.provisioningLog.sweep();
@@ -215,6 +219,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       },
     ],
     (job, error) => logger.error({ err: error, job }, 'background job failed'),
+    (job) => jobLeases.claim(job.name, job.intervalMs),
   );
   // No passport.initialize(): every authenticate() here runs with a callback and no session, which needs none of what it installs.
   passport.use(SCIM_STRATEGY, createScimBearerStrategy(services.tenants));

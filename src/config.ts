@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import type { OverloadLimits } from './scim/overload-limiter';
 import { allowListEntryProblem, isIpLiteral } from './outbound/address-policy';
@@ -39,6 +40,8 @@ export interface Config {
   readonly retention: RetentionConfig;
   /** Calls to URLs tenants configure (webhooks, JWKS): the address policy's allow-list and resolvers. */
   readonly outbound: OutboundConfig;
+  /** Worker processes `npm start` runs, sharing the port (WEB_CONCURRENCY; 1 on SQLite, the cores on PostgreSQL). */
+  readonly webConcurrency: number;
 }
 
 export interface WebhookConfig {
@@ -232,6 +235,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     problems.push(`SQLITE_SYNCHRONOUS must be FULL or NORMAL, got "${env.SQLITE_SYNCHRONOUS}"`);
   }
 
+  // SQLite takes one writer at a time: more processes only queue on its lock.
+  const webConcurrency = integer('WEB_CONCURRENCY', database.kind === 'sqlite' ? 1 : os.availableParallelism(), 1, 64);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -251,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     webhooks,
     retention,
     outbound,
+    webConcurrency,
   };
 }
 

@@ -1,7 +1,9 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config';
-import { createApp } from './app';
+import { createApp, type IdentityHub } from './app';
+import { runWorkerProcesses } from './worker-processes';
 
 /** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -12,37 +14,44 @@ function localUrl(config: Config): string {
   return `http://${host}:${config.port}`;
 }
 
-async function main(): Promise<void> {
-  let config: Config;
+/** Migrations and, on an empty database, the demo tenant (whose secrets are printed once). */
+async function prepare(config: Config): Promise<void> {
+  const hub = await createApp(config, { backgroundJobs: false });
   try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
+    await announceDemoTenant(hub, config);
+  } finally {
+    await hub.close();
   }
+}
 
-  const hub = await createApp(config);
+async function announceDemoTenant(hub: IdentityHub, config: Config): Promise<void> {
+  if ((await hub.services.tenants.countTenants()) > 0) return;
   const baseUrl = localUrl(config);
-  if ((await hub.services.tenants.countTenants()) === 0) {
-    const demo = await hub.services.tenants.createTenant({ slug: 'demo', name: 'Demo' });
-    // Printed once on purpose: only hashes are stored. `npm run cli -- token rotate demo` issues a new token.
-    console.log(
-      [
-        '',
-        'Created the demo tenant. These secrets are shown only now:',
-        `  SCIM base URL (tenant URL): ${baseUrl}/scim/v2`,
-        `  SCIM token (secret token):  ${demo.scimToken}`,
-        `  Admin API key (GraphQL):    ${demo.adminApiKey}`,
-        '',
-      ].join('\n'),
-    );
-  }
+  const demo = await hub.services.tenants.createTenant({ slug: 'demo', name: 'Demo' });
+  // Printed once on purpose: only hashes are stored. `npm run cli -- token rotate demo` issues a new token.
+  console.log(
+    [
+      '',
+      'Created the demo tenant. These secrets are shown only now:',
+      `  SCIM base URL (tenant URL): ${baseUrl}/scim/v2`,
+      `  SCIM token (secret token):  ${demo.scimToken}`,
+      `  Admin API key (GraphQL):    ${demo.adminApiKey}`,
+      '',
+    ].join('\n'),
+  );
+}
 
+function announceListening(config: Config): void {
+  const baseUrl = localUrl(config);
+  console.log(`identity-hub listening: SCIM ${baseUrl}/scim/v2  GraphQL ${baseUrl}/graphql  health ${baseUrl}/healthz`);
+}
+
+/** Serves the app in this process (the only one, or one worker of several: then the primary announces). */
+async function serve(config: Config, worker: boolean): Promise<void> {
+  const hub = await createApp(config);
+  if (!worker) await announceDemoTenant(hub, config);
   const server: Server = hub.app.listen(config.port, config.host, () => {
-    console.log(`identity-hub listening: SCIM ${baseUrl}/scim/v2  GraphQL ${baseUrl}/graphql  health ${baseUrl}/healthz`);
+    if (!worker) announceListening(config);
   });
   const subscriptions = hub.attachSubscriptions(server);
 
@@ -65,6 +74,23 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  if (config.webConcurrency === 1) return serve(config, false);
+  if (!cluster.isPrimary) return serve(config, true);
+  await prepare(config);
+  runWorkerProcesses({ count: config.webConcurrency, onListening: () => announceListening(config), log: (message) => console.error(message) });
 }
 
 main().catch((error: unknown) => {

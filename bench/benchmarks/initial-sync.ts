@@ -15,12 +15,9 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import path from 'node:path';
-import { Client } from 'pg';
-import pino from 'pino';
-import { createApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
 import { check as checkOf, type BenchmarkResult, type Check, type Context, type Seeding } from '../lib/harness';
 import { request } from '../lib/load';
+import { createPostgresDatabase } from '../lib/postgres';
 import type { Sizes } from './datasets';
 import { createDatabase, externalIdOf, GROUP_SCHEMA, PATCH_SCHEMA, removeDatabase, userBody, userNameOf, type TenantSeed } from '../lib/seed';
 import { cpuSecondsOf, PROJECT_ROOT, readStatusKb, sampleRss, ServerHandle } from '../lib/servers';
@@ -33,8 +30,6 @@ const SLUG = 'acme';
 const HTTP_BUDGET_SECONDS = 240;
 /** Times a request answered 429 or 503 is sent again after its Retry-After, as an IdP does, before it counts as failed. */
 const MAX_RETRIES = 5;
-/** Where scratch PostgreSQL databases are created (I4); the machine's test server by default. */
-const POSTGRES_ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 
 interface SyncSizes {
   readonly users: number;
@@ -316,34 +311,6 @@ function runImport(databaseUrl: string, file: string, timeoutSeconds: number): P
 }
 
 /** A scratch PostgreSQL database with the schema and the tenant, made by the app's own code; dropped by `drop`. */
-async function createPostgresDatabase(): Promise<{ url: string; tenant: TenantSeed; drop(): Promise<void> }> {
-  const name = `bench_sync_${process.pid}_${Date.now()}`;
-  const admin = new Client({ connectionString: POSTGRES_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(POSTGRES_ADMIN_URL);
-  url.pathname = `/${name}`;
-  const hub = await createApp(loadConfig({ DATABASE_URL: url.toString(), LOG_LEVEL: 'silent' }), { logger: pino({ level: 'silent' }), backgroundJobs: false });
-  let tenant: TenantSeed;
-  try {
-    const credentials = await hub.services.tenants.createTenant({ slug: SLUG });
-    tenant = { slug: SLUG, tenantId: credentials.tenant.id, scimToken: credentials.scimToken, apiKey: credentials.adminApiKey };
-  } finally {
-    await hub.close();
-  }
-  return {
-    url: url.toString(),
-    tenant,
-    async drop() {
-      const client = new Client({ connectionString: POSTGRES_ADMIN_URL });
-      await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
-    },
-  };
-}
-
 /** One note for the whole sync and one per phase (the report cuts notes at 600 characters). */
 function phaseNotes(label: string, result: HttpSyncResult): string[] {
   const budget = result.finished ? '' : ` (stopped at the ${HTTP_BUDGET_SECONDS} s budget; projected ${show(result.projectedSeconds, 0)} s at the measured rates, a phase not reached at the last one's)`;
@@ -403,7 +370,7 @@ export async function runInitialSync(context: Context, overrides: Partial<Sizes>
   let postgres: Awaited<ReturnType<typeof createPostgresDatabase>> | undefined;
   try {
     if (runs('i4')) {
-      postgres = await createPostgresDatabase();
+      postgres = await createPostgresDatabase('bench_sync', SLUG);
       const result = await syncOverHttp(context, 'hub-postgresql', { DATABASE_URL: postgres.url }, postgres.tenant, sizes);
       extra.i4 = result;
       notes.push(...phaseNotes('I4 PostgreSQL', result));
@@ -432,7 +399,7 @@ export async function runInitialSync(context: Context, overrides: Partial<Sizes>
   checks.push(check('I2', 'the same dataset through `npm run cli -- import` (SQLite)', '<= 15 s', `${show(imported.importSeconds, 1)} s import (${show(imported.wallSeconds, 1)} s with process start, ${show(imported.cpuSeconds, 1)} CPU s), peak RSS ${show(imported.rssPeakMB, 0)} MB`, imported.importSeconds <= 15 && imported.summary.users.created === sizes.users && imported.summary.memberships.added === memberships));
   let importDatabase: Awaited<ReturnType<typeof createPostgresDatabase>> | undefined;
   try {
-    importDatabase = await createPostgresDatabase();
+    importDatabase = await createPostgresDatabase('bench_import', SLUG);
     const result = await runImport(importDatabase.url, file, 600);
     extra.i2Postgres = result;
     notes.push(`I2 PostgreSQL (no target): import ${show(result.importSeconds, 1)} s = ${show(round(result.importSeconds / imported.importSeconds, 2))}x SQLite, command ${show(result.wallSeconds, 1)} s using ${show(result.cpuSeconds, 1)} CPU s, peak RSS ${show(result.rssPeakMB, 0)} MB.`);

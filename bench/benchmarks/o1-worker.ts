@@ -205,8 +205,8 @@ async function run(job: O1Job): Promise<O1OpResult[]> {
       name: `add/remove member (${job.synchronous})`,
       description: 'GroupRepository.addMembers / removeMembers of one member in a transaction vs the same INSERT / DELETE in a better-sqlite3 transaction',
       repository: memberToggle(
-        (member) => database.transaction((tx) => groups.addMembers(tx, job.tenantId, job.groupId, [{ value: member, type: 'User', display: null }], Date.now())),
-        (member) => database.transaction((tx) => groups.removeMembers(tx, job.tenantId, job.groupId, [member])),
+        (member) => database.transaction(async (tx) => groups.addMembers(tx, job.tenantId, job.groupId, [{ value: member, type: 'User', display: null }], Date.now())),
+        (member) => database.transaction(async (tx) => groups.removeMembers(tx, job.tenantId, job.groupId, [member])),
       ),
       raw: memberToggle(addRaw, removeRaw),
     },

@@ -41,6 +41,8 @@ export interface HttpCase {
   readonly noWarmup?: boolean;
   /** Called before the warmup (run -1) and before each measured run (0, 1, ...): e.g. to switch to a fresh group. */
   readonly beforeRun?: (run: number) => void;
+  /** CPU seconds used so far by the database server's processes serving this case (PostgreSQL backends), when known. */
+  readonly databaseCpuSeconds?: () => Promise<number>;
 }
 
 export interface CaseRun extends LoadResult {
@@ -54,6 +56,8 @@ export interface CaseRun extends LoadResult {
   rssPeakMB: number;
   /** SQL statements the server prepared per request (hub and raw-sqlite only). */
   statementsPerRequest: number | null;
+  /** Database server CPU time per request, microseconds (cases with `databaseCpuSeconds` only). */
+  databaseCpuUsPerRequest?: number;
 }
 
 export interface MinMedian {
@@ -77,6 +81,8 @@ export interface CaseSummary {
   /** Server CPU microseconds per request: min / median over runs. */
   cpuUsPerRequest: MinMedian;
   statementsPerRequest: number | null;
+  /** Database server CPU microseconds per request, min / median (cases with `databaseCpuSeconds` only). */
+  databaseCpuUsPerRequest?: MinMedian;
   statuses: Record<string, number>;
 }
 
@@ -172,6 +178,7 @@ async function measure(testCase: HttpCase, limits: LoadLimits, settleMs: number,
   const server = testCase.server;
   await server.stats('reset');
   const cpuAtReset = server.cpuSeconds();
+  const databaseCpuAtReset = await testCase.databaseCpuSeconds?.();
   const stopProfile = await server.startProfile(`${testCase.label}-run${run + 1}`);
   const rssStart = server.rss();
   const sampler = sampleRss(server);
@@ -186,6 +193,7 @@ async function measure(testCase: HttpCase, limits: LoadLimits, settleMs: number,
   await new Promise((resolve) => setTimeout(resolve, settleMs));
   const cpuTotal = server.cpuSeconds() - cpuAtReset;
   const after = await server.stats();
+  const databaseCpu = databaseCpuAtReset === undefined ? undefined : ((await testCase.databaseCpuSeconds?.()) ?? databaseCpuAtReset) - databaseCpuAtReset;
   if (!server.alive) throw new Error(`${testCase.label}: the server died during the run\n${server.lastErrors}`);
   // The CPU share covers the run plus autocannon's stop latency (up to its 100 ms sample tick).
   const wall = result.seconds + 0.1;
@@ -198,6 +206,7 @@ async function measure(testCase: HttpCase, limits: LoadLimits, settleMs: number,
     rssStartMB: rssStart / MB,
     rssPeakMB: rssPeak / MB,
     statementsPerRequest: after.statements !== null && after.requests > 0 ? after.statements / after.requests : null,
+    ...(databaseCpu !== undefined && after.requests > 0 ? { databaseCpuUsPerRequest: (databaseCpu * 1e6) / after.requests } : {}),
   };
 }
 
@@ -206,6 +215,7 @@ export function summarise(testCase: Pick<HttpCase, 'label' | 'role' | 'descripti
   const statuses: Record<string, number> = {};
   for (const run of runs) for (const [status, count] of Object.entries(run.statuses)) statuses[status] = (statuses[status] ?? 0) + count;
   const statements = runs.map((run) => run.statementsPerRequest).filter((value): value is number => value !== null);
+  const databaseCpu = runs.map((run) => run.databaseCpuUsPerRequest).filter((value): value is number => value !== undefined);
   return {
     label: testCase.label,
     role: testCase.role,
@@ -220,6 +230,7 @@ export function summarise(testCase: Pick<HttpCase, 'label' | 'role' | 'descripti
     serverCpuPct: median(runs.map((run) => run.serverCpuPct)),
     cpuUsPerRequest: { min: min(runs.map((run) => run.cpuUsPerRequest)), median: median(runs.map((run) => run.cpuUsPerRequest)) },
     statementsPerRequest: statements.length > 0 ? round(median(statements), 2) : null,
+    ...(databaseCpu.length > 0 ? { databaseCpuUsPerRequest: { min: min(databaseCpu), median: median(databaseCpu) } } : {}),
     statuses,
   };
 }

@@ -204,3 +204,12 @@ export async function runSequential(url: string, next: (index: number) => Sequen
   }
   return results;
 }
+
+/** `request`, sent again after Retry-After while the server sheds load (429, 503), as IdPs do; at most 5 times. */
+export async function requestRetrying(url: string, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<SimpleResponse> {
+  for (let attempt = 1; ; attempt += 1) {
+    const response = await request(url, method, path, headers, body);
+    if ((response.status !== 429 && response.status !== 503) || attempt >= 5) return response;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(5, Number(response.retryAfter ?? '1') || 1) * 1000));
+  }
+}

@@ -4,7 +4,7 @@
  * reads their memory from /proc/<pid>/status.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { openSync, closeSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 
@@ -23,6 +23,8 @@ export interface ServerOptions {
   readonly env?: Record<string, string>;
   /** Where the server's stdout (the hub's log) goes; /dev/null by default. */
   readonly logFile?: string;
+  /** Hub worker processes sharing the port (node:cluster, as WEB_CONCURRENCY does); 1 by default. */
+  readonly workers?: number;
 }
 
 export interface BenchStats {
@@ -54,6 +56,7 @@ export class ServerHandle {
       NODE_ENV: 'production',
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       ...(options.synchronous ? { SQLITE_SYNCHRONOUS: options.synchronous } : {}),
+      ...(options.workers ? { BENCH_WORKERS: String(options.workers) } : {}),
       ...(options.sqliteFile ? { BENCH_SQLITE_FILE: options.sqliteFile, DATABASE_URL: `sqlite:${options.sqliteFile}` } : {}),
       ...options.env,
     };
@@ -112,9 +115,9 @@ export class ServerHandle {
     return readStatusKb(this.pid, 'VmRSS') * 1024;
   }
 
-  /** CPU seconds (user + system) the server process has used so far, from /proc/<pid>/stat. */
+  /** CPU seconds (user + system) the server process and its live workers have used so far, from /proc/<pid>/stat. */
   cpuSeconds(): number {
-    return cpuSecondsOf(this.pid);
+    return childPidsOf(this.pid).reduce((total, pid) => total + (cpuSecondsOf(pid) || 0), cpuSecondsOf(this.pid));
   }
 
   /** Peak resident set size since the last resetPeak() (VmHWM), in bytes. */
@@ -168,6 +171,20 @@ const CLOCK_TICKS = 100;
 /** Stops every server this harness started (on exit, error or Ctrl-C). */
 export async function stopAllServers(): Promise<void> {
   await Promise.all([...liveServers].map((server) => server.stop()));
+}
+
+/** Pids of the live child processes of `pid` (a hub's workers), from /proc. */
+export function childPidsOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1]) === pid) children.push(Number(entry));
+    } catch {
+      // Ended while we looked.
+    }
+  }
+  return children;
 }
 
 /** CPU seconds (user + system) process `pid` has used so far, from /proc/<pid>/stat; NaN when it is gone. */

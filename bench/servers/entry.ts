@@ -11,6 +11,7 @@
  * file only) reports memory and the SQL statements prepared since the last reset.
  */
 import 'reflect-metadata';
+import cluster, { type Worker } from 'node:cluster';
 import { writeFileSync } from 'node:fs';
 import http, { type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import inspector from 'node:inspector';
@@ -44,21 +45,8 @@ async function profile(url: URL): Promise<Record<string, unknown>> {
   return { written: file };
 }
 
-function stats(counter: SqlCounter | undefined, request: IncomingMessage, response: ServerResponse): void {
-  const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-  if (url.pathname.startsWith('/__bench/profile-')) {
-    profile(url).then(
-      (body) => {
-        response.writeHead(200, { 'Content-Type': 'application/json' });
-        response.end(JSON.stringify(body));
-      },
-      (error: unknown) => {
-        response.writeHead(500, { 'Content-Type': 'application/json' });
-        response.end(JSON.stringify({ error: String(error) }));
-      },
-    );
-    return;
-  }
+/** This process's counters (resetting them for `/__bench/reset`). */
+function localStats(counter: SqlCounter | undefined, url: URL): Record<string, unknown> {
   const memory = process.memoryUsage();
   const body: Record<string, unknown> = {
     pid: process.pid,
@@ -75,8 +63,58 @@ function stats(counter: SqlCounter | undefined, request: IncomingMessage, respon
     requests = 0;
     counter?.reset(url.searchParams.has('texts'));
   }
-  response.writeHead(200, { 'Content-Type': 'application/json' });
-  response.end(JSON.stringify(body));
+  return body;
+}
+
+/** Sums the workers' counters (BENCH_WORKERS > 1): the primary asks each and adds up what they report. */
+function combinedStats(bodies: Record<string, unknown>[]): Record<string, unknown> {
+  const sum = (key: string) => bodies.reduce((total, body) => total + (typeof body[key] === 'number' ? (body[key] as number) : 0), 0);
+  const texts = new Map<string, number>();
+  for (const body of bodies) for (const { sql, count } of (body.texts as { sql: string; count: number }[] | undefined) ?? []) texts.set(sql, (texts.get(sql) ?? 0) + count);
+  return {
+    pid: process.pid,
+    rss: sum('rss'),
+    heapUsed: sum('heapUsed'),
+    external: sum('external'),
+    requests: sum('requests'),
+    statements: bodies.every((body) => body.statements === null) ? null : sum('statements'),
+    ...(texts.size > 0 ? { texts: [...texts.entries()].sort((a, b) => b[1] - a[1]).map(([sql, count]) => ({ count, sql })) } : {}),
+  };
+}
+
+let nextAsk = 0;
+const asked = new Map<number, (body: Record<string, unknown>) => void>();
+
+/** In a worker: the counters of every worker, through the primary. */
+function clusterStats(url: URL): Promise<Record<string, unknown>> {
+  const id = (nextAsk += 1);
+  return new Promise((resolve) => {
+    asked.set(id, resolve);
+    process.send?.({ type: 'bench-stats', id, url: url.toString() });
+  });
+}
+
+function stats(counter: SqlCounter | undefined, request: IncomingMessage, response: ServerResponse): void {
+  const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+  if (url.pathname.startsWith('/__bench/profile-')) {
+    profile(url).then(
+      (body) => {
+        response.writeHead(200, { 'Content-Type': 'application/json' });
+        response.end(JSON.stringify(body));
+      },
+      (error: unknown) => {
+        response.writeHead(500, { 'Content-Type': 'application/json' });
+        response.end(JSON.stringify({ error: String(error) }));
+      },
+    );
+    return;
+  }
+  const answer = (body: Record<string, unknown>) => {
+    response.writeHead(200, { 'Content-Type': 'application/json' });
+    response.end(JSON.stringify(body));
+  };
+  if (cluster.isWorker) void clusterStats(url).then(answer);
+  else answer(localStats(counter, url));
 }
 
 async function buildListener(kind: string): Promise<RequestListener> {
@@ -145,9 +183,59 @@ async function buildListener(kind: string): Promise<RequestListener> {
   }
 }
 
+/**
+ * BENCH_WORKERS > 1 (the hub only): this process forks that many workers serving the hub on one port,
+ * as `npm start` does with WEB_CONCURRENCY, relays `/__bench/*` to all of them and reports the port.
+ */
+async function runPrimary(workers: number): Promise<void> {
+  const probe = http.createServer();
+  const port = await new Promise<number>((resolve) => probe.listen(0, '127.0.0.1', () => resolve((probe.address() as AddressInfo).port)));
+  await new Promise((resolve) => probe.close(resolve));
+  let listening = 0;
+  const pending = new Map<string, { bodies: Record<string, unknown>[]; from: Worker; id: number }>();
+  const all: Worker[] = [];
+  for (let index = 0; index < workers; index += 1) {
+    const worker = cluster.fork({ BENCH_PORT: String(port) });
+    all.push(worker);
+    worker.on('message', (message: { type: string; id: number; url?: string; key?: string; body?: Record<string, unknown> }) => {
+      if (message.type === 'listening' && (listening += 1) === workers) process.send?.({ type: 'ready', port });
+      if (message.type === 'bench-stats') {
+        const key = `${worker.id}/${message.id}`;
+        pending.set(key, { bodies: [], from: worker, id: message.id });
+        for (const each of all) each.send({ type: 'bench-local', key, url: message.url });
+      }
+      if (message.type === 'bench-local-result' && message.key && message.body) {
+        const ask = pending.get(message.key);
+        if (!ask) return;
+        ask.bodies.push(message.body);
+        if (ask.bodies.length === all.length) {
+          pending.delete(message.key);
+          ask.from.send({ type: 'bench-stats-result', id: ask.id, body: combinedStats(ask.bodies) });
+        }
+      }
+    });
+  }
+  process.on('disconnect', () => process.exit(0));
+  process.on('SIGTERM', () => {
+    for (const worker of all) worker.process.kill('SIGTERM');
+    process.exit(0);
+  });
+}
+
 async function main(): Promise<void> {
   const kind = process.env.BENCH_SERVER_KIND ?? '';
+  const workers = Number(process.env.BENCH_WORKERS ?? '1');
+  if (workers > 1 && cluster.isPrimary) return runPrimary(workers);
   const counter = kind === 'hub' || kind === 'raw-sqlite' ? installSqlCounter() : undefined;
+  if (cluster.isWorker) {
+    process.on('message', (message: { type: string; id?: number; key?: string; url?: string; body?: Record<string, unknown> }) => {
+      if (message.type === 'bench-local' && message.url) process.send?.({ type: 'bench-local-result', key: message.key, body: localStats(counter, new URL(message.url)) });
+      if (message.type === 'bench-stats-result' && message.id !== undefined && message.body) {
+        asked.get(message.id)?.(message.body);
+        asked.delete(message.id);
+      }
+    });
+  }
   const listener = await buildListener(kind);
   const server = http.createServer((request, response) => {
     if (request.url?.startsWith('/__bench/')) {
@@ -158,9 +246,9 @@ async function main(): Promise<void> {
     listener(request, response);
   });
   server.keepAliveTimeout = 30_000;
-  server.listen(0, '127.0.0.1', () => {
+  server.listen(Number(process.env.BENCH_PORT ?? '0'), '127.0.0.1', () => {
     const { port } = server.address() as AddressInfo;
-    if (process.send) process.send({ type: 'ready', port });
+    if (process.send) process.send(cluster.isWorker ? { type: 'listening' } : { type: 'ready', port });
   });
   // The harness owns this process: when it goes away (IPC closes), so does the server.
   process.on('disconnect', () => process.exit(0));

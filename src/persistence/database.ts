@@ -1,10 +1,11 @@
 import type { Knex } from 'knex';
+import type { Client as PgClient } from 'pg';
 import type { AbstractSqlConnection } from '@mikro-orm/knex';
 import { DomainError } from '../domain/errors';
 import type { Orm } from './orm';
-import { isConnectionLost, translateDriverError } from './driver-errors';
-import { postgresSession } from './postgres-session';
-import type { Bindings, Dialect, Session } from './session';
+import { isConnectionLost } from './driver-errors';
+import { postgresAutocommitSession, PostgresTransactionSession, type PostgresPool } from './postgres-session';
+import type { Bindings, Dialect, Session, Statement, StatementResult } from './session';
 import { SqliteConnection, type SqliteHandle } from './sqlite-group-commit';
 
 export type { Dialect } from './session';
@@ -16,13 +17,29 @@ type Query = Knex.QueryBuilder | Knex.Raw;
 /** The table an INSERT, UPDATE or DELETE writes to. */
 const WRITTEN_TABLE = /^\s*(?:insert\s+into|update|delete\s+from)\s+[`"]?(\w+)/i;
 
+/** A statement queued in a unit of work, with who waits for its result (nobody for the write log's). */
+interface Queued {
+  readonly statement: Statement;
+  readonly settle?: { resolve(result: StatementResult): void; reject(error: unknown): void };
+  /** From the write log: nobody awaits it, so its failure fails the unit. */
+  readonly logged?: true;
+}
+
 /**
  * One unit of work on the database: every query of a service call runs through it, inside the
  * transaction when there is one. Repositories either build queries with knex (compiled here, then run
  * with bound parameters) or, on hot paths, pass SQL text with `?` placeholders and its bindings.
+ *
+ * Statements go out in batches (one round trip on PostgreSQL): those issued in the same turn (reads
+ * started together with Promise.all) share one, and the write log (`write`: statements whose outcome
+ * nobody waits for, such as audit rows and outbox events) rides with the next statement or the COMMIT.
+ * A failed logged write fails the unit at that point.
  */
 export class Tx {
   private readonly commitHooks: (() => void)[] = [];
+  private queued: Queued[] = [];
+  private flushing = false;
+  private failure: { error: unknown } | undefined;
 
   constructor(
     private readonly session: Session,
@@ -33,7 +50,8 @@ export class Tx {
 
   async all<T>(query: Query | string, bindings: Bindings = []): Promise<T[]> {
     const compiled = compile(query, bindings);
-    return this.session.all<T>(compiled.sql, compiled.bindings);
+    const result = await this.enqueue({ sql: compiled.sql, bindings: compiled.bindings, rows: true });
+    return result.rows as T[];
   }
 
   async first<T>(query: Query | string, bindings: Bindings = []): Promise<T | undefined> {
@@ -44,9 +62,21 @@ export class Tx {
   /** Runs a statement; returns the rows it changed. */
   async run(query: Query | string, bindings: Bindings = []): Promise<number> {
     const compiled = compile(query, bindings);
-    const changed = await this.session.run(compiled.sql, compiled.bindings);
     this.onWrite(this, compiled.sql);
-    return changed;
+    const result = await this.enqueue({ sql: compiled.sql, bindings: compiled.bindings, rows: false });
+    return result.changed;
+  }
+
+  /**
+   * Appends a write whose outcome nobody waits for to the unit's write log: it runs, in order, with
+   * the unit's next statement or at its end (with the COMMIT), in the same round trip. `onChanged`
+   * hears how many rows it changed, before the unit commits.
+   */
+  write(query: Query | string, bindings: Bindings = [], onChanged?: (changed: number) => void): void {
+    const compiled = compile(query, bindings);
+    this.onWrite(this, compiled.sql);
+    const statement = { sql: compiled.sql, bindings: compiled.bindings, rows: false };
+    this.queued.push(onChanged ? { statement, logged: true, settle: { resolve: (result) => onChanged(result.changed), reject: () => undefined } } : { statement, logged: true });
   }
 
   /** Runs `hook` once the transaction has committed (outside a transaction: once the work is done); never after a rollback. */
@@ -54,9 +84,56 @@ export class Tx {
     this.commitHooks.push(hook);
   }
 
+  /**
+   * @internal Sends what is still queued (the write log's tail) through `last` (PostgreSQL: together
+   * with the COMMIT), or through the session when `last` is not given.
+   */
+  async finish(last?: (statements: readonly Statement[]) => Promise<StatementResult[]>): Promise<void> {
+    if (this.failure) throw this.failure.error;
+    const batch = this.queued;
+    this.queued = [];
+    if (batch.length > 0 || last) await this.send(batch, last);
+  }
+
   /** @internal Called by Database when the work is durable. */
   committed(): void {
     for (const hook of this.commitHooks.splice(0)) hook();
+  }
+
+  private enqueue(statement: Statement): Promise<StatementResult> {
+    if (this.failure) return Promise.reject(this.failure.error);
+    return new Promise<StatementResult>((resolve, reject) => {
+      this.queued.push({ statement, settle: { resolve, reject } });
+      // In-process SQLite has no round trip to save: the statement (and the write log before it) runs now.
+      if (!this.session.pipelined) {
+        const batch = this.queued;
+        this.queued = [];
+        void this.send(batch).catch(() => undefined);
+        return;
+      }
+      if (this.flushing) return;
+      this.flushing = true;
+      // Statements issued in this turn (Promise.all of reads, the write log before them) go together.
+      queueMicrotask(() => {
+        this.flushing = false;
+        const batch = this.queued;
+        this.queued = [];
+        void this.send(batch).catch(() => undefined);
+      });
+    });
+  }
+
+  private async send(batch: readonly Queued[], via?: (statements: readonly Statement[]) => Promise<StatementResult[]>): Promise<void> {
+    try {
+      const statements = batch.map((item) => item.statement);
+      const results = await (via ? via(statements) : this.session.batch(statements));
+      batch.forEach((item, index) => item.settle?.resolve(results[index]));
+    } catch (error) {
+      // A failed read or awaited write is its caller's to handle; a failed logged write has no caller.
+      if (batch.some((item) => item.logged)) this.failure ??= { error };
+      for (const item of batch) item.settle?.reject(error);
+      throw error;
+    }
   }
 }
 
@@ -75,6 +152,8 @@ export class Database {
   private sqliteOpening: Promise<SqliteConnection> | undefined;
   private readonly log: (sql: string, bindings: Bindings) => void;
   private readonly writeWatchers: { readonly tables: ReadonlySet<string>; readonly hook: () => void }[] = [];
+  /** PostgreSQL connections straight from knex's pool: statements skip knex's query runner. */
+  private readonly pool: PostgresPool;
 
   constructor(readonly orm: Orm) {
     this.dialect = orm.config.get('clientUrl')?.startsWith('postgres') ? 'postgresql' : 'sqlite';
@@ -83,6 +162,8 @@ export class Database {
     this.log = (sql, bindings) => {
       if (orm.config.get('debug')) orm.config.getLogger().logQuery({ query: sql, params: [...bindings], level: 'info' });
     };
+    const client = this.knex.client as { acquireConnection(): Promise<PgClient>; releaseConnection(connection: PgClient): Promise<void> };
+    this.pool = { acquire: () => client.acquireConnection(), release: (connection) => client.releaseConnection(connection) };
   }
 
   /**
@@ -143,7 +224,11 @@ export class Database {
     await connection.acquire(true);
     let unit: { result: T; committed: Promise<void> };
     try {
-      unit = await connection.unitOfWork(() => work(tx));
+      unit = await connection.unitOfWork(async () => {
+        const result = await work(tx);
+        await tx.finish();
+        return result;
+      });
     } finally {
       connection.release();
     }
@@ -153,14 +238,18 @@ export class Database {
   }
 
   private async postgresTransaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    let tx: Tx | undefined;
-    const result = await this.knex.transaction(async (trx) => {
-      tx = new Tx(postgresSession(trx, this.log), 'postgresql', this.knex, this.noteWrite);
-      return work(tx);
-    }).catch((error: unknown) => {
-      throw translateDriverError(error);
-    });
-    tx?.committed();
+    const session = new PostgresTransactionSession(this.pool, this.log);
+    const tx = new Tx(session, 'postgresql', this.knex, this.noteWrite);
+    let result: T;
+    try {
+      result = await work(tx);
+      await tx.finish((statements) => session.commit(statements));
+    } catch (error) {
+      await session.close(true);
+      throw error;
+    }
+    await session.close(false);
+    tx.committed();
     return result;
   }
 
@@ -172,8 +261,9 @@ export class Database {
   /** Runs `work` without a transaction: for reads whose statements need no common snapshot. */
   async read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const tx =
-      this.dialect === 'sqlite' ? new Tx((await this.sqliteConnection()).shared, 'sqlite', this.knex, this.noteWrite) : new Tx(postgresSession(this.knex, this.log), 'postgresql', this.knex, this.noteWrite);
+      this.dialect === 'sqlite' ? new Tx((await this.sqliteConnection()).shared, 'sqlite', this.knex, this.noteWrite) : new Tx(postgresAutocommitSession(this.pool, this.log), 'postgresql', this.knex, this.noteWrite);
     const result = await work(tx);
+    await tx.finish();
     tx.committed();
     return result;
   }

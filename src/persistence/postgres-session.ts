@@ -1,19 +1,104 @@
-import type { Knex } from 'knex';
+import type { Client } from 'pg';
 import { translateDriverError } from './driver-errors';
-import type { Bindings, Session } from './session';
+import { Pipeline } from './postgres-pipeline';
+import type { Bindings, Session, Statement, StatementResult } from './session';
 
-/** PostgreSQL through knex's pool, with bound parameters (knex turns `?` into `$n`). */
-export function postgresSession(runner: Knex | Knex.Transaction, log: (sql: string, bindings: Bindings) => void): Session {
-  const execute = async (sql: string, bindings: Bindings) => {
-    log(sql, bindings);
-    try {
-      return (await runner.raw(sql, bindings as Knex.RawBinding[])) as { rows: unknown[]; rowCount: number | null };
-    } catch (error) {
-      throw translateDriverError(error);
-    }
-  };
+/** The pool connections come from (knex's pool, shared with the ORM's migrations). */
+export interface PostgresPool {
+  acquire(): Promise<Client>;
+  release(client: Client): Promise<void>;
+}
+
+const BEGIN: Statement = { sql: 'BEGIN', bindings: [], rows: false };
+const COMMIT: Statement = { sql: 'COMMIT', bindings: [], rows: false };
+
+/** Texts converted so far; bounded, as id lists of varying length make new texts. */
+const positioned = new Map<string, string>();
+const POSITIONED_CACHE_SIZE = 2000;
+
+/** `?` placeholders -> `$1, $2, ...` (`\\?` stays a literal `?`), as knex numbers them for PostgreSQL. */
+export function positionBindings(sql: string): string {
+  let text = positioned.get(sql);
+  if (text === undefined) {
+    let count = 0;
+    text = sql.replace(/(\\*)(\?)/g, (_match, escapes: string) => (escapes.length % 2 ? '?' : `$${(count += 1)}`));
+    if (positioned.size >= POSITIONED_CACHE_SIZE) positioned.clear();
+    positioned.set(sql, text);
+  }
+  return text;
+}
+
+async function runBatch(client: Client, statements: readonly Statement[], log: (sql: string, bindings: Bindings) => void): Promise<StatementResult[]> {
+  for (const statement of statements) log(statement.sql, statement.bindings);
+  try {
+    return await Pipeline.run(client, statements.map((statement) => ({ ...statement, sql: positionBindings(statement.sql) })));
+  } catch (error) {
+    throw translateDriverError(error);
+  }
+}
+
+/** Statements outside a transaction: each batch takes a pooled connection for its one round trip. */
+export function postgresAutocommitSession(pool: PostgresPool, log: (sql: string, bindings: Bindings) => void): Session {
   return {
-    all: async <T>(sql: string, bindings: Bindings) => (await execute(sql, bindings)).rows as T[],
-    run: async (sql: string, bindings: Bindings) => (await execute(sql, bindings)).rowCount ?? 0,
+    pipelined: true,
+    async batch(statements) {
+      const client = await pool.acquire().catch((error: unknown) => {
+        throw translateDriverError(error);
+      });
+      try {
+        return await runBatch(client, statements, log);
+      } finally {
+        await pool.release(client);
+      }
+    },
   };
+}
+
+/**
+ * One transaction on one pooled connection, taken at its first statement. BEGIN travels in the first
+ * batch and COMMIT in the last, so a unit whose statements all go in one batch costs one round trip.
+ */
+export class PostgresTransactionSession implements Session {
+  readonly pipelined = true;
+  private client: Client | undefined;
+  private begun = false;
+
+  constructor(
+    private readonly pool: PostgresPool,
+    private readonly log: (sql: string, bindings: Bindings) => void,
+  ) {}
+
+  async batch(statements: readonly Statement[]): Promise<StatementResult[]> {
+    if (statements.length === 0) return [];
+    this.client ??= await this.pool.acquire().catch((error: unknown) => {
+      throw translateDriverError(error);
+    });
+    if (this.begun) return runBatch(this.client, statements, this.log);
+    this.begun = true;
+    const results = await runBatch(this.client, [BEGIN, ...statements], this.log);
+    return results.slice(1);
+  }
+
+  /** Runs the last statements and COMMIT in one round trip (nothing at all when the unit sent nothing). */
+  async commit(statements: readonly Statement[]): Promise<StatementResult[]> {
+    if (!this.begun && statements.length === 0) return [];
+    const results = await this.batch([...statements, COMMIT]);
+    return results.slice(0, -1);
+  }
+
+  /** Ends the transaction (ROLLBACK after a failure) and returns the connection to the pool. */
+  async close(failed: boolean): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    if (failed && this.begun) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (error) {
+        // A connection that cannot roll back must not serve anyone else: knex's pool drops a disposed one.
+        (client as Client & { __knex__disposed?: unknown }).__knex__disposed = error;
+      }
+    }
+    await this.pool.release(client);
+  }
 }

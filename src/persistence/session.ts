@@ -2,8 +2,25 @@ export type Dialect = 'sqlite' | 'postgresql';
 
 export type Bindings = readonly unknown[];
 
+/** One statement of a batch; `rows` says whether its rows are wanted (a read) or only the count it changed. */
+export interface Statement {
+  readonly sql: string;
+  readonly bindings: Bindings;
+  readonly rows: boolean;
+}
+
+export interface StatementResult {
+  readonly rows: unknown[];
+  readonly changed: number;
+}
+
 /** Where a unit of work sends its statements: the shared connection, or one transaction. */
 export interface Session {
-  all<T>(sql: string, bindings: Bindings): Promise<T[]>;
-  run(sql: string, bindings: Bindings): Promise<number>;
+  /** Whether statements issued together are worth gathering into one batch (a round trip to save). */
+  readonly pipelined: boolean;
+  /**
+   * Runs the statements in order (on PostgreSQL in one round trip); the first that fails rejects the
+   * batch and none after it runs.
+   */
+  batch(statements: readonly Statement[]): Promise<StatementResult[]>;
 }

@@ -4,7 +4,7 @@
  */
 import { DomainError } from '../domain/errors';
 import { translateDriverError } from './driver-errors';
-import type { Bindings, Session } from './session';
+import type { Bindings, Session, Statement, StatementResult } from './session';
 
 /** Units of work committed together at most: bounds how long the first of a group waits for its COMMIT. */
 const MAX_GROUP = 32;
@@ -225,15 +225,21 @@ export class SqliteConnection {
 
   /** A session for statements outside any transaction. */
   readonly shared: Session = {
-    all: async <T>(sql: string, bindings: Bindings) => this.outside(() => this.execute(sql, bindings, 'all') as T[]),
-    run: async (sql: string, bindings: Bindings) => this.outside(() => this.execute(sql, bindings, 'run') as number),
+    pipelined: false,
+    batch: async (statements) => this.outside(() => this.executeAll(statements)),
   };
 
   /** A session inside the transaction this caller holds. */
   readonly owned: Session = {
-    all: async <T>(sql: string, bindings: Bindings) => this.execute(sql, bindings, 'all') as T[],
-    run: async (sql: string, bindings: Bindings) => this.execute(sql, bindings, 'run') as number,
+    pipelined: false,
+    batch: async (statements) => this.executeAll(statements),
   };
+
+  private executeAll(statements: readonly Statement[]): StatementResult[] {
+    return statements.map((statement) =>
+      statement.rows ? { rows: this.execute(statement.sql, statement.bindings, 'all') as unknown[], changed: 0 } : { rows: [], changed: this.execute(statement.sql, statement.bindings, 'run') as number },
+    );
+  }
 
   private async outside<T>(work: () => T): Promise<T> {
     if (!this.held) return work();

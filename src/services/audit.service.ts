@@ -26,6 +26,7 @@ export class AuditService {
 
   constructor(private readonly database: Database) {}
 
+  /** Appends the row to the transaction's write log: it commits with the change, or not at all. */
   async record(tx: Tx, entry: AuditEntry): Promise<AuditEvent> {
     const { id, at } = nextTimeOrderedId();
     const event: AuditEvent = {
@@ -38,7 +39,7 @@ export class AuditService {
       diff: diffFields(entry.before ?? null, entry.after ?? null, entry.details),
       requestId: entry.requestId ?? null,
     };
-    await this.audit.insert(tx, event);
+    this.audit.append(tx, event);
     return event;
   }
 

@@ -1,8 +1,9 @@
 /**
  * The hub's periodic work in this process: webhook delivery, the token expiry check, retention sweeps.
  * Each job runs alone (never overlapping itself), again at once while it reports more work, and
- * otherwise after its interval. Several nodes may run the same jobs: each job is safe to run
- * concurrently with itself on another node.
+ * otherwise after its interval. Several processes and nodes run the same jobs: each is safe to run
+ * concurrently with itself elsewhere (deliveries and mapping jobs are claimed row by row), and an
+ * `exclusive` one runs in one process per interval, the one that gets its lease.
  */
 export interface BackgroundJob {
   readonly name: string;
@@ -13,6 +14,8 @@ export interface BackgroundJob {
   readonly run: () => Promise<boolean>;
   /** Called on stop, before waiting for a run in progress: cut long waits short. */
   readonly interrupt?: () => void;
+  /** Runs in one process of the hub per interval: the one whose `claim` of the job succeeds. */
+  readonly exclusive?: boolean;
 }
 
 export class BackgroundJobs {
@@ -25,6 +28,8 @@ export class BackgroundJobs {
   constructor(
     private readonly jobs: readonly BackgroundJob[],
     private readonly onError: (job: string, error: unknown) => void,
+    /** Takes an exclusive job's lease for one interval; false when another process holds it. */
+    private readonly claim: (job: BackgroundJob) => Promise<boolean> = async () => true,
   ) {}
 
   start(): void {
@@ -70,7 +75,7 @@ export class BackgroundJobs {
   private async runOnce(job: BackgroundJob): Promise<void> {
     let more = false;
     try {
-      more = await job.run();
+      if (!job.exclusive || (await this.claim(job))) more = await job.run();
     } catch (error) {
       this.onError(job.name, error);
     }

@@ -319,7 +319,7 @@ export class BulkImportService {
       const group: StoredGroup = { tenantId, id, raw, version: before ? before.version + 1 : 1, createdAt: before?.createdAt ?? now, updatedAt: now, displayName: fields.displayName };
       (before ? updates : inserts).push({ record, group });
       for (const member of added) memberRows.push({ tenantId, groupId: id, memberId: member.value, memberType: member.type, display: member.display, source: 'idp', createdAt: now });
-      if (removed.length > 0) await this.groups.removeMembers(tx, tenantId, id, removed);
+      if (removed.length > 0) this.groups.removeMembers(tx, tenantId, id, removed);
       changedLines.push(record.line);
       changed.push({ before: before && { group: before, fields: { displayName: before.displayName, externalId: match!.externalId } }, after: group, fields, added: added.map((member) => member.value), removed });
     }

@@ -25,6 +25,17 @@ export interface GroupChange {
   readonly memberships: readonly MembershipChange[];
 }
 
+/** Whether a proposed change leaves the group's attributes as they are and only adds or removes named members. */
+function changesMembersOnly(current: StoredGroup, change: GroupChange): boolean {
+  const fields = fieldsOfStored(current);
+  return (
+    change.memberships.every((membership) => membership.op === 'add' || membership.op === 'remove') &&
+    change.write.fields.displayName === fields.displayName &&
+    change.write.fields.externalId === fields.externalId &&
+    JSON.stringify(change.write.raw) === JSON.stringify(current.raw)
+  );
+}
+
 function conflictOnDisplayName(displayName: string) {
   return (error: unknown): never => {
     if (error instanceof DomainError && error.code === 'CONFLICT') {
@@ -79,6 +90,11 @@ export class GroupService {
    * Applies a PUT or PATCH: `change` derives the group's new attributes and the membership changes
    * from the stored group (without its members). Memberships change row by row, so the cost follows
    * the number of members named, not the size of the group.
+   *
+   * The group is read without a lock first. A change of members only (adds and removes naming their
+   * members, attributes as they were, no If-Match, no `afterWrite`) takes the row lock last, with the
+   * statement that bumps the version, and holds it for one round trip: concurrent PATCHes of one big
+   * group barely wait for each other. Any other change reads the row again under its lock.
    */
   async modify(
     actor: WriteActor,
@@ -90,10 +106,16 @@ export class GroupService {
     let displayName = '';
     return this.database
       .transaction(async (tx) => {
-        const current = await this.groups.findById(tx, actor.tenant.id, id, { forUpdate: true });
+        const lockFirst = conditions.ifMatch !== undefined || afterWrite !== undefined;
+        const seen = await this.groups.findById(tx, actor.tenant.id, id, { forUpdate: lockFirst });
+        if (!seen) throw new DomainError('NOT_FOUND', `Group ${id} not found`);
+        checkVersion(seen, conditions);
+        const proposed = change(seen);
+        displayName = proposed.write.fields.displayName;
+        if (!lockFirst && changesMembersOnly(seen, proposed)) return this.changeMembers(tx, actor, seen, proposed.memberships);
+        const current = lockFirst ? seen : await this.groups.findById(tx, actor.tenant.id, id, { forUpdate: true });
         if (!current) throw new DomainError('NOT_FOUND', `Group ${id} not found`);
-        checkVersion(current, conditions);
-        const { write, memberships } = change(current);
+        const { write, memberships } = current === seen ? proposed : change(current);
         displayName = write.fields.displayName;
         const now = Date.now();
         const renamed = write.fields.displayName !== current.displayName || write.fields.externalId !== (current.raw.externalId ?? null);
@@ -121,6 +143,32 @@ export class GroupService {
     });
   }
 
+  /**
+   * A change of members only: the named members are checked and the version bumped (taking the row
+   * lock) in one round trip, then the memberships, events and audit rows go with the COMMIT.
+   */
+  private async changeMembers(tx: Tx, actor: WriteActor, seen: StoredGroup, memberships: readonly MembershipChange[]): Promise<StoredGroup> {
+    const now = Date.now();
+    const [resolved, updated] = await Promise.all([
+      Promise.all(memberships.map((membership) => (membership.op === 'add' ? this.resolveMembers(tx, seen, membership.members) : Promise.resolve([])))),
+      this.groups.bumpVersion(tx, seen.tenantId, seen.id, now),
+    ]);
+    if (!updated) throw new DomainError('NOT_FOUND', `Group ${seen.id} not found`);
+    const named = new Set<string>();
+    memberships.forEach((membership, index) => {
+      if (membership.op === 'add') {
+        this.groups.addMembers(tx, updated.tenantId, updated.id, resolved[index], now);
+        for (const member of resolved[index]) if (member.type === 'User') named.add(member.value);
+      } else if (membership.op === 'remove') {
+        this.groups.removeMembers(tx, updated.tenantId, updated.id, membership.values);
+        for (const value of membership.values) named.add(value);
+      }
+    });
+    await this.recordMemberships(tx, actor, updated, memberships);
+    await this.remapMembers(tx, actor, updated, named, false);
+    return updated;
+  }
+
   /** One membership event per added or removed list, in request order. */
   private async recordMemberships(tx: Tx, actor: WriteActor, group: StoredGroup, changes: readonly MembershipChange[]): Promise<void> {
     for (const change of changes) {
@@ -140,12 +188,12 @@ export class GroupService {
       switch (change.op) {
         case 'add': {
           const members = await this.resolveMembers(tx, group, change.members);
-          await this.groups.addMembers(tx, group.tenantId, group.id, members, now);
+          this.groups.addMembers(tx, group.tenantId, group.id, members, now);
           for (const member of members) if (member.type === 'User') named.add(member.value);
           break;
         }
         case 'remove':
-          await this.groups.removeMembers(tx, group.tenantId, group.id, change.values);
+          this.groups.removeMembers(tx, group.tenantId, group.id, change.values);
           for (const value of change.values) named.add(value);
           break;
         case 'removeAll':
@@ -154,7 +202,7 @@ export class GroupService {
         case 'replace': {
           const members = await this.resolveMembers(tx, group, change.members);
           await this.groups.removeAllMembers(tx, group.tenantId, group.id);
-          await this.groups.addMembers(tx, group.tenantId, group.id, members, now);
+          this.groups.addMembers(tx, group.tenantId, group.id, members, now);
           for (const member of members) if (member.type === 'User') named.add(member.value);
           break;
         }

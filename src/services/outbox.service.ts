@@ -56,7 +56,7 @@ export class OutboxService {
   async enqueue<T extends EventType>(tx: Tx, event: NewEvent<T>): Promise<{ id: string; inserted: boolean }> {
     const generated = nextTimeOrderedId();
     const id = event.id ?? generated.id;
-    const inserted = await this.outbox.insert(tx, {
+    const row: OutboxEvent = {
       tenantId: event.tenantId,
       id,
       type: event.type,
@@ -65,10 +65,18 @@ export class OutboxService {
       resourceVersion: event.resourceVersion ?? null,
       payload: event.data,
       createdAt: generated.at,
-    });
-    if (!inserted) return { id, inserted };
-    const deliveries = await this.webhooks.insertDeliveriesOfEvent(tx, event.tenantId, id, event.type, generated.at);
-    if (deliveries > 0 && this.options.onDeliveriesCommitted) tx.afterCommit(this.options.onDeliveriesCommitted);
+    };
+    const onDeliveries = (count: number) => {
+      if (count > 0 && this.options.onDeliveriesCommitted) tx.afterCommit(this.options.onDeliveriesCommitted);
+    };
+    // A fresh id cannot collide: the event and its deliveries join the transaction's write log.
+    if (event.id === undefined) {
+      this.outbox.append(tx, row);
+      this.webhooks.appendDeliveriesOfEvent(tx, event.tenantId, id, event.type, generated.at, onDeliveries);
+      return { id, inserted: true };
+    }
+    const inserted = await this.outbox.insert(tx, row);
+    if (inserted) onDeliveries(await this.webhooks.insertDeliveriesOfEvent(tx, event.tenantId, id, event.type, generated.at));
     return { id, inserted };
   }
 

@@ -21,6 +21,7 @@ import { OidcAudienceClaimEntity } from './oidc-audience-claim.entity';
 import { TenantResourceCountEntity } from './tenant-resource-count.entity';
 import { DeprovisionedUserEntity } from './deprovisioned-user.entity';
 import { RecentRequestEntity } from './recent-request.entity';
+import { JobLeaseEntity } from './job-lease.entity';
 
 /**
  * Table definitions. MikroORM owns the schema and the migrations; repositories query through its
@@ -53,4 +54,5 @@ export const ALL_ENTITIES = [
   TenantResourceCountEntity,
   DeprovisionedUserEntity,
   RecentRequestEntity,
+  JobLeaseEntity,
 ];

@@ -52,8 +52,9 @@ function auditRow(event: AuditEvent): AuditEventRow {
 
 /** The audit trail: inserts and reads only; nothing updates or deletes a row. */
 export class AuditRepository {
-  async insert(tx: Tx, event: AuditEvent): Promise<void> {
-    await tx.run(insertText(AUDIT.name, COLUMNS, 1), AUDIT.values(auditRow(event), PROPERTIES));
+  /** Appends the row to the transaction's write log (written with its next statement or its COMMIT). */
+  append(tx: Tx, event: AuditEvent): void {
+    tx.write(insertText(AUDIT.name, COLUMNS, 1), AUDIT.values(auditRow(event), PROPERTIES));
   }
 
   async list(tx: Tx, tenantId: string, criteria: AuditCriteria, page: KeysetRequest): Promise<KeysetPage<AuditEvent>> {

@@ -101,26 +101,33 @@ export class GroupRepository {
   }
 
   /** Adds memberships; ones that already exist are left as they are (idempotent, safe under concurrency). Returns the rows added. */
-  async addMembers(tx: Tx, tenantId: string, groupId: string, members: readonly GroupMember[], now: number): Promise<number> {
-    let added = 0;
+  /** Adds the memberships (those already there stay as they are), through the transaction's write log. */
+  addMembers(tx: Tx, tenantId: string, groupId: string, members: readonly GroupMember[], now: number): void {
     for (let start = 0; start < members.length; start += ID_CHUNK) {
       const chunk = members.slice(start, start + ID_CHUNK);
       const bindings: unknown[] = [];
       for (const member of chunk) bindings.push(tenantId, groupId, member.value, member.type, member.display, now);
-      added += await tx.run(insertText('group_members', MEMBER_COLUMNS, chunk.length, 'ON CONFLICT (tenant_id, group_id, member_id) DO NOTHING'), bindings);
+      tx.write(insertText('group_members', MEMBER_COLUMNS, chunk.length, 'ON CONFLICT (tenant_id, group_id, member_id) DO NOTHING'), bindings);
     }
-    return added;
   }
 
-  /** Removes the named memberships; returns the rows removed. */
-  async removeMembers(tx: Tx, tenantId: string, groupId: string, memberIds: readonly string[]): Promise<number> {
-    let removed = 0;
+  /** Removes the named memberships, through the transaction's write log. */
+  removeMembers(tx: Tx, tenantId: string, groupId: string, memberIds: readonly string[]): void {
     for (let start = 0; start < memberIds.length; start += ID_CHUNK) {
       const chunk = memberIds.slice(start, start + ID_CHUNK);
       const sql = sqlText(`remove-members|${chunk.length}`, () => `DELETE FROM group_members WHERE tenant_id = ? AND group_id = ? AND member_id IN (${placeholders(chunk.length)})`);
-      removed += await tx.run(sql, [tenantId, groupId, ...chunk]);
+      tx.write(sql, [tenantId, groupId, ...chunk]);
     }
-    return removed;
+  }
+
+  /**
+   * Bumps the version of a group whose attributes stay as they are (a change of members only), taking
+   * its row lock with this statement; returns the group as it now is, or undefined when it is gone.
+   */
+  async bumpVersion(tx: Tx, tenantId: string, id: string, now: number): Promise<StoredGroup | undefined> {
+    const sql = sqlText('bump-version|groups', () => `UPDATE groups SET version = version + 1, updated_at = ? WHERE tenant_id = ? AND id = ? RETURNING ${COLUMNS.join(', ')}`);
+    const row = await tx.first<Record<string, unknown>>(sql, [now, tenantId, id]);
+    return row && GROUPS.reader(tx.dialect, STORED)(row);
   }
 
   async removeAllMembers(tx: Tx, tenantId: string, groupId: string): Promise<void> {

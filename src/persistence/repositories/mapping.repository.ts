@@ -152,7 +152,7 @@ async function insertUserValueRows(tx: Tx, tenantId: string, values: readonly St
     const chunk = values.slice(start, start + ID_CHUNK);
     const bindings: unknown[] = [];
     for (const value of chunk) bindings.push(...VALUES.values({ ...value, tenantId }, VALUE_PROPERTIES));
-    await tx.run(insertText(VALUES.name, USER_VALUE_COLUMNS, chunk.length), bindings);
+    tx.write(insertText(VALUES.name, USER_VALUE_COLUMNS, chunk.length), bindings);
   }
 }
 
@@ -363,7 +363,7 @@ export class MappingRepository {
   }
 
   async deleteUserValues(tx: Tx, tenantId: string, userId: string): Promise<void> {
-    await tx.run('DELETE FROM user_values WHERE tenant_id = ? AND user_id = ?', [tenantId, userId]);
+    tx.write('DELETE FROM user_values WHERE tenant_id = ? AND user_id = ?', [tenantId, userId]);
   }
 
   /** Values of many users in one statement per chunk, ordered by field and position. */

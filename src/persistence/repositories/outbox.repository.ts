@@ -32,6 +32,11 @@ export class OutboxRepository {
     return inserted > 0;
   }
 
+  /** Appends a new event (a fresh id) to the transaction's write log. */
+  append(tx: Tx, event: OutboxEvent): void {
+    tx.write(insertText(EVENTS.name, COLUMNS, 1), EVENTS.values(event as OutboxEventRow, PROPERTIES));
+  }
+
   /** Many new events (fresh ids) in multi-row statements. */
   async insertMany(tx: Tx, events: readonly OutboxEvent[]): Promise<void> {
     await insertRows(tx, EVENTS, PROPERTIES, events as readonly OutboxEventRow[]);

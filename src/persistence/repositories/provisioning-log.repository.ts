@@ -100,7 +100,7 @@ export class ProvisioningLogRepository {
         entry.requestId,
       );
     }
-    await tx.run(insertText('provisioning_log', COLUMNS, entries.length), bindings);
+    tx.write(insertText('provisioning_log', COLUMNS, entries.length), bindings);
   }
 
   async list(tx: Tx, tenantId: string, criteria: ProvisioningLogCriteria, page: KeysetRequest): Promise<KeysetPage<ProvisioningLogEntry>> {

@@ -249,7 +249,7 @@ export async function selectResourceRow<Row extends ResourceRow, P extends keyof
 export async function insertResourceRow<Row extends ResourceRow>(tx: Tx, table: EntityTable<Row>, tenantId: string, id: string, indexed: Partial<Row>, raw: Record<string, unknown>, now: number): Promise<void> {
   const row = { tenantId, id, ...indexed, raw, version: 1, createdAt: now, updatedAt: now } as Partial<Row>;
   const properties = Object.keys(row) as (keyof Row & string)[];
-  await tx.run(insertText(table.name, table.names(properties), 1), table.values(row, properties));
+  tx.write(insertText(table.name, table.names(properties), 1), table.values(row, properties));
 }
 
 /** Writes a new state of a resource row and bumps its version (the ETag); returns the new version. */
@@ -257,6 +257,6 @@ export async function updateResourceRow<Row extends ResourceRow>(tx: Tx, table: 
   const version = current.version + 1;
   const changes = { ...indexed, raw, version, updatedAt: now } as Partial<Row>;
   const properties = Object.keys(changes) as (keyof Row & string)[];
-  await tx.run(updateByIdText(table.name, table.names(properties)), [...table.values(changes, properties), current.tenantId, current.id]);
+  tx.write(updateByIdText(table.name, table.names(properties)), [...table.values(changes, properties), current.tenantId, current.id]);
   return version;
 }

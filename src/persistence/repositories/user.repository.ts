@@ -117,7 +117,7 @@ export class UserRepository {
 
   async update(tx: Tx, current: StoredUser, write: UserWrite, now: number): Promise<StoredUser> {
     const version = await updateResourceRow(tx, USERS, current, indexedUserRow(write.fields), write.raw, now);
-    await tx.run(DELETE_EMAILS, [current.tenantId, current.id]);
+    tx.write(DELETE_EMAILS, [current.tenantId, current.id]);
     await this.writeEmails(tx, current.tenantId, current.id, write.fields);
     return { ...current, raw: write.raw, version, updatedAt: now, userName: write.fields.userName, active: write.fields.active };
   }
@@ -198,6 +198,6 @@ export class UserRepository {
     if (fields.emails.length === 0) return;
     const bindings: unknown[] = [];
     for (const row of emailRows(tenantId, userId, fields)) bindings.push(...EMAILS.values(row, EMAIL_PROPERTIES));
-    await tx.run(insertText(EMAILS.name, EMAILS.names(EMAIL_PROPERTIES), fields.emails.length), bindings);
+    tx.write(insertText(EMAILS.name, EMAILS.names(EMAIL_PROPERTIES), fields.emails.length), bindings);
   }
 }

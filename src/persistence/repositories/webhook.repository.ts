@@ -1,6 +1,7 @@
 import type { EventResourceType, EventType } from '../../domain/events';
 import { CLOSED_CIRCUIT, type CircuitState, type EndpointCircuit, type EndpointHealth } from '../../domain/webhook-circuit';
-import type { Tx } from '../database';
+import type { Dialect, Tx } from '../database';
+import { sqlText } from '../sql-text';
 import { parseJsonColumn, toBoolean, toNumber } from '../column-values';
 import { applyKeyset, type KeysetOrder, type KeysetPage, type KeysetRequest } from './keyset';
 import type { OutboxEvent } from './outbox.repository';
@@ -207,6 +208,11 @@ function truncated(text: string): string {
 }
 
 /** Webhook endpoints (with their delivery status) and the per-endpoint delivery queue. */
+/** One pending delivery of an event per active endpoint of the tenant that wants its type. */
+function deliveriesOfEventText(dialect: Dialect): string {
+  return sqlText(`deliveries-of-event|${dialect}`, () => `INSERT INTO webhook_deliveries (${DELIVERY_COLUMNS.join(', ')}) SELECT e.tenant_id, e.id, ?, 'pending', 0, ?, ? FROM webhook_endpoints e WHERE e.tenant_id = ? AND e.active = ? AND (e.event_types IS NULL OR ${WANTS_TYPE[dialect]})`);
+}
+
 export class WebhookRepository {
   async insertEndpoint(tx: Tx, endpoint: WebhookEndpoint, secret: string): Promise<void> {
     await tx.run(
@@ -321,10 +327,12 @@ export class WebhookRepository {
    * Returns how many it wrote.
    */
   async insertDeliveriesOfEvent(tx: Tx, tenantId: string, eventId: string, type: EventType, now: number): Promise<number> {
-    return tx.run(
-      `INSERT INTO webhook_deliveries (${DELIVERY_COLUMNS.join(', ')}) SELECT e.tenant_id, e.id, ?, 'pending', 0, ?, ? FROM webhook_endpoints e WHERE e.tenant_id = ? AND e.active = ? AND (e.event_types IS NULL OR ${WANTS_TYPE[tx.dialect]})`,
-      [eventId, now, now, tenantId, true, type],
-    );
+    return tx.run(deliveriesOfEventText(tx.dialect), [eventId, now, now, tenantId, true, type]);
+  }
+
+  /** The same, appended to the transaction's write log; `onInserted` hears how many were inserted, before the commit. */
+  appendDeliveriesOfEvent(tx: Tx, tenantId: string, eventId: string, type: EventType, now: number, onInserted: (count: number) => void): void {
+    tx.write(deliveriesOfEventText(tx.dialect), [eventId, now, now, tenantId, true, type], onInserted);
   }
 
   /**

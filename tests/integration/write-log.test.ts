@@ -1,0 +1,126 @@
+import { Client } from 'pg';
+import { testDatabaseKind } from '../support/test-app';
+import { expectStatus, useScimHub } from '../support/scim-client';
+import type { Tx } from '../../src/persistence/database';
+import { DomainError } from '../../src/domain/errors';
+
+/**
+ * The write log of a unit of work (issue 17): writes nobody waits for ride with the unit's next
+ * statement or its COMMIT, in order; a failing one fails the whole unit. On PostgreSQL the statements of
+ * one batch travel in one round trip: a SCIM POST /Users costs one, a one-member group PATCH three.
+ */
+describe(`write log on ${testDatabaseKind()}`, () => {
+  const scim = useScimHub();
+
+  function appendTenant(tx: Tx, slug: string): void {
+    tx.write('INSERT INTO tenants (id, slug, name, settings, created_at) VALUES (?, ?, ?, ?, ?)', [slug, slug, slug, '{}', Date.now()]);
+  }
+
+  async function slugsLike(prefix: string): Promise<string[]> {
+    const rows = await scim.hub.hub.database.read((tx) => tx.all<{ slug: string }>('SELECT slug FROM tenants WHERE slug LIKE ? ORDER BY slug', [`${prefix}%`]));
+    return rows.map((row) => row.slug);
+  }
+
+  it('logged writes commit with the unit, in order, and a read in the unit sees them', async () => {
+    const seen = await scim.hub.hub.database.transaction(async (tx) => {
+      appendTenant(tx, 'log-a');
+      appendTenant(tx, 'log-b');
+      const rows = await tx.all<{ slug: string }>('SELECT slug FROM tenants WHERE slug LIKE ? ORDER BY slug', ['log-%']);
+      appendTenant(tx, 'log-c');
+      return rows.map((row) => row.slug);
+    });
+    expect(seen).toEqual(['log-a', 'log-b']);
+    expect(await slugsLike('log-')).toEqual(['log-a', 'log-b', 'log-c']);
+  });
+
+  it('a logged write that fails at the COMMIT fails the unit and undoes its other writes', async () => {
+    const { database } = scim.hub.hub;
+    await database.transaction(async (tx) => appendTenant(tx, 'dup-log'));
+    const outcome = await database
+      .transaction(async (tx) => {
+        await tx.run('INSERT INTO tenants (id, slug, name, settings, created_at) VALUES (?, ?, ?, ?, ?)', ['undone-1', 'undone-1', 'x', '{}', Date.now()]);
+        appendTenant(tx, 'undone-2');
+        appendTenant(tx, 'dup-log');
+        return 'committed';
+      })
+      .catch((error: unknown) => error);
+    expect(outcome instanceof DomainError && outcome.code).toBe('CONFLICT');
+    expect(await slugsLike('undone-')).toEqual([]);
+    // The connection is usable afterwards (on PostgreSQL the failed transaction was rolled back).
+    await database.transaction(async (tx) => appendTenant(tx, 'undone-3'));
+    expect(await slugsLike('undone-')).toEqual(['undone-3']);
+  });
+
+  it('a logged write that fails fails the read it travels with, and the unit', async () => {
+    const { database } = scim.hub.hub;
+    const outcome = await database
+      .transaction(async (tx) => {
+        appendTenant(tx, 'dup-log');
+        await tx.all('SELECT 1 AS one');
+        return 'committed';
+      })
+      .catch((error: unknown) => error);
+    expect(outcome instanceof DomainError && outcome.code).toBe('CONFLICT');
+  });
+
+  it('reads started together travel together and each gets its own rows', async () => {
+    const [first, second] = await scim.hub.hub.database.read((tx) =>
+      Promise.all([tx.all<{ value: number }>('SELECT 1 AS value'), tx.all<{ value: number }>('SELECT 2 AS value')]),
+    );
+    expect(first.map((row) => Number(row.value))).toEqual([1]);
+    expect(second.map((row) => Number(row.value))).toEqual([2]);
+  });
+
+  const onPostgres = testDatabaseKind() === 'postgresql' ? it : it.skip;
+
+  onPostgres('on PostgreSQL a POST /Users is one round trip and a one-member group PATCH three (BEGIN and COMMIT included)', async () => {
+    const client = await scim.client();
+    const member = await client.createUser('member@example.com');
+    const group = await client.createGroup('Round trips');
+    // Warm: credential and mapping caches are filled by the first writes.
+    await client.createUser('warm@example.com');
+    const query = jest.spyOn(Client.prototype, 'query');
+    try {
+      query.mockClear();
+      expectStatus(await client.post('/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'counted@example.com', emails: [{ value: 'counted@example.com' }] }), 201);
+      const postTrips = query.mock.calls.length;
+      query.mockClear();
+      expectStatus(await client.patch(`/Groups/${group.id}`, [{ op: 'add', path: 'members', value: [{ value: member.id }] }]), 204);
+      const patchTrips = query.mock.calls.length;
+      expect({ postTrips, patchTrips }).toEqual({ postTrips: 1, patchTrips: 3 });
+    } finally {
+      query.mockRestore();
+    }
+    expect(await client.memberIds(group.id)).toEqual([member.id]);
+  });
+
+  it('concurrent member-only PATCHes of one group each bump the version once', async () => {
+    const client = await scim.client();
+    const users: string[] = [];
+    for (let index = 0; index < 20; index += 1) users.push((await client.createUser(`v${index}@example.com`)).id);
+    const group = await client.createGroup('Versions');
+    const responses = await Promise.all(users.map((id) => client.patch(`/Groups/${group.id}`, [{ op: 'add', path: 'members', value: [{ value: id }] }])));
+    expect(responses.map((response) => response.status)).toEqual(users.map(() => 204));
+    const etags = new Set(responses.map((response) => response.headers.etag));
+    expect(etags.size).toBe(users.length);
+    const after = await client.get(`/Groups/${group.id}`);
+    expect(after.body.meta.version).toBe(`W/"${1 + users.length}"`);
+    expect(await client.memberIds(group.id)).toEqual([...users].sort());
+  });
+
+  it('a member-only PATCH naming an unknown member changes nothing, the version included', async () => {
+    const client = await scim.client();
+    const group = await client.createGroup('Unknown member');
+    const response = await client.patch(`/Groups/${group.id}`, [{ op: 'add', path: 'members', value: [{ value: 'no-such-user' }] }]);
+    expect(response.status).toBe(400);
+    const after = await client.get(`/Groups/${group.id}`);
+    expect(after.body.meta.version).toBe(group.meta.version);
+  });
+
+  it('a member-only PATCH of a missing group is a 404', async () => {
+    const client = await scim.client();
+    const member = await client.createUser('lonely@example.com');
+    const response = await client.patch('/Groups/no-such-group', [{ op: 'add', path: 'members', value: [{ value: member.id }] }]);
+    expect(response.status).toBe(404);
+  });
+});
