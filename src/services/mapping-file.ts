@@ -9,6 +9,9 @@ import type { DomainSchema } from '../domain/mapping/domain-schema';
 import { locateOffset } from '../domain/mapping/expression-ast';
 import type { CompiledMappingSet, DefinitionPath, MappingIssue, MappingSetDefinition } from '../domain/mapping/mapping-set';
 import type { OptionList } from '../domain/mapping/option-list';
+import { findYamlLimitBreach } from './yaml-limits';
+
+export { MAX_YAML_ANCHORS_AND_ALIASES, MAX_YAML_DEPTH } from './yaml-limits';
 
 /** Largest mapping file read, in characters. */
 export const MAX_MAPPING_FILE_LENGTH = 1_000_000;
@@ -94,6 +97,8 @@ function parseDocument(yamlText: string): ParsedDocument {
   if (yamlText.length > MAX_MAPPING_FILE_LENGTH) {
     return { errors: [{ severity: 'error', line: 1, column: 1, message: `the file is larger than ${MAX_MAPPING_FILE_LENGTH} characters` }] };
   }
+  const breach = findYamlLimitBreach(yamlText);
+  if (breach) return { errors: [issueAtOffset(yamlText, breach.offset, breach.message, 'error')] };
   const documents = parseAllDocuments(yamlText, { uniqueKeys: true, prettyErrors: false });
   if (!Array.isArray(documents) || documents.length === 0) {
     return { errors: [{ severity: 'error', line: 1, column: 1, message: 'the file is empty; a mapping set has a rules list' }] };

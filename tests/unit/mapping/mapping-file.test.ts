@@ -4,6 +4,8 @@ import type { Dialect } from '../../../src/domain/tenants/tenant';
 import {
   formatMappingFileIssues,
   MAX_MAPPING_FILE_LENGTH,
+  MAX_YAML_ANCHORS_AND_ALIASES,
+  MAX_YAML_DEPTH,
   parseMappingFile,
   renderMappingFile,
   validateMappingFile,
@@ -63,6 +65,26 @@ describe('mapping files', () => {
       expect(parseMappingFile(' '.repeat(MAX_MAPPING_FILE_LENGTH + 1)).errors[0].message).toBe(`the file is larger than ${MAX_MAPPING_FILE_LENGTH} characters`);
       const bomb = lines('a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]', 'rules: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]');
       expect(parseMappingFile(bomb).errors[0].message).toMatch(/alias/i);
+    });
+
+    it('refuses more than 100 anchors and aliases before composing the document (single-use anchors were quadratic)', () => {
+      const pairs = (count: number) => `rules: [${Array.from({ length: count }, (_, index) => `&a${index} y, *a${index}`).join(', ')}]\n`;
+      expect(parseMappingFile(pairs(50)).errors).toEqual([]);
+      const refused = parseMappingFile(pairs(51));
+      expect(refused.definition).toBeUndefined();
+      expect(refused.errors).toEqual([{ severity: 'error', line: 1, column: expect.any(Number), message: `the file has more than ${MAX_YAML_ANCHORS_AND_ALIASES} anchors and aliases` }]);
+      expect(parseMappingFile(pairs(20_000)).errors.map((error) => error.message)).toEqual([`the file has more than ${MAX_YAML_ANCHORS_AND_ALIASES} anchors and aliases`]);
+    });
+
+    it.each([
+      ['flow', 5_000, (depth: number) => `rules: ${'['.repeat(depth)}${']'.repeat(depth)}\n`],
+      ['block', 500, (depth: number) => `rules:\n${Array.from({ length: depth }, (_, level) => `${'  '.repeat(level)}- `).join('\n')}x\n`],
+    ])('refuses %s collections nested deeper than the limit with a plain message (no RangeError text)', (_style, deepest, nested) => {
+      expect(parseMappingFile(nested(MAX_YAML_DEPTH - 1)).errors).toEqual([]);
+      for (const depth of [MAX_YAML_DEPTH + 1, deepest]) {
+        const messages = parseMappingFile(nested(depth)).errors.map((error) => error.message);
+        expect(messages).toEqual([`the file nests collections deeper than ${MAX_YAML_DEPTH} levels`]);
+      }
     });
   });
 
