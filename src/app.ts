@@ -100,7 +100,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     log: (message) => logger.info({ component: 'orm' }, message.replace(/\u001b\[[0-9;]*m/g, '')),
   });
   if (options.migrate ?? true) await migrate(orm);
-  const database = new Database(orm);
+  const database = new Database(orm, config.budgets.filterReadMs);
   // Every call to a URL a tenant configured (webhooks, JWKS) goes through this client and its address policy.
   const outbound = new OutboundHttp(config.outbound);
   const mapping = new MappingService(database);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { OverloadLimits } from './scim/overload-limiter';
 import { allowListEntryProblem, isIpLiteral } from './outbound/address-policy';
 import type { OutboundConfig } from './outbound/outbound-http';
+import { DEFAULT_READ_BUDGET_MS } from './persistence/read-budget';
 
 export type DatabaseConfig =
   | { readonly kind: 'sqlite'; readonly path: string }
@@ -36,6 +37,13 @@ export interface Config {
   readonly retention: RetentionConfig;
   /** Calls to URLs tenants configure (webhooks, JWKS): the address policy's allow-list and resolvers. */
   readonly outbound: OutboundConfig;
+  /** How much of the hub's time work a tenant's input decides may take (issue 13). */
+  readonly budgets: BudgetConfig;
+}
+
+export interface BudgetConfig {
+  /** A read with a tenant's filter that no index pins is refused (400 tooMany) past this. */
+  readonly filterReadMs: number;
 }
 
 export interface WebhookConfig {
@@ -219,6 +227,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
+  const budgets: BudgetConfig = {
+    filterReadMs: integer('FILTER_READ_BUDGET_MS', DEFAULT_READ_BUDGET_MS, 1, 60_000),
+  };
+
   return {
     port,
     host: env.HOST ?? '0.0.0.0',
@@ -236,6 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     webhooks,
     retention,
     outbound,
+    budgets,
   };
 }
 

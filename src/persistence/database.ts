@@ -4,6 +4,7 @@ import { DomainError } from '../domain/errors';
 import type { Orm } from './orm';
 import { isConnectionLost, translateDriverError } from './driver-errors';
 import { postgresSession } from './postgres-session';
+import { DEFAULT_READ_BUDGET_MS } from './read-budget';
 import type { Bindings, Dialect, Session } from './session';
 import { SqliteConnection, type SqliteHandle } from './sqlite-group-commit';
 
@@ -11,6 +12,7 @@ export type { Dialect } from './session';
 
 /** Tries of a transaction that keeps losing lock races before the client is told to retry (503). */
 const TRANSACTION_ATTEMPTS = 4;
+
 
 type Query = Knex.QueryBuilder | Knex.Raw;
 /** The table an INSERT, UPDATE or DELETE writes to. */
@@ -29,11 +31,19 @@ export class Tx {
     readonly dialect: Dialect,
     readonly knex: Knex,
     private readonly onWrite: (tx: Tx, sql: string) => void,
+    /** How long a read shaped by a tenant's filter may run (allWithinBudget). */
+    readonly readBudgetMs: number,
   ) {}
 
   async all<T>(query: Query | string, bindings: Bindings = []): Promise<T[]> {
     const compiled = compile(query, bindings);
     return this.session.all<T>(compiled.sql, compiled.bindings);
+  }
+
+  /** A read whose cost a tenant's filter decides: refused with TOO_MANY past the read budget, not waited for. */
+  async allWithinBudget<T>(query: Query | string, bindings: Bindings = []): Promise<T[]> {
+    const compiled = compile(query, bindings);
+    return this.session.allWithin<T>(compiled.sql, compiled.bindings, this.readBudgetMs);
   }
 
   async first<T>(query: Query | string, bindings: Bindings = []): Promise<T | undefined> {
@@ -76,7 +86,11 @@ export class Database {
   private readonly log: (sql: string, bindings: Bindings) => void;
   private readonly writeWatchers: { readonly tables: ReadonlySet<string>; readonly hook: () => void }[] = [];
 
-  constructor(readonly orm: Orm) {
+  constructor(
+    readonly orm: Orm,
+    /** See Tx.readBudgetMs. */
+    private readonly readBudgetMs = DEFAULT_READ_BUDGET_MS,
+  ) {
     this.dialect = orm.config.get('clientUrl')?.startsWith('postgres') ? 'postgresql' : 'sqlite';
     this.knex = (orm.em.getConnection() as AbstractSqlConnection).getKnex();
     // The ORM's query log (debug mode, tests that count statements) sees every statement, as before.
@@ -134,7 +148,7 @@ export class Database {
   /** BEGIN IMMEDIATE takes the write lock up front: no busy-snapshot failure half-way through the work. */
   private async sqliteTransaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const connection = await this.sqliteConnection();
-    const tx = new Tx(connection.owned, 'sqlite', this.knex, this.noteWrite);
+    const tx = new Tx(connection.owned, 'sqlite', this.knex, this.noteWrite, this.readBudgetMs);
     await connection.acquire(true);
     let unit: { result: T; committed: Promise<void> };
     try {
@@ -150,7 +164,7 @@ export class Database {
   private async postgresTransaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     let tx: Tx | undefined;
     const result = await this.knex.transaction(async (trx) => {
-      tx = new Tx(postgresSession(trx, this.log), 'postgresql', this.knex, this.noteWrite);
+      tx = new Tx(postgresSession(trx, this.log), 'postgresql', this.knex, this.noteWrite, this.readBudgetMs);
       return work(tx);
     }).catch((error: unknown) => {
       throw translateDriverError(error);
@@ -167,7 +181,7 @@ export class Database {
   /** Runs `work` without a transaction: for reads whose statements need no common snapshot. */
   async read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const tx =
-      this.dialect === 'sqlite' ? new Tx((await this.sqliteConnection()).shared, 'sqlite', this.knex, this.noteWrite) : new Tx(postgresSession(this.knex, this.log), 'postgresql', this.knex, this.noteWrite);
+      this.dialect === 'sqlite' ? new Tx((await this.sqliteConnection()).shared, 'sqlite', this.knex, this.noteWrite, this.readBudgetMs) : new Tx(postgresSession(this.knex, this.log), 'postgresql', this.knex, this.noteWrite, this.readBudgetMs);
     const result = await work(tx);
     tx.committed();
     return result;

@@ -4,6 +4,7 @@
  */
 import { DomainError } from '../domain/errors';
 import { translateDriverError } from './driver-errors';
+import { readBudgetExceeded, SQLITE_BUDGET_FUNCTION } from './read-budget';
 import type { Bindings, Session } from './session';
 
 /** Units of work committed together at most: bounds how long the first of a group waits for its COMMIT. */
@@ -42,6 +43,7 @@ function rowFactory(names: readonly string[]): (values: unknown[]) => unknown {
 
 export interface SqliteHandle {
   prepare(sql: string): SqliteStatement;
+  function(name: string, options: { deterministic: boolean; varargs: boolean }, implementation: () => number): unknown;
   readonly inTransaction: boolean;
   readonly name: string;
   readonly open: boolean;
@@ -105,6 +107,8 @@ export class SqliteConnection {
   /** Units of work done in the open transaction, waiting for its COMMIT; undefined when none is open. */
   private group: { resolve: () => void; reject: (error: unknown) => void }[] | undefined;
   readonly commits = { transactions: 0, units: 0 };
+  /** The budget of the statement running now, if it has one: when it ends (performance.now()) and its size. */
+  private budget: { readonly until: number; readonly ms: number } | undefined;
 
   constructor(
     private readonly handle: SqliteHandle,
@@ -112,6 +116,22 @@ export class SqliteConnection {
   ) {
     const handles = sqliteHandlesByFile.get(handle.name) ?? new Set<SqliteHandle>();
     sqliteHandlesByFile.set(handle.name, handles.add(handle));
+    // better-sqlite3 cannot interrupt a statement; a function the statement calls per row can end it by throwing.
+    // Not deterministic, so SQLite calls it for every row instead of once.
+    handle.function(SQLITE_BUDGET_FUNCTION, { deterministic: false, varargs: false }, () => {
+      if (this.budget !== undefined && performance.now() > this.budget.until) throw readBudgetExceeded(this.budget.ms);
+      return 1;
+    });
+  }
+
+  /** Runs a read whose filter calls the budget function: it ends with TOO_MANY after `budgetMs`. */
+  private executeWithin(sql: string, bindings: Bindings, budgetMs: number): unknown[] {
+    this.budget = { until: performance.now() + budgetMs, ms: budgetMs };
+    try {
+      return this.execute(sql, bindings, 'all') as unknown[];
+    } finally {
+      this.budget = undefined;
+    }
   }
 
   execute(sql: string, bindings: Bindings, mode: 'all' | 'run'): unknown[] | number {
@@ -220,12 +240,14 @@ export class SqliteConnection {
   /** A session for statements outside any transaction. */
   readonly shared: Session = {
     all: async <T>(sql: string, bindings: Bindings) => this.outside(() => this.execute(sql, bindings, 'all') as T[]),
+    allWithin: async <T>(sql: string, bindings: Bindings, budgetMs: number) => this.outside(() => this.executeWithin(sql, bindings, budgetMs) as T[]),
     run: async (sql: string, bindings: Bindings) => this.outside(() => this.execute(sql, bindings, 'run') as number),
   };
 
   /** A session inside the transaction this caller holds. */
   readonly owned: Session = {
     all: async <T>(sql: string, bindings: Bindings) => this.execute(sql, bindings, 'all') as T[],
+    allWithin: async <T>(sql: string, bindings: Bindings, budgetMs: number) => this.executeWithin(sql, bindings, budgetMs) as T[],
     run: async (sql: string, bindings: Bindings) => this.execute(sql, bindings, 'run') as number,
   };
 

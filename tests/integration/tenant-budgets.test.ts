@@ -1,6 +1,8 @@
 import { MAX_YAML_ANCHORS_AND_ALIASES, MAX_YAML_DEPTH } from '../../src/services/mapping-file';
+import { MAX_FILTER_TERMS } from '../../src/domain/filter/filter-parser';
+import { MAX_FILTER_SUBQUERIES } from '../../src/persistence/filter-sql';
 import { MAX_START_INDEX } from '../../src/scim/protocol/list-query';
-import { expectScimError, expectStatus } from '../support/scim-client';
+import { expectScimError, expectStatus, USER_SCHEMA } from '../support/scim-client';
 import { testDatabaseKind } from '../support/test-app';
 import { errorCodes, useGraphqlHub } from '../graphql/graphql-hub';
 import { DraftMappingSetDocument } from '../graphql/generated/operations';
@@ -44,5 +46,54 @@ describe(`tenant budgets on ${testDatabaseKind()}`, () => {
     }
     expectScimError(await tenant.scim.get('/Users?startIndex=1e400'), 400, 'invalidValue');
     expectScimError(await tenant.scim.get('/Users?count=1.5'), 400, 'invalidValue');
+  });
+
+  it('filters: tests on one attribute joined by or are merged and find the same users; more than 100 terms or 10 subqueries are 400 invalidFilter', async () => {
+    const tenant = await graphql.tenant();
+    const ids: Record<string, string> = {};
+    for (const name of ['ada', 'max', 'eve', 'bob']) {
+      ids[name] = (await tenant.scim.createUser(`${name}@contoso.com`, { emails: [{ value: `${name}.mail@fabrikam.com`, type: 'work' }] })).id as string;
+    }
+    const found = async (filter: string) => ((await tenant.scim.filterUsers(filter)).Resources as { id: string }[]).map((user) => user.id).sort();
+    const expected = (...names: string[]) => names.map((name) => ids[name]).sort();
+    const padding = Array.from({ length: 90 }, (_, index) => `emails[value co "nobody${index}"]`);
+    expect(await found([...padding, 'emails[value co "ada.mail"]', 'emails.value eq "max.mail@fabrikam.com"', 'userName eq "eve@contoso.com"', 'userName eq "nobody@contoso.com"'].join(' or '))).toEqual(expected('ada', 'max', 'eve'));
+    expect(await found('emails[type eq "work"] and not (emails[value sw "ada"] or emails.value sw "max" or userName eq "eve@contoso.com")')).toEqual(expected('bob'));
+
+    const terms = (count: number) => Array.from({ length: count }, (_, index) => `emails[value co "${index}"]`).join(' or ');
+    expect((await tenant.scim.filterUsers(terms(MAX_FILTER_TERMS))).totalResults).toBe(0);
+    const tooManyTerms = await tenant.scim.get(`/Users?filter=${encodeURIComponent(terms(MAX_FILTER_TERMS + 1))}`);
+    expectScimError(tooManyTerms, 400, 'invalidFilter');
+    expect(tooManyTerms.body.detail).toContain(`more than ${MAX_FILTER_TERMS} attribute expressions`);
+    // The filter of issue 13 (800 terms, 21 KB): refused before it reaches the database.
+    expectScimError(await tenant.scim.post('/Users/.search', { filter: terms(800).slice(0, 20_000).replace(/ or [^ ]*$/, '') }), 400, 'invalidFilter');
+
+    const subqueries = (count: number) => Array.from({ length: count }, (_, index) => `emails co "${index}"`).join(' and ');
+    expect((await tenant.scim.filterUsers(subqueries(MAX_FILTER_SUBQUERIES))).totalResults).toBe(0);
+    const tooManySubqueries = await tenant.scim.get(`/Users?filter=${encodeURIComponent(subqueries(MAX_FILTER_SUBQUERIES + 1))}`);
+    expectScimError(tooManySubqueries, 400, 'invalidFilter');
+    expect(tooManySubqueries.body.detail).toContain(`more than ${MAX_FILTER_SUBQUERIES} subqueries`);
+  });
+});
+
+describe(`the filter read budget on ${testDatabaseKind()}`, () => {
+  const graphql = useGraphqlHub({ FILTER_READ_BUDGET_MS: '1' });
+
+  it('a filtered read no index pins is refused with 400 tooMany once it runs past FILTER_READ_BUDGET_MS; a pinned one is not budgeted', async () => {
+    const tenant = await graphql.tenant();
+    const operations = Array.from({ length: 600 }, (_, index) => ({
+      method: 'POST',
+      path: '/Users',
+      bulkId: `u${index}`,
+      data: { schemas: [USER_SCHEMA], userName: `user${index}@contoso.com`, name: { formatted: `User Number ${index}`, givenName: 'User' }, nickName: `nick${index}` },
+    }));
+    expectStatus(await tenant.scim.post('/Bulk', { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: operations }), 200);
+    const slow = (terms: number) => Array.from({ length: terms }, (_, index) => (index % 2 === 0 ? `name.formatted co "zz${index}"` : `nickName ew "zz${index}"`)).join(' or ');
+    const refused = await tenant.scim.get(`/Users?filter=${encodeURIComponent(slow(MAX_FILTER_TERMS))}`);
+    expectScimError(refused, 400, 'tooMany');
+    expect(refused.body.detail).toContain('longer than 1 ms');
+    const pinned = await tenant.scim.get(`/Users?filter=${encodeURIComponent(`userName eq "user7@contoso.com" and (${slow(MAX_FILTER_TERMS - 2)} or nickName eq "nick7")`)}`);
+    expectStatus(pinned, 200);
+    expect(pinned.body.totalResults).toBe(1);
   });
 });
