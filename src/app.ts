@@ -39,6 +39,7 @@ import { BulkImportService } from './services/bulk-import.service';
 import { CredentialCache } from './services/credential-cache';
 import { OutboundHttp } from './outbound/outbound-http';
 import { OidcTokenVerifier } from './auth/oidc-token.strategy';
+import { OffloadPool } from './services/offload/offload-pool';
 
 export interface Services {
   readonly tenants: TenantService;
@@ -104,6 +105,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   // Every call to a URL a tenant configured (webhooks, JWKS) goes through this client and its address policy.
   const outbound = new OutboundHttp(config.outbound);
   const mapping = new MappingService(database);
+  const offload = new OffloadPool(config.budgets.offload);
   const audit = new AuditService(database);
   const runBackgroundJobs = options.backgroundJobs ?? true;
   const outbox = new OutboxService(database, {
@@ -130,6 +132,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     mapping,
     mappingLifecycle: new MappingLifecycleService(database, mapping, audit, {
       replay: async (tenant, connection, sequence) => replayUserRequests(await registries.registryFor({ tenant, connection }), sequence),
+      offload,
       onJobQueued: runBackgroundJobs ? () => mappingJobs.wake() : undefined,
     }),
     mappingJobs,
@@ -268,6 +271,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       await deliveryWorker.drain();
       await outbound.close();
       await mappingJobs.stop();
+      await offload.close();
       await services.provisioningLog.flush();
       await graphql.stop();
       await orm.close(true);

@@ -1,8 +1,10 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { OverloadLimits } from './scim/overload-limiter';
 import { allowListEntryProblem, isIpLiteral } from './outbound/address-policy';
 import type { OutboundConfig } from './outbound/outbound-http';
 import { DEFAULT_READ_BUDGET_MS } from './persistence/read-budget';
+import type { OffloadLimits } from './services/offload/offload-pool';
 
 export type DatabaseConfig =
   | { readonly kind: 'sqlite'; readonly path: string }
@@ -44,6 +46,8 @@ export interface Config {
 export interface BudgetConfig {
   /** A read with a tenant's filter that no index pins is refused (400 tooMany) past this. */
   readonly filterReadMs: number;
+  /** Worker threads for mapping files, compilation and dry runs. */
+  readonly offload: OffloadLimits;
 }
 
 export interface WebhookConfig {
@@ -229,6 +233,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (problems.length > 0) throw new ConfigError(problems);
   const budgets: BudgetConfig = {
     filterReadMs: integer('FILTER_READ_BUDGET_MS', DEFAULT_READ_BUDGET_MS, 1, 60_000),
+    offload: {
+      // One thread less than the cores, so the event loop keeps one; at least one.
+      threads: integer('OFFLOAD_THREADS', Math.max(1, Math.min(4, availableParallelism() - 1)), 1, 64),
+      taskTimeoutMs: integer('OFFLOAD_TASK_TIMEOUT_MS', 10_000, 1, 300_000),
+      maxQueue: integer('OFFLOAD_MAX_QUEUE', 32, 0, 10_000),
+      tasksPerTenant: integer('OFFLOAD_TASKS_PER_TENANT', 4, 1, 10_000),
+    },
   };
 
   return {

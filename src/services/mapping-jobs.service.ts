@@ -10,6 +10,7 @@ import { MappingRepository, type StoredOptionValue, type StoredUserValue, type V
 import { TenantRepository } from '../persistence/repositories/tenant.repository';
 import { foldText } from '../domain/text';
 import type { AuditService } from './audit.service';
+import { TimeSlices } from './time-slices';
 import { currentValues, optionValuesAdded, valueRowsAfter, type MappingRuntime, type MappingService } from './mapping.service';
 
 const SAMPLE_LIMIT = 5;
@@ -273,7 +274,9 @@ export class MappingJobRunner {
     });
     const report = (job.result as ImpactReport | null) ?? emptyImpactReport(job.mappingVersion);
     const rowsByUser = groupRows(batch.rows);
+    const slices = new TimeSlices();
     for (const user of batch.users) {
+      await slices.yieldIfDue();
       const current = currentValues(runtime.schema, rowsByUser.get(user.id) ?? []);
       const result = applyMapping(runtime.compiled, { raw: user.raw, groups: batch.groups.get(user.id) ?? [], current, isCreate: false }, { optionLists: runtime.optionLists, mappingVersion: runtime.mappingVersion });
       countImpact(report, user.id, current, result);
@@ -318,7 +321,9 @@ export class MappingJobRunner {
       let written = 0;
       const additions: StoredOptionValue[] = [];
       const grants = new Map<string, string[]>();
+      const slices = new TimeSlices();
       for (const user of users) {
+        await slices.yieldIfDue();
         const stored = rowsByUser.get(user.id) ?? [];
         const result = applyMapping(
           runtime.compiled,

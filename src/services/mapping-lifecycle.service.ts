@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditContext } from '../domain/audit';
 import { DomainError } from '../domain/errors';
-import { applyMapping, type MappingError, type OptionAddition, type TraceStep } from '../domain/mapping/apply-mapping';
-import { compileMappingSet } from '../domain/mapping/compile-mapping-set';
+import type { MappingError, OptionAddition, TraceStep } from '../domain/mapping/apply-mapping';
 import { dialectSampleRequests, type UserRequestSequence, type UserWriteMethod } from '../domain/mapping/dialect-samples';
 import { checkDomainSchema } from '../domain/mapping/domain-schema';
 import type { MappingIssue, MappingSetDefinition } from '../domain/mapping/mapping-set';
@@ -16,6 +15,9 @@ import { TenantRepository } from '../persistence/repositories/tenant.repository'
 import type { AuditService } from './audit.service';
 import type { ImpactReport, ReapplyReport } from './mapping-jobs.service';
 import type { MappingService, SchemaVersionDefinition } from './mapping.service';
+import type { ParsedMappingFile } from './mapping-file';
+import type { CompileInput } from './offload/mapping-tasks';
+import type { OffloadPool } from './offload/offload-pool';
 
 /** A compile problem with where it is: the definition path and, inside an expression, line and column. */
 export interface LocatedIssue {
@@ -86,6 +88,9 @@ export type ReplayUserRequests = (
 
 /** The most logged requests a dry run replays. */
 export const RECENT_REQUESTS_MAX = 200;
+/** The most pasted payloads (users) of one dry run, and requests in one payload. */
+export const PREVIEW_PAYLOADS_MAX = 100;
+export const PREVIEW_REQUESTS_PER_PAYLOAD_MAX = 20;
 const JOB_LIST_MAX = 50;
 
 export interface MappingJobView extends StoredMappingJob {
@@ -182,6 +187,8 @@ export class MappingLifecycleService {
     private readonly audit: AuditService,
     private readonly options: {
       readonly replay: ReplayUserRequests;
+      /** Where parsing, compiling and dry runs run: off the event loop, with a deadline. */
+      readonly offload: OffloadPool;
       /** Called after a job is queued: lets this node start on it at once instead of at its next poll. */
       readonly onJobQueued?: () => void;
     },
@@ -192,6 +199,11 @@ export class MappingLifecycleService {
     const connection = await this.database.read((tx) => this.tenants.findDefaultConnection(tx, tenant.id));
     if (!connection) throw new DomainError('NOT_FOUND', `tenant "${tenant.slug}" has no connection`);
     return connection;
+  }
+
+  /** Parses a mapping file (YAML, or JSON which is YAML) off the event loop. */
+  async parseDefinition(tenant: Tenant, text: string): Promise<ParsedMappingFile> {
+    return this.options.offload.run(tenant.id, 'parseMappingText', text);
   }
 
   /** Stores a definition as the connection's next version, a draft compiled against the active schema at validation. */
@@ -241,14 +253,19 @@ export class MappingLifecycleService {
     });
   }
 
-  /** Compiles a draft against its schema version; a clean compile makes it validated, errors stay in the report. */
+  /**
+   * Compiles a draft against its schema version (off the event loop, outside any transaction); a clean
+   * compile makes it validated, errors stay in the report. A version validated meanwhile stays as it is.
+   */
   async validate(tenant: Tenant, connection: Connection, version: number, who: AuditContext): Promise<ValidationOutcome> {
+    const stored = await this.database.read((tx) => this.requireVersion(tx, tenant, connection, version));
+    if (stored.state !== 'draft') return { ok: true, version };
+    const errors = await this.compileErrors(tenant, stored);
     return this.database.transaction(async (tx) => {
-      const stored = await this.requireVersion(tx, tenant, connection, version);
-      if (stored.state !== 'draft') return { ok: true, version };
-      const errors = await this.compileErrors(tx, tenant, stored);
+      const current = await this.requireVersion(tx, tenant, connection, version);
+      if (current.state !== 'draft') return { ok: true, version };
       const now = Date.now();
-      const report = { ...(stored.report ?? {}), validation: { ok: errors.length === 0, errors, at: now } };
+      const report = { ...(current.report ?? {}), validation: { ok: errors.length === 0, errors, at: now } };
       const target = { type: 'mappingSet', id: `${connection.id}:${version}` };
       if (errors.length > 0) {
         await this.mappings.setMappingSetReport(tx, tenant.id, connection.id, version, report);
@@ -263,22 +280,24 @@ export class MappingLifecycleService {
 
   /**
    * Maps each payload with a version or an unsaved definition, as a SCIM write would, and stores nothing:
-   * it only reads, outside any transaction.
+   * it only reads, outside any transaction; compiling and mapping run off the event loop.
    */
   async preview(tenant: Tenant, connection: Connection, source: MappingSource, payloads: readonly PreviewPayload[]): Promise<PreviewResult[]> {
     await this.mapping.activeSchema(tenant, connection);
-    const runtime = await this.database.read((tx) => this.sourceRuntime(tx, tenant, connection, source));
-    return payloads.map((payload) => {
-      let current: Record<string, DomainValue> = {};
-      const steps = payload.resources.map((raw, index) => {
-        const result = applyMapping(runtime.compiled, { raw, groups: [], current, isCreate: index === 0 }, { optionLists: runtime.optionLists, mappingVersion: runtime.mappingVersion });
-        const values = Object.fromEntries(Object.entries(result.values).map(([field, mapped]) => [field, mapped.value]));
-        // Like applyToUser: fields the mapping did not write keep their values for the next request.
-        current = { ...current, ...values };
-        return { values: { ...current }, errors: result.errors, optionAdditions: result.optionAdditions, trace: result.trace };
-      });
-      return { ...(payload.label !== undefined ? { label: payload.label } : {}), steps };
-    });
+    const input = await this.database.read((tx) => this.sourceInput(tx, tenant, connection, source));
+    const outcome = await this.options.offload.run(tenant.id, 'previewPayloads', { ...input, payloads });
+    if (!outcome.ok) {
+      throw new DomainError('INVALID_INPUT', `the mapping set does not compile: ${outcome.errors.map((issue) => { const at = locate(issue); return `${at.path}${at.line ? ` (line ${at.line}, column ${at.column})` : ''}: ${at.message}`; }).join('; ')}`);
+    }
+    return outcome.results;
+  }
+
+  /** A dry run of pasted IdP requests: at most PREVIEW_PAYLOADS_MAX payloads of PREVIEW_REQUESTS_PER_PAYLOAD_MAX requests. */
+  async previewPastedRequests(tenant: Tenant, connection: Connection, source: MappingSource, sequences: readonly UserRequestSequence[]): Promise<PreviewReport> {
+    if (sequences.length > PREVIEW_PAYLOADS_MAX) throw new DomainError('TOO_MANY', `a dry run maps at most ${PREVIEW_PAYLOADS_MAX} payloads; got ${sequences.length}`);
+    const long = sequences.findIndex((sequence) => sequence.requests.length > PREVIEW_REQUESTS_PER_PAYLOAD_MAX);
+    if (long >= 0) throw new DomainError('TOO_MANY', `a payload of a dry run holds at most ${PREVIEW_REQUESTS_PER_PAYLOAD_MAX} requests; payload ${long + 1} has ${sequences[long]!.requests.length}`);
+    return this.previewRequests(tenant, connection, source, sequences);
   }
 
   /** A dry run of IdP requests (pasted, a dialect's samples, or logged): each sequence replayed as SCIM would store it, then mapped. */
@@ -334,12 +353,10 @@ export class MappingLifecycleService {
 
   /** Queues an impact diff of a version against every stored user; it runs on whichever node claims it. */
   async startImpactAnalysis(tenant: Tenant, connection: Connection, version: number, who: AuditContext): Promise<MappingJobView> {
-    return this.queueJob(tenant, connection, 'impact', who, async (tx) => {
-      const stored = await this.requireVersion(tx, tenant, connection, version);
-      const errors = await this.compileErrors(tx, tenant, stored);
-      if (errors.length > 0) throw new DomainError('INVALID_INPUT', `version ${version} does not compile: ${errors.map((error) => `${error.path}: ${error.message}`).join('; ')}`);
-      return version;
-    });
+    const stored = await this.database.read((tx) => this.requireVersion(tx, tenant, connection, version));
+    const errors = await this.compileErrors(tenant, stored);
+    if (errors.length > 0) throw new DomainError('INVALID_INPUT', `version ${version} does not compile: ${errors.map((error) => `${error.path}: ${error.message}`).join('; ')}`);
+    return this.queueJob(tenant, connection, 'impact', who, async (tx) => (await this.requireVersion(tx, tenant, connection, version)).version);
   }
 
   /** Queues a re-apply of the active version to every stored user; one at a time per connection. */
@@ -471,24 +488,26 @@ export class MappingLifecycleService {
     return stored;
   }
 
-  private async compileErrors(tx: Tx, tenant: Tenant, stored: StoredMappingSet): Promise<LocatedIssue[]> {
-    const schema = await this.mapping.loadSchema(tx, tenant.id, stored.schemaVersion);
-    const optionLists = await this.mapping.loadOptionLists(tx, tenant.id, schema.optionLists);
-    const result = compileMappingSet(stored.definition as unknown as MappingSetDefinition, schema.schema, optionLists);
-    return result.ok ? [] : result.errors.map(locate);
+  /** A stored version's compile errors against its own schema version, compiled off the event loop. */
+  private async compileErrors(tenant: Tenant, stored: StoredMappingSet): Promise<LocatedIssue[]> {
+    const input = await this.database.read(async (tx): Promise<CompileInput> => {
+      const schema = await this.mapping.loadSchema(tx, tenant.id, stored.schemaVersion);
+      return { definition: stored.definition as unknown as MappingSetDefinition, schema: schema.schema, optionLists: await this.mapping.loadOptionLists(tx, tenant.id, schema.optionLists) };
+    });
+    return (await this.options.offload.run(tenant.id, 'compileErrors', input)).map(locate);
   }
 
-  /** A stored version compiles against its own schema version; an unsaved definition against the active schema. */
-  private async sourceRuntime(tx: Tx, tenant: Tenant, connection: Connection, source: MappingSource) {
-    if ('version' in source) return this.mapping.versionRuntime(tx, tenant, connection, source.version);
-    const latest = await this.mappings.latestSchema(tx, tenant.id);
-    const schemaDefinition = latest!.definition as unknown as SchemaVersionDefinition;
-    const optionLists = await this.mapping.loadOptionLists(tx, tenant.id, schemaDefinition.optionLists);
-    const result = compileMappingSet(source.definition, schemaDefinition.schema, optionLists);
-    if (!result.ok) {
-      throw new DomainError('INVALID_INPUT', `the mapping set does not compile: ${result.errors.map((issue) => { const at = locate(issue); return `${at.path}${at.line ? ` (line ${at.line}, column ${at.column})` : ''}: ${at.message}`; }).join('; ')}`);
+  /** What a dry run compiles: a stored version against its own schema version, an unsaved definition against the active schema. */
+  private async sourceInput(tx: Tx, tenant: Tenant, connection: Connection, source: MappingSource): Promise<CompileInput & { readonly mappingVersion: number }> {
+    if ('version' in source) {
+      const stored = await this.requireVersion(tx, tenant, connection, source.version);
+      const schema = await this.mapping.loadSchema(tx, tenant.id, stored.schemaVersion);
+      const optionLists = await this.mapping.loadOptionLists(tx, tenant.id, schema.optionLists);
+      return { definition: stored.definition as unknown as MappingSetDefinition, schema: schema.schema, optionLists, mappingVersion: stored.version };
     }
-    return { compiled: result.mappingSet, optionLists, mappingVersion: await this.mappings.nextMappingVersion(tx, tenant.id, connection.id) };
+    const latest = (await this.mappings.latestSchema(tx, tenant.id))!.definition as unknown as SchemaVersionDefinition;
+    const optionLists = await this.mapping.loadOptionLists(tx, tenant.id, latest.optionLists);
+    return { definition: source.definition, schema: latest.schema, optionLists, mappingVersion: await this.mappings.nextMappingVersion(tx, tenant.id, connection.id) };
   }
 
   /**

@@ -2,10 +2,11 @@ import { MAX_YAML_ANCHORS_AND_ALIASES, MAX_YAML_DEPTH } from '../../src/services
 import { MAX_FILTER_TERMS } from '../../src/domain/filter/filter-parser';
 import { MAX_FILTER_SUBQUERIES } from '../../src/persistence/filter-sql';
 import { MAX_START_INDEX } from '../../src/scim/protocol/list-query';
-import { expectScimError, expectStatus, USER_SCHEMA } from '../support/scim-client';
+import { expectScimError, expectStatus, PATCH_OP, USER_SCHEMA } from '../support/scim-client';
+import { PREVIEW_PAYLOADS_MAX, PREVIEW_REQUESTS_PER_PAYLOAD_MAX } from '../../src/services/mapping-lifecycle.service';
 import { testDatabaseKind } from '../support/test-app';
 import { errorCodes, useGraphqlHub } from '../graphql/graphql-hub';
-import { DraftMappingSetDocument } from '../graphql/generated/operations';
+import { DraftMappingSetDocument, PreviewMappingDocument, type PreviewPayloadInput } from '../graphql/generated/operations';
 
 /** Issue 13, event-loop budgets: what one tenant sends is bounded, and refused with a clear error. */
 describe(`tenant budgets on ${testDatabaseKind()}`, () => {
@@ -24,6 +25,24 @@ describe(`tenant budgets on ${testDatabaseKind()}`, () => {
       expect(response.errors![0]!.message).toContain(message);
       expect(response.errors![0]!.message).not.toMatch(/RangeError|call stack/i);
     }
+  });
+
+  it('previewMapping maps at most 100 payloads of 20 requests (TOO_MANY beyond), off the event loop', async () => {
+    const tenant = await graphql.tenant();
+    const payload = (index: number, requests = 1): PreviewPayloadInput => ({
+      label: `p${index}`,
+      requests: Array.from({ length: requests }, (_, step) =>
+        step === 0 ? { method: 'POST' as const, body: { schemas: [USER_SCHEMA], userName: `u${index}@contoso.com` } } : { method: 'PATCH' as const, body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: `t${step}` }] } },
+      ),
+    });
+    const mapped = await tenant.admin.data(PreviewMappingDocument, { input: { payloads: Array.from({ length: PREVIEW_PAYLOADS_MAX }, (_, index) => payload(index)) } });
+    expect(mapped.previewMapping.results).toHaveLength(PREVIEW_PAYLOADS_MAX);
+    const tooMany = await tenant.admin.send(PreviewMappingDocument, { input: { payloads: Array.from({ length: PREVIEW_PAYLOADS_MAX + 1 }, (_, index) => payload(index)) } });
+    expect(errorCodes(tooMany)).toEqual(['TOO_MANY']);
+    expect(tooMany.errors![0]!.message).toContain(`at most ${PREVIEW_PAYLOADS_MAX} payloads`);
+    const tooLong = await tenant.admin.send(PreviewMappingDocument, { input: { payloads: [payload(0, PREVIEW_REQUESTS_PER_PAYLOAD_MAX + 1)] } });
+    expect(errorCodes(tooLong)).toEqual(['TOO_MANY']);
+    expect(tooLong.errors![0]!.message).toContain(`at most ${PREVIEW_REQUESTS_PER_PAYLOAD_MAX} requests`);
   });
 
   it('a huge startIndex or count is clamped (RFC 7644 3.4.2.4), never a 500', async () => {
@@ -95,5 +114,17 @@ describe(`the filter read budget on ${testDatabaseKind()}`, () => {
     const pinned = await tenant.scim.get(`/Users?filter=${encodeURIComponent(`userName eq "user7@contoso.com" and (${slow(MAX_FILTER_TERMS - 2)} or nickName eq "nick7")`)}`);
     expectStatus(pinned, 200);
     expect(pinned.body.totalResults).toBe(1);
+  });
+});
+
+describe(`offloaded mapping work past its deadline on ${testDatabaseKind()}`, () => {
+  const graphql = useGraphqlHub({ OFFLOAD_TASK_TIMEOUT_MS: '1' });
+
+  it('draftMappingSet and previewMapping answer TOO_MANY when the worker does not finish within OFFLOAD_TASK_TIMEOUT_MS', async () => {
+    const tenant = await graphql.tenant();
+    const draft = await tenant.admin.send(DraftMappingSetDocument, { input: { yaml: 'rules: []\n' } });
+    expect(errorCodes(draft)).toEqual(['TOO_MANY']);
+    expect(draft.errors![0]!.message).toContain('did not finish within 1 ms');
+    expect(errorCodes(await tenant.admin.send(PreviewMappingDocument, { input: { dialectSamples: true } }))).toEqual(['TOO_MANY']);
   });
 });
