@@ -88,9 +88,9 @@ export type ReplayUserRequests = (
 
 /** The most logged requests a dry run replays. */
 export const RECENT_REQUESTS_MAX = 200;
-/** The most pasted payloads (users) of one dry run, and requests in one payload. */
+/** The most pasted payloads (users) of one dry run, and requests in all of them (as many as logged requests replayed). */
 export const PREVIEW_PAYLOADS_MAX = 100;
-export const PREVIEW_REQUESTS_PER_PAYLOAD_MAX = 20;
+export const PREVIEW_REQUESTS_MAX = RECENT_REQUESTS_MAX;
 const JOB_LIST_MAX = 50;
 
 export interface MappingJobView extends StoredMappingJob {
@@ -292,11 +292,14 @@ export class MappingLifecycleService {
     return outcome.results;
   }
 
-  /** A dry run of pasted IdP requests: at most PREVIEW_PAYLOADS_MAX payloads of PREVIEW_REQUESTS_PER_PAYLOAD_MAX requests. */
+  /**
+   * A dry run of pasted IdP requests: at most PREVIEW_PAYLOADS_MAX payloads and PREVIEW_REQUESTS_MAX
+   * requests in all (their replay as SCIM would store them runs on the event loop).
+   */
   async previewPastedRequests(tenant: Tenant, connection: Connection, source: MappingSource, sequences: readonly UserRequestSequence[]): Promise<PreviewReport> {
     if (sequences.length > PREVIEW_PAYLOADS_MAX) throw new DomainError('TOO_MANY', `a dry run maps at most ${PREVIEW_PAYLOADS_MAX} payloads; got ${sequences.length}`);
-    const long = sequences.findIndex((sequence) => sequence.requests.length > PREVIEW_REQUESTS_PER_PAYLOAD_MAX);
-    if (long >= 0) throw new DomainError('TOO_MANY', `a payload of a dry run holds at most ${PREVIEW_REQUESTS_PER_PAYLOAD_MAX} requests; payload ${long + 1} has ${sequences[long]!.requests.length}`);
+    const requests = sequences.reduce((sum, sequence) => sum + sequence.requests.length, 0);
+    if (requests > PREVIEW_REQUESTS_MAX) throw new DomainError('TOO_MANY', `a dry run replays at most ${PREVIEW_REQUESTS_MAX} requests in all; got ${requests}`);
     return this.previewRequests(tenant, connection, source, sequences);
   }
 

@@ -3,7 +3,7 @@ import { MAX_FILTER_TERMS } from '../../src/domain/filter/filter-parser';
 import { MAX_FILTER_SUBQUERIES } from '../../src/persistence/filter-sql';
 import { MAX_START_INDEX } from '../../src/scim/protocol/list-query';
 import { expectScimError, expectStatus, PATCH_OP, USER_SCHEMA } from '../support/scim-client';
-import { PREVIEW_PAYLOADS_MAX, PREVIEW_REQUESTS_PER_PAYLOAD_MAX } from '../../src/services/mapping-lifecycle.service';
+import { PREVIEW_PAYLOADS_MAX, PREVIEW_REQUESTS_MAX } from '../../src/services/mapping-lifecycle.service';
 import { testDatabaseKind } from '../support/test-app';
 import { errorCodes, useGraphqlHub } from '../graphql/graphql-hub';
 import { DraftMappingSetDocument, PreviewMappingDocument, type PreviewPayloadInput } from '../graphql/generated/operations';
@@ -27,7 +27,7 @@ describe(`tenant budgets on ${testDatabaseKind()}`, () => {
     }
   });
 
-  it('previewMapping maps at most 100 payloads of 20 requests (TOO_MANY beyond), off the event loop', async () => {
+  it('previewMapping maps at most 100 payloads and 200 requests in all (TOO_MANY beyond), off the event loop', async () => {
     const tenant = await graphql.tenant();
     const payload = (index: number, requests = 1): PreviewPayloadInput => ({
       label: `p${index}`,
@@ -40,9 +40,10 @@ describe(`tenant budgets on ${testDatabaseKind()}`, () => {
     const tooMany = await tenant.admin.send(PreviewMappingDocument, { input: { payloads: Array.from({ length: PREVIEW_PAYLOADS_MAX + 1 }, (_, index) => payload(index)) } });
     expect(errorCodes(tooMany)).toEqual(['TOO_MANY']);
     expect(tooMany.errors![0]!.message).toContain(`at most ${PREVIEW_PAYLOADS_MAX} payloads`);
-    const tooLong = await tenant.admin.send(PreviewMappingDocument, { input: { payloads: [payload(0, PREVIEW_REQUESTS_PER_PAYLOAD_MAX + 1)] } });
+    expect((await tenant.admin.data(PreviewMappingDocument, { input: { payloads: [payload(0, 100), payload(1, 100)] } })).previewMapping.results).toHaveLength(2);
+    const tooLong = await tenant.admin.send(PreviewMappingDocument, { input: { payloads: [payload(0, 100), payload(1, 101)] } });
     expect(errorCodes(tooLong)).toEqual(['TOO_MANY']);
-    expect(tooLong.errors![0]!.message).toContain(`at most ${PREVIEW_REQUESTS_PER_PAYLOAD_MAX} requests`);
+    expect(tooLong.errors![0]!.message).toContain(`at most ${PREVIEW_REQUESTS_MAX} requests in all`);
   });
 
   it('a huge startIndex or count is clamped (RFC 7644 3.4.2.4), never a 500', async () => {
