@@ -274,6 +274,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       await offload.close();
       await services.provisioningLog.flush();
       await graphql.stop();
+      await database.close();
       await orm.close(true);
     },
   };

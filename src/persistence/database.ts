@@ -7,6 +7,7 @@ import { postgresSession } from './postgres-session';
 import { DEFAULT_READ_BUDGET_MS } from './read-budget';
 import type { Bindings, Dialect, Session } from './session';
 import { SqliteConnection, type SqliteHandle } from './sqlite-group-commit';
+import { SqliteReadPool } from './sqlite-read-pool';
 
 export type { Dialect } from './session';
 
@@ -83,6 +84,8 @@ export class Database {
   readonly knex: Knex;
   private sqlite: SqliteConnection | undefined;
   private sqliteOpening: Promise<SqliteConnection> | undefined;
+  /** SQLite: the thread budgeted reads run on (see SqliteReadPool). */
+  private readonly sqliteReaders: SqliteReadPool | undefined;
   private readonly log: (sql: string, bindings: Bindings) => void;
   private readonly writeWatchers: { readonly tables: ReadonlySet<string>; readonly hook: () => void }[] = [];
 
@@ -93,6 +96,7 @@ export class Database {
   ) {
     this.dialect = orm.config.get('clientUrl')?.startsWith('postgres') ? 'postgresql' : 'sqlite';
     this.knex = (orm.em.getConnection() as AbstractSqlConnection).getKnex();
+    this.sqliteReaders = this.dialect === 'sqlite' ? new SqliteReadPool() : undefined;
     // The ORM's query log (debug mode, tests that count statements) sees every statement, as before.
     this.log = (sql, bindings) => {
       if (orm.config.get('debug')) orm.config.getLogger().logQuery({ query: sql, params: [...bindings], level: 'info' });
@@ -121,7 +125,7 @@ export class Database {
       const client = this.knex.client as { acquireConnection(): Promise<SqliteHandle>; releaseConnection(handle: SqliteHandle): Promise<void> };
       const handle = await client.acquireConnection();
       await client.releaseConnection(handle);
-      this.sqlite = new SqliteConnection(handle, this.log);
+      this.sqlite = new SqliteConnection(handle, this.log, this.sqliteReaders);
       return this.sqlite;
     })();
     return this.sqliteOpening;
@@ -185,6 +189,11 @@ export class Database {
     const result = await work(tx);
     tx.committed();
     return result;
+  }
+
+  /** Ends the SQLite reader thread; the ORM's connections are the ORM's to close. */
+  async close(): Promise<void> {
+    await this.sqliteReaders?.close();
   }
 
   async ping(): Promise<void> {

@@ -5,6 +5,7 @@
 import { DomainError } from '../domain/errors';
 import { translateDriverError } from './driver-errors';
 import { readBudgetExceeded, SQLITE_BUDGET_FUNCTION } from './read-budget';
+import type { SqliteReadPool } from './sqlite-read-pool';
 import type { Bindings, Session } from './session';
 
 /** Units of work committed together at most: bounds how long the first of a group waits for its COMMIT. */
@@ -113,6 +114,8 @@ export class SqliteConnection {
   constructor(
     private readonly handle: SqliteHandle,
     private readonly log: (sql: string, bindings: Bindings) => void,
+    /** Where budgeted reads outside a transaction run, off the event loop (a file database only). */
+    private readonly readers?: SqliteReadPool,
   ) {
     const handles = sqliteHandlesByFile.get(handle.name) ?? new Set<SqliteHandle>();
     sqliteHandlesByFile.set(handle.name, handles.add(handle));
@@ -240,7 +243,13 @@ export class SqliteConnection {
   /** A session for statements outside any transaction. */
   readonly shared: Session = {
     all: async <T>(sql: string, bindings: Bindings) => this.outside(() => this.execute(sql, bindings, 'all') as T[]),
-    allWithin: async <T>(sql: string, bindings: Bindings, budgetMs: number) => this.outside(() => this.executeWithin(sql, bindings, budgetMs) as T[]),
+    allWithin: async <T>(sql: string, bindings: Bindings, budgetMs: number) => {
+      if (!this.readers || this.handle.name === '' || this.handle.name === ':memory:') return this.outside(() => this.executeWithin(sql, bindings, budgetMs) as T[]);
+      this.log(sql, bindings);
+      const outcome = await this.readers.read({ file: this.handle.name, sql: sqliteText(sql), bindings: sqliteBindings(bindings), budgetMs });
+      if ('exceeded' in outcome) throw readBudgetExceeded(budgetMs);
+      return outcome.rows as T[];
+    },
     run: async (sql: string, bindings: Bindings) => this.outside(() => this.execute(sql, bindings, 'run') as number),
   };
 

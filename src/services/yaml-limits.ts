@@ -4,7 +4,7 @@
  * the document once per anchor (many single-use anchors are quadratic), so both are bounded here first,
  * on the concrete syntax tree, which the library builds in linear time without recursing.
  */
-import { Parser } from 'yaml';
+import { Lexer, Parser } from 'yaml';
 
 /** Most anchors (`&a`) plus aliases (`*a`) in one file: a mapping set needs few, if any. */
 export const MAX_YAML_ANCHORS_AND_ALIASES = 100;
@@ -19,9 +19,28 @@ export interface YamlLimitBreach {
 
 const COLLECTIONS: ReadonlySet<string> = new Set(['block-map', 'block-seq', 'flow-collection']);
 
-/** The first limit the text passes, or undefined. Walks the syntax tree with an explicit stack. */
+/** The first limit the text passes, or undefined: anchors and aliases on the token stream, nesting on the syntax tree (walked with an explicit stack). */
 export function findYamlLimitBreach(text: string): YamlLimitBreach | undefined {
-  let anchorsAndAliases = 0;
+  return countAnchorsAndAliases(text) ?? measureNesting(text);
+}
+
+/** Anchors and aliases from the token stream, stopping at the first one past the limit (before any tree is built). */
+function countAnchorsAndAliases(text: string): YamlLimitBreach | undefined {
+  let count = 0;
+  let offset = 0;
+  for (const token of new Lexer().lex(text)) {
+    const first = token.charAt(0);
+    if (first === '&' || first === '*') {
+      count += 1;
+      if (count > MAX_YAML_ANCHORS_AND_ALIASES) return { offset, message: `the file has more than ${MAX_YAML_ANCHORS_AND_ALIASES} anchors and aliases` };
+    }
+    // Control tokens (document, scalar and flow-end markers) are not in the text.
+    if (token.length > 1 || first >= ' ' || first === '\t' || first === '\n' || first === '\r') offset += token.length;
+  }
+  return undefined;
+}
+
+function measureNesting(text: string): YamlLimitBreach | undefined {
   const pending: { readonly node: unknown; readonly depth: number }[] = [];
   for (const token of new Parser().parse(text)) pending.push({ node: token, depth: 0 });
   while (pending.length > 0) {
@@ -33,10 +52,6 @@ export function findYamlLimitBreach(text: string): YamlLimitBreach | undefined {
     if (node === null || typeof node !== 'object') continue;
     const token = node as { type?: unknown; offset?: unknown };
     const offset = typeof token.offset === 'number' ? token.offset : 0;
-    if (token.type === 'anchor' || token.type === 'alias') {
-      anchorsAndAliases += 1;
-      if (anchorsAndAliases > MAX_YAML_ANCHORS_AND_ALIASES) return { offset, message: `the file has more than ${MAX_YAML_ANCHORS_AND_ALIASES} anchors and aliases` };
-    }
     const inner = typeof token.type === 'string' && COLLECTIONS.has(token.type) ? depth + 1 : depth;
     if (inner > MAX_YAML_DEPTH) return { offset, message: `the file nests collections deeper than ${MAX_YAML_DEPTH} levels` };
     for (const value of Object.values(node)) {

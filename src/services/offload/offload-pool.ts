@@ -55,6 +55,9 @@ export class OffloadPool {
       if (abort.signal.aborted) {
         throw new DomainError('TOO_MANY', `the work did not finish within ${this.limits.taskTimeoutMs} ms: make the mapping set or the payloads smaller`);
       }
+      if ((error as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        throw new DomainError('TOO_MANY', `the work needed more than ${WORKER_HEAP_MB} MB: make the mapping set or the payloads smaller`);
+      }
       throw error;
     } finally {
       clearTimeout(timer);
@@ -79,6 +82,8 @@ export class OffloadPool {
       // The thread loads this export when it starts (the module has no default export to load).
       name: 'parseMappingText' satisfies OffloadTaskName,
       minThreads: 0,
+      // Lowest priority: on a busy machine the threads serving requests run first (Linux: per-thread nice).
+      niceIncrement: 19,
       maxThreads: this.limits.threads,
       idleTimeout: IDLE_TIMEOUT_MS,
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
