@@ -4,7 +4,7 @@
  * problem at a line and column of the file, including positions inside expressions and filters.
  */
 import { Document, isMap, isPair, isScalar, isSeq, parseAllDocuments, Scalar, visit, type Node, type Pair } from 'yaml';
-import { compileMappingSet } from '../domain/mapping/compile-mapping-set';
+import { compileMappingSet, MAX_RULES } from '../domain/mapping/compile-mapping-set';
 import type { DomainSchema } from '../domain/mapping/domain-schema';
 import { locateOffset } from '../domain/mapping/expression-ast';
 import type { CompiledMappingSet, DefinitionPath, MappingIssue, MappingSetDefinition } from '../domain/mapping/mapping-set';
@@ -127,6 +127,12 @@ function parseDocument(yamlText: string): ParsedDocument {
     const rules = isMap(document.contents) ? document.contents.items.find((pair) => isScalar(pair.key) && pair.key.value === 'rules') : undefined;
     const offset = (isScalar(rules?.key) ? rules.key.range?.[0] : undefined) ?? document.contents?.range?.[0] ?? 0;
     return { errors: [issueAtOffset(yamlText, offset, rules ? 'rules must be a list' : 'a mapping file is a YAML mapping with a rules list (and optionally dialect, description, assignments)', 'error')] };
+  }
+  const rules = (definition as { rules: unknown[] }).rules;
+  if (rules.length > MAX_RULES) {
+    // No larger set can compile: refused here, it is never handed on (stored as a draft, or between threads).
+    const offset = isMap(document.contents) ? (document.contents.items.find((pair) => isScalar(pair.key) && pair.key.value === 'rules')?.key as Node | undefined)?.range?.[0] : undefined;
+    return { errors: [issueAtOffset(yamlText, offset ?? 0, `a mapping set has at most ${MAX_RULES} rules`, 'error')] };
   }
   return { definition: definition as MappingSetDefinition, document, errors: [] };
 }

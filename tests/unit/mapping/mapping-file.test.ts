@@ -1,3 +1,4 @@
+import { MAX_RULES } from '../../../src/domain/mapping/compile-mapping-set';
 import type { MappingSetDefinition } from '../../../src/domain/mapping/mapping-set';
 import { createDefaultDomainSchema, createDefaultOptionLists, createPresetMappingSet } from '../../../src/domain/mapping/presets';
 import type { Dialect } from '../../../src/domain/tenants/tenant';
@@ -74,6 +75,13 @@ describe('mapping files', () => {
       expect(refused.definition).toBeUndefined();
       expect(refused.errors).toEqual([{ severity: 'error', line: 1, column: expect.any(Number), message: `the file has more than ${MAX_YAML_ANCHORS_AND_ALIASES} anchors and aliases` }]);
       expect(parseMappingFile(pairs(20_000)).errors.map((error) => error.message)).toEqual([`the file has more than ${MAX_YAML_ANCHORS_AND_ALIASES} anchors and aliases`]);
+    });
+
+    it('refuses more rules than a mapping set may hold before handing the definition on (a 720 KB list of 240,000 was cloned between threads twice)', () => {
+      const rules = (count: number) => `rules: [${Array.from({ length: count }, (_, index) => `{ id: r${index}, target: email, from: userName }`).join(', ')}]\n`;
+      expect(parseMappingFile(rules(MAX_RULES)).errors).toEqual([]);
+      expect(parseMappingFile(rules(MAX_RULES + 1))).toEqual({ errors: [{ severity: 'error', line: 1, column: 1, message: `a mapping set has at most ${MAX_RULES} rules` }] });
+      expect(parseMappingFile(`rules: [${Array.from({ length: 240_000 }, () => 'y').join(', ')}]`).errors.map((error) => error.message)).toEqual([`a mapping set has at most ${MAX_RULES} rules`]);
     });
 
     it.each([
