@@ -11,7 +11,7 @@ import type { CompiledMappingSet, DefinitionPath, MappingIssue, MappingSetDefini
 import type { OptionList } from '../domain/mapping/option-list';
 import { findYamlLimitBreach } from './yaml-limits';
 
-export { MAX_YAML_ANCHORS_AND_ALIASES, MAX_YAML_DEPTH } from './yaml-limits';
+export { MAX_YAML_ANCHORS_AND_ALIASES, MAX_YAML_DEPTH, MAX_YAML_VALUES } from './yaml-limits';
 
 /** Largest mapping file read, in characters. */
 export const MAX_MAPPING_FILE_LENGTH = 1_000_000;

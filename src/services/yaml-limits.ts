@@ -10,6 +10,12 @@ import { Lexer, Parser } from 'yaml';
 export const MAX_YAML_ANCHORS_AND_ALIASES = 100;
 /** Deepest nesting of collections (maps and lists, the top-level map included). */
 export const MAX_YAML_DEPTH = 32;
+/**
+ * Most values (scalars) in one file: 200 rules of a few dozen values each fit many times over. Composing
+ * a document makes several objects per value, whose garbage the collector's threads (at normal priority,
+ * whatever the worker's) clean up beside the event loop: 240,000 values slowed every tenant.
+ */
+export const MAX_YAML_VALUES = 20_000;
 
 export interface YamlLimitBreach {
   /** Where in the text the limit was passed. */
@@ -19,20 +25,31 @@ export interface YamlLimitBreach {
 
 const COLLECTIONS: ReadonlySet<string> = new Set(['block-map', 'block-seq', 'flow-collection']);
 
-/** The first limit the text passes, or undefined: anchors and aliases on the token stream, nesting on the syntax tree (walked with an explicit stack). */
+/**
+ * The first limit the text passes, or undefined: anchors, aliases and values on the token stream, nesting
+ * on the syntax tree (walked with an explicit stack).
+ */
 export function findYamlLimitBreach(text: string): YamlLimitBreach | undefined {
-  return countAnchorsAndAliases(text) ?? measureNesting(text);
+  return countTokens(text) ?? measureNesting(text);
 }
 
-/** Anchors and aliases from the token stream, stopping at the first one past the limit (before any tree is built). */
-function countAnchorsAndAliases(text: string): YamlLimitBreach | undefined {
-  let count = 0;
+/** The lexer marks each plain and block scalar with this control character; quoted ones start with their quote. */
+const SCALAR_MARK = '\u001f';
+
+/** Anchors, aliases and values from the token stream, stopping at the first past its limit (before any tree is built). */
+function countTokens(text: string): YamlLimitBreach | undefined {
+  let anchorsAndAliases = 0;
+  let values = 0;
   let offset = 0;
   for (const token of new Lexer().lex(text)) {
     const first = token.charAt(0);
     if (first === '&' || first === '*') {
-      count += 1;
-      if (count > MAX_YAML_ANCHORS_AND_ALIASES) return { offset, message: `the file has more than ${MAX_YAML_ANCHORS_AND_ALIASES} anchors and aliases` };
+      anchorsAndAliases += 1;
+      if (anchorsAndAliases > MAX_YAML_ANCHORS_AND_ALIASES) return { offset, message: `the file has more than ${MAX_YAML_ANCHORS_AND_ALIASES} anchors and aliases` };
+    }
+    if (token === SCALAR_MARK || first === '"' || first === "'") {
+      values += 1;
+      if (values > MAX_YAML_VALUES) return { offset, message: `the file has more than ${MAX_YAML_VALUES} values` };
     }
     // Control tokens (document, scalar and flow-end markers) are not in the text.
     if (token.length > 1 || first >= ' ' || first === '\t' || first === '\n' || first === '\r') offset += token.length;

@@ -7,6 +7,7 @@ import {
   MAX_MAPPING_FILE_LENGTH,
   MAX_YAML_ANCHORS_AND_ALIASES,
   MAX_YAML_DEPTH,
+  MAX_YAML_VALUES,
   parseMappingFile,
   renderMappingFile,
   validateMappingFile,
@@ -81,7 +82,13 @@ describe('mapping files', () => {
       const rules = (count: number) => `rules: [${Array.from({ length: count }, (_, index) => `{ id: r${index}, target: email, from: userName }`).join(', ')}]\n`;
       expect(parseMappingFile(rules(MAX_RULES)).errors).toEqual([]);
       expect(parseMappingFile(rules(MAX_RULES + 1))).toEqual({ errors: [{ severity: 'error', line: 1, column: 1, message: `a mapping set has at most ${MAX_RULES} rules` }] });
-      expect(parseMappingFile(`rules: [${Array.from({ length: 240_000 }, () => 'y').join(', ')}]`).errors.map((error) => error.message)).toEqual([`a mapping set has at most ${MAX_RULES} rules`]);
+    });
+
+    it('refuses more values than the limit before composing the document', () => {
+      const values = (count: number) => `rules: [${Array.from({ length: count - 1 }, (_, index) => (index % 2 === 0 ? 'y' : '"q"')).join(', ')}]\n`;
+      expect(parseMappingFile(values(MAX_YAML_VALUES)).errors.map((error) => error.message)).toEqual([`a mapping set has at most ${MAX_RULES} rules`]);
+      expect(parseMappingFile(values(MAX_YAML_VALUES + 1)).errors.map((error) => error.message)).toEqual([`the file has more than ${MAX_YAML_VALUES} values`]);
+      expect(parseMappingFile(`rules: [${Array.from({ length: 240_000 }, () => 'y').join(', ')}]`).errors.map((error) => error.message)).toEqual([`the file has more than ${MAX_YAML_VALUES} values`]);
     });
 
     it.each([
