@@ -281,11 +281,10 @@ describe(`Noisy neighbour on ${testDatabaseKind()}`, () => {
     const quiet = rows.find((row) => row.name === 'quiet')!;
     // Full mode judges issue 13's numbers. The reduced mode runs on busy shared machines (CI, npm test), where
     // the quiet phase's own tail swings from tens to hundreds of ms with the machine's load: there an attack
-    // phase may take up to three times the larger of the budget and the quiet figure. The stalls of issue 13
-    // (seconds to minutes) fail either way.
-    const REDUCED_FACTOR = 3;
-    const p99Budget = RELIABILITY_MODE === 'full' ? P99_BUDGET_MS : REDUCED_FACTOR * Math.max(P99_BUDGET_MS, quiet.p99);
-    const healthzBudget = RELIABILITY_MODE === 'full' ? HEALTHZ_BUDGET_MS : REDUCED_FACTOR * Math.max(HEALTHZ_BUDGET_MS, quiet.healthzMax);
+    // phase's p99 may reach five times the budget or three times the quiet figure, /healthz three times its
+    // budget or the quiet figure. The stalls of issue 13 (seconds to minutes) fail either way.
+    const p99Budget = RELIABILITY_MODE === 'full' ? P99_BUDGET_MS : Math.max(5 * P99_BUDGET_MS, 3 * quiet.p99);
+    const healthzBudget = RELIABILITY_MODE === 'full' ? HEALTHZ_BUDGET_MS : 3 * Math.max(HEALTHZ_BUDGET_MS, quiet.healthzMax);
     const worstP99 = Math.max(...attackRows.map((row) => row.p99));
     const worstHealthz = Math.max(...attackRows.map((row) => row.healthzMax));
     const errors = rows.flatMap((row) => row.errors);
