@@ -45,6 +45,7 @@ function rowFactory(names: readonly string[]): (values: unknown[]) => unknown {
 export interface SqliteHandle {
   prepare(sql: string): SqliteStatement;
   function(name: string, options: { deterministic: boolean; varargs: boolean }, implementation: () => number): unknown;
+  pragma(source: string, options: { simple: true }): unknown;
   readonly inTransaction: boolean;
   readonly name: string;
   readonly open: boolean;
@@ -135,6 +136,11 @@ export class SqliteConnection {
     } finally {
       this.budget = undefined;
     }
+  }
+
+  /** SQLite's `data_version`: changes when another connection (another process, or another app in this one) commits to the file. */
+  dataVersion(): number {
+    return Number(this.handle.pragma('data_version', { simple: true }));
   }
 
   execute(sql: string, bindings: Bindings, mode: 'all' | 'run'): unknown[] | number {

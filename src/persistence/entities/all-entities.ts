@@ -17,13 +17,15 @@ import { WebhookEndpointEntity } from './webhook-endpoint.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { OwnershipEntity } from './ownership.entity';
 import { OidcProviderEntity } from './oidc-provider.entity';
+import { OidcAudienceClaimEntity } from './oidc-audience-claim.entity';
 import { TenantResourceCountEntity } from './tenant-resource-count.entity';
 
 /**
  * Table definitions. MikroORM owns the schema and the migrations; repositories query through its
  * connection. Every table leads its primary key and every unique index with tenant_id, so the schema
- * can be distributed by tenant (Citus) unchanged. The one exception is `tenants` itself: it is the
- * tenant registry (a reference table), keyed by the tenant id.
+ * can be distributed by tenant (Citus) unchanged. The exceptions are `tenants` itself (the tenant
+ * registry, keyed by the tenant id) and `oidc_audience_claims` (which tenant holds an OIDC issuer and
+ * audience, unique across tenants): small reference tables.
  */
 export const ALL_ENTITIES = [
   TenantEntity,
@@ -45,5 +47,6 @@ export const ALL_ENTITIES = [
   WebhookDeliveryEntity,
   OwnershipEntity,
   OidcProviderEntity,
+  OidcAudienceClaimEntity,
   TenantResourceCountEntity,
 ];
