@@ -44,6 +44,7 @@ import { redactSecrets } from './scim/protocol/provisioning-record';
 import { CredentialCache } from './services/credential-cache';
 import { OutboundHttp } from './outbound/outbound-http';
 import { OidcTokenVerifier } from './auth/oidc-token.strategy';
+import { OffloadPool } from './services/offload/offload-pool';
 import { PostgresCredentialListener, SqliteChangeCounter, type CredentialChanges } from './persistence/credential-changes';
 
 export interface Services {
@@ -118,9 +119,10 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     log: (message) => logger.info({ component: 'orm' }, message.replace(/\u001b\[[0-9;]*m/g, '')),
   });
   if (options.migrate ?? true) await migrate(orm);
-  const database = new Database(orm);
+  const database = new Database(orm, config.budgets.filterReadMs);
   // Every call to a URL a tenant configured (webhooks, JWKS) goes through this client and its address policy.
   const outbound = new OutboundHttp(config.outbound);
+  const offload = new OffloadPool(config.budgets.offload);
   const audit = new AuditService(database);
   const runBackgroundJobs = options.backgroundJobs ?? true;
   const outbox = new OutboxService(database, {
@@ -157,6 +159,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     mappingLifecycle: new MappingLifecycleService(database, mapping, audit, changes, {
       replay: async (tenant, connection, sequence) => replayUserRequests(await registries.registryFor({ tenant, connection }), sequence),
       recentRequests,
+      offload,
       onJobQueued: runBackgroundJobs ? () => mappingJobs.wake() : undefined,
     }),
     mappingJobs,
@@ -308,10 +311,12 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       await deliveryWorker.drain();
       await outbound.close();
       await mappingJobs.stop();
+      await offload.close();
       await services.provisioningLog.flush();
       await recentRequests.flush();
       await graphql.stop();
       await credentialChanges.close();
+      await database.close();
       await orm.close(true);
     },
   };

@@ -214,7 +214,7 @@ async function run(argv: string[]): Promise<void> {
         print(values.json, { version, state: 'draft' }, [`${slug}: stored ${argument} as draft version ${version}`]);
       } else if (subcommand === 'preview') {
         if (!values.payload) throw new UsageError('mapping preview needs --payload <file.json>');
-        const report = await lifecycle.previewRequests(tenant, connection, { definition: readMappingFile(argument!) }, previewSequences(values.payload));
+        const report = await lifecycle.previewPastedRequests(tenant, connection, { definition: readMappingFile(argument!) }, previewSequences(values.payload));
         console.log(JSON.stringify(report.results, null, 2));
       } else if (subcommand === 'activate') {
         const version = positiveNumber('<version>', argument)!;

@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { OverloadLimits } from './scim/overload-limiter';
 import { allowListEntryProblem, isIpLiteral } from './outbound/address-policy';
 import type { OutboundConfig } from './outbound/outbound-http';
+import { DEFAULT_READ_BUDGET_MS } from './persistence/read-budget';
+import type { OffloadLimits } from './services/offload/offload-pool';
 import { DEFAULT_TRUST_PROXY, parseTrustProxy, type TrustProxy } from './http/trust-proxy';
 
 export type DatabaseConfig =
@@ -42,6 +44,15 @@ export interface Config {
   readonly outbound: OutboundConfig;
   /** Worker processes `npm start` runs, sharing the port (WEB_CONCURRENCY; 1 on SQLite, the cores on PostgreSQL). */
   readonly webConcurrency: number;
+  /** How much of the hub's time work a tenant's input decides may take (issue 13). */
+  readonly budgets: BudgetConfig;
+}
+
+export interface BudgetConfig {
+  /** A read with a tenant's filter that no index pins is refused (400 tooMany) past this. */
+  readonly filterReadMs: number;
+  /** Worker threads for mapping files, compilation and dry runs. */
+  readonly offload: OffloadLimits;
 }
 
 export interface WebhookConfig {
@@ -239,6 +250,17 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const webConcurrency = integer('WEB_CONCURRENCY', database.kind === 'sqlite' ? 1 : os.availableParallelism(), 1, 64);
 
   if (problems.length > 0) throw new ConfigError(problems);
+  const budgets: BudgetConfig = {
+    filterReadMs: integer('FILTER_READ_BUDGET_MS', DEFAULT_READ_BUDGET_MS, 1, 60_000),
+    offload: {
+      // One thread less than the cores, so the event loop keeps one; at least one.
+      threads: integer('OFFLOAD_THREADS', Math.max(1, Math.min(4, os.availableParallelism() - 1)), 1, 64),
+      taskTimeoutMs: integer('OFFLOAD_TASK_TIMEOUT_MS', 10_000, 1, 300_000),
+      maxQueue: integer('OFFLOAD_MAX_QUEUE', 32, 0, 10_000),
+      tasksPerTenant: integer('OFFLOAD_TASKS_PER_TENANT', 4, 1, 10_000),
+    },
+  };
+
   return {
     port,
     host: env.HOST ?? '0.0.0.0',
@@ -258,6 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     retention,
     outbound,
     webConcurrency,
+    budgets,
   };
 }
 

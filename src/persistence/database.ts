@@ -5,8 +5,10 @@ import { DomainError } from '../domain/errors';
 import type { Orm } from './orm';
 import { isConnectionLost } from './driver-errors';
 import { postgresAutocommitSession, PostgresTransactionSession, type PostgresPool } from './postgres-session';
+import { DEFAULT_READ_BUDGET_MS } from './read-budget';
 import type { Bindings, Dialect, Session, Statement, StatementResult } from './session';
 import { SqliteConnection, type SqliteHandle } from './sqlite-group-commit';
+import { SqliteReadPool } from './sqlite-read-pool';
 
 export type { Dialect } from './session';
 
@@ -46,12 +48,22 @@ export class Tx {
     readonly dialect: Dialect,
     readonly knex: Knex,
     private readonly onWrite: (tx: Tx, sql: string) => void,
+    /** How long a read shaped by a tenant's filter may run (allWithinBudget). */
+    readonly readBudgetMs: number,
   ) {}
 
   async all<T>(query: Query | string, bindings: Bindings = []): Promise<T[]> {
     const compiled = compile(query, bindings);
     const result = await this.enqueue({ sql: compiled.sql, bindings: compiled.bindings, rows: true });
     return result.rows as T[];
+  }
+
+  /** A read whose cost a tenant's filter decides: refused with TOO_MANY past the read budget, not waited for. */
+  async allWithinBudget<T>(query: Query | string, bindings: Bindings = []): Promise<T[]> {
+    const compiled = compile(query, bindings);
+    // What the unit queued so far goes first: the read must see it.
+    await this.sendQueued();
+    return this.session.allWithin<T>(compiled.sql, compiled.bindings, this.readBudgetMs);
   }
 
   async first<T>(query: Query | string, bindings: Bindings = []): Promise<T | undefined> {
@@ -89,15 +101,19 @@ export class Tx {
    * with the COMMIT), or through the session when `last` is not given.
    */
   async finish(last?: (statements: readonly Statement[]) => Promise<StatementResult[]>): Promise<void> {
-    if (this.failure) throw this.failure.error;
-    const batch = this.queued;
-    this.queued = [];
-    if (batch.length > 0 || last) await this.send(batch, last);
+    await this.sendQueued(last);
   }
 
   /** @internal Called by Database when the work is durable. */
   committed(): void {
     for (const hook of this.commitHooks.splice(0)) hook();
+  }
+
+  private async sendQueued(last?: (statements: readonly Statement[]) => Promise<StatementResult[]>): Promise<void> {
+    if (this.failure) throw this.failure.error;
+    const batch = this.queued;
+    this.queued = [];
+    if (batch.length > 0 || last) await this.send(batch, last);
   }
 
   private enqueue(statement: Statement): Promise<StatementResult> {
@@ -154,10 +170,17 @@ export class Database {
   private readonly writeWatchers: { readonly tables: ReadonlySet<string>; readonly hook: () => void }[] = [];
   /** PostgreSQL connections straight from knex's pool: statements skip knex's query runner. */
   private readonly pool: PostgresPool;
+  /** SQLite: the thread budgeted reads run on (see SqliteReadPool). */
+  private readonly sqliteReaders: SqliteReadPool | undefined;
 
-  constructor(readonly orm: Orm) {
+  constructor(
+    readonly orm: Orm,
+    /** See Tx.readBudgetMs. */
+    private readonly readBudgetMs = DEFAULT_READ_BUDGET_MS,
+  ) {
     this.dialect = orm.config.get('clientUrl')?.startsWith('postgres') ? 'postgresql' : 'sqlite';
     this.knex = (orm.em.getConnection() as AbstractSqlConnection).getKnex();
+    this.sqliteReaders = this.dialect === 'sqlite' ? new SqliteReadPool() : undefined;
     // The ORM's query log (debug mode, tests that count statements) sees every statement, as before.
     this.log = (sql, bindings) => {
       if (orm.config.get('debug')) orm.config.getLogger().logQuery({ query: sql, params: [...bindings], level: 'info' });
@@ -193,7 +216,7 @@ export class Database {
       const client = this.knex.client as { acquireConnection(): Promise<SqliteHandle>; releaseConnection(handle: SqliteHandle): Promise<void> };
       const handle = await client.acquireConnection();
       await client.releaseConnection(handle);
-      this.sqlite = new SqliteConnection(handle, this.log);
+      this.sqlite = new SqliteConnection(handle, this.log, this.sqliteReaders);
       return this.sqlite;
     })();
     return this.sqliteOpening;
@@ -220,7 +243,7 @@ export class Database {
   /** BEGIN IMMEDIATE takes the write lock up front: no busy-snapshot failure half-way through the work. */
   private async sqliteTransaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const connection = await this.sqliteConnection();
-    const tx = new Tx(connection.owned, 'sqlite', this.knex, this.noteWrite);
+    const tx = new Tx(connection.owned, 'sqlite', this.knex, this.noteWrite, this.readBudgetMs);
     await connection.acquire(true);
     let unit: { result: T; committed: Promise<void> };
     try {
@@ -239,7 +262,7 @@ export class Database {
 
   private async postgresTransaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const session = new PostgresTransactionSession(this.pool, this.log);
-    const tx = new Tx(session, 'postgresql', this.knex, this.noteWrite);
+    const tx = new Tx(session, 'postgresql', this.knex, this.noteWrite, this.readBudgetMs);
     let result: T;
     try {
       result = await work(tx);
@@ -261,11 +284,16 @@ export class Database {
   /** Runs `work` without a transaction: for reads whose statements need no common snapshot. */
   async read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const tx =
-      this.dialect === 'sqlite' ? new Tx((await this.sqliteConnection()).shared, 'sqlite', this.knex, this.noteWrite) : new Tx(postgresAutocommitSession(this.pool, this.log), 'postgresql', this.knex, this.noteWrite);
+      this.dialect === 'sqlite' ? new Tx((await this.sqliteConnection()).shared, 'sqlite', this.knex, this.noteWrite, this.readBudgetMs) : new Tx(postgresAutocommitSession(this.pool, this.log), 'postgresql', this.knex, this.noteWrite, this.readBudgetMs);
     const result = await work(tx);
     await tx.finish();
     tx.committed();
     return result;
+  }
+
+  /** Ends the SQLite reader thread; the ORM's connections are the ORM's to close. */
+  async close(): Promise<void> {
+    await this.sqliteReaders?.close();
   }
 
   async ping(): Promise<void> {

@@ -3,6 +3,7 @@ import type { FieldValueType, FilterField, GroupField, ResolvedFilter, UserField
 import { DomainError } from '../domain/errors';
 import { foldText, foldUntrimmed, stripDefaultIgnorables } from '../domain/text';
 import type { Dialect } from './database';
+import { SQLITE_BUDGET_FUNCTION } from './read-budget';
 
 /**
  * Resolved filter AST -> one parameterised SQL predicate. Indexed fields map to columns, emails and
@@ -15,6 +16,12 @@ export interface SqlFragment {
 }
 
 export type FilterTable = 'users' | 'groups';
+
+/**
+ * Most correlated subqueries (EXISTS over email or member rows or a JSON array) in one filter's SQL,
+ * after tests joined by `or` on one collection were merged into one: each costs a lookup per row scanned.
+ */
+export const MAX_FILTER_SUBQUERIES = 10;
 
 interface Column {
   readonly column: string;
@@ -84,19 +91,60 @@ function jsonPath(keys: readonly string[]): string {
   return `$${keys.map((key) => `."${key.replace(/["\\]/g, '')}"`).join('')}`;
 }
 
+/**
+ * Which terms of an `or` chain share one piece of SQL: value filters on one multi-valued attribute share
+ * one EXISTS (some element matches one of them = one of them has a matching element), string equalities
+ * on one column share one IN list. Undefined for a term that stands alone.
+ */
+function mergeKey(node: ResolvedFilter, scope: Scope): string | undefined {
+  if (node.kind === 'valuePath' && scope.kind === 'resource') {
+    return node.path.kind === 'raw' ? `raw-array:${node.path.keys.join('\u0000')}` : node.path.kind === 'collection' ? `collection:${node.path.collection}` : undefined;
+  }
+  if (node.kind !== 'compare' || typeof node.value !== 'string') return undefined;
+  const path = node.path;
+  // Over a collection from the resource, eq is "some element equals": that merges into one EXISTS too.
+  if (path.kind === 'email' || path.kind === 'member') {
+    if (scope.kind === 'resource' && node.op !== 'ne') return `collection:${path.kind === 'email' ? 'emails' : 'members'}`;
+    return node.op === 'eq' && path.type === 'string' ? `eq:${path.kind}:${path.sub}` : undefined;
+  }
+  if (path.kind === 'field' && node.op === 'eq' && path.type === 'string') return `eq:field:${path.field}`;
+  return undefined;
+}
+
+/** The terms of a chain of `or`, left to right, without recursing (chains are as long as a filter has terms). */
+function orTerms(node: ResolvedFilter): ResolvedFilter[] {
+  const terms: ResolvedFilter[] = [];
+  const pending: ResolvedFilter[] = [node];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    if (next.kind === 'or') pending.push(next.right, next.left);
+    else terms.push(next);
+  }
+  return terms;
+}
+
+/** The element-scope form of a test on a collection's sub-attribute (`emails.value co "x"` -> `value co "x"` inside emails[...]). */
+function elementTest(node: ResolvedFilter): ResolvedFilter {
+  return node.kind === 'valuePath' ? node.filter : node;
+}
+
 export class FilterSqlBuilder {
   private aliasCounter = 0;
+  private subqueries = 0;
 
   constructor(private readonly dialect: Dialect) {}
 
+  /** On SQLite the predicate first calls the read-budget function, once per row tested (see SqliteConnection). */
   build(filter: ResolvedFilter, table: FilterTable, alias: string): SqlFragment {
-    return this.node(filter, { kind: 'resource', table, alias });
+    const predicate = this.node(filter, { kind: 'resource', table, alias });
+    return this.dialect === 'sqlite' ? { sql: `(${SQLITE_BUDGET_FUNCTION}() AND ${predicate.sql})`, bindings: predicate.bindings } : predicate;
   }
 
   private node(node: ResolvedFilter, scope: Scope): SqlFragment {
     switch (node.kind) {
-      case 'and':
-      case 'or': {
+      case 'or':
+        return this.or(node, scope);
+      case 'and': {
         const left = this.node(node.left, scope);
         const right = this.node(node.right, scope);
         return { sql: `(${left.sql} ${node.kind.toUpperCase()} ${right.sql})`, bindings: [...left.bindings, ...right.bindings] };
@@ -129,6 +177,51 @@ export class FilterSqlBuilder {
     }
   }
 
+  /** An `or` chain with its mergeable terms merged (see mergeKey); the result is the same rows. */
+  private or(node: ResolvedFilter, scope: Scope): SqlFragment {
+    const groups = new Map<string, ResolvedFilter[]>();
+    const parts: (ResolvedFilter | ResolvedFilter[])[] = [];
+    for (const term of orTerms(node)) {
+      const key = mergeKey(term, scope);
+      if (key === undefined) {
+        parts.push(term);
+        continue;
+      }
+      const group = groups.get(key);
+      if (group) group.push(term);
+      else {
+        const created = [term];
+        groups.set(key, created);
+        parts.push(created);
+      }
+    }
+    const fragments = parts.map((part) => {
+      if (!Array.isArray(part)) return this.node(part, scope);
+      if (part.length === 1) return this.node(part[0]!, scope);
+      return this.merged(part, scope);
+    });
+    if (fragments.length === 1) return fragments[0]!;
+    return { sql: `(${fragments.map((fragment) => fragment.sql).join(' OR ')})`, bindings: fragments.flatMap((fragment) => fragment.bindings) };
+  }
+
+  /** Terms of one merge group: one value filter over their collection, or one IN list. */
+  private merged(terms: readonly ResolvedFilter[], scope: Scope): SqlFragment {
+    const [first] = terms;
+    if (scope.kind === 'resource' && (first!.kind === 'valuePath' || (first!.kind === 'compare' && (first!.path.kind === 'email' || first!.path.kind === 'member')))) {
+      const target: FilterField =
+        first!.kind === 'valuePath' ? first!.path : { kind: 'collection', collection: first!.path.kind === 'email' ? 'emails' : 'members' };
+      const inner = terms.map(elementTest).reduce((left, right): ResolvedFilter => ({ kind: 'or', left, right }));
+      return this.valuePath(target, inner, scope);
+    }
+    const compare = first as Extract<ResolvedFilter, { kind: 'compare' }>;
+    const values = terms.map((term) => String((term as Extract<ResolvedFilter, { kind: 'compare' }>).value));
+    return this.field(compare.path, scope, (expression, _type, folded, caseExact) => {
+      const left = caseExact || folded ? expression : `lower(${expression})`;
+      const right = values.map((value) => (caseExact ? value : folded ? foldText(value) : value.toLowerCase()));
+      return { sql: `(${expression} IS NOT NULL AND ${left} IN (${right.map(() => '?').join(', ')}))`, bindings: right };
+    });
+  }
+
   /**
    * The resource lacks the multi-valued attribute `path` reads through: no email rows (a user without
    * them has no emails attribute), or no array at the JSON path (missing or null). Undefined for
@@ -156,8 +249,19 @@ export class FilterSqlBuilder {
     return `${prefix}${this.aliasCounter}`;
   }
 
+  private countSubquery(): void {
+    this.subqueries += 1;
+    if (this.subqueries > MAX_FILTER_SUBQUERIES) {
+      throw new DomainError(
+        'INVALID_FILTER',
+        `the filter needs more than ${MAX_FILTER_SUBQUERIES} subqueries (each test of a multi-valued attribute such as emails or members joined by 'and' is one; tests joined by 'or' share one)`,
+      );
+    }
+  }
+
   private existsIn(collection: 'emails' | 'members', scope: Scope, inner: (childScope: Scope) => SqlFragment): SqlFragment {
     if (scope.kind !== 'resource') throw new DomainError('INVALID_FILTER', `${collection} cannot be nested inside another value filter`);
+    this.countSubquery();
     const alias = this.nextAlias(collection === 'emails' ? 'e' : 'm');
     const childScope: Scope = collection === 'emails' ? { kind: 'email', alias } : { kind: 'member', alias };
     const predicate = inner(childScope);
@@ -170,6 +274,7 @@ export class FilterSqlBuilder {
 
   private existsInRawArray(keys: readonly string[], scope: Scope, inner: (childScope: Scope) => SqlFragment): SqlFragment {
     if (scope.kind !== 'resource') throw new DomainError('INVALID_FILTER', 'value filters cannot be nested');
+    this.countSubquery();
     const alias = this.nextAlias('j');
     const column = `${scope.alias}.raw`;
     if (this.dialect === 'sqlite') {

@@ -1,6 +1,7 @@
 import type { Client } from 'pg';
 import { translateDriverError } from './driver-errors';
 import { Pipeline } from './postgres-pipeline';
+import { isStatementTimeout, readBudgetExceeded } from './read-budget';
 import type { Bindings, Session, Statement, StatementResult } from './session';
 
 /** The pool connections come from (knex's pool, shared with the ORM's migrations). */
@@ -28,12 +29,34 @@ export function positionBindings(sql: string): string {
   return text;
 }
 
-async function runBatch(client: Client, statements: readonly Statement[], log: (sql: string, bindings: Bindings) => void): Promise<StatementResult[]> {
+/** statement_timeout for one read: SET LOCAL holds until the end of the transaction, so it is reset after the read. */
+function budgeted(sql: string, bindings: Bindings, budgetMs: number): Statement[] {
+  return [
+    { sql: `SET LOCAL statement_timeout = ${Math.max(1, Math.round(budgetMs))}`, bindings: [], rows: false },
+    { sql, bindings, rows: true },
+    { sql: 'SET LOCAL statement_timeout TO DEFAULT', bindings: [], rows: false },
+  ];
+}
+
+function budgetError(budgetMs: number) {
+  return (error: unknown): never => {
+    throw isStatementTimeout(error) ? readBudgetExceeded(budgetMs) : translateDriverError(error);
+  };
+}
+
+async function runBatch(
+  client: Client,
+  statements: readonly Statement[],
+  log: (sql: string, bindings: Bindings) => void,
+  onError: (error: unknown) => never = (error) => {
+    throw translateDriverError(error);
+  },
+): Promise<StatementResult[]> {
   for (const statement of statements) log(statement.sql, statement.bindings);
   try {
     return await Pipeline.run(client, statements.map((statement) => ({ ...statement, sql: positionBindings(statement.sql) })));
   } catch (error) {
-    throw translateDriverError(error);
+    return onError(error);
   }
 }
 
@@ -48,6 +71,22 @@ export function postgresAutocommitSession(pool: PostgresPool, log: (sql: string,
       try {
         return await runBatch(client, statements, log);
       } finally {
+        await pool.release(client);
+      }
+    },
+    async allWithin<T>(sql: string, bindings: Bindings, budgetMs: number): Promise<T[]> {
+      const client = await pool.acquire().catch((error: unknown) => {
+        throw translateDriverError(error);
+      });
+      let failed = false;
+      try {
+        const results = await runBatch(client, [BEGIN, ...budgeted(sql, bindings, budgetMs), COMMIT], log, (error) => {
+          failed = true;
+          return budgetError(budgetMs)(error);
+        });
+        return results[2].rows as T[];
+      } finally {
+        if (failed) await client.query('ROLLBACK').catch(() => undefined);
         await pool.release(client);
       }
     },
@@ -77,6 +116,17 @@ export class PostgresTransactionSession implements Session {
     this.begun = true;
     const results = await runBatch(this.client, [BEGIN, ...statements], this.log);
     return results.slice(1);
+  }
+
+  /** A budgeted read inside the transaction: a timeout fails the transaction, as any failed statement does. */
+  async allWithin<T>(sql: string, bindings: Bindings, budgetMs: number): Promise<T[]> {
+    this.client ??= await this.pool.acquire().catch((error: unknown) => {
+      throw translateDriverError(error);
+    });
+    const statements = this.begun ? budgeted(sql, bindings, budgetMs) : [BEGIN, ...budgeted(sql, bindings, budgetMs)];
+    this.begun = true;
+    const results = await runBatch(this.client, statements, this.log, budgetError(budgetMs));
+    return results[statements.length - 2].rows as T[];
   }
 
   /** Runs the last statements and COMMIT in one round trip (nothing at all when the unit sent nothing). */

@@ -23,4 +23,9 @@ export interface Session {
    * batch and none after it runs.
    */
   batch(statements: readonly Statement[]): Promise<StatementResult[]>;
+  /**
+   * A read a tenant's input shapes: refused with TOO_MANY once it has run `budgetMs` (PostgreSQL:
+   * statement_timeout; SQLite: the statement's `within_read_budget()` calls, see FilterSqlBuilder).
+   */
+  allWithin<T>(sql: string, bindings: Bindings, budgetMs: number): Promise<T[]>;
 }

@@ -4,6 +4,8 @@
  */
 import { DomainError } from '../domain/errors';
 import { translateDriverError } from './driver-errors';
+import { readBudgetExceeded, SQLITE_BUDGET_FUNCTION } from './read-budget';
+import type { SqliteReadPool } from './sqlite-read-pool';
 import type { Bindings, Session, Statement, StatementResult } from './session';
 
 /** Units of work committed together at most: bounds how long the first of a group waits for its COMMIT. */
@@ -42,6 +44,7 @@ function rowFactory(names: readonly string[]): (values: unknown[]) => unknown {
 
 export interface SqliteHandle {
   prepare(sql: string): SqliteStatement;
+  function(name: string, options: { deterministic: boolean; varargs: boolean }, implementation: () => number): unknown;
   pragma(source: string, options: { simple: true }): unknown;
   readonly inTransaction: boolean;
   readonly name: string;
@@ -106,13 +109,33 @@ export class SqliteConnection {
   /** Units of work done in the open transaction, waiting for its COMMIT; undefined when none is open. */
   private group: { resolve: () => void; reject: (error: unknown) => void }[] | undefined;
   readonly commits = { transactions: 0, units: 0 };
+  /** The budget of the statement running now, if it has one: when it ends (performance.now()) and its size. */
+  private budget: { readonly until: number; readonly ms: number } | undefined;
 
   constructor(
     private readonly handle: SqliteHandle,
     private readonly log: (sql: string, bindings: Bindings) => void,
+    /** Where budgeted reads outside a transaction run, off the event loop (a file database only). */
+    private readonly readers?: SqliteReadPool,
   ) {
     const handles = sqliteHandlesByFile.get(handle.name) ?? new Set<SqliteHandle>();
     sqliteHandlesByFile.set(handle.name, handles.add(handle));
+    // better-sqlite3 cannot interrupt a statement; a function the statement calls per row can end it by throwing.
+    // Not deterministic, so SQLite calls it for every row instead of once.
+    handle.function(SQLITE_BUDGET_FUNCTION, { deterministic: false, varargs: false }, () => {
+      if (this.budget !== undefined && performance.now() > this.budget.until) throw readBudgetExceeded(this.budget.ms);
+      return 1;
+    });
+  }
+
+  /** Runs a read whose filter calls the budget function: it ends with TOO_MANY after `budgetMs`. */
+  private executeWithin(sql: string, bindings: Bindings, budgetMs: number): unknown[] {
+    this.budget = { until: performance.now() + budgetMs, ms: budgetMs };
+    try {
+      return this.execute(sql, bindings, 'all') as unknown[];
+    } finally {
+      this.budget = undefined;
+    }
   }
 
   /** SQLite's `data_version`: changes when another connection (another process, or another app in this one) commits to the file. */
@@ -227,12 +250,20 @@ export class SqliteConnection {
   readonly shared: Session = {
     pipelined: false,
     batch: async (statements) => this.outside(() => this.executeAll(statements)),
+    allWithin: async <T>(sql: string, bindings: Bindings, budgetMs: number) => {
+      if (!this.readers || this.handle.name === '' || this.handle.name === ':memory:') return this.outside(() => this.executeWithin(sql, bindings, budgetMs) as T[]);
+      this.log(sql, bindings);
+      const outcome = await this.readers.read({ file: this.handle.name, sql: sqliteText(sql), bindings: sqliteBindings(bindings), budgetMs });
+      if ('exceeded' in outcome) throw readBudgetExceeded(budgetMs);
+      return outcome.rows as T[];
+    },
   };
 
   /** A session inside the transaction this caller holds. */
   readonly owned: Session = {
     pipelined: false,
     batch: async (statements) => this.executeAll(statements),
+    allWithin: async <T>(sql: string, bindings: Bindings, budgetMs: number) => this.executeWithin(sql, bindings, budgetMs) as T[],
   };
 
   private executeAll(statements: readonly Statement[]): StatementResult[] {

@@ -4,11 +4,14 @@
  * problem at a line and column of the file, including positions inside expressions and filters.
  */
 import { Document, isMap, isPair, isScalar, isSeq, parseAllDocuments, Scalar, visit, YAMLError, type Node, type Pair } from 'yaml';
-import { compileMappingSet } from '../domain/mapping/compile-mapping-set';
+import { compileMappingSet, MAX_RULES } from '../domain/mapping/compile-mapping-set';
 import type { DomainSchema } from '../domain/mapping/domain-schema';
 import { locateOffset } from '../domain/mapping/expression-ast';
 import type { CompiledMappingSet, DefinitionPath, MappingIssue, MappingSetDefinition } from '../domain/mapping/mapping-set';
 import type { OptionList } from '../domain/mapping/option-list';
+import { findYamlLimitBreach } from './yaml-limits';
+
+export { MAX_YAML_ANCHORS_AND_ALIASES, MAX_YAML_DEPTH, MAX_YAML_VALUES } from './yaml-limits';
 
 /** Largest mapping file read, in characters. */
 export const MAX_MAPPING_FILE_LENGTH = 1_000_000;
@@ -105,6 +108,8 @@ function parseDocument(yamlText: string): ParsedDocument {
   if (yamlText.length > MAX_MAPPING_FILE_LENGTH) {
     return { errors: [{ severity: 'error', line: 1, column: 1, message: `the file is larger than ${MAX_MAPPING_FILE_LENGTH} characters` }] };
   }
+  const breach = findYamlLimitBreach(yamlText);
+  if (breach) return { errors: [issueAtOffset(yamlText, breach.offset, breach.message, 'error')] };
   const documents = parseAllDocuments(yamlText, { uniqueKeys: true, prettyErrors: false });
   if (!Array.isArray(documents) || documents.length === 0) {
     return { errors: [{ severity: 'error', line: 1, column: 1, message: 'the file is empty; a mapping set has a rules list' }] };
@@ -133,6 +138,12 @@ function parseDocument(yamlText: string): ParsedDocument {
     const rules = isMap(document.contents) ? document.contents.items.find((pair) => isScalar(pair.key) && pair.key.value === 'rules') : undefined;
     const offset = (isScalar(rules?.key) ? rules.key.range?.[0] : undefined) ?? document.contents?.range?.[0] ?? 0;
     return { errors: [issueAtOffset(yamlText, offset, rules ? 'rules must be a list' : 'a mapping file is a YAML mapping with a rules list (and optionally dialect, description, assignments)', 'error')] };
+  }
+  const rules = (definition as { rules: unknown[] }).rules;
+  if (rules.length > MAX_RULES) {
+    // No larger set can compile: refused here, it is never handed on (stored as a draft, or between threads).
+    const offset = isMap(document.contents) ? (document.contents.items.find((pair) => isScalar(pair.key) && pair.key.value === 'rules')?.key as Node | undefined)?.range?.[0] : undefined;
+    return { errors: [issueAtOffset(yamlText, offset ?? 0, `a mapping set has at most ${MAX_RULES} rules`, 'error')] };
   }
   return { definition: definition as MappingSetDefinition, document, errors: [] };
 }

@@ -9,6 +9,7 @@ import { MappingJobRepository, type StoredMappingJob } from '../persistence/repo
 import { MappingRepository } from '../persistence/repositories/mapping.repository';
 import { TenantRepository } from '../persistence/repositories/tenant.repository';
 import type { AuditService } from './audit.service';
+import { TimeSlices } from './time-slices';
 import { currentValues, groupRows, type MappingRuntime, type MappingService } from './mapping.service';
 
 const SAMPLE_LIMIT = 5;
@@ -240,7 +241,9 @@ export class MappingJobRunner {
     });
     const report = (job.result as ImpactReport | null) ?? emptyImpactReport(job.mappingVersion);
     const rowsByUser = groupRows(batch.rows);
+    const slices = new TimeSlices();
     for (const user of batch.users) {
+      await slices.yieldIfDue();
       const current = currentValues(runtime.schema, rowsByUser.get(user.id) ?? []);
       const result = applyMapping(runtime.compiled, { raw: user.raw, groups: batch.groups.get(user.id) ?? [], current, isCreate: false }, { optionLists: runtime.optionLists, mappingVersion: runtime.mappingVersion });
       countImpact(report, user.id, current, result);

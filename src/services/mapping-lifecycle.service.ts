@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditContext } from '../domain/audit';
 import { DomainError } from '../domain/errors';
-import { applyMapping, type MappingError, type OptionAddition, type TraceStep } from '../domain/mapping/apply-mapping';
-import { compileMappingSet } from '../domain/mapping/compile-mapping-set';
+import type { MappingError, OptionAddition, TraceStep } from '../domain/mapping/apply-mapping';
 import { dialectSampleRequests, type UserRequestSequence, type UserWriteMethod } from '../domain/mapping/dialect-samples';
 import { checkDomainSchema } from '../domain/mapping/domain-schema';
 import { createPresetMappingSet } from '../domain/mapping/presets';
@@ -20,6 +19,9 @@ import type { AuditService } from './audit.service';
 import type { RecentRequestsService } from './recent-requests.service';
 import type { ImpactReport, ReapplyReport } from './mapping-jobs.service';
 import type { MappingService, SchemaVersionDefinition } from './mapping.service';
+import type { ParsedMappingFile } from './mapping-file';
+import type { CompileInput } from './offload/mapping-tasks';
+import type { OffloadPool } from './offload/offload-pool';
 
 /** A compile problem with where it is: the definition path and, inside an expression, line and column. */
 export interface LocatedIssue {
@@ -92,6 +94,9 @@ export type ReplayUserRequests = (
 
 /** The most logged requests a dry run replays. */
 export const RECENT_REQUESTS_MAX = 200;
+/** The most pasted payloads (users) of one dry run, and requests in all of them (as many as logged requests replayed). */
+export const PREVIEW_PAYLOADS_MAX = 100;
+export const PREVIEW_REQUESTS_MAX = RECENT_REQUESTS_MAX;
 const JOB_LIST_MAX = 50;
 
 export interface MappingJobView extends StoredMappingJob {
@@ -190,6 +195,8 @@ export class MappingLifecycleService {
       readonly replay: ReplayUserRequests;
       /** The connections' last user writes, kept for previews. */
       readonly recentRequests: RecentRequestsService;
+      /** Where parsing, compiling and dry runs run: off the event loop, with a deadline. */
+      readonly offload: OffloadPool;
       /** Called after a job is queued: lets this node start on it at once instead of at its next poll. */
       readonly onJobQueued?: () => void;
     },
@@ -212,6 +219,11 @@ export class MappingLifecycleService {
     if (!schema) return null;
     const { customSchemaUrn } = (schema.definition as unknown as SchemaVersionDefinition).schema;
     return this.createDraft(tenant, connection, createPresetMappingSet(connection.dialect, customSchemaUrn), who, `${connection.dialect} preset`);
+  }
+
+  /** Parses a mapping file (YAML, or JSON which is YAML) off the event loop. */
+  async parseDefinition(tenant: Tenant, text: string): Promise<ParsedMappingFile> {
+    return this.options.offload.run(tenant.id, 'parseMappingText', text);
   }
 
   /** Stores a definition as the connection's next version, a draft compiled against the active schema at validation. */
@@ -258,14 +270,19 @@ export class MappingLifecycleService {
     });
   }
 
-  /** Compiles a draft against its schema version; a clean compile makes it validated, errors stay in the report. */
+  /**
+   * Compiles a draft against the active schema (off the event loop, outside any transaction); a clean
+   * compile makes it validated, errors stay in the report. A version validated meanwhile stays as it is.
+   */
   async validate(tenant: Tenant, connection: Connection, version: number, who: AuditContext): Promise<ValidationOutcome> {
+    const stored = await this.database.read((tx) => this.requireVersion(tx, tenant, connection, version));
+    if (stored.state !== 'draft') return { ok: true, version };
+    const errors = await this.compileErrors(tenant, stored);
     return this.database.transaction(async (tx) => {
-      const stored = await this.requireVersion(tx, tenant, connection, version);
-      if (stored.state !== 'draft') return { ok: true, version };
-      const errors = await this.compileErrors(tx, tenant, stored);
+      const current = await this.requireVersion(tx, tenant, connection, version);
+      if (current.state !== 'draft') return { ok: true, version };
       const now = Date.now();
-      const report = { ...(stored.report ?? {}), validation: { ok: errors.length === 0, errors, at: now } };
+      const report = { ...(current.report ?? {}), validation: { ok: errors.length === 0, errors, at: now } };
       const target = { type: 'mappingSet', id: `${connection.id}:${version}` };
       if (errors.length > 0) {
         await this.mappings.setMappingSetReport(tx, tenant.id, connection.id, version, report);
@@ -280,24 +297,26 @@ export class MappingLifecycleService {
 
   /**
    * Maps each payload with a version or an unsaved definition, as a SCIM write would, and stores nothing:
-   * it only reads, outside any transaction.
+   * it only reads, outside any transaction; compiling and mapping run off the event loop.
    */
   async preview(tenant: Tenant, connection: Connection, source: MappingSource, payloads: readonly PreviewPayload[]): Promise<PreviewResult[]> {
-    const runtime = await this.database.read((tx) => this.sourceRuntime(tx, tenant, connection, source));
-    const mapValues = (raw: Record<string, unknown>, current: Record<string, DomainValue>, isCreate: boolean) =>
-      applyMapping(runtime.compiled, { raw, groups: [], current, isCreate }, { optionLists: runtime.optionLists, mappingVersion: runtime.mappingVersion });
-    return payloads.map((payload) => {
-      let current: Record<string, DomainValue> =
-        payload.initial === undefined ? {} : Object.fromEntries(Object.entries(mapValues(payload.initial, {}, true).values).map(([field, mapped]) => [field, mapped.value]));
-      const steps = payload.resources.map((raw, index) => {
-        const result = mapValues(raw, current, index === 0 && payload.initial === undefined);
-        const values = Object.fromEntries(Object.entries(result.values).map(([field, mapped]) => [field, mapped.value]));
-        // As mapAndStore does: fields the mapping did not write keep their values for the next request.
-        current = { ...current, ...values };
-        return { values: { ...current }, errors: result.errors, optionAdditions: result.optionAdditions, trace: result.trace };
-      });
-      return { ...(payload.label !== undefined ? { label: payload.label } : {}), steps };
-    });
+    const input = await this.database.read((tx) => this.sourceInput(tx, tenant, connection, source));
+    const outcome = await this.options.offload.run(tenant.id, 'previewPayloads', { ...input, payloads });
+    if (!outcome.ok) {
+      throw new DomainError('INVALID_INPUT', `the mapping set does not compile: ${outcome.errors.map((issue) => { const at = locate(issue); return `${at.path}${at.line ? ` (line ${at.line}, column ${at.column})` : ''}: ${at.message}`; }).join('; ')}`);
+    }
+    return outcome.results;
+  }
+
+  /**
+   * A dry run of pasted IdP requests: at most PREVIEW_PAYLOADS_MAX payloads and PREVIEW_REQUESTS_MAX
+   * requests in all (their replay as SCIM would store them runs on the event loop).
+   */
+  async previewPastedRequests(tenant: Tenant, connection: Connection, source: MappingSource, sequences: readonly UserRequestSequence[]): Promise<PreviewReport> {
+    if (sequences.length > PREVIEW_PAYLOADS_MAX) throw new DomainError('TOO_MANY', `a dry run maps at most ${PREVIEW_PAYLOADS_MAX} payloads; got ${sequences.length}`);
+    const requests = sequences.reduce((sum, sequence) => sum + sequence.requests.length, 0);
+    if (requests > PREVIEW_REQUESTS_MAX) throw new DomainError('TOO_MANY', `a dry run replays at most ${PREVIEW_REQUESTS_MAX} requests in all; got ${requests}`);
+    return this.previewRequests(tenant, connection, source, sequences);
   }
 
   /** A dry run of IdP requests (pasted, a dialect's samples, or logged): each sequence replayed as SCIM would store it, then mapped. */
@@ -343,12 +362,10 @@ export class MappingLifecycleService {
 
   /** Queues an impact diff of a version against every stored user; it runs on whichever node claims it. */
   async startImpactAnalysis(tenant: Tenant, connection: Connection, version: number, who: AuditContext): Promise<MappingJobView> {
-    return this.queueJob(tenant, connection, 'impact', who, async (tx) => {
-      const stored = await this.requireVersion(tx, tenant, connection, version);
-      const errors = await this.compileErrors(tx, tenant, stored);
-      if (errors.length > 0) throw new DomainError('INVALID_INPUT', `version ${version} does not compile: ${errors.map((error) => `${error.path}: ${error.message}`).join('; ')}`);
-      return version;
-    });
+    const stored = await this.database.read((tx) => this.requireVersion(tx, tenant, connection, version));
+    const errors = await this.compileErrors(tenant, stored);
+    if (errors.length > 0) throw new DomainError('INVALID_INPUT', `version ${version} does not compile: ${errors.map((error) => `${error.path}: ${error.message}`).join('; ')}`);
+    return this.queueJob(tenant, connection, 'impact', who, async (tx) => (await this.requireVersion(tx, tenant, connection, version)).version);
   }
 
   /** Queues a re-apply of the active version to every stored user; one at a time per connection. */
@@ -480,23 +497,29 @@ export class MappingLifecycleService {
     return stored;
   }
 
-  /** A version's problems under the tenant's active schema, the one it runs under once active. */
-  private async compileErrors(tx: Tx, tenant: Tenant, stored: StoredMappingSet): Promise<LocatedIssue[]> {
-    const schema = await this.mapping.activeDefinition(tx, tenant.id);
-    return (await this.mapping.misfits(tx, tenant.id, stored.definition as unknown as MappingSetDefinition, schema)).map(locate);
+  /** A version's problems under the tenant's active schema (the one it runs under once active), compiled off the event loop. */
+  private async misfitsUnderActiveSchema(tenant: Tenant, stored: StoredMappingSet): Promise<{ readonly schemaVersion: number; readonly issues: readonly MappingIssue[] }> {
+    const { schemaVersion, input } = await this.database.read(async (tx) => {
+      const schema = await this.mapping.activeDefinition(tx, tenant.id);
+      const optionLists = await this.mapping.loadOptionLists(tx, tenant.id, schema.optionLists);
+      return { schemaVersion: schema.version, input: { definition: stored.definition as unknown as MappingSetDefinition, schema: schema.schema, optionLists } };
+    });
+    return { schemaVersion, issues: await this.options.offload.run(tenant.id, 'compileErrors', input) };
   }
 
-  /** A stored version compiles against its own schema version; an unsaved definition against the active schema. */
-  private async sourceRuntime(tx: Tx, tenant: Tenant, connection: Connection, source: MappingSource) {
-    if ('version' in source) return this.mapping.versionRuntime(tx, tenant, connection, source.version);
-    const latest = await this.mappings.latestSchema(tx, tenant.id);
-    const schemaDefinition = latest!.definition as unknown as SchemaVersionDefinition;
-    const optionLists = await this.mapping.loadOptionLists(tx, tenant.id, schemaDefinition.optionLists);
-    const result = compileMappingSet(source.definition, schemaDefinition.schema, optionLists);
-    if (!result.ok) {
-      throw new DomainError('INVALID_INPUT', `the mapping set does not compile: ${result.errors.map((issue) => { const at = locate(issue); return `${at.path}${at.line ? ` (line ${at.line}, column ${at.column})` : ''}: ${at.message}`; }).join('; ')}`);
+  private async compileErrors(tenant: Tenant, stored: StoredMappingSet): Promise<LocatedIssue[]> {
+    return (await this.misfitsUnderActiveSchema(tenant, stored)).issues.map(locate);
+  }
+
+  /** What a dry run compiles: a stored version or an unsaved definition, under the active schema (the one it would run under). */
+  private async sourceInput(tx: Tx, tenant: Tenant, connection: Connection, source: MappingSource): Promise<CompileInput & { readonly mappingVersion: number }> {
+    const schema = await this.mapping.activeDefinition(tx, tenant.id);
+    const optionLists = await this.mapping.loadOptionLists(tx, tenant.id, schema.optionLists);
+    if ('version' in source) {
+      const stored = await this.requireVersion(tx, tenant, connection, source.version);
+      return { definition: stored.definition as unknown as MappingSetDefinition, schema: schema.schema, optionLists, mappingVersion: stored.version };
     }
-    return { compiled: result.mappingSet, optionLists, mappingVersion: await this.mappings.nextMappingVersion(tx, tenant.id, connection.id) };
+    return { definition: source.definition, schema: schema.schema, optionLists, mappingVersion: await this.mappings.nextMappingVersion(tx, tenant.id, connection.id) };
   }
 
   /**
@@ -504,6 +527,7 @@ export class MappingLifecycleService {
    * a rollback, one that was active before) can become active: a draft must pass validation first.
    */
   private async swapActive(tenant: Tenant, connection: Connection, version: number, who: AuditContext, action: 'mapping.activate' | 'mapping.rollback'): Promise<void> {
+    const checked = await this.misfitsUnderActiveSchema(tenant, await this.database.read((tx) => this.requireVersion(tx, tenant, connection, version)));
     await this.database.transaction(async (tx) => {
       const previous = await this.mappings.lockActiveMappingVersion(tx, tenant.id, connection.id);
       const stored = await this.requireVersion(tx, tenant, connection, version);
@@ -511,7 +535,8 @@ export class MappingLifecycleService {
       if (stored.state === 'draft') throw new DomainError('PRECONDITION_FAILED', `version ${version} has not passed validation: validate it first`);
       if (action === 'mapping.rollback' && stored.state !== 'superseded') throw new DomainError('PRECONDITION_FAILED', `version ${version} was never active: activate it instead of rolling back to it`);
       const schema = await this.mapping.activeDefinition(tx, tenant.id);
-      const misfits = await this.mapping.misfits(tx, tenant.id, stored.definition as unknown as MappingSetDefinition, schema);
+      // Compiled off the event loop above; only under a schema activated since is it compiled again here.
+      const misfits = schema.version === checked.schemaVersion ? checked.issues : await this.mapping.misfits(tx, tenant.id, stored.definition as unknown as MappingSetDefinition, schema);
       if (misfits.length > 0) throw new DomainError('INVALID_INPUT', `version ${version} does not fit the active domain schema (version ${schema.version}): ${describeIssues(misfits)}`);
       await this.mappings.updateMappingSetState(tx, tenant.id, connection.id, version, { state: 'active', activatedAt: Date.now() });
       if (previous !== null) await this.mappings.updateMappingSetState(tx, tenant.id, connection.id, previous, { state: 'superseded' });

@@ -16,6 +16,7 @@ import { MappingRepository, mappingChanges, type StoredOptionValue, type StoredU
 import { TenantRepository } from '../persistence/repositories/tenant.repository';
 import { UserRepository, type UserIdentity } from '../persistence/repositories/user.repository';
 import type { ChangeRecorder, MappedChanges } from './change-recorder';
+import { TimeSlices } from './time-slices';
 
 /**
  * An option list as a schema version declares it: its policy and, optionally, the values it starts
@@ -461,7 +462,11 @@ export class MappingService {
     const additions = new Map<string, StoredOptionValue>();
     const grants = new Map<string, string[]>();
     let written = 0;
-    const mapped = users.map((user) => {
+    // A re-apply, group re-map or import batch maps hundreds of users: other tenants' requests run between slices.
+    const slices = new TimeSlices();
+    const mapped: { user: UserToMap; stored: StoredUserValue[]; before: Record<string, DomainValue>; result: MappingResult }[] = [];
+    for (const user of users) {
+      await slices.yieldIfDue();
       const stored = storedRows.get(user.id) ?? [];
       const before = currentValues(runtime.schema, stored);
       const result = applyMapping(
@@ -469,8 +474,8 @@ export class MappingService {
         { raw: user.raw, groups: groups.get(user.id) ?? [], current: before, isCreate: user.isCreate },
         { optionLists: runtime.optionLists, mappingVersion: runtime.mappingVersion },
       );
-      return { user, stored, before, result };
-    });
+      mapped.push({ user, stored, before, result });
+    }
     if (runtime.managerByExternalId) await this.resolveManagers(tx, tenantId, mapped);
     for (const { user, stored, before, result } of mapped) {
       if (result.errors.length > 0) {

@@ -86,6 +86,13 @@ describe(`CLI and server processes on ${testDatabaseKind()}`, () => {
     expect(invalid.status).not.toBe(0);
     expect(invalid.stdout).toMatch(new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:\\d+: error: .*\\[rules\\[0\\]\\.expr\\]`));
     expect(invalid.stdout).toMatch(/:6:\d+: error: target 'nope'/);
+    // Issue 13: many single-use anchors are refused at once, with the limit and its line.
+    const anchors = path.join(directory, 'anchors.yaml');
+    writeFileSync(anchors, `rules: [${Array.from({ length: 15_000 }, (_, index) => `&a${index} y, *a${index}`).join(', ')}]\n`);
+    const refused = await runCli(['mapping', 'validate', anchors], env);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stdout).toContain(`${anchors}:1:`);
+    expect(refused.stdout).toContain('error: the file has more than 100 anchors and aliases');
   });
 
   it('a bad environment stops the server with one message naming every bad variable', async () => {

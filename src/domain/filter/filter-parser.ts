@@ -18,8 +18,11 @@ import type { AttributePath, CompareOperator, FilterNode, FilterValue } from './
 export const MAX_FILTER_LENGTH = 20_000;
 /** Deepest nesting of parentheses, `not` and value-path brackets accepted. */
 export const MAX_FILTER_DEPTH = 64;
-/** Most attribute expressions (`pr` and comparisons) accepted in one filter. */
-export const MAX_FILTER_TERMS = 1_000;
+/**
+ * Most attribute expressions (`pr` and comparisons) accepted in one filter: IdPs send one or two; each
+ * costs a test per row scanned, so a tenant's filter cannot make a read of its users arbitrarily slow.
+ */
+export const MAX_FILTER_TERMS = 100;
 
 const COMPARE_OPERATORS: ReadonlySet<string> = new Set<CompareOperator>(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le']);
 const ORDERING_OPERATORS: ReadonlySet<string> = new Set<CompareOperator>(['gt', 'ge', 'lt', 'le']);

@@ -3,7 +3,7 @@ import { DomainError } from '../../domain/errors';
 import type { UserRequestSequence } from '../../domain/mapping/dialect-samples';
 import type { MappingSetDefinition } from '../../domain/mapping/mapping-set';
 import type { Connection, Tenant } from '../../domain/tenants/tenant';
-import { parseMappingFile, renderMappingFile } from '../../services/mapping-file';
+import { renderMappingFile } from '../../services/mapping-file';
 import type { ImpactReport as ImpactReportValue } from '../../services/mapping-jobs.service';
 import type { LocatedIssue, MappingJobView, MappingSource, MappingVersionSummary, PreviewReport as PreviewReportValue, SchemaVersionSummary } from '../../services/mapping-lifecycle.service';
 import type { SchemaVersionDefinition } from '../../services/mapping.service';
@@ -103,12 +103,13 @@ function toSchemaVersion(summary: SchemaVersionSummary): DomainSchemaVersion {
   return { version: summary.version, state: summary.state as VersionStateName, author: summary.author, comment: summary.comment, createdAt: summary.createdAt, definition: summary.definition };
 }
 
-/** A YAML file or its JSON equivalent, read by the mapping-file parser (JSON is YAML): shape errors come back located. */
-function definitionOf(input: MappingSetDefinitionInput): MappingSetDefinition | undefined {
+/** A YAML file or its JSON equivalent, read by the mapping-file parser (JSON is YAML, off the event loop): shape errors come back located. */
+async function definitionOf(context: GraphqlContext, input: MappingSetDefinitionInput): Promise<MappingSetDefinition | undefined> {
   const given = [input.yaml, input.definition].filter((value) => value !== null && value !== undefined);
   if (given.length === 0) return undefined;
   if (given.length > 1) throw new DomainError('INVALID_INPUT', 'give the mapping set as yaml or as definition, not both');
-  const parsed = parseMappingFile(typeof input.yaml === 'string' ? input.yaml : JSON.stringify(input.definition));
+  const text = typeof input.yaml === 'string' ? input.yaml : JSON.stringify(input.definition);
+  const parsed = await context.services.mappingLifecycle.parseDefinition(context.principal.tenant, text);
   if (!parsed.definition || parsed.errors.length > 0) {
     throw new DomainError('INVALID_INPUT', `the mapping set is not well-formed: ${parsed.errors.map((issue) => `line ${issue.line}, column ${issue.column}: ${issue.message}`).join('; ')}`);
   }
@@ -150,7 +151,7 @@ export class MappingLifecycleResolver {
 
   @Mutation(() => MappingSetVersion, { description: 'Stores a mapping set (YAML or structured) as the next version, a draft (admin).' })
   async draftMappingSet(@Arg('input', () => DraftMappingSetInput) input: DraftMappingSetInput, @Ctx() context: GraphqlContext): Promise<MappingSetVersion> {
-    const definition = definitionOf(input);
+    const definition = await definitionOf(context, input);
     if (!definition) throw new DomainError('INVALID_INPUT', 'give the mapping set as yaml or as definition');
     const { tenant, connection } = await this.scope(context);
     const version = await context.services.mappingLifecycle.createDraft(tenant, connection, definition, auditContextOf(context), input.comment ?? undefined);
@@ -168,14 +169,14 @@ export class MappingLifecycleResolver {
   async previewMapping(@Arg('input', () => PreviewMappingInput) input: PreviewMappingInput, @Ctx() context: GraphqlContext): Promise<PreviewReport> {
     const { tenant, connection } = await this.scope(context);
     const lifecycle = context.services.mappingLifecycle;
-    const unsaved = definitionOf(input);
+    const unsaved = await definitionOf(context, input);
     if (unsaved && input.version !== null && input.version !== undefined) throw new DomainError('INVALID_INPUT', 'give a version or an unsaved mapping set, not both');
     const source: MappingSource = unsaved ? { definition: unsaved } : { version: input.version ?? (await lifecycle.definitionOf(tenant, connection)).version };
     const chosen = [input.payloads, input.dialectSamples || null, input.recentRequests].filter((value) => value !== null && value !== undefined);
     if (chosen.length !== 1) throw new DomainError('INVALID_INPUT', 'give exactly one of payloads, dialectSamples or recentRequests');
     if (input.payloads) {
       const sequences: UserRequestSequence[] = input.payloads.map((payload, index) => ({ label: payload.label ?? `payload ${index + 1}`, requests: payload.requests.map((request) => ({ method: request.method, body: request.body })) }));
-      return toPreview(await lifecycle.previewRequests(tenant, connection, source, sequences));
+      return toPreview(await lifecycle.previewPastedRequests(tenant, connection, source, sequences));
     }
     if (input.dialectSamples) return toPreview(await lifecycle.previewDialectSamples(tenant, connection, source));
     return toPreview(await lifecycle.previewRecentRequests(tenant, connection, source, input.recentRequests!));

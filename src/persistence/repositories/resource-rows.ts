@@ -93,16 +93,18 @@ export async function listRows<R, F extends string>(
   const predicate = new FilterSqlBuilder(tx.dialect).build(filter, spec.table, 'r');
   const where = `r.tenant_id = ? AND ${predicate.sql}`;
   const bindings: unknown[] = [tenantId, ...predicate.bindings];
-  const count = async () => toNumber((await tx.first<{ total: number | string }>(`SELECT COUNT(*) AS total FROM ${spec.table} r WHERE ${where}`, bindings))?.total ?? 0);
-  if (page.limit === 0) return { total: await count(), rows: [] };
   const pinned = pinnedBy(filter);
+  // A filter no index pins walks the tenant's rows: its cost is the tenant's to bear, within the read budget.
+  const read = <T>(sql: string, values: unknown[]) => (pinned ? tx.all<T>(sql, values) : tx.allWithinBudget<T>(sql, values));
+  const count = async () => toNumber((await read<{ total: number | string }>(`SELECT COUNT(*) AS total FROM ${spec.table} r WHERE ${where}`, bindings))[0]?.total ?? 0);
+  if (page.limit === 0) return { total: await count(), rows: [] };
   const order: string[] = [];
   const sortColumn = sort && spec.sortColumns[sort.field];
   if (sortColumn) order.push(`r.${sortColumn} ${sort.descending ? 'DESC' : 'ASC'}`);
   // The unary plus keeps SQLite from choosing the (tenant_id, created_at) index over the filter's own.
   if (pinned !== 'unique' || order.length > 0) order.push(pinned === 'indexed' ? `+${tieBreak('r')}` : tieBreak('r'));
   const sql = `SELECT ${spec.columns.map((column) => `r.${column}`).join(', ')} FROM ${spec.table} r WHERE ${where}${order.length > 0 ? ` ORDER BY ${order.join(', ')}` : ''} LIMIT ? OFFSET ?`;
-  const rows = await tx.all<R>(sql, [...bindings, page.limit, page.offset]);
+  const rows = await read<R>(sql, [...bindings, page.limit, page.offset]);
   const complete = rows.length < page.limit && (rows.length > 0 || page.offset === 0);
   return { total: complete ? page.offset + rows.length : await count(), rows };
 }

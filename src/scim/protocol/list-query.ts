@@ -5,8 +5,8 @@ import { parseAttributeList, type AttributeReference } from './projection';
 
 /**
  * The query of a list or .search request (RFC 7644 sections 3.4.2 and 3.4.3), read leniently where
- * it is unambiguous: parameter names in any case, `startIndex` below 1 read as 1, `count` above the
- * server's maximum clamped to it.
+ * it is unambiguous: parameter names in any case, `startIndex` below 1 read as 1 (above
+ * MAX_START_INDEX as that), `count` below 0 as 0 and above the server's maximum clamped to it.
  */
 export interface ListQuery {
   readonly filter: FilterNode | undefined;
@@ -19,6 +19,11 @@ export interface ListQuery {
 }
 
 export const DEFAULT_PAGE_SIZE = 100;
+/**
+ * Largest `startIndex` read; anything above is read as this (no tenant holds 2^31 resources, so the page
+ * is empty either way). Unclamped, 1e20 reached the database as an OFFSET out of its integer range.
+ */
+export const MAX_START_INDEX = 2_147_483_647;
 
 function integerParameter(name: string, value: unknown): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
@@ -37,7 +42,7 @@ function attributeListParameter(value: unknown): AttributeReference[] | undefine
 export function parseListQuery(parameters: Readonly<Record<string, unknown>>, maxResults: number): ListQuery {
   const filterText = parameters.filter;
   if (filterText !== undefined && typeof filterText !== 'string') throw new DomainError('INVALID_FILTER', 'filter must be a string');
-  const startIndex = Math.max(1, integerParameter('startIndex', parameters.startindex) ?? 1);
+  const startIndex = Math.min(MAX_START_INDEX, Math.max(1, integerParameter('startIndex', parameters.startindex) ?? 1));
   const count = Math.min(maxResults, Math.max(0, integerParameter('count', parameters.count) ?? Math.min(DEFAULT_PAGE_SIZE, maxResults)));
   const sortOrder = parameters.sortorder === undefined ? 'ascending' : String(parameters.sortorder).toLowerCase();
   if (sortOrder !== 'ascending' && sortOrder !== 'descending') {

@@ -456,7 +456,7 @@ describe('parseFilter', () => {
 
   describe('abuse limits', () => {
     it('exports the limits', () => {
-      expect([MAX_FILTER_LENGTH, MAX_FILTER_DEPTH, MAX_FILTER_TERMS]).toStrictEqual([20_000, 64, 1_000]);
+      expect([MAX_FILTER_LENGTH, MAX_FILTER_DEPTH, MAX_FILTER_TERMS]).toStrictEqual([20_000, 64, 100]);
     });
 
     it(`accepts a filter of exactly ${MAX_FILTER_LENGTH} characters`, () => {
@@ -494,11 +494,11 @@ describe('parseFilter', () => {
       expect(() => parseFilter(terms(MAX_FILTER_TERMS))).not.toThrow();
       const error = parseError(terms(MAX_FILTER_TERMS + 1));
       expect(error.message).toContain(`more than ${MAX_FILTER_TERMS}`);
-      expect(positionOf(error)).toBe(terms(MAX_FILTER_TERMS).length + ' or a1000 '.length);
+      expect(positionOf(error)).toBe(terms(MAX_FILTER_TERMS).length + ` or a${MAX_FILTER_TERMS} `.length);
     });
 
     it('parses a long flat filter in linear time', () => {
-      const text = Array.from({ length: 1000 }, (_, index) => `userName eq "user${index}@example.com"`).join(' or ').slice(0, 19_990);
+      const text = Array.from({ length: MAX_FILTER_TERMS }, (_, index) => `userName eq "user${index}${'x'.repeat(180)}@example.com"`).join(' or ').slice(0, 19_990);
       const trimmed = text.slice(0, text.lastIndexOf(' or '));
       const started = process.hrtime.bigint();
       for (let round = 0; round < 20; round++) parseFilter(trimmed);

@@ -1,9 +1,13 @@
+import { MAX_RULES } from '../../../src/domain/mapping/compile-mapping-set';
 import type { MappingSetDefinition } from '../../../src/domain/mapping/mapping-set';
 import { createDefaultDomainSchema, createDefaultOptionLists, createPresetMappingSet } from '../../../src/domain/mapping/presets';
 import type { Dialect } from '../../../src/domain/tenants/tenant';
 import {
   formatMappingFileIssues,
   MAX_MAPPING_FILE_LENGTH,
+  MAX_YAML_ANCHORS_AND_ALIASES,
+  MAX_YAML_DEPTH,
+  MAX_YAML_VALUES,
   parseMappingFile,
   renderMappingFile,
   validateMappingFile,
@@ -65,7 +69,8 @@ describe('mapping files', () => {
         expect(definition).toBeUndefined();
         expect(errors.length).toBeGreaterThan(0);
         for (const error of errors) {
-          expect(error.message).toBe('the YAML nests collections too deeply to be read');
+          // The nesting limit refuses it before the parser could run out of stack.
+          expect(error.message).toBe(`the file nests collections deeper than ${MAX_YAML_DEPTH} levels`);
           expect(error.message).not.toMatch(/call stack|RangeError|TypeError/);
         }
       }
@@ -75,6 +80,39 @@ describe('mapping files', () => {
       expect(parseMappingFile(' '.repeat(MAX_MAPPING_FILE_LENGTH + 1)).errors[0].message).toBe(`the file is larger than ${MAX_MAPPING_FILE_LENGTH} characters`);
       const bomb = lines('a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]', 'rules: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]');
       expect(parseMappingFile(bomb).errors[0].message).toMatch(/alias/i);
+    });
+
+    it('refuses more than 100 anchors and aliases before composing the document (single-use anchors were quadratic)', () => {
+      const pairs = (count: number) => `rules: [${Array.from({ length: count }, (_, index) => `&a${index} y, *a${index}`).join(', ')}]\n`;
+      expect(parseMappingFile(pairs(50)).errors).toEqual([]);
+      const refused = parseMappingFile(pairs(51));
+      expect(refused.definition).toBeUndefined();
+      expect(refused.errors).toEqual([{ severity: 'error', line: 1, column: expect.any(Number), message: `the file has more than ${MAX_YAML_ANCHORS_AND_ALIASES} anchors and aliases` }]);
+      expect(parseMappingFile(pairs(20_000)).errors.map((error) => error.message)).toEqual([`the file has more than ${MAX_YAML_ANCHORS_AND_ALIASES} anchors and aliases`]);
+    });
+
+    it('refuses more rules than a mapping set may hold before handing the definition on (a 720 KB list of 240,000 was cloned between threads twice)', () => {
+      const rules = (count: number) => `rules: [${Array.from({ length: count }, (_, index) => `{ id: r${index}, target: email, from: userName }`).join(', ')}]\n`;
+      expect(parseMappingFile(rules(MAX_RULES)).errors).toEqual([]);
+      expect(parseMappingFile(rules(MAX_RULES + 1))).toEqual({ errors: [{ severity: 'error', line: 1, column: 1, message: `a mapping set has at most ${MAX_RULES} rules` }] });
+    });
+
+    it('refuses more values than the limit before composing the document', () => {
+      const values = (count: number) => `rules: [${Array.from({ length: count - 1 }, (_, index) => (index % 2 === 0 ? 'y' : '"q"')).join(', ')}]\n`;
+      expect(parseMappingFile(values(MAX_YAML_VALUES)).errors.map((error) => error.message)).toEqual([`a mapping set has at most ${MAX_RULES} rules`]);
+      expect(parseMappingFile(values(MAX_YAML_VALUES + 1)).errors.map((error) => error.message)).toEqual([`the file has more than ${MAX_YAML_VALUES} values`]);
+      expect(parseMappingFile(`rules: [${Array.from({ length: 240_000 }, () => 'y').join(', ')}]`).errors.map((error) => error.message)).toEqual([`the file has more than ${MAX_YAML_VALUES} values`]);
+    });
+
+    it.each([
+      ['flow', 5_000, (depth: number) => `rules: ${'['.repeat(depth)}${']'.repeat(depth)}\n`],
+      ['block', 500, (depth: number) => `rules:\n${Array.from({ length: depth }, (_, level) => `${'  '.repeat(level)}- `).join('\n')}x\n`],
+    ])('refuses %s collections nested deeper than the limit with a plain message (no RangeError text)', (_style, deepest, nested) => {
+      expect(parseMappingFile(nested(MAX_YAML_DEPTH - 1)).errors).toEqual([]);
+      for (const depth of [MAX_YAML_DEPTH + 1, deepest]) {
+        const messages = parseMappingFile(nested(depth)).errors.map((error) => error.message);
+        expect(messages).toEqual([`the file nests collections deeper than ${MAX_YAML_DEPTH} levels`]);
+      }
     });
   });
 
