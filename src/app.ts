@@ -39,6 +39,11 @@ import { BulkImportService } from './services/bulk-import.service';
 import { CredentialCache } from './services/credential-cache';
 import { OutboundHttp } from './outbound/outbound-http';
 import { OidcTokenVerifier } from './auth/oidc-token.strategy';
+import { OperatorService } from './services/operator.service';
+import { ScimOAuthService } from './services/scim-oauth.service';
+import { createOperatorEndpoint } from './graphql/operator/operator-server';
+import { createOAuthTokenEndpoint } from './scim/oauth-token-endpoint';
+import { SCIM_BASE_PATH, scimBaseUrl } from './scim/scim-base-url';
 
 export interface Services {
   readonly tenants: TenantService;
@@ -58,6 +63,8 @@ export interface Services {
   readonly events: EventFeed;
   readonly manualEdits: ManualEditService;
   readonly bulkImport: BulkImportService;
+  readonly operator: OperatorService;
+  readonly scimOAuth: ScimOAuthService;
 }
 
 export interface IdentityHub {
@@ -150,6 +157,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     }),
     events: new EventFeed(database, { pollIntervalMs: EVENT_POLL_INTERVAL_MS, lookbackMs: EVENT_LOOKBACK_MS }, (error) => logger.error({ err: error }, 'reading the outbox for subscriptions failed')),
     bulkImport: new BulkImportService(database, mapping, changes),
+    operator: new OperatorService(database, { audit, outbox, apiKeyCache }),
+    scimOAuth: new ScimOAuthService(database, audit),
   };
 
   const deliveryWorker = new WebhookDeliveryWorker(database, outbound, config.webhooks, {
@@ -188,7 +197,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     (job, error) => logger.error({ err: error, job }, 'background job failed'),
   );
   // No passport.initialize(): every authenticate() here runs with a callback and no session, which needs none of what it installs.
-  passport.use(SCIM_STRATEGY, createScimBearerStrategy(services.tenants));
+  passport.use(SCIM_STRATEGY, createScimBearerStrategy(services.tenants, services.scimOAuth, (request) => scimBaseUrl(config.publicUrl, request)));
   const scimHandler = new ScimBulkHandler({
     users: services.users,
     groups: services.groups,
@@ -210,6 +219,16 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     exposeStacktrace: config.graphql.exposeStacktrace,
     limits: config.graphql,
   });
+  const operatorGraphql = await createOperatorEndpoint({
+    services,
+    logger,
+    throttle: authThrottle,
+    publicUrl: config.publicUrl,
+    maxBodyBytes: config.maxBodyBytes,
+    introspection: config.graphql.introspection,
+    exposeStacktrace: config.graphql.exposeStacktrace,
+    maxTokens: config.graphql.maxTokens,
+  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -227,8 +246,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       response.status(503).json({ status: 'database unreachable' });
     }
   });
+  app.use(`${SCIM_BASE_PATH}/oauth/token`, createOAuthTokenEndpoint({ oauth: services.scimOAuth, throttle: authThrottle, publicUrl: config.publicUrl }));
   app.use(
-    '/scim/v2',
+    SCIM_BASE_PATH,
     createScimRouter({
       handler: scimHandler,
       throttle: authThrottle,
@@ -239,6 +259,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     }),
   );
   app.use('/graphql', graphql.router);
+  app.use('/operator/graphql', operatorGraphql.router);
   app.use((request: Request, response: Response) => {
     response.status(404).json({ error: `nothing at ${request.method} ${request.path}` });
   });
@@ -270,6 +291,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       await mappingJobs.stop();
       await services.provisioningLog.flush();
       await graphql.stop();
+      await operatorGraphql.stop();
       await orm.close(true);
     },
   };

@@ -247,3 +247,10 @@ function dnsServerProblem(entry: string): string | undefined {
   if ((match && isIpLiteral(host) && port >= 1 && port <= 65535) || isIpLiteral(entry)) return undefined;
   return `"${entry}" is not a resolver address (an IP, ipv4:port or [ipv6]:port)`;
 }
+
+/** The base URL the server serves at, as printed by the server and the CLI: PUBLIC_URL, else HOST and PORT. */
+export function serverBaseUrl(config: Pick<Config, 'publicUrl' | 'host' | 'port'>): string {
+  if (config.publicUrl) return config.publicUrl;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  return `http://${host}:${config.port}`;
+}

@@ -1,15 +1,17 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
-import { ConfigError, loadConfig, type Config } from './config';
+import { ConfigError, loadConfig, serverBaseUrl, type Config } from './config';
+import type { Express } from 'express';
 import { createApp } from './app';
 
 /** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
-function localUrl(config: Config): string {
-  if (config.publicUrl) return config.publicUrl;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  return `http://${host}:${config.port}`;
+/** The listening server, or the listen error: express 5's app.listen hands that error to its callback, which reads like success. */
+function listen(app: Express, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
+  });
 }
 
 async function main(): Promise<void> {
@@ -25,7 +27,18 @@ async function main(): Promise<void> {
   }
 
   const hub = await createApp(config);
-  const baseUrl = localUrl(config);
+  const baseUrl = serverBaseUrl(config);
+  // The port first: a busy one ends the process before anything is written.
+  let server: Server;
+  try {
+    server = await listen(hub.app, config.port, config.host);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'EADDRINUSE' ? 'is already in use' : code === 'EACCES' ? 'needs privileges this process lacks' : `cannot be listened on (${(error as Error).message})`;
+    console.error(`identity-hub failed to start: ${config.host}:${config.port} ${reason}; set PORT (and HOST) to a free one`);
+    await hub.close().catch(() => undefined);
+    process.exit(1);
+  }
   if ((await hub.services.tenants.countTenants()) === 0) {
     const demo = await hub.services.tenants.createTenant({ slug: 'demo', name: 'Demo' });
     // Printed once on purpose: only hashes are stored. `npm run cli -- token rotate demo` issues a new token.
@@ -40,10 +53,7 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
   }
-
-  const server: Server = hub.app.listen(config.port, config.host, () => {
-    console.log(`identity-hub listening: SCIM ${baseUrl}/scim/v2  GraphQL ${baseUrl}/graphql  health ${baseUrl}/healthz`);
-  });
+  console.log(`identity-hub listening: SCIM ${baseUrl}/scim/v2  GraphQL ${baseUrl}/graphql  health ${baseUrl}/healthz`);
   const subscriptions = hub.attachSubscriptions(server);
 
   let stopping = false;

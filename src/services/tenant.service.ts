@@ -111,7 +111,7 @@ export class TenantService {
       throw new DomainError('INVALID_INPUT', 'a tenant slug is 1-63 lower-case letters, digits and dashes, not starting or ending with a dash');
     }
     const now = this.now();
-    const tenant: Tenant = { id: randomUUID(), slug: input.slug, name: input.name ?? input.slug, settings: DEFAULT_TENANT_SETTINGS, createdAt: now };
+    const tenant: Tenant = { id: randomUUID(), slug: input.slug, name: input.name ?? input.slug, settings: DEFAULT_TENANT_SETTINGS, createdAt: now, suspendedAt: null };
     const connection: Connection = { tenantId: tenant.id, id: randomUUID(), name: 'default', dialect: input.dialect ?? 'generic' };
     const scimToken = generateSecret('scim');
     const adminApiKey = generateSecret('api');
@@ -132,6 +132,10 @@ export class TenantService {
 
   async countTenants(): Promise<number> {
     return this.database.read((tx) => this.tenants.countTenants(tx));
+  }
+
+  async findTenantBySlug(slug: string): Promise<Tenant | undefined> {
+    return this.database.read((tx) => this.tenants.findTenantBySlug(tx, slug));
   }
 
   async getTenantBySlug(slug: string): Promise<Tenant> {

@@ -18,12 +18,13 @@ import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { OwnershipEntity } from './ownership.entity';
 import { OidcProviderEntity } from './oidc-provider.entity';
 import { TenantResourceCountEntity } from './tenant-resource-count.entity';
+import { OperatorKeyEntity } from './operator-key.entity';
 
 /**
  * Table definitions. MikroORM owns the schema and the migrations; repositories query through its
  * connection. Every table leads its primary key and every unique index with tenant_id, so the schema
- * can be distributed by tenant (Citus) unchanged. The one exception is `tenants` itself: it is the
- * tenant registry (a reference table), keyed by the tenant id.
+ * can be distributed by tenant (Citus) unchanged. The exceptions are the platform tables: `tenants`, the
+ * tenant registry (a reference table) keyed by the tenant id, and `operator_keys`, which belong to no tenant.
  */
 export const ALL_ENTITIES = [
   TenantEntity,
@@ -46,4 +47,5 @@ export const ALL_ENTITIES = [
   OwnershipEntity,
   OidcProviderEntity,
   TenantResourceCountEntity,
+  OperatorKeyEntity,
 ];
