@@ -149,6 +149,23 @@ describe(`operator API on ${testDatabaseKind()}`, () => {
     expect((await operator('{ tenantApiKeys(slug: "nobody") { id } }')).body.errors[0].extensions.code).toBe('NOT_FOUND');
   });
 
+  it('issues, shows and revokes the SCIM OAuth client of a tenant', async () => {
+    await createTenant('op-oauth');
+    expect((await operator('{ tenant(slug: "op-oauth") { scimOAuthClient { clientId } } }')).body.data.tenant.scimOAuthClient).toBeNull();
+    const issued = (await operator('mutation { issueScimOAuthClientSecret(slug: "op-oauth", tokenLifetimeMinutes: 90) { clientId clientSecret tokenEndpoint tokenLifetimeMinutes } }')).body.data.issueScimOAuthClientSecret;
+    expect(issued).toEqual({ clientId: expect.stringMatching(/^ihcid_/), clientSecret: expect.stringMatching(/^ihcsec_/), tokenEndpoint: 'https://hub.example.com/scim/v2/oauth/token', tokenLifetimeMinutes: 90 });
+    const shown = (await operator('{ tenant(slug: "op-oauth") { scimOAuthClient { clientId tokenEndpoint tokenLifetimeMinutes secretCreatedAt } } }')).body.data.tenant.scimOAuthClient;
+    expect(shown).toEqual({ clientId: issued.clientId, tokenEndpoint: issued.tokenEndpoint, tokenLifetimeMinutes: 90, secretCreatedAt: expect.any(String) });
+    const token = await hub.http.post('/scim/v2/oauth/token').type('form').send({ grant_type: 'client_credentials', client_id: issued.clientId, client_secret: issued.clientSecret });
+    expect(token.status).toBe(200);
+    expect((await hub.http.get(`${SCIM}/Users`).set(bearer(token.body.access_token))).status).toBe(200);
+    expect((await operator('mutation { revokeScimOAuthClient(slug: "op-oauth") }')).body.data.revokeScimOAuthClient).toBe(true);
+    expect((await operator('mutation { revokeScimOAuthClient(slug: "op-oauth") }')).body.data.revokeScimOAuthClient).toBe(false);
+    expect((await hub.http.get(`${SCIM}/Users`).set(bearer(token.body.access_token))).status).toBe(401);
+    const badLifetime = await operator('mutation { issueScimOAuthClientSecret(slug: "op-oauth", tokenLifetimeMinutes: 5) { clientId } }');
+    expect(badLifetime.body.errors[0].extensions.code).toBe('INVALID_INPUT');
+  });
+
   it('deleteTenant removes every row of the tenant from every table and leaves other tenants alone', async () => {
     const doomed = await createTenant('op-doomed');
     const survivor = await createTenant('op-survivor');

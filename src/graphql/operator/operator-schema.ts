@@ -39,6 +39,10 @@ type Mutation {
   createTenantApiKey(slug: String!, name: String!, scopes: [Scope!]!): CreateTenantApiKeyPayload!
   "Revokes one of the tenant's API keys at once (its last active admin key is kept)."
   revokeTenantApiKey(slug: String!, id: ID!): ApiKey!
+  "Issues the SCIM OAuth client (client credentials grant) of the tenant's connection, or rotates its secret: the old secret and every access token it obtained stop working. tokenLifetimeMinutes: 60-360 (default 60, or the current setting)."
+  issueScimOAuthClientSecret(slug: String!, tokenLifetimeMinutes: Int): IssuedScimOAuthClient!
+  "Removes the SCIM OAuth client: its secret and access tokens stop working; the static SCIM token is untouched. False when there was none."
+  revokeScimOAuthClient(slug: String!): Boolean!
 }
 
 "What a credential may do on the tenant's GraphQL API: READ queries, ADMIN configuration (implies READ), OWNERSHIP registering owners."
@@ -68,6 +72,24 @@ type Tenant {
   "The SCIM base URL (tenant URL) its IdP provisions to; its SCIM credentials name the tenant."
   scimBaseUrl: String!
   usage: TenantUsage!
+  "The OAuth client IdPs may use instead of the static SCIM token; null when none was issued."
+  scimOAuthClient: ScimOAuthClient
+}
+
+type ScimOAuthClient {
+  clientId: String!
+  "Where the IdP trades client id and secret for an access token: {SCIM base}/oauth/token."
+  tokenEndpoint: String!
+  tokenLifetimeMinutes: Int!
+  secretCreatedAt: DateTime!
+}
+
+type IssuedScimOAuthClient {
+  clientId: String!
+  "Shown once: only its hash is stored."
+  clientSecret: String!
+  tokenEndpoint: String!
+  tokenLifetimeMinutes: Int!
 }
 
 type TenantUsage {

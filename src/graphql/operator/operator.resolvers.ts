@@ -8,11 +8,14 @@ import type { OperatorKeyRecord } from '../../persistence/repositories/operator.
 import type { ApiAccessService } from '../../services/api-access.service';
 import type { OperatorService } from '../../services/operator.service';
 import type { TenantService } from '../../services/tenant.service';
+import type { ScimOAuthService } from '../../services/scim-oauth.service';
+import { isDomainError } from '../../domain/errors';
 
 export interface OperatorServices {
   readonly operator: OperatorService;
   readonly tenants: TenantService;
   readonly access: ApiAccessService;
+  readonly scimOAuth: ScimOAuthService;
 }
 
 export interface OperatorContext {
@@ -86,6 +89,21 @@ export const operatorResolvers = {
       const tenant = await context.services.tenants.getTenantBySlug(args.slug);
       return context.services.access.revokeApiKey(tenant.id, args.id, audit(context));
     },
+    async issueScimOAuthClientSecret(_: unknown, args: { slug: string; tokenLifetimeMinutes?: number | null }, context: OperatorContext) {
+      const tenant = await context.services.tenants.getTenantBySlug(args.slug);
+      const issued = await context.services.scimOAuth.issueClientSecret(tenant.id, { tokenLifetimeMinutes: args.tokenLifetimeMinutes ?? undefined }, audit(context));
+      return { ...issued, tokenEndpoint: `${context.scimBaseUrl}/oauth/token` };
+    },
+    async revokeScimOAuthClient(_: unknown, args: { slug: string }, context: OperatorContext): Promise<boolean> {
+      const tenant = await context.services.tenants.getTenantBySlug(args.slug);
+      try {
+        await context.services.scimOAuth.revokeClient(tenant.id, audit(context));
+        return true;
+      } catch (error) {
+        if (isDomainError(error) && error.code === 'NOT_FOUND') return false;
+        throw error;
+      }
+    },
   },
   Tenant: {
     id: (parent: OperatorTenant) => parent.tenant.id,
@@ -98,5 +116,9 @@ export const operatorResolvers = {
       parent.tenant.suspendedAt === null ? null : context.services.operator.suspensionReason(parent.tenant.id),
     scimBaseUrl: (_parent: OperatorTenant, _: unknown, context: OperatorContext) => context.scimBaseUrl,
     usage: async (parent: OperatorTenant, _: unknown, context: OperatorContext) => parent.usage ?? (await context.services.operator.tenant(parent.tenant.slug)).usage,
+    scimOAuthClient: async (parent: OperatorTenant, _: unknown, context: OperatorContext) => {
+      const client = await context.services.scimOAuth.client(parent.tenant.id);
+      return client && { ...client, tokenEndpoint: `${context.scimBaseUrl}/oauth/token` };
+    },
   },
 };
