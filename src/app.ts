@@ -44,6 +44,8 @@ import { ScimOAuthService } from './services/scim-oauth.service';
 import { createOperatorEndpoint } from './graphql/operator/operator-server';
 import { createOAuthTokenEndpoint } from './scim/oauth-token-endpoint';
 import { SCIM_BASE_PATH, scimBaseUrl } from './scim/scim-base-url';
+import { HubMetrics } from './http/metrics';
+import { PlatformStatusService } from './services/platform-status.service';
 
 export interface Services {
   readonly tenants: TenantService;
@@ -73,6 +75,8 @@ export interface IdentityHub {
   readonly database: Database;
   readonly services: Services;
   readonly logger: Logger;
+  /** Prometheus metrics, when configured (METRICS_PORT or METRICS_TOKEN): server.ts serves METRICS_PORT. */
+  readonly metrics: HubMetrics | undefined;
   /** Serves GraphQL subscriptions (graphql-ws) on the listening server's /graphql; closed by close(). */
   attachSubscriptions(server: Server, options?: SubscriptionTuning): GraphqlSubscriptionServer;
   close(): Promise<void>;
@@ -234,6 +238,13 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestContext(app, logger));
+  const metrics =
+    config.metrics.port !== undefined || config.metrics.token !== undefined
+      ? new HubMetrics({ status: new PlatformStatusService(database), tenantLabels: config.metrics.tenantLabels, logger })
+      : undefined;
+  if (metrics) app.use(metrics.middleware);
+  // On the public port only behind METRICS_TOKEN; with METRICS_PORT they are served there instead.
+  if (metrics && config.metrics.port === undefined) app.get('/metrics', metrics.handler(config.metrics.token));
   app.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });
   });
@@ -277,6 +288,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     database,
     services,
     logger,
+    metrics,
     attachSubscriptions(server, tuning) {
       const subscriptions = graphql.attachSubscriptions(server, tuning);
       subscriptionServers.push(subscriptions);

@@ -36,6 +36,18 @@ export interface Config {
   readonly retention: RetentionConfig;
   /** Calls to URLs tenants configure (webhooks, JWKS): the address policy's allow-list and resolvers. */
   readonly outbound: OutboundConfig;
+  readonly metrics: MetricsConfig;
+  /** GraphiQL at /graphql for browsers: on unless NODE_ENV=production (GRAPHIQL=true turns it on there). */
+  readonly graphiql: boolean;
+}
+
+/** Prometheus metrics: off unless served on their own port (METRICS_PORT) or on the public one behind METRICS_TOKEN. */
+export interface MetricsConfig {
+  readonly port: number | undefined;
+  readonly host: string;
+  readonly token: string | undefined;
+  /** SCIM request counts get a tenant label for this many of the busiest tenants (0: none). */
+  readonly tenantLabels: number;
 }
 
 export interface WebhookConfig {
@@ -194,6 +206,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     outboxDays: integer('OUTBOX_RETENTION_DAYS', 7, 1, 365),
   };
 
+  const metricsToken = env.METRICS_TOKEN === undefined || env.METRICS_TOKEN === '' ? undefined : env.METRICS_TOKEN;
+  if (metricsToken !== undefined && metricsToken.length < 16) problems.push('METRICS_TOKEN must be at least 16 characters');
+  const metrics: MetricsConfig = {
+    port: env.METRICS_PORT === undefined || env.METRICS_PORT === '' ? undefined : integer('METRICS_PORT', 0, 0, 65535),
+    host: env.METRICS_HOST || '127.0.0.1',
+    token: metricsToken,
+    tenantLabels: integer('METRICS_TENANT_LABELS', 0, 0, 1000),
+  };
+  const graphiql = flag('GRAPHIQL', !production);
+
   let database: DatabaseConfig = { kind: 'sqlite', path: DEFAULT_SQLITE_PATH };
   try {
     database = parseDatabaseUrl(env.DATABASE_URL);
@@ -236,6 +258,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     webhooks,
     retention,
     outbound,
+    metrics,
+    graphiql,
   };
 }
 

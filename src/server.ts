@@ -53,6 +53,15 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
   }
+  let metricsServer: Server | undefined;
+  if (hub.metrics && config.metrics.port !== undefined) {
+    try {
+      metricsServer = await listen(hub.metrics.standaloneApp(config.metrics.token), config.metrics.port, config.metrics.host);
+    } catch (error) {
+      console.error(`identity-hub failed to start: metrics on ${config.metrics.host}:${config.metrics.port}: ${(error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the port is already in use' : (error as Error).message}; set METRICS_PORT to a free one`);
+      process.exit(1);
+    }
+  }
   console.log(`identity-hub listening: SCIM ${baseUrl}/scim/v2  GraphQL ${baseUrl}/graphql  health ${baseUrl}/healthz`);
   const subscriptions = hub.attachSubscriptions(server);
 
@@ -65,6 +74,7 @@ async function main(): Promise<void> {
     force.unref();
     // Subscription sockets would hold the server open: they close first, and clients resume elsewhere.
     void subscriptions.close();
+    metricsServer?.close();
     server.close(() => {
       hub.close().then(
         () => process.exit(0),
