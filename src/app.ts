@@ -46,6 +46,7 @@ import { createOAuthTokenEndpoint } from './scim/oauth-token-endpoint';
 import { SCIM_BASE_PATH, scimBaseUrl } from './scim/scim-base-url';
 import { HubMetrics } from './http/metrics';
 import { PlatformStatusService } from './services/platform-status.service';
+import { createGraphiqlRouter } from './http/graphiql';
 
 export interface Services {
   readonly tenants: TenantService;
@@ -269,6 +270,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       overload: config.scimOverload,
     }),
   );
+  // Before the API's authentication: a browser opening /graphql gets the explorer, which then sends the key it is given.
+  if (config.graphiql) app.use('/graphql', createGraphiqlRouter());
   app.use('/graphql', graphql.router);
   app.use('/operator/graphql', operatorGraphql.router);
   app.use((request: Request, response: Response) => {
