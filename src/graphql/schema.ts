@@ -15,6 +15,7 @@ import { DomainSchemaResolver } from './mapping/domain-schema.resolver';
 import { MappingLifecycleResolver } from './mapping/mapping-lifecycle.resolver';
 import { NodeResolver } from './node.resolver';
 import { EventSubscriptionResolver } from './subscriptions/events.resolver';
+import { ScimOAuthResolver } from './admin/scim-oauth.resolver';
 import { UserEditResolver } from './user/user-edit.resolver';
 import { UserResolver } from './user/user.resolver';
 import { TenantResolver, ViewerResolver } from './viewer/viewer.resolver';
@@ -44,6 +45,7 @@ export async function buildGraphqlSchema(pubSub: PubSub = createPubSub()): Promi
       WebhookResolver,
       EventSubscriptionResolver,
       UserEditResolver,
+      ScimOAuthResolver,
     ],
     authChecker: scopeAuthChecker,
     // Inputs are checked where their meaning lives (domain and services), not by class-validator.

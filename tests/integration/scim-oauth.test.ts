@@ -135,6 +135,21 @@ describe(`SCIM OAuth client credentials on ${testDatabaseKind()}`, () => {
     await expect(oauth.issueClientSecret(credentials.tenant.id, { tokenLifetimeMinutes: 361 }, admin)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 
+  it('tenant admins manage the client over GraphQL; read-only keys cannot', async () => {
+    const credentials = await hub.createTenant();
+    const graphql = (query: string, key = credentials.adminApiKey) => hub.http.post('/graphql').set(bearer(key)).send({ query });
+    expect((await graphql('{ scimOAuthClient { clientId } }')).body.data.scimOAuthClient).toBeNull();
+    const issued = (await graphql('mutation { issueScimOAuthClientSecret(input: { tokenLifetimeMinutes: 240 }) { clientSecret client { clientId tokenEndpointPath tokenLifetimeMinutes secretCreatedAt } } }')).body.data.issueScimOAuthClientSecret;
+    expect(issued.client).toEqual({ clientId: expect.stringMatching(/^ihcid_/), tokenEndpointPath: '/scim/v2/oauth/token', tokenLifetimeMinutes: 240, secretCreatedAt: expect.any(String) });
+    const token = await requestToken(form({ grant_type: 'client_credentials', client_id: issued.client.clientId, client_secret: issued.clientSecret }));
+    expect(token.body.expires_in).toBe(14_400);
+    expect((await graphql('mutation { setScimOAuthTokenLifetime(minutes: null) { tokenLifetimeMinutes } }')).body.data.setScimOAuthTokenLifetime.tokenLifetimeMinutes).toBe(60);
+    const reader = (await hub.hub.services.access.createApiKey(credentials.tenant.id, { name: 'reader', scopes: ['read'] }, admin)).secret;
+    expect((await graphql('{ scimOAuthClient { clientId } }', reader)).body.errors[0].extensions.code).toBe('FORBIDDEN');
+    expect((await graphql('mutation { revokeScimOAuthClient }')).body.data.revokeScimOAuthClient).toBe(true);
+    expect((await hub.http.get(`${SCIM}/Users`).set(bearer(token.body.access_token))).status).toBe(401);
+  });
+
   it('a suspended tenant gets no token; failed client authentications count in the throttle', async () => {
     const { credentials, client } = await tenantWithClient();
     const ok = form({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret });
