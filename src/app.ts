@@ -232,7 +232,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     maxBodyBytes: config.maxBodyBytes,
     introspection: config.graphql.introspection,
     exposeStacktrace: config.graphql.exposeStacktrace,
-    maxTokens: config.graphql.maxTokens,
+    limits: config.graphql,
   });
 
   const app = express();

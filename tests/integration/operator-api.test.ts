@@ -96,6 +96,9 @@ describe(`operator API on ${testDatabaseKind()}`, () => {
     expect(first.body.data.tenants).toEqual({ nodes: [{ slug: 'op-beta' }], endCursor: 'op-beta', hasNextPage: expect.any(Boolean) });
     const tooMany = await operator('{ tenants(first: 1000) { nodes { slug } } }');
     expect(tooMany.body.errors[0].extensions.code).toBe('INVALID_INPUT');
+    // The tenant API's limits hold here too: 40 aliases are over GRAPHQL_MAX_ALIASES.
+    const aliased = await operator(`{ tenants { nodes { ${Array.from({ length: 40 }, (_, index) => `a${index}: slug`).join(' ')} } } }`);
+    expect(aliased.body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
     const duplicate = await operator('mutation { createTenant(input: { slug: "op-acme" }) { scimToken } }');
     expect(duplicate.body.errors[0].extensions.code).toBe('CONFLICT');
   });

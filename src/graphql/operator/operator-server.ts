@@ -8,6 +8,7 @@ import type { OperatorKeyRecord } from '../../persistence/repositories/operator.
 import { MAX_JSON_DEPTH, refuseDeepJson } from '../../http/json-depth';
 import { scimBaseUrl } from '../../scim/scim-base-url';
 import { createErrorFormatter, errorLoggingPlugin } from '../format-error';
+import { armorProtection, type GraphqlLimits } from '../limits';
 import { OPERATOR_SCHEMA_SDL } from './operator-schema';
 import { operatorResolvers, type OperatorContext, type OperatorServices } from './operator.resolvers';
 
@@ -19,7 +20,7 @@ export interface OperatorEndpointOptions {
   readonly maxBodyBytes: number;
   readonly introspection: boolean;
   readonly exposeStacktrace: boolean;
-  readonly maxTokens: number;
+  readonly limits: GraphqlLimits;
 }
 
 function sendError(response: Response, status: number, message: string, code: string, headers: Record<string, string> = {}): void {
@@ -32,6 +33,8 @@ function sendError(response: Response, status: number, message: string, code: st
  * count in the failed-authentication throttle), then Apollo with schema/operator.graphql.
  */
 export async function createOperatorEndpoint(options: OperatorEndpointOptions): Promise<{ router: Router; stop(): Promise<void> }> {
+  // The tenant API's depth, alias and token limits: an operator key is powerful, not a reason to parse anything.
+  const armor = armorProtection(options.limits);
   const server = new ApolloServer<OperatorContext>({
     typeDefs: OPERATOR_SCHEMA_SDL,
     resolvers: operatorResolvers,
@@ -39,8 +42,9 @@ export async function createOperatorEndpoint(options: OperatorEndpointOptions): 
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: options.exposeStacktrace,
     formatError: createErrorFormatter({ exposeStacktrace: options.exposeStacktrace }),
-    parseOptions: { maxTokens: options.maxTokens },
-    plugins: [errorLoggingPlugin, ApolloServerPluginLandingPageDisabled()],
+    parseOptions: { maxTokens: options.limits.maxTokens },
+    validationRules: armor.validationRules,
+    plugins: [...armor.plugins, errorLoggingPlugin, ApolloServerPluginLandingPageDisabled()],
     logger: options.logger,
   });
   await server.start();
