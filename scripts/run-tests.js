@@ -21,6 +21,7 @@ for (const file of [jestReport, conformanceReport, reliabilitySummary, benchSmok
 
 async function main() {
   const postgresUrl = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
   const plan = planSuites({
     postgres: { reachable: await postgresReachable(postgresUrl), where: new URL(postgresUrl).host },
     newman: (() => {
@@ -31,6 +32,7 @@ async function main() {
         return false;
       }
     })(),
+    chromium: { available: existsSync(chromiumPath), where: chromiumPath },
     ci: isCi(process.env),
   });
   let skippedTests = 0;
@@ -42,7 +44,7 @@ async function main() {
   const extraArgs = process.argv.slice(2);
   const jest = spawnSync(
     process.execPath,
-    [require.resolve('jest/bin/jest'), '--json', `--outputFile=${jestReport}`, ...extraArgs, '--selectProjects', ...plan.jestProjects],
+    [require.resolve('jest/bin/jest'), '--json', `--outputFile=${jestReport}`, ...plan.jestIgnore.flatMap((pattern) => ['--testPathIgnorePatterns', pattern]), ...extraArgs, '--selectProjects', ...plan.jestProjects],
     { cwd: root, stdio: 'inherit' },
   );
 

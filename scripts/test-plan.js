@@ -18,18 +18,23 @@ function postgresReachable(url, timeoutMs = 2000) {
 }
 
 /**
- * The suites to run given what is available: `{ jestProjects, runConformance, runReliability, skipped }`,
+ * The suites to run given what is available: `{ jestProjects, jestIgnore, runConformance, runReliability, skipped }`,
  * `skipped` naming each suite left out and why. `missingAreFailures` is true under CI.
  */
-function planSuites({ postgres, newman, ci }) {
+function planSuites({ postgres, newman, chromium, ci }) {
   const skipped = [];
+  const jestIgnore = [];
+  if (!chromium.available) {
+    jestIgnore.push('<rootDir>/tests/e2e/');
+    skipped.push(`console browser tests (tests/e2e): no Chromium at ${chromium.where} (apt-get install chromium, or set CHROMIUM_PATH)`);
+  }
   const jestProjects = ['unit', 'integration-sqlite'];
   if (postgres.reachable) jestProjects.push('integration-postgresql');
   else skipped.push(`integration-postgresql: PostgreSQL not reachable at ${postgres.where} (set TEST_POSTGRES_URL)`);
   if (!newman) skipped.push('conformance (Microsoft SCIM collection): newman is not installed (npm install)');
   // The reliability gates run on both databases.
   if (!postgres.reachable) skipped.push('reliability gates: they need PostgreSQL as well as SQLite');
-  return { jestProjects, runConformance: newman, runReliability: postgres.reachable, skipped, missingAreFailures: ci };
+  return { jestProjects, jestIgnore, runConformance: newman, runReliability: postgres.reachable, skipped, missingAreFailures: ci };
 }
 
 /** The closing lines: skipped suites and tests, then (always last) `N passed, N failed`. */

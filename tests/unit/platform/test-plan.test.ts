@@ -3,18 +3,19 @@ import { createServer } from 'node:net';
 const { planSuites, summaryLines, isCi, postgresReachable } = require('../../../scripts/test-plan');
 
 describe('npm test plan', () => {
-  const available = { postgres: { reachable: true, where: '127.0.0.1:5432' }, newman: true, ci: false };
+  const available = { postgres: { reachable: true, where: '127.0.0.1:5432' }, newman: true, chromium: { available: true, where: '/usr/bin/chromium' }, ci: false };
 
   it('runs every suite when PostgreSQL and newman are there', () => {
-    expect(planSuites(available)).toEqual({ jestProjects: ['unit', 'integration-sqlite', 'integration-postgresql'], runConformance: true, runReliability: true, skipped: [], missingAreFailures: false });
+    expect(planSuites(available)).toEqual({ jestProjects: ['unit', 'integration-sqlite', 'integration-postgresql'], jestIgnore: [], runConformance: true, runReliability: true, skipped: [], missingAreFailures: false });
   });
 
   it('lists what it cannot run as skipped, and under CI those count as failures', () => {
-    const plan = planSuites({ postgres: { reachable: false, where: 'db:5432' }, newman: false, ci: true });
+    const plan = planSuites({ postgres: { reachable: false, where: 'db:5432' }, newman: false, chromium: { available: false, where: '/opt/chromium' }, ci: true });
     expect(plan.jestProjects).toEqual(['unit', 'integration-sqlite']);
+    expect(plan.jestIgnore).toEqual(['<rootDir>/tests/e2e/']);
     expect(plan.runConformance).toBe(false);
     expect(plan.runReliability).toBe(false);
-    expect(plan.skipped).toEqual([expect.stringContaining('integration-postgresql: PostgreSQL not reachable at db:5432'), expect.stringContaining('newman'), expect.stringContaining('reliability')]);
+    expect(plan.skipped).toEqual([expect.stringContaining('no Chromium at /opt/chromium'), expect.stringContaining('integration-postgresql: PostgreSQL not reachable at db:5432'), expect.stringContaining('newman'), expect.stringContaining('reliability')]);
     expect(plan.missingAreFailures).toBe(true);
   });
 
