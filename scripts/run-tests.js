@@ -42,9 +42,10 @@ async function main() {
   let failed = typecheck.status === 0 ? 0 : 1;
 
   const extraArgs = process.argv.slice(2);
+  // Paths first: --testPathIgnorePatterns and --selectProjects take every value up to the next option.
   const jest = spawnSync(
     process.execPath,
-    [require.resolve('jest/bin/jest'), '--json', `--outputFile=${jestReport}`, ...plan.jestIgnore.flatMap((pattern) => ['--testPathIgnorePatterns', pattern]), ...extraArgs, '--selectProjects', ...plan.jestProjects],
+    [require.resolve('jest/bin/jest'), '--json', `--outputFile=${jestReport}`, ...extraArgs, ...(plan.jestIgnore.length > 0 ? ['--testPathIgnorePatterns', ...plan.jestIgnore] : []), '--selectProjects', ...plan.jestProjects],
     { cwd: root, stdio: 'inherit' },
   );
 
