@@ -24,11 +24,6 @@ export function createOAuthTokenEndpoint(options: { oauth: ScimOAuthService; thr
   router.post('/', express.urlencoded({ extended: false, limit: MAX_TOKEN_REQUEST_BYTES, type: () => true }), async (request: Request, response: Response, next: NextFunction) => {
     const source = request.ip ?? 'unknown';
     const throttled = (seconds: number) => sendOAuthError(response, 429, 'invalid_request', 'too many failed authentication attempts; retry later', { 'Retry-After': String(seconds) });
-    const retryAfter = options.throttle.retryAfterSeconds(source);
-    if (retryAfter > 0) {
-      throttled(retryAfter);
-      return;
-    }
     const form = (request.body ?? {}) as Record<string, unknown>;
     const authorization = request.get('authorization');
     let refusedTenant: string | undefined;
@@ -47,9 +42,10 @@ export function createOAuthTokenEndpoint(options: { oauth: ScimOAuthService; thr
         return;
       }
       if (error.error === 'invalid_client') {
-        const tenantRetryAfter = options.throttle.recordFailure(source, refusedTenant);
-        if (tenantRetryAfter > 0) {
-          throttled(tenantRetryAfter);
+        // Like SCIM: a client address or tenant that keeps failing gets 429; valid credentials are always served.
+        const retryAfter = options.throttle.recordFailure(source, refusedTenant);
+        if (retryAfter > 0) {
+          throttled(retryAfter);
           return;
         }
         // RFC 6749 section 5.2: a client that tried HTTP Basic is told the scheme it must use.

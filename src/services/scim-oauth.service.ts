@@ -8,6 +8,7 @@ import type { Database, Tx } from '../persistence/database';
 import { TenantRepository, type OAuthClientRecord } from '../persistence/repositories/tenant.repository';
 import type { AuditService } from './audit.service';
 import { CredentialCache } from './credential-cache';
+import type { CredentialChanges } from '../persistence/credential-changes';
 import type { RefusedCredentialListener, ScimPrincipal } from './tenant.service';
 
 export interface ScimOAuthClient {
@@ -40,7 +41,7 @@ export function looksLikeJwt(token: string): boolean {
  * SCIM OAuth 2.0 client credentials: each connection may have a client (id, hashed secret, HS256 signing
  * key). The token endpoint signs access tokens whose audience is the SCIM base they were requested at;
  * rotating the secret or revoking the client replaces or removes the signing key, so every access
- * token issued before stops working at once (on other nodes within CLIENT_TTL_MS).
+ * token issued before stops working at once (on other nodes when the change reaches them, at most CLIENT_TTL_MS).
  */
 export class ScimOAuthService {
   private readonly tenants = new TenantRepository();
@@ -50,10 +51,11 @@ export class ScimOAuthService {
   constructor(
     private readonly database: Database,
     private readonly audit: AuditService,
-    options: { now?: () => number } = {},
+    options: { now?: () => number; credentialChanges?: CredentialChanges } = {},
   ) {
     this.now = options.now ?? Date.now;
-    this.clients = new CredentialCache({ ttlMs: CLIENT_TTL_MS, maxEntries: 10_000, now: this.now });
+    // Other nodes' rotations and revocations arrive through credentialChanges (connections rows notify).
+    this.clients = new CredentialCache({ ttlMs: CLIENT_TTL_MS, maxEntries: 10_000, now: this.now, changes: options.credentialChanges });
     database.watchWrites(['tenants', 'connections'], () => this.clients.forgetAll());
   }
 

@@ -52,15 +52,11 @@ export async function createOperatorEndpoint(options: OperatorEndpointOptions): 
   const router = express.Router();
   router.use((request: Request, response: Response, next: NextFunction) => {
     const source = request.ip ?? 'unknown';
-    const retryAfter = options.throttle.retryAfterSeconds(source);
-    if (retryAfter > 0) {
-      sendError(response, 429, 'too many failed authentication attempts; retry later', 'UNAVAILABLE', { 'Retry-After': String(retryAfter) });
-      return;
-    }
     const match = /^Bearer\s+(\S+)$/i.exec(request.get('authorization') ?? '');
     const refuse = () => {
-      options.throttle.recordFailure(source);
-      sendError(response, 401, 'missing, unknown or revoked operator key: send "Authorization: Bearer ihop_..."', 'UNAUTHENTICATED', { 'WWW-Authenticate': 'Bearer realm="operator"' });
+      const retryAfter = options.throttle.recordFailure(source);
+      if (retryAfter > 0) sendError(response, 429, 'too many failed authentication attempts; retry later', 'UNAVAILABLE', { 'Retry-After': String(retryAfter) });
+      else sendError(response, 401, 'missing, unknown or revoked operator key: send "Authorization: Bearer ihop_..."', 'UNAUTHENTICATED', { 'WWW-Authenticate': 'Bearer realm="operator"' });
     };
     if (!match) {
       refuse();

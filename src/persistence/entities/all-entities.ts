@@ -17,14 +17,16 @@ import { WebhookEndpointEntity } from './webhook-endpoint.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { OwnershipEntity } from './ownership.entity';
 import { OidcProviderEntity } from './oidc-provider.entity';
+import { OidcAudienceClaimEntity } from './oidc-audience-claim.entity';
 import { TenantResourceCountEntity } from './tenant-resource-count.entity';
 import { OperatorKeyEntity } from './operator-key.entity';
 
 /**
  * Table definitions. MikroORM owns the schema and the migrations; repositories query through its
  * connection. Every table leads its primary key and every unique index with tenant_id, so the schema
- * can be distributed by tenant (Citus) unchanged. The exceptions are the platform tables: `tenants`, the
- * tenant registry (a reference table) keyed by the tenant id, and `operator_keys`, which belong to no tenant.
+ * can be distributed by tenant (Citus) unchanged. The exceptions are small reference tables: `tenants`
+ * itself (the tenant registry, keyed by the tenant id), `oidc_audience_claims` (which tenant holds an OIDC
+ * issuer and audience, unique across tenants) and `operator_keys` (the operator's, no tenant's).
  */
 export const ALL_ENTITIES = [
   TenantEntity,
@@ -46,6 +48,7 @@ export const ALL_ENTITIES = [
   WebhookDeliveryEntity,
   OwnershipEntity,
   OidcProviderEntity,
+  OidcAudienceClaimEntity,
   TenantResourceCountEntity,
   OperatorKeyEntity,
 ];
