@@ -38,6 +38,8 @@ import { CORE_GROUP_SCHEMA } from './scim/protocol/schema-definitions';
 import type { Server } from 'node:http';
 import type { GraphqlSubscriptionServer } from './graphql/subscription-server';
 import { BulkImportService } from './services/bulk-import.service';
+import { RecentRequestsService } from './services/recent-requests.service';
+import { redactSecrets } from './scim/protocol/provisioning-record';
 import { CredentialCache } from './services/credential-cache';
 import { OutboundHttp } from './outbound/outbound-http';
 import { OidcTokenVerifier } from './auth/oidc-token.strategy';
@@ -72,6 +74,7 @@ export interface Services {
   readonly operator: OperatorService;
   readonly scimOAuth: ScimOAuthService;
   readonly optionLists: OptionListService;
+  readonly recentRequests: RecentRequestsService;
 }
 
 export interface IdentityHub {
@@ -151,6 +154,12 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const groups = new GroupService(database, mapping, changes);
   const users = new UserService(database, mapping, changes, extractUserFields);
   const webhooks = new WebhookEndpointService(database, audit, { allowHttp: config.webhooks.allowHttp, outbound });
+  const recentRequests = new RecentRequestsService(database, {
+    kept: config.retention.recentRequestsKept,
+    retentionHours: config.retention.recentRequestsHours,
+    redact: (value) => redactSecrets(value) as Record<string, unknown>,
+    onDropped: (count, reason) => logger.warn({ err: reason, count }, 'recent requests for mapping previews dropped'),
+  });
   const services: Services = {
     tenants,
     users,
@@ -158,6 +167,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     mapping,
     mappingLifecycle: new MappingLifecycleService(database, mapping, audit, changes, {
       replay: async (tenant, connection, sequence) => replayUserRequests(await registries.registryFor({ tenant, connection }), sequence),
+      recentRequests,
       onJobQueued: runBackgroundJobs ? () => mappingJobs.wake() : undefined,
     }),
     mappingJobs,
@@ -181,6 +191,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     operator: new OperatorService(database, { audit, outbox, apiKeyCache }),
     scimOAuth: new ScimOAuthService(database, audit, { credentialChanges }),
     optionLists: new OptionListService(database, mapping, audit),
+    recentRequests,
   };
 
   const deliveryWorker = new WebhookDeliveryWorker(database, outbound, config.webhooks, {
@@ -211,6 +222,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         firstRunAfterMs: 60_000,
         run: async () => {
           await services.provisioningLog.sweep();
+          await recentRequests.sweep();
           await outbox.sweep();
           return false;
         },
@@ -286,6 +298,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       maxBodyBytes: config.maxBodyBytes,
       publicUrl: config.publicUrl,
       provisioningLog: services.provisioningLog,
+      recentRequests,
       overload: config.scimOverload,
     }),
   );
@@ -327,6 +340,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       await outbound.close();
       await mappingJobs.stop();
       await services.provisioningLog.flush();
+      await recentRequests.flush();
       await graphql.stop();
       await operatorGraphql.stop();
       await credentialChanges.close();

@@ -15,6 +15,7 @@ import type { MappingService } from '../services/mapping.service';
 import type { OwnershipService } from '../services/ownership.service';
 import type { ProvisioningLogService } from '../services/provisioning-log.service';
 import type { TenantService } from '../services/tenant.service';
+import type { UserService } from '../services/user.service';
 import type { WebhookEndpointService } from '../services/webhook-endpoint.service';
 import type { DirectoryLoaders } from './directory-loaders';
 
@@ -34,6 +35,7 @@ export interface GraphqlServices {
   readonly events: EventFeed;
   readonly manualEdits: ManualEditService;
   readonly optionLists: OptionListService;
+  readonly users: UserService;
 }
 
 /** One per request: who calls, for which tenant, and the request's own DataLoaders. */

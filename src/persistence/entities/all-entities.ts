@@ -20,6 +20,8 @@ import { OidcProviderEntity } from './oidc-provider.entity';
 import { OidcAudienceClaimEntity } from './oidc-audience-claim.entity';
 import { TenantResourceCountEntity } from './tenant-resource-count.entity';
 import { OperatorKeyEntity } from './operator-key.entity';
+import { DeprovisionedUserEntity } from './deprovisioned-user.entity';
+import { RecentRequestEntity } from './recent-request.entity';
 
 /**
  * Table definitions. MikroORM owns the schema and the migrations; repositories query through its
@@ -51,4 +53,6 @@ export const ALL_ENTITIES = [
   OidcAudienceClaimEntity,
   TenantResourceCountEntity,
   OperatorKeyEntity,
+  DeprovisionedUserEntity,
+  RecentRequestEntity,
 ];
