@@ -45,6 +45,14 @@ import { CredentialCache } from './services/credential-cache';
 import { OutboundHttp } from './outbound/outbound-http';
 import { OidcTokenVerifier } from './auth/oidc-token.strategy';
 import { OffloadPool } from './services/offload/offload-pool';
+import { OperatorService } from './services/operator.service';
+import { ScimOAuthService } from './services/scim-oauth.service';
+import { createOperatorEndpoint } from './graphql/operator/operator-server';
+import { createOAuthTokenEndpoint } from './scim/oauth-token-endpoint';
+import { SCIM_BASE_PATH, scimBaseUrl } from './scim/scim-base-url';
+import { HubMetrics } from './http/metrics';
+import { PlatformStatusService } from './services/platform-status.service';
+import { createGraphiqlRouter } from './http/graphiql';
 import { PostgresCredentialListener, SqliteChangeCounter, type CredentialChanges } from './persistence/credential-changes';
 
 export interface Services {
@@ -65,6 +73,8 @@ export interface Services {
   readonly events: EventFeed;
   readonly manualEdits: ManualEditService;
   readonly bulkImport: BulkImportService;
+  readonly operator: OperatorService;
+  readonly scimOAuth: ScimOAuthService;
   readonly optionLists: OptionListService;
   readonly recentRequests: RecentRequestsService;
 }
@@ -75,6 +85,8 @@ export interface IdentityHub {
   readonly database: Database;
   readonly services: Services;
   readonly logger: Logger;
+  /** Prometheus metrics, when configured (METRICS_PORT or METRICS_TOKEN): server.ts serves METRICS_PORT. */
+  readonly metrics: HubMetrics | undefined;
   /** Serves GraphQL subscriptions (graphql-ws) on the listening server's /graphql; closed by close(). */
   attachSubscriptions(server: Server, options?: SubscriptionTuning): GraphqlSubscriptionServer;
   close(): Promise<void>;
@@ -180,6 +192,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     }),
     events: new EventFeed(database, { pollIntervalMs: EVENT_POLL_INTERVAL_MS, lookbackMs: EVENT_LOOKBACK_MS }, (error) => logger.error({ err: error }, 'reading the outbox for subscriptions failed')),
     bulkImport: new BulkImportService(database, mapping, changes),
+    operator: new OperatorService(database, { audit, outbox, apiKeyCache }),
+    scimOAuth: new ScimOAuthService(database, audit, { credentialChanges }),
     optionLists: new OptionListService(database, mapping, audit),
     recentRequests,
   };
@@ -225,7 +239,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     (job) => jobLeases.claim(job.name, job.intervalMs),
   );
   // No passport.initialize(): every authenticate() here runs with a callback and no session, which needs none of what it installs.
-  passport.use(SCIM_STRATEGY, createScimBearerStrategy(services.tenants));
+  passport.use(SCIM_STRATEGY, createScimBearerStrategy(services.tenants, services.scimOAuth, (request) => scimBaseUrl(config.publicUrl, request)));
   const scimHandler = new ScimBulkHandler({
     users: services.users,
     groups: services.groups,
@@ -249,11 +263,28 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     exposeStacktrace: config.graphql.exposeStacktrace,
     limits: config.graphql,
   });
+  const operatorGraphql = await createOperatorEndpoint({
+    services,
+    logger,
+    throttle: authThrottle,
+    publicUrl: config.publicUrl,
+    maxBodyBytes: config.maxBodyBytes,
+    introspection: config.graphql.introspection,
+    exposeStacktrace: config.graphql.exposeStacktrace,
+    limits: config.graphql,
+  });
 
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy);
   app.use(requestContext(app, logger));
+  const metrics =
+    config.metrics.port !== undefined || config.metrics.token !== undefined
+      ? new HubMetrics({ status: new PlatformStatusService(database), tenantLabels: config.metrics.tenantLabels, logger })
+      : undefined;
+  if (metrics) app.use(metrics.middleware);
+  // On the public port only behind METRICS_TOKEN; with METRICS_PORT they are served there instead.
+  if (metrics && config.metrics.port === undefined) app.get('/metrics', metrics.handler(config.metrics.token));
   app.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });
   });
@@ -266,8 +297,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       response.status(503).json({ status: 'database unreachable' });
     }
   });
+  app.use(`${SCIM_BASE_PATH}/oauth/token`, createOAuthTokenEndpoint({ oauth: services.scimOAuth, throttle: authThrottle, publicUrl: config.publicUrl }));
   app.use(
-    '/scim/v2',
+    SCIM_BASE_PATH,
     createScimRouter({
       handler: scimHandler,
       throttle: authThrottle,
@@ -278,7 +310,10 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       overload: config.scimOverload,
     }),
   );
+  // Before the API's authentication: a browser opening /graphql gets the explorer, which then sends the key it is given.
+  if (config.graphiql) app.use('/graphql', createGraphiqlRouter());
   app.use('/graphql', graphql.router);
+  app.use('/operator/graphql', operatorGraphql.router);
   app.use((request: Request, response: Response) => {
     response.status(404).json({ error: `nothing at ${request.method} ${request.path}` });
   });
@@ -296,6 +331,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     database,
     services,
     logger,
+    metrics,
     attachSubscriptions(server, tuning) {
       const subscriptions = graphql.attachSubscriptions(server, tuning);
       subscriptionServers.push(subscriptions);
@@ -315,6 +351,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       await services.provisioningLog.flush();
       await recentRequests.flush();
       await graphql.stop();
+      await operatorGraphql.stop();
       await credentialChanges.close();
       await database.close();
       await orm.close(true);

@@ -11,10 +11,12 @@ import { createDefaultSchemaRegistry } from './scim/protocol/schema-definitions'
 import { buildTenantExtension } from './scim/protocol/tenant-extension';
 import { linesOf, readImportRecords } from './scim/import-file';
 import type { ImportSummary } from './services/bulk-import.service';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, serverBaseUrl } from './config';
 import { createApp, type CreateAppOptions, type IdentityHub } from './app';
 import { isDomainError } from './domain/errors';
 import { migrate } from './persistence/orm';
+import { isOperatorCommand, OPERATOR_USAGE, OperatorUsageError, runOperatorCommand } from './operator-cli';
+import { SCIM_BASE_PATH } from './scim/scim-base-url';
 
 const USAGE = `usage: npm run cli -- <command>
 
@@ -42,9 +44,9 @@ const USAGE = `usage: npm run cli -- <command>
                                             line, see README), mapped like SCIM writes, in chunked transactions;
                                             prints each rejected line as file:line: reason
   token rotate <slug> [--expires-in-days N] [--json]
-                                            issue a new SCIM token; the previous one stops working at once
+                                            issue a new SCIM token; the previous one stops working at once${OPERATOR_USAGE}
 
-Environment: DATABASE_URL (default SQLite at ./data/identity-hub.sqlite), PUBLIC_URL (for printed URLs).`;
+Environment: DATABASE_URL (default SQLite at ./data/identity-hub.sqlite), PUBLIC_URL, or HOST and PORT (for printed URLs).`;
 
 class UsageError extends Error {}
 
@@ -177,6 +179,10 @@ async function run(argv: string[]): Promise<void> {
       connection: { type: 'string' },
       'chunk-size': { type: 'string' },
       'max-errors': { type: 'string' },
+      reason: { type: 'string' },
+      confirm: { type: 'string' },
+      scopes: { type: 'string' },
+      'token-lifetime-minutes': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -188,7 +194,7 @@ async function run(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig(process.env);
-  const scimBase = `${config.publicUrl ?? `http://localhost:${config.port}`}/scim/v2`;
+  const scimBase = `${serverBaseUrl(config)}${SCIM_BASE_PATH}`;
 
   const withHub = async (work: (hub: IdentityHub) => Promise<void>, options: CreateAppOptions = {}) => {
     const hub = await createApp(config, options);
@@ -198,6 +204,11 @@ async function run(argv: string[]): Promise<void> {
       await hub.close();
     }
   };
+
+  if (isOperatorCommand(command, subcommand)) {
+    await withHub((hub) => runOperatorCommand(hub, { command, subcommand, args: positionals.slice(2), values, scimBaseUrl: scimBase }), { backgroundJobs: false });
+    return;
+  }
 
   if (command === 'mapping' && slug && ['export', 'import', 'preview', 'activate', 'reapply'].includes(subcommand ?? '')) {
     const [argument, ...extra] = rest;
@@ -311,7 +322,7 @@ async function run(argv: string[]): Promise<void> {
 run(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof ValidationFailed) {
     console.error(`error: ${error.message}`);
-  } else if (error instanceof UsageError) {
+  } else if (error instanceof UsageError || error instanceof OperatorUsageError) {
     if (error.message) console.error(`error: ${error.message}\n`);
     console.error(USAGE);
   } else if (error instanceof ConfigError) {

@@ -46,6 +46,9 @@ export interface Config {
   readonly webConcurrency: number;
   /** How much of the hub's time work a tenant's input decides may take (issue 13). */
   readonly budgets: BudgetConfig;
+  readonly metrics: MetricsConfig;
+  /** GraphiQL at /graphql for browsers: on unless NODE_ENV=production (GRAPHIQL=true turns it on there). */
+  readonly graphiql: boolean;
 }
 
 export interface BudgetConfig {
@@ -53,6 +56,15 @@ export interface BudgetConfig {
   readonly filterReadMs: number;
   /** Worker threads for mapping files, compilation and dry runs. */
   readonly offload: OffloadLimits;
+}
+
+/** Prometheus metrics: off unless served on their own port (METRICS_PORT) or on the public one behind METRICS_TOKEN. */
+export interface MetricsConfig {
+  readonly port: number | undefined;
+  readonly host: string;
+  readonly token: string | undefined;
+  /** SCIM request counts get a tenant label for this many of the busiest tenants (0: none). */
+  readonly tenantLabels: number;
 }
 
 export interface WebhookConfig {
@@ -222,6 +234,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     recentRequestsHours: integer('PREVIEW_REQUESTS_RETENTION_HOURS', 24, 1, 720),
   };
 
+  const metricsToken = env.METRICS_TOKEN === undefined || env.METRICS_TOKEN === '' ? undefined : env.METRICS_TOKEN;
+  if (metricsToken !== undefined && metricsToken.length < 16) problems.push('METRICS_TOKEN must be at least 16 characters');
+  const metrics: MetricsConfig = {
+    port: env.METRICS_PORT === undefined || env.METRICS_PORT === '' ? undefined : integer('METRICS_PORT', 0, 0, 65535),
+    host: env.METRICS_HOST || '127.0.0.1',
+    token: metricsToken,
+    tenantLabels: integer('METRICS_TENANT_LABELS', 0, 0, 1000),
+  };
+  const graphiql = flag('GRAPHIQL', !production);
+
   let database: DatabaseConfig = { kind: 'sqlite', path: DEFAULT_SQLITE_PATH };
   try {
     database = parseDatabaseUrl(env.DATABASE_URL);
@@ -281,6 +303,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     outbound,
     webConcurrency,
     budgets,
+    metrics,
+    graphiql,
   };
 }
 
@@ -291,4 +315,11 @@ function dnsServerProblem(entry: string): string | undefined {
   const port = match?.[3] === undefined ? 53 : Number(match[3]);
   if ((match && isIpLiteral(host) && port >= 1 && port <= 65535) || isIpLiteral(entry)) return undefined;
   return `"${entry}" is not a resolver address (an IP, ipv4:port or [ipv6]:port)`;
+}
+
+/** The base URL the server serves at, as printed by the server and the CLI: PUBLIC_URL, else HOST and PORT. */
+export function serverBaseUrl(config: Pick<Config, 'publicUrl' | 'host' | 'port'>): string {
+  if (config.publicUrl) return config.publicUrl;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  return `http://${host}:${config.port}`;
 }

@@ -1,17 +1,19 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
 import type { Server } from 'node:http';
-import { ConfigError, loadConfig, type Config } from './config';
+import type { Express } from 'express';
+import { ConfigError, loadConfig, serverBaseUrl, type Config } from './config';
 import { createApp, type IdentityHub } from './app';
 import { runWorkerProcesses } from './worker-processes';
 
 /** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
-function localUrl(config: Config): string {
-  if (config.publicUrl) return config.publicUrl;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  return `http://${host}:${config.port}`;
+/** The listening server, or the listen error: express 5's app.listen hands that error to its callback, which reads like success. */
+function listen(app: Express, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
+  });
 }
 
 /** Migrations and, on an empty database, the demo tenant (whose secrets are printed once). */
@@ -26,7 +28,7 @@ async function prepare(config: Config): Promise<void> {
 
 async function announceDemoTenant(hub: IdentityHub, config: Config): Promise<void> {
   if ((await hub.services.tenants.countTenants()) > 0) return;
-  const baseUrl = localUrl(config);
+  const baseUrl = serverBaseUrl(config);
   const demo = await hub.services.tenants.createTenant({ slug: 'demo', name: 'Demo' });
   // Printed once on purpose: only hashes are stored. `npm run cli -- token rotate demo` issues a new token.
   console.log(
@@ -42,17 +44,40 @@ async function announceDemoTenant(hub: IdentityHub, config: Config): Promise<voi
 }
 
 function announceListening(config: Config): void {
-  const baseUrl = localUrl(config);
+  const baseUrl = serverBaseUrl(config);
   console.log(`identity-hub listening: SCIM ${baseUrl}/scim/v2  GraphQL ${baseUrl}/graphql  health ${baseUrl}/healthz`);
+}
+
+/** The one line a start that cannot listen prints before it exits non-zero. */
+function cannotListen(config: Config, error: unknown): never {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason = code === 'EADDRINUSE' ? 'is already in use' : code === 'EACCES' ? 'needs privileges this process lacks' : `cannot be listened on (${(error as Error).message})`;
+  console.error(`identity-hub failed to start: ${config.host}:${config.port} ${reason}; set PORT (and HOST) to a free one`);
+  process.exit(1);
 }
 
 /** Serves the app in this process (the only one, or one worker of several: then the primary announces). */
 async function serve(config: Config, worker: boolean): Promise<void> {
   const hub = await createApp(config);
+  // The port first: a busy one ends the process before anything is written.
+  let server: Server;
+  try {
+    server = await listen(hub.app, config.port, config.host);
+  } catch (error) {
+    await hub.close().catch(() => undefined);
+    cannotListen(config, error);
+  }
   if (!worker) await announceDemoTenant(hub, config);
-  const server: Server = hub.app.listen(config.port, config.host, () => {
-    if (!worker) announceListening(config);
-  });
+  let metricsServer: Server | undefined;
+  if (hub.metrics && config.metrics.port !== undefined) {
+    try {
+      metricsServer = await listen(hub.metrics.standaloneApp(config.metrics.token), config.metrics.port, config.metrics.host);
+    } catch (error) {
+      console.error(`identity-hub failed to start: metrics on ${config.metrics.host}:${config.metrics.port}: ${(error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the port is already in use' : (error as Error).message}; set METRICS_PORT to a free one`);
+      process.exit(1);
+    }
+  }
+  if (!worker) announceListening(config);
   const subscriptions = hub.attachSubscriptions(server);
 
   let stopping = false;
@@ -64,6 +89,7 @@ async function serve(config: Config, worker: boolean): Promise<void> {
     force.unref();
     // Subscription sockets would hold the server open: they close first, and clients resume elsewhere.
     void subscriptions.close();
+    metricsServer?.close();
     server.close(() => {
       hub.close().then(
         () => process.exit(0),

@@ -62,6 +62,10 @@ export function authenticateGraphqlRequests(options: GraphqlAuthenticationOption
         unauthenticated('missing, unknown, expired or revoked credential: send an API key or an access token as "Authorization: Bearer ..."');
         return;
       }
+      if (principal.tenant.suspendedAt !== null) {
+        refuse(response, 403, new DomainError('TENANT_SUSPENDED', 'this tenant is suspended by the operator of the hub'));
+        return;
+      }
       request.user = principal;
       next();
     })(request, response, next);

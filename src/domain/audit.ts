@@ -2,7 +2,7 @@
  * The audit trail's vocabulary: who changed what, and how. Pure: the service stamps ids and times and
  * writes rows in the caller's transaction.
  */
-export type ActorType = 'connection' | 'apiKey' | 'user' | 'system';
+export type ActorType = 'connection' | 'apiKey' | 'user' | 'system' | 'operatorKey';
 
 /** Who made a change: an IdP connection (SCIM), an API key or a user (GraphQL), or the hub itself. */
 export interface Actor {

@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'GROUPS_MANAGED_BY_IDP',
   'UNAVAILABLE',
   'OUTBOUND_ADDRESS_REFUSED',
+  'TENANT_SUSPENDED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -22,11 +22,13 @@ export const EVENT_TYPES = [
   'mapping.activated',
   'mapping.rolledBack',
   'token.expiring',
+  'tenant.suspended',
+  'tenant.resumed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export type EventResourceType = 'user' | 'group' | 'connection';
+export type EventResourceType = 'user' | 'group' | 'connection' | 'tenant';
 
 /** What each event is about: its per-resource order runs over events of this resource. */
 export const EVENT_RESOURCE_TYPES: Readonly<Record<EventType, EventResourceType>> = {
@@ -47,6 +49,8 @@ export const EVENT_RESOURCE_TYPES: Readonly<Record<EventType, EventResourceType>
   'mapping.activated': 'connection',
   'mapping.rolledBack': 'connection',
   'token.expiring': 'connection',
+  'tenant.suspended': 'tenant',
+  'tenant.resumed': 'tenant',
 };
 
 /** A user as events describe it: identifiers only; apps read the rest over GraphQL. */
@@ -120,6 +124,14 @@ export interface TokenExpiringData {
   readonly daysLeft: number;
 }
 
+/** An operator suspended or resumed the tenant; while suspended, SCIM and GraphQL answer TENANT_SUSPENDED. */
+export interface TenantSuspensionData {
+  readonly tenantId: string;
+  /** ISO 8601: when the suspension began (for tenant.resumed, the one that ended). */
+  readonly suspendedAt: string;
+  readonly reason: string | null;
+}
+
 export interface EventPayloads {
   'user.created': UserEventData;
   'user.updated': UserUpdatedData;
@@ -139,6 +151,8 @@ export interface EventPayloads {
   'mapping.activated': MappingActivatedData;
   'mapping.rolledBack': MappingActivatedData;
   'token.expiring': TokenExpiringData;
+  'tenant.suspended': TenantSuspensionData;
+  'tenant.resumed': TenantSuspensionData;
 }
 
 /** The event a service enqueues in the transaction of its change. */

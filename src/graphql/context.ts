@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { GraphqlPrincipal } from '../auth/graphql-principal';
 import type { AuditContext } from '../domain/audit';
 import type { AdminWarningsService } from '../services/admin-warnings.service';
+import type { ScimOAuthService } from '../services/scim-oauth.service';
 import type { ApiAccessService } from '../services/api-access.service';
 import type { AuditService } from '../services/audit.service';
 import type { DirectoryService } from '../services/directory.service';
@@ -22,6 +23,7 @@ export interface GraphqlServices {
   readonly tenants: TenantService;
   readonly directory: DirectoryService;
   readonly access: ApiAccessService;
+  readonly scimOAuth: ScimOAuthService;
   readonly mapping: MappingService;
   readonly mappingLifecycle: MappingLifecycleService;
   readonly groups: GroupService;

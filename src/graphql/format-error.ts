@@ -25,6 +25,7 @@ export const GRAPHQL_ERROR_CODES: Record<ErrorCode, string> = {
   GROUPS_MANAGED_BY_IDP: 'GROUPS_MANAGED_BY_IDP',
   UNAVAILABLE: 'UNAVAILABLE',
   OUTBOUND_ADDRESS_REFUSED: 'OUTBOUND_ADDRESS_REFUSED',
+  TENANT_SUSPENDED: 'TENANT_SUSPENDED',
 };
 
 const INTERNAL_ERROR_CODE = 'INTERNAL_SERVER_ERROR';
@@ -68,7 +69,7 @@ export function createErrorFormatter(options: { exposeStacktrace: boolean }) {
 }
 
 /** Logs every error that will be masked, with the request id (the request logger carries it), and names that id in the response. */
-export const errorLoggingPlugin: ApolloServerPlugin<GraphqlContext> = {
+export const errorLoggingPlugin: ApolloServerPlugin<Pick<GraphqlContext, 'log' | 'requestId'>> = {
   async requestDidStart() {
     return {
       async didEncounterErrors({ errors, contextValue }) {

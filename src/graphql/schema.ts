@@ -16,6 +16,7 @@ import { DomainSchemaResolver } from './mapping/domain-schema.resolver';
 import { MappingLifecycleResolver } from './mapping/mapping-lifecycle.resolver';
 import { NodeResolver } from './node.resolver';
 import { EventSubscriptionResolver } from './subscriptions/events.resolver';
+import { ScimOAuthResolver } from './admin/scim-oauth.resolver';
 import { DeprovisionedUserResolver } from './user/deprovisioned-user.resolver';
 import { UserEditResolver } from './user/user-edit.resolver';
 import { UserResolver } from './user/user.resolver';
@@ -46,6 +47,7 @@ export async function buildGraphqlSchema(pubSub: PubSub = createPubSub()): Promi
       WebhookResolver,
       EventSubscriptionResolver,
       UserEditResolver,
+      ScimOAuthResolver,
       DeprovisionedUserResolver,
       GroupMembershipFieldsResolver,
       GroupMembershipConnectionResolver,

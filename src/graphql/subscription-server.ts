@@ -72,12 +72,16 @@ export function attachGraphqlSubscriptions(server: Server, options: GraphqlSubsc
   const rules = [...specifiedRules, ...options.validationRules];
   const format = (errors: readonly GraphQLError[]): GraphQLFormattedError[] => errors.map((error) => formatError(error.toJSON(), error));
   /** `onRefused` learns the tenant of a recognised but refused credential, for the throttle. */
-  const authenticate = async (token: string, onRefused: (tenantId: string) => void = () => undefined): Promise<GraphqlPrincipal | undefined> =>
-    (await apiKeyPrincipal(options.services.tenants, token, onRefused)) ??
-    (await options.oidc.verify(token, (reason, tenantId) => {
-      options.logger.info({ reason, tenantId }, 'OIDC access token refused on a subscription socket');
-      if (tenantId !== undefined) onRefused(tenantId);
-    }));
+  const authenticate = async (token: string, onRefused: (tenantId: string) => void = () => undefined): Promise<GraphqlPrincipal | undefined> => {
+    const principal =
+      (await apiKeyPrincipal(options.services.tenants, token, onRefused)) ??
+      (await options.oidc.verify(token, (reason, tenantId) => {
+        options.logger.info({ reason, tenantId }, 'OIDC access token refused on a subscription socket');
+        if (tenantId !== undefined) onRefused(tenantId);
+      }));
+    // A suspended tenant's sockets close (4403) at the next credential check.
+    return principal?.tenant.suspendedAt === null ? principal : undefined;
+  };
   /** The credential each open socket authenticated with, and its tenant. */
   const credentials = new Map<WebSocket, { readonly token: string; readonly tenantId: string }>();
   const recheckSockets = (tenantId?: string) => {

@@ -189,6 +189,13 @@ export class Database {
     this.pool = { acquire: () => client.acquireConnection(), release: (connection) => client.releaseConnection(connection) };
   }
 
+  /** The pool's connections in use, idle, and acquisitions waiting (SQLite: its one connection, always in use). */
+  poolUse(): { used: number; free: number; pending: number } {
+    const pool = (this.knex.client as { pool?: { numUsed(): number; numFree(): number; numPendingAcquires(): number } }).pool;
+    if (this.dialect === 'sqlite' || !pool) return { used: 1, free: 0, pending: 0 };
+    return { used: pool.numUsed(), free: pool.numFree(), pending: pool.numPendingAcquires() };
+  }
+
   /**
    * Calls `hook` after every commit (in this process) of a write to one of `tables`, whatever wrote it:
    * caches of those rows drop what they hold. Writes by other processes are not seen.

@@ -24,6 +24,7 @@ const SCIM_ERRORS: Record<ErrorCode, ScimErrorShape> = {
   GROUPS_MANAGED_BY_IDP: { status: 403 },
   UNAVAILABLE: { status: 503 },
   OUTBOUND_ADDRESS_REFUSED: { status: 400, scimType: 'invalidValue' },
+  TENANT_SUSPENDED: { status: 403 },
 };
 
 /** Seconds a client should wait after a 503 or 429 (Okta honours integer seconds only). */

@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import passport from 'passport';
 import type { ScimPrincipal } from '../services/tenant.service';
-import { isDomainError } from '../domain/errors';
+import { DomainError, isDomainError } from '../domain/errors';
 import { INTERNAL_ERROR_DETAIL, scimErrorBody, toScimError } from './errors';
 import type { ScimHandler, ScimResponse } from './handler';
 import { SCIM_STRATEGY } from '../auth/scim-bearer.strategy';
@@ -110,6 +110,10 @@ const authenticate = (throttle: FailedAuthThrottle) => (request: Request, respon
     }
     if (!principal) {
       refuse('missing, unknown, expired or rotated bearer token');
+      return;
+    }
+    if (principal.tenant.suspendedAt !== null) {
+      send(response, toScimError(new DomainError('TENANT_SUSPENDED', 'this tenant is suspended by the operator of the hub; nothing was changed, and provisioning resumes when it is resumed')));
       return;
     }
     request.user = principal;

@@ -126,7 +126,7 @@ export class TenantService {
     }
     const now = this.now();
     const dialect = parseDialect(input.dialect ?? 'generic');
-    const tenant: Tenant = { id: randomUUID(), slug: input.slug, name: input.name ?? input.slug, settings: { ...DEFAULT_TENANT_SETTINGS, ...dialectSettingDefaults(dialect) }, createdAt: now };
+    const tenant: Tenant = { id: randomUUID(), slug: input.slug, name: input.name ?? input.slug, settings: { ...DEFAULT_TENANT_SETTINGS, ...dialectSettingDefaults(dialect) }, createdAt: now, suspendedAt: null };
     const connection: Connection = { tenantId: tenant.id, id: randomUUID(), name: 'default', dialect };
     const scimToken = generateSecret('scim');
     const adminApiKey = generateSecret('api');
@@ -148,6 +148,10 @@ export class TenantService {
 
   async countTenants(): Promise<number> {
     return this.database.read((tx) => this.tenants.countTenants(tx));
+  }
+
+  async findTenantBySlug(slug: string): Promise<Tenant | undefined> {
+    return this.database.read((tx) => this.tenants.findTenantBySlug(tx, slug));
   }
 
   async getTenantBySlug(slug: string): Promise<Tenant> {

@@ -62,6 +62,8 @@ export interface Tenant {
   readonly name: string;
   readonly settings: TenantSettings;
   readonly createdAt: number;
+  /** Set while an operator has suspended the tenant: SCIM and GraphQL refuse it, nothing is deleted. */
+  readonly suspendedAt: number | null;
 }
 
 export type Dialect = 'entra' | 'okta' | 'onelogin' | 'generic';

@@ -19,6 +19,7 @@ import { OwnershipEntity } from './ownership.entity';
 import { OidcProviderEntity } from './oidc-provider.entity';
 import { OidcAudienceClaimEntity } from './oidc-audience-claim.entity';
 import { TenantResourceCountEntity } from './tenant-resource-count.entity';
+import { OperatorKeyEntity } from './operator-key.entity';
 import { DeprovisionedUserEntity } from './deprovisioned-user.entity';
 import { RecentRequestEntity } from './recent-request.entity';
 import { JobLeaseEntity } from './job-lease.entity';
@@ -26,9 +27,9 @@ import { JobLeaseEntity } from './job-lease.entity';
 /**
  * Table definitions. MikroORM owns the schema and the migrations; repositories query through its
  * connection. Every table leads its primary key and every unique index with tenant_id, so the schema
- * can be distributed by tenant (Citus) unchanged. The exceptions are `tenants` itself (the tenant
- * registry, keyed by the tenant id) and `oidc_audience_claims` (which tenant holds an OIDC issuer and
- * audience, unique across tenants): small reference tables.
+ * can be distributed by tenant (Citus) unchanged. The exceptions are small reference tables: `tenants`
+ * itself (the tenant registry, keyed by the tenant id), `oidc_audience_claims` (which tenant holds an OIDC
+ * issuer and audience, unique across tenants) and `operator_keys` (the operator's, no tenant's).
  */
 export const ALL_ENTITIES = [
   TenantEntity,
@@ -52,6 +53,7 @@ export const ALL_ENTITIES = [
   OidcProviderEntity,
   OidcAudienceClaimEntity,
   TenantResourceCountEntity,
+  OperatorKeyEntity,
   DeprovisionedUserEntity,
   RecentRequestEntity,
   JobLeaseEntity,

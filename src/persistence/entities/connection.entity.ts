@@ -13,6 +13,11 @@ export class ConnectionRow {
   previousTokenHash?: string | null;
   previousTokenExpiresAt?: number | null;
   activeMappingVersion?: number | null;
+  oauthClientId?: string | null;
+  oauthSecretHash?: string | null;
+  oauthSigningKey?: string | null;
+  oauthSecretCreatedAt?: number | null;
+  oauthTokenLifetimeMinutes?: number | null;
   createdAt!: number;
 }
 
@@ -32,6 +37,13 @@ export const ConnectionEntity = new EntitySchema<ConnectionRow>({
     previousTokenHash: { type: 'string', length: 64, nullable: true, index: 'connections_previous_token_hash_index' },
     previousTokenExpiresAt: { ...epochMillis(), nullable: true },
     activeMappingVersion: { type: 'integer', nullable: true },
+    // OAuth 2.0 client credentials (RFC 6749 section 4.4) beside the static token: the client id is public,
+    // the secret is stored hashed; the signing key (HS256) is replaced on rotation, so older access tokens fail.
+    oauthClientId: { type: 'string', length: 64, nullable: true, index: 'connections_oauth_client_id_index' },
+    oauthSecretHash: { type: 'string', length: 64, nullable: true },
+    oauthSigningKey: { type: 'string', length: 64, nullable: true },
+    oauthSecretCreatedAt: { ...epochMillis(), nullable: true },
+    oauthTokenLifetimeMinutes: { type: 'integer', nullable: true },
     createdAt: epochMillis(),
   },
 });

@@ -7,6 +7,8 @@ export class TenantRow {
   name!: string;
   settings!: Record<string, unknown>;
   createdAt!: number;
+  suspendedAt?: number | null;
+  suspendedReason?: string | null;
 }
 
 export const TenantEntity = new EntitySchema<TenantRow>({
@@ -18,5 +20,7 @@ export const TenantEntity = new EntitySchema<TenantRow>({
     name: { type: 'string', length: 200 },
     settings: { type: 'json' },
     createdAt: epochMillis(),
+    suspendedAt: { ...epochMillis(), nullable: true },
+    suspendedReason: { type: 'string', length: 500, nullable: true },
   },
 });

@@ -8,6 +8,7 @@ interface TenantRowColumns {
   name: string;
   settings: unknown;
   created_at: number | string;
+  suspended_at?: unknown;
 }
 
 export interface TokenRecord {
@@ -53,7 +54,27 @@ function toTenant(row: TenantRowColumns): Tenant {
     name: row.name,
     settings: readTenantSettings(parseJsonColumn(row.settings)),
     createdAt: toNumber(row.created_at),
+    suspendedAt: optionalMillis(row.suspended_at),
   };
+}
+
+/** A connection's OAuth 2.0 client (client credentials grant) as the token endpoint and verifier need it. */
+export interface OAuthClientRecord {
+  readonly tenant: Tenant;
+  readonly connection: Connection;
+  readonly clientId: string;
+  readonly secretHash: string;
+  readonly signingKey: string;
+  readonly secretCreatedAt: number;
+  readonly tokenLifetimeMinutes: number | null;
+}
+
+export interface OAuthClientSettings {
+  readonly clientId: string;
+  readonly secretHash: string;
+  readonly signingKey: string;
+  readonly createdAt: number;
+  readonly tokenLifetimeMinutes: number | null;
 }
 
 /** Tenants, their IdP connections (with the SCIM token hash) and their API keys. */
@@ -94,6 +115,100 @@ export class TenantRepository {
 
   async updateSettings(tx: Tx, tenantId: string, settings: TenantSettings): Promise<void> {
     await tx.run(tx.knex('tenants').where({ id: tenantId }).update({ settings: JSON.stringify(settings) }));
+  }
+
+  /** Suspends (a time) or resumes (null) the tenant. */
+  async setSuspension(tx: Tx, tenantId: string, suspension: { at: number; reason: string | null } | null): Promise<void> {
+    await tx.run(tx.knex('tenants').where({ id: tenantId }).update({ suspended_at: suspension?.at ?? null, suspended_reason: suspension?.reason ?? null }));
+  }
+
+  async findSuspensionReason(tx: Tx, tenantId: string): Promise<string | null> {
+    const row = await tx.first<{ suspended_reason: string | null }>(tx.knex('tenants').select('suspended_reason').where({ id: tenantId }));
+    return row?.suspended_reason ?? null;
+  }
+
+  async listTenants(tx: Tx, options: { after?: string; limit: number }): Promise<Tenant[]> {
+    const rows = await tx.all<TenantRowColumns>(
+      tx
+        .knex('tenants')
+        .modify((query) => {
+          if (options.after !== undefined) query.where('slug', '>', options.after);
+        })
+        .orderBy('slug')
+        .limit(options.limit),
+    );
+    return rows.map(toTenant);
+  }
+
+  /** Sets (or, with null, removes) the connection's OAuth client; a new signing key voids every access token issued before. */
+  async setOAuthClient(tx: Tx, connection: Connection, client: OAuthClientSettings | null): Promise<void> {
+    await tx.run(
+      tx
+        .knex('connections')
+        .where({ tenant_id: connection.tenantId, id: connection.id })
+        .update({
+          oauth_client_id: client?.clientId ?? null,
+          oauth_secret_hash: client?.secretHash ?? null,
+          oauth_signing_key: client?.signingKey ?? null,
+          oauth_secret_created_at: client?.createdAt ?? null,
+          oauth_token_lifetime_minutes: client?.tokenLifetimeMinutes ?? null,
+        }),
+    );
+  }
+
+  async setOAuthTokenLifetime(tx: Tx, connection: Connection, minutes: number | null): Promise<void> {
+    await tx.run(tx.knex('connections').where({ tenant_id: connection.tenantId, id: connection.id }).update({ oauth_token_lifetime_minutes: minutes }));
+  }
+
+  /** The connection whose OAuth client has this id, with its tenant, in one statement. */
+  async findOAuthClient(tx: Tx, clientId: string): Promise<OAuthClientRecord | undefined> {
+    const row = await tx.first<{
+      tenant_id: string;
+      id: string;
+      name: string;
+      dialect: string;
+      oauth_client_id: string;
+      oauth_secret_hash: string;
+      oauth_signing_key: string;
+      oauth_secret_created_at: unknown;
+      oauth_token_lifetime_minutes: number | null;
+      slug: string;
+      tenant_name: string;
+      settings: unknown;
+      created_at: number | string;
+      suspended_at: unknown;
+    }>(
+      `SELECT c.tenant_id, c.id, c.name, c.dialect, c.oauth_client_id, c.oauth_secret_hash, c.oauth_signing_key, c.oauth_secret_created_at,
+        c.oauth_token_lifetime_minutes, t.slug, t.name AS tenant_name, t.settings, t.created_at, t.suspended_at
+       FROM connections c JOIN tenants t ON t.id = c.tenant_id WHERE c.oauth_client_id = ? AND c.oauth_secret_hash IS NOT NULL`,
+      [clientId],
+    );
+    if (!row) return undefined;
+    return {
+      tenant: toTenant({ id: row.tenant_id, slug: row.slug, name: row.tenant_name, settings: row.settings, created_at: row.created_at, suspended_at: row.suspended_at }),
+      connection: { tenantId: row.tenant_id, id: row.id, name: row.name, dialect: row.dialect as Dialect },
+      clientId: row.oauth_client_id,
+      secretHash: row.oauth_secret_hash,
+      signingKey: row.oauth_signing_key,
+      secretCreatedAt: toNumber(row.oauth_secret_created_at),
+      tokenLifetimeMinutes: row.oauth_token_lifetime_minutes === null ? null : toNumber(row.oauth_token_lifetime_minutes),
+    };
+  }
+
+  /** The OAuth client of a connection (never its secret hash or signing key), or undefined when it has none. */
+  async findOAuthClientStatus(tx: Tx, connection: Connection): Promise<{ clientId: string; secretCreatedAt: number; tokenLifetimeMinutes: number | null } | undefined> {
+    const row = await tx.first<{ oauth_client_id: string | null; oauth_secret_hash: string | null; oauth_secret_created_at: unknown; oauth_token_lifetime_minutes: number | null }>(
+      tx
+        .knex('connections')
+        .select('oauth_client_id', 'oauth_secret_hash', 'oauth_secret_created_at', 'oauth_token_lifetime_minutes')
+        .where({ tenant_id: connection.tenantId, id: connection.id }),
+    );
+    if (!row?.oauth_client_id || !row.oauth_secret_hash) return undefined;
+    return {
+      clientId: row.oauth_client_id,
+      secretCreatedAt: toNumber(row.oauth_secret_created_at),
+      tokenLifetimeMinutes: row.oauth_token_lifetime_minutes === null ? null : toNumber(row.oauth_token_lifetime_minutes),
+    };
   }
 
   async insertConnection(tx: Tx, connection: Connection, now: number): Promise<void> {
@@ -248,16 +363,17 @@ export class TenantRepository {
       tenant_name: string;
       settings: unknown;
       created_at: number | string;
+      suspended_at: unknown;
     }>(
       `SELECT c.tenant_id, c.id, c.name, c.dialect, c.token_hash, c.token_expires_at, c.previous_token_hash, c.previous_token_expires_at,
-        t.slug, t.name AS tenant_name, t.settings, t.created_at
+        t.slug, t.name AS tenant_name, t.settings, t.created_at, t.suspended_at
        FROM connections c JOIN tenants t ON t.id = c.tenant_id WHERE c.token_hash = ? OR c.previous_token_hash = ?`,
       [tokenHash, tokenHash],
     );
     if (!row) return undefined;
     const isCurrentToken = row.token_hash === tokenHash;
     return {
-      tenant: toTenant({ id: row.tenant_id, slug: row.slug, name: row.tenant_name, settings: row.settings, created_at: row.created_at }),
+      tenant: toTenant({ id: row.tenant_id, slug: row.slug, name: row.tenant_name, settings: row.settings, created_at: row.created_at, suspended_at: row.suspended_at }),
       connection: { tenantId: row.tenant_id, id: row.id, name: row.name, dialect: row.dialect as Dialect },
       tokenHash: (isCurrentToken ? row.token_hash : row.previous_token_hash) ?? '',
       // Without an end, a previous token has no grace: treat it as expired.
