@@ -17,7 +17,8 @@ const transform = {
 // Everything in node_modules runs as shipped, except jose (see its transform above).
 const transformIgnorePatterns = ['/node_modules/(?!jose/)'];
 
-const storageSuites = ['<rootDir>/tests/integration/**/*.test.ts', '<rootDir>/tests/acceptance/**/*.test.ts'];
+// tests/e2e drive the console in headless Chromium against the real hub, so they run on both databases too.
+const storageSuites = ['<rootDir>/tests/integration/**/*.test.ts', '<rootDir>/tests/acceptance/**/*.test.ts', '<rootDir>/tests/e2e/**/*.test.ts'];
 
 function storageProject(database) {
   return {

@@ -39,6 +39,11 @@ import { BulkImportService } from './services/bulk-import.service';
 import { CredentialCache } from './services/credential-cache';
 import { OutboundHttp } from './outbound/outbound-http';
 import { OidcTokenVerifier } from './auth/oidc-token.strategy';
+import { ConsoleAccessService } from './services/console-access.service';
+import { ConsoleSignInService } from './services/console-sign-in.service';
+import { createConsoleRouter } from './console/console-router';
+import { consolePrincipalResolver } from './console/console-principal';
+import { CONSOLE_BUNDLE_DIR } from './console/console-bundle';
 
 export interface Services {
   readonly tenants: TenantService;
@@ -58,6 +63,8 @@ export interface Services {
   readonly events: EventFeed;
   readonly manualEdits: ManualEditService;
   readonly bulkImport: BulkImportService;
+  readonly consoleAccess: ConsoleAccessService;
+  readonly consoleSignIn: ConsoleSignInService;
 }
 
 export interface IdentityHub {
@@ -122,6 +129,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const tenants = new TenantService(database, { audit, outbox, apiKeyCache });
   const groups = new GroupService(database, mapping, changes);
   const users = new UserService(database, mapping, changes, extractUserFields);
+  const directory = new DirectoryService(database);
+  const consoleSignIn = new ConsoleSignInService(database, audit, directory, mapping, config.graphql.allowHttpJwks);
+  const consoleAccess = new ConsoleAccessService(database, audit, config.console, (tenantId, userId) => consoleSignIn.isAdmin(tenantId, userId), config.publicUrl);
   const webhooks = new WebhookEndpointService(database, audit, { allowHttp: config.webhooks.allowHttp, outbound });
   const services: Services = {
     tenants,
@@ -133,7 +143,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       onJobQueued: runBackgroundJobs ? () => mappingJobs.wake() : undefined,
     }),
     mappingJobs,
-    directory: new DirectoryService(database),
+    directory,
     access: new ApiAccessService(database, audit, { allowHttpJwks: config.graphql.allowHttpJwks, apiKeyCache, outbound }),
     audit,
     outbox,
@@ -150,6 +160,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     }),
     events: new EventFeed(database, { pollIntervalMs: EVENT_POLL_INTERVAL_MS, lookbackMs: EVENT_LOOKBACK_MS }, (error) => logger.error({ err: error }, 'reading the outbox for subscriptions failed')),
     bulkImport: new BulkImportService(database, mapping, changes),
+    consoleAccess,
+    consoleSignIn,
   };
 
   const deliveryWorker = new WebhookDeliveryWorker(database, outbound, config.webhooks, {
@@ -209,6 +221,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     fieldSuggestions: config.graphql.fieldSuggestions,
     exposeStacktrace: config.graphql.exposeStacktrace,
     limits: config.graphql,
+    consolePrincipal: consolePrincipalResolver(consoleAccess),
   });
 
   const app = express();
@@ -239,6 +252,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     }),
   );
   app.use('/graphql', graphql.router);
+  app.use('/console', createConsoleRouter({ access: consoleAccess, bundleDir: CONSOLE_BUNDLE_DIR }));
+  // A newcomer who opens the server's address finds the console.
+  app.get(['/', '/admin'], (_request, response) => response.redirect(302, '/console/'));
   app.use((request: Request, response: Response) => {
     response.status(404).json({ error: `nothing at ${request.method} ${request.path}` });
   });

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { OverloadLimits } from './scim/overload-limiter';
 import { allowListEntryProblem, isIpLiteral } from './outbound/address-policy';
 import type { OutboundConfig } from './outbound/outbound-http';
+import type { ConsoleAccessSettings } from './services/console-access.service';
 
 export type DatabaseConfig =
   | { readonly kind: 'sqlite'; readonly path: string }
@@ -36,6 +37,8 @@ export interface Config {
   readonly retention: RetentionConfig;
   /** Calls to URLs tenants configure (webhooks, JWKS): the address policy's allow-list and resolvers. */
   readonly outbound: OutboundConfig;
+  /** The admin console's setup links and sessions. */
+  readonly console: ConsoleAccessSettings;
 }
 
 export interface WebhookConfig {
@@ -194,6 +197,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     outboxDays: integer('OUTBOX_RETENTION_DAYS', 7, 1, 365),
   };
 
+  const consoleAccess: ConsoleAccessSettings = {
+    setupLinkHours: integer('CONSOLE_SETUP_LINK_HOURS', 24, 1, 24 * 30),
+    sessionIdleMinutes: integer('CONSOLE_SESSION_IDLE_MINUTES', 60, 1, 24 * 60),
+    sessionMaxHours: integer('CONSOLE_SESSION_MAX_HOURS', 12, 1, 24 * 30),
+  };
+
   let database: DatabaseConfig = { kind: 'sqlite', path: DEFAULT_SQLITE_PATH };
   try {
     database = parseDatabaseUrl(env.DATABASE_URL);
@@ -236,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     webhooks,
     retention,
     outbound,
+    console: consoleAccess,
   };
 }
 

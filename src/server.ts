@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createApp } from './app';
+import { ensureConsoleBundle } from './console/console-bundle';
 
 /** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -24,6 +25,8 @@ async function main(): Promise<void> {
     throw error;
   }
 
+  // The console's pages are built here when missing or older than their source: still two commands.
+  if ((await ensureConsoleBundle()) === 'built') console.log('built the admin console (console/dist)');
   const hub = await createApp(config);
   const baseUrl = localUrl(config);
   if ((await hub.services.tenants.countTenants()) === 0) {
@@ -41,8 +44,11 @@ async function main(): Promise<void> {
     );
   }
 
+  const demo = await hub.services.tenants.getTenantBySlug('demo').catch(() => undefined);
+  const consoleLink = demo && (await hub.services.consoleAccess.mintSetupLink(demo.id, {}, { actor: { type: 'system', id: 'server start' } }));
   const server: Server = hub.app.listen(config.port, config.host, () => {
     console.log(`identity-hub listening: SCIM ${baseUrl}/scim/v2  GraphQL ${baseUrl}/graphql  health ${baseUrl}/healthz`);
+    if (consoleLink) console.log(`Admin console (demo tenant, one use): ${hub.services.consoleAccess.setupLinkUrl(consoleLink.token, baseUrl)}`);
   });
   const subscriptions = hub.attachSubscriptions(server);
 

@@ -4,6 +4,8 @@ import type { AuditContext } from '../domain/audit';
 import type { AdminWarningsService } from '../services/admin-warnings.service';
 import type { ApiAccessService } from '../services/api-access.service';
 import type { AuditService } from '../services/audit.service';
+import type { ConsoleAccessService } from '../services/console-access.service';
+import type { ConsoleSignInService } from '../services/console-sign-in.service';
 import type { DirectoryService } from '../services/directory.service';
 import type { EventFeed } from '../services/event-feed';
 import type { GroupService } from '../services/group.service';
@@ -13,6 +15,7 @@ import type { MappingService } from '../services/mapping.service';
 import type { OwnershipService } from '../services/ownership.service';
 import type { ProvisioningLogService } from '../services/provisioning-log.service';
 import type { TenantService } from '../services/tenant.service';
+import type { UserService } from '../services/user.service';
 import type { WebhookEndpointService } from '../services/webhook-endpoint.service';
 import type { DirectoryLoaders } from './directory-loaders';
 
@@ -30,6 +33,9 @@ export interface GraphqlServices {
   readonly webhooks: WebhookEndpointService;
   readonly events: EventFeed;
   readonly manualEdits: ManualEditService;
+  readonly users: UserService;
+  readonly consoleAccess: ConsoleAccessService;
+  readonly consoleSignIn: ConsoleSignInService;
 }
 
 /** One per request: who calls, for which tenant, and the request's own DataLoaders. */
@@ -49,6 +55,8 @@ export function auditContextOf(context: GraphqlContext): AuditContext {
   const actor =
     credential.kind === 'apiKey'
       ? { type: 'apiKey' as const, id: credential.apiKeyId }
-      : { type: 'user' as const, id: credential.subject ?? credential.issuer };
+      : credential.kind === 'consoleSession'
+        ? { type: 'user' as const, id: credential.subject }
+        : { type: 'user' as const, id: credential.subject ?? credential.issuer };
   return { actor, requestId: context.requestId };
 }

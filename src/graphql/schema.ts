@@ -3,6 +3,7 @@ import { createPubSub } from '@graphql-yoga/subscription';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
 import { ApiKeyResolver } from './admin/api-key.resolver';
+import { ConsoleAccessResolver } from './admin/console-access.resolver';
 import { LogsResolver } from './admin/logs.resolver';
 import { OwnershipResolver } from './admin/ownership.resolver';
 import { WebhookResolver } from './admin/webhook.resolver';
@@ -17,6 +18,7 @@ import { NodeResolver } from './node.resolver';
 import { EventSubscriptionResolver } from './subscriptions/events.resolver';
 import { UserEditResolver } from './user/user-edit.resolver';
 import { UserResolver } from './user/user.resolver';
+import { UserAdminResolver } from './user/user-admin.resolver';
 import { TenantResolver, ViewerResolver } from './viewer/viewer.resolver';
 
 /**
@@ -44,6 +46,8 @@ export async function buildGraphqlSchema(pubSub: PubSub = createPubSub()): Promi
       WebhookResolver,
       EventSubscriptionResolver,
       UserEditResolver,
+      ConsoleAccessResolver,
+      UserAdminResolver,
     ],
     authChecker: scopeAuthChecker,
     // Inputs are checked where their meaning lives (domain and services), not by class-validator.

@@ -18,6 +18,9 @@ import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { OwnershipEntity } from './ownership.entity';
 import { OidcProviderEntity } from './oidc-provider.entity';
 import { TenantResourceCountEntity } from './tenant-resource-count.entity';
+import { ConsoleSetupLinkEntity } from './console-setup-link.entity';
+import { ConsoleSessionEntity } from './console-session.entity';
+import { ConsoleSignInEntity } from './console-sign-in.entity';
 
 /**
  * Table definitions. MikroORM owns the schema and the migrations; repositories query through its
@@ -46,4 +49,7 @@ export const ALL_ENTITIES = [
   OwnershipEntity,
   OidcProviderEntity,
   TenantResourceCountEntity,
+  ConsoleSetupLinkEntity,
+  ConsoleSessionEntity,
+  ConsoleSignInEntity,
 ];

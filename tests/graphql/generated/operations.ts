@@ -76,6 +76,7 @@ export type CreateWebhookEndpointInput = {
 /** How the caller authenticated. */
 export type CredentialKind =
   | 'API_KEY'
+  | 'CONSOLE_SESSION'
   | 'OIDC_TOKEN';
 
 export type DeleteGroupInput = {
