@@ -13,7 +13,7 @@ describe('console sign-in with a setup link (Chromium)', () => {
     expect(new URL(page.url()).hash).toBe('');
     await page.getByRole('button', { name: 'Open the console' }).click();
     await page.getByRole('heading', { level: 1, name: 'Connect your IdP' }).waitFor();
-    await expect(page.getByLabel('Tenant').textContent()).resolves.toContain(tenant.credentials.tenant.slug);
+    await expect(page.getByLabel('Tenant', { exact: true }).textContent()).resolves.toContain(tenant.credentials.tenant.slug);
     const [cookie] = (await first.cookies()).filter((each) => each.name === 'ih_console');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', secure: false, path: '/' });
 
