@@ -31,7 +31,12 @@ export function isConsoleBundleStale(): boolean {
 function runViteBuild(outDir: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const vite = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-    const child = spawn(process.execPath, [vite, 'build', '--config', path.join(CONSOLE_SOURCE_DIR, 'vite.config.mts'), '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, [vite, 'build', '--config', path.join(CONSOLE_SOURCE_DIR, 'vite.config.mts'), '--mode', 'production', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
+      cwd: ROOT,
+      // React's production build, whatever the calling process runs as (jest sets NODE_ENV=test).
+      env: { ...process.env, NODE_ENV: 'production' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`building the console failed (vite exited with ${code})`))));
   });

@@ -44,7 +44,7 @@ describe('console: connect your IdP (Chromium)', () => {
     await page.getByRole('radio', { name: 'OneLogin' }).check();
     await page.getByRole('textbox', { name: 'SCIM Base URL' }).waitFor();
     await page.getByText('SCIM Bearer Token: generate it below').waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     await bed.screenshot(page, 'connect-390px');
     await context.close();

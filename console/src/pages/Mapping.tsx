@@ -61,7 +61,8 @@ function withRoleTable(definition: MappingDefinition, table: Record<string, stri
 function IssueList({ issues }: { issues: readonly MappingIssue[] }) {
   if (issues.length === 0) return null;
   return (
-    <ul className="issues" role="alert" aria-label="Problems in the draft">
+    <div role="alert">
+    <ul className="issues" aria-label="Problems in the draft">
       {issues.map((issue, index) => (
         <li key={index}>
           <Status tone="fail">
@@ -72,6 +73,7 @@ function IssueList({ issues }: { issues: readonly MappingIssue[] }) {
         </li>
       ))}
     </ul>
+    </div>
   );
 }
 
@@ -272,6 +274,7 @@ export function MappingPage() {
     if (draftVersion === null) return;
     const result = await activate({ version: draftVersion });
     if (result.data) {
+      setReapplyJob(null);
       setMessage(`Version ${draftVersion} is active. Stored users follow on their next change, or re-apply it to everyone now.`);
       reload();
     }
@@ -279,6 +282,7 @@ export function MappingPage() {
   const doRollback = async (version: number) => {
     const result = await rollBack({ version });
     if (result.data) {
+      setReapplyJob(null);
       setMessage(`Rolled back: version ${version} is active again. Re-apply it to update stored users now.`);
       setYaml(null);
       setTable(null);
@@ -384,6 +388,7 @@ export function MappingPage() {
         <button
           type="button"
           onClick={async () => {
+            setReapplyJob(null);
             const started = await startReapply({});
             if (started.data) setReapplyJob(started.data.startReapply);
           }}
