@@ -42,6 +42,7 @@ import { OidcTokenVerifier } from './auth/oidc-token.strategy';
 import { ConsoleAccessService } from './services/console-access.service';
 import { ConsoleSignInService } from './services/console-sign-in.service';
 import { createConsoleRouter } from './console/console-router';
+import { createConsoleOidcRoutes } from './console/console-oidc';
 import { consolePrincipalResolver } from './console/console-principal';
 import { CONSOLE_BUNDLE_DIR } from './console/console-bundle';
 
@@ -252,7 +253,16 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     }),
   );
   app.use('/graphql', graphql.router);
-  app.use('/console', createConsoleRouter({ access: consoleAccess, bundleDir: CONSOLE_BUNDLE_DIR }));
+  const consoleSignInRoutes = createConsoleOidcRoutes({
+    tenants,
+    signIn: consoleSignIn,
+    access: consoleAccess,
+    directory,
+    outbound,
+    allowHttp: config.graphql.allowHttpJwks,
+    publicUrl: config.publicUrl,
+  });
+  app.use('/console', createConsoleRouter({ access: consoleAccess, bundleDir: CONSOLE_BUNDLE_DIR, signInRoutes: consoleSignInRoutes }));
   // A newcomer who opens the server's address finds the console.
   app.get(['/', '/admin'], (_request, response) => response.redirect(302, '/console/'));
   app.use((request: Request, response: Response) => {

@@ -130,6 +130,7 @@ export function UserPage({ id }: { id: string }) {
           <Json value={user.scimResource} label="Raw SCIM resource" />
         </Panel>
         <Panel title="Mapped values and where they came from">
+          <div className="table-wrap">
           <table>
             <thead>
               <tr>
@@ -156,6 +157,7 @@ export function UserPage({ id }: { id: string }) {
               ))}
             </tbody>
           </table>
+          </div>
         </Panel>
       </div>
       <Panel title="Groups">

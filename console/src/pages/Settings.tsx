@@ -144,7 +144,7 @@ export function SettingsPage() {
             </form>
             <ErrorText>{describeError(update.error)}</ErrorText>
           </Panel>
-          <SignInPanel key={data.consoleSignIn?.issuer ?? 'none'} current={data.consoleSignIn} onChanged={reload} />
+          <SignInPanel current={data.consoleSignIn} onChanged={reload} />
         </>
       )}
     </Page>
