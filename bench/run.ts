@@ -25,6 +25,7 @@ import { runMappingLifecycle } from './benchmarks/mapping-lifecycle';
 import { runInitialSync } from './benchmarks/initial-sync';
 import { runGraphql } from './benchmarks/graphql';
 import { runMixedLoad } from './benchmarks/mixed-load';
+import { runConsole } from './benchmarks/console';
 import type { Sizes } from './benchmarks/datasets';
 
 /** Full runs write bench/results/latest.*; smoke runs (CI) write bench/results/smoke/ (not committed), so they never replace a full run's figures. */
@@ -79,6 +80,7 @@ const ALL: Runnable[] = [
   { name: 'initial-sync', title: 'I1/I4/I2 initial sync: over HTTP on SQLite and PostgreSQL, and through the import command', run: runInitialSync },
   { name: 'graphql', title: 'G1 G2 G4 GraphQL through the real stack vs hello and raw graphql-js', run: (context) => runGraphql(context) },
   { name: 's8', title: 'S8 Entra-like mixed load (lookup, POST, group PATCH per new user), then overload', run: (context) => runMixedLoad(context) },
+  { name: 'console', title: 'C1-C3 admin console: first-load JavaScript, users page in Chromium at 100k users', run: (context) => runConsole(context) },
 ];
 
 /** The commit measured (BENCH_COMMIT when running from an exported tree), plus whether src/ had local changes. */
