@@ -29,7 +29,6 @@ function Shell({ session, onSignedOut }: { session: ConsoleSession; onSignedOut:
   const [menuOpen, setMenuOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const client = useMemo(() => createApiClient(session, onSignedOut), [session, onSignedOut]);
-  useEffect(() => setMenuOpen(false), [location]);
   const doSignOut = async () => {
     try {
       await signOut(session);
@@ -63,7 +62,7 @@ function Shell({ session, onSignedOut }: { session: ConsoleSession; onSignedOut:
             <ul>
               {NAV.map(([path, label]) => (
                 <li key={path}>
-                  <Link href={path} aria-current={location.startsWith(path) ? 'page' : undefined}>
+                  <Link href={path} aria-current={location.startsWith(path) ? 'page' : undefined} onClick={() => setMenuOpen(false)}>
                     {label}
                   </Link>
                 </li>
