@@ -58,6 +58,27 @@ function withRoleTable(definition: MappingDefinition, table: Record<string, stri
   };
 }
 
+/** One rule in words: target <- source (or expression), then its steps. */
+function describeRule(rule: Rule): string {
+  const from = rule.from === undefined ? (typeof rule.expr === 'string' ? rule.expr : rule.fromGroups !== undefined ? 'group memberships' : 'a constant') : ([] as unknown[]).concat(rule.from).join(', else ');
+  const steps = (rule.pipe ?? []).map((step) => (typeof step === 'string' ? step : isRoleStep(step) ? `table of ${Object.keys(step.map).length} values` : 'expression'));
+  return `${String(rule.target ?? rule.id)} ← ${String(from)}${steps.length > 0 ? ` (${steps.join(', ')})` : ''}`;
+}
+
+function RulesOverview({ definition }: { definition: MappingDefinition }) {
+  return (
+    <Panel title="Active rules">
+      <ol className="rules">
+        {definition.rules.map((rule) => (
+          <li key={rule.id}>
+            <code>{rule.id}</code>: {describeRule(rule)}
+          </li>
+        ))}
+      </ol>
+    </Panel>
+  );
+}
+
 function IssueList({ issues }: { issues: readonly MappingIssue[] }) {
   if (issues.length === 0) return null;
   return (
@@ -298,6 +319,7 @@ export function MappingPage() {
           Active: <strong>version {active.version}</strong>
         </p>
       )}
+      {activeDefinition && <RulesOverview definition={activeDefinition} />}
       {roleTable && table && (
         <Panel title="Role table">
           <form
