@@ -50,6 +50,23 @@ describe('console: fields, settings, logs, apps and users (Chromium)', () => {
     await context.close();
   });
 
+  it('reassigns orphaned resources to a picked user', async () => {
+    const { tenant, page, context } = await bed.signedIn();
+    const tenantId = tenant.credentials.tenant.id;
+    const leaver = await tenant.scim.createUser('gone@example.com');
+    const heir = await tenant.scim.createUser('heir@example.com', { displayName: 'Hana Heir' });
+    await bed.hub.hub.services.ownership.registerOwnership(tenantId, { resourceType: 'folder', resourceId: 'f-9', ownerUserId: leaver.id as string }, { actor: { type: 'system', id: 'test' } });
+    expect((await tenant.scim.delete(`/Users/${leaver.id as string}`)).status).toBe(204);
+
+    await open(page, 'Apps');
+    await page.getByText('folder f-9').waitFor();
+    await page.getByRole('textbox', { name: 'Give every orphaned resource to' }).fill('hana');
+    await page.getByRole('button', { name: 'Choose Hana Heir (heir@example.com)' }).click();
+    await page.getByText('1 resources reassigned').waitFor();
+    expect(await bed.hub.hub.services.ownership.getOwnership(tenantId, 'folder', 'f-9')).toMatchObject({ ownerUserId: heir.id, orphanedAt: null });
+    await context.close();
+  });
+
   it('filters the provisioning log to a failed request and opens its SCIM error', async () => {
     const { tenant, page, context } = await bed.signedIn();
     await tenant.scim.createUser('ok@example.com');

@@ -35,6 +35,10 @@ describe('console: mapping with preview and rollback (Chromium)', () => {
 
     await page.getByRole('button', { name: 'Dry run version 2' }).click();
     await expect(page.getByLabel('Mapped values of pasted').textContent()).resolves.toContain('Creator - Manager');
+    await page.getByRole('combobox', { name: 'Run on' }).selectOption('samples');
+    await page.getByRole('button', { name: 'Dry run version 2' }).click();
+    await page.getByLabel('Mapped values of pasted').waitFor({ state: 'detached' });
+    await expect(page.getByLabel('Dry run result').locator('h3').count()).resolves.toBeGreaterThan(0);
 
     await page.getByRole('button', { name: 'Compute impact' }).click();
     await page.getByText('3 users evaluated').waitFor({ timeout: 60_000 });

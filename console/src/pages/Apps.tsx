@@ -3,6 +3,7 @@ import { useMutation, useQuery } from 'urql';
 import { describeError } from '../api';
 import {
   ConsoleApiKeysDocument,
+  ConsoleAssignOrphansDocument,
   ConsoleCreateApiKeyDocument,
   ConsoleCreateSetupLinkDocument,
   ConsoleCreateWebhookDocument,
@@ -14,6 +15,7 @@ import {
   ConsoleWebhookDeliveriesDocument,
   ConsoleWebhooksDocument,
 } from '../graphql/generated';
+import { UserPicker } from '../components/UserPicker';
 import { CheckField, CopyField, ErrorText, formatTime, Page, Panel, Status, TextField } from '../ui';
 
 function Once({ label, value }: { label: string; value: string }) {
@@ -239,10 +241,19 @@ function Webhooks() {
 }
 
 function Orphans() {
-  const [{ data, error }] = useQuery({ query: ConsoleOrphansDocument });
+  const [{ data, error }, refetch] = useQuery({ query: ConsoleOrphansDocument });
+  const [assignment, assign] = useMutation(ConsoleAssignOrphansDocument);
+  const count = data?.orphanedResources.nodes.length ?? 0;
   return (
     <Panel title="Orphaned resources">
-      <ErrorText>{describeError(error)}</ErrorText>
+      <ErrorText>{describeError(error ?? assignment.error)}</ErrorText>
+      {assignment.data && <Status tone="ok">{assignment.data.assignOrphanedResources.assigned} resources reassigned</Status>}
+      {count > 0 && (
+        <UserPicker
+          label="Give every orphaned resource to"
+          onPick={(user) => void assign({ input: { toUserId: user.id } }).then(() => refetch({ requestPolicy: 'network-only' }))}
+        />
+      )}
       {data && data.orphanedResources.nodes.length === 0 && <p>None: every resource your apps registered has an owner.</p>}
       <ul>
         {data?.orphanedResources.nodes.map((resource) => (

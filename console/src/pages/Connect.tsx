@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { Link } from 'wouter';
 import { describeError } from '../api';
-import { FirstArrivalsDocument, RecentScimRequestsDocument, RotateScimTokenDocument, ScimConnectionDocument } from '../graphql/generated';
+import { ConsoleSetTokenExpiryDocument, FirstArrivalsDocument, RecentScimRequestsDocument, RotateScimTokenDocument, ScimConnectionDocument } from '../graphql/generated';
 import { CopyField, ErrorText, formatTime, Page, Panel, Status, TextField } from '../ui';
 
 type Idp = 'entra' | 'okta' | 'onelogin' | 'generic';
@@ -74,6 +74,17 @@ const GUIDES: Record<Idp, IdpGuide> = {
 function TokenPanel({ onIssued }: { onIssued: () => void }) {
   const [{ data, error }, refetch] = useQuery({ query: ScimConnectionDocument });
   const [rotation, rotate] = useMutation(RotateScimTokenDocument);
+  const [expiryChange, setExpiry] = useMutation(ConsoleSetTokenExpiryDocument);
+  const [expiresOn, setExpiresOn] = useState('');
+  const [expiryError, setExpiryError] = useState<string | null>(null);
+  const changeExpiry = async (event: FormEvent) => {
+    event.preventDefault();
+    setExpiryError(null);
+    const expiresAt = expiresOn === '' ? null : new Date(expiresOn);
+    if (expiresAt && (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= Date.now())) return setExpiryError('Choose a time in the future, or leave it empty for never.');
+    const result = await setExpiry({ input: { expiresAt: expiresAt?.toISOString() ?? null } });
+    if (result.data) refetch({ requestPolicy: 'network-only' });
+  };
   const [days, setDays] = useState('');
   const [daysError, setDaysError] = useState<string | null>(null);
   const [issued, setIssued] = useState<string | null>(null);
@@ -122,6 +133,12 @@ function TokenPanel({ onIssued }: { onIssued: () => void }) {
           : 'Generating a new token stops the previous one at once (a grace period can be set in Settings).'}
       </p>
       <ErrorText>{describeError(rotation.error)}</ErrorText>
+      {token?.createdAt && (
+        <form onSubmit={changeExpiry} className="inline-form" noValidate aria-label="Change the current token's expiry">
+          <TextField label="Current token expires at" type="datetime-local" value={expiresOn} onChange={setExpiresOn} error={expiryError ?? describeError(expiryChange.error)} hint="Empty: never. The token itself stays the same." />
+          <button type="submit">Set expiry</button>
+        </form>
+      )}
       {issued && (
         <div className="once" role="status">
           <p>
