@@ -157,6 +157,9 @@ function Deliveries({ endpointId }: { endpointId: string }) {
       <ErrorText>{describeError(error ?? replay.error)}</ErrorText>
       <button type="button" onClick={() => void replayDeliveries({ input: { endpointId, failedOnly: true } }).then(() => refetch({ requestPolicy: 'network-only' }))}>
         Replay failed deliveries
+      </button>{' '}
+      <button type="button" onClick={() => refetch({ requestPolicy: 'network-only' })}>
+        Refresh deliveries
       </button>
       {replay.data && <Status tone="ok">{replay.data.replayWebhookDeliveries.replayed} deliveries queued again</Status>}
       <table>
