@@ -16,7 +16,8 @@ function ProvisioningLog() {
   const [to, setTo] = useState('');
   const [filter, setFilter] = useState<ProvisioningLogFilter>({});
   const [openId, setOpenId] = useState<string | null>(null);
-  const [{ data, error }] = useQuery({ query: ConsoleProvisioningLogDocument, variables: { filter, first: 50 }, requestPolicy: 'network-only' });
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const [{ data, error }] = useQuery({ query: ConsoleProvisioningLogDocument, variables: { filter, first: 50, after: cursors[cursors.length - 1] }, requestPolicy: 'network-only' });
   const apply = (event: FormEvent) => {
     event.preventDefault();
     setFilter({
@@ -26,6 +27,7 @@ function ProvisioningLog() {
       from: toIso(from),
       to: toIso(to),
     });
+    setCursors([null]);
   };
   return (
     <Panel title="Provisioning log">
@@ -85,6 +87,14 @@ function ProvisioningLog() {
         </table>
       </div>
       {data && data.provisioningLog.nodes.length === 0 && <p>No requests match.</p>}
+      <nav className="pager" aria-label="Provisioning log pages">
+        <button type="button" disabled={cursors.length <= 1} onClick={() => setCursors(cursors.slice(0, -1))}>
+          Newer requests
+        </button>
+        <button type="button" disabled={!data?.provisioningLog.pageInfo.hasNextPage} onClick={() => setCursors([...cursors, data!.provisioningLog.pageInfo.endCursor ?? null])}>
+          Older requests
+        </button>
+      </nav>
     </Panel>
   );
 }
@@ -92,7 +102,8 @@ function ProvisioningLog() {
 function AuditTrail() {
   const [action, setAction] = useState('');
   const [applied, setApplied] = useState('');
-  const [{ data, error }] = useQuery({ query: ConsoleAuditEventsDocument, variables: { filter: applied ? { action: applied } : null, first: 50 }, requestPolicy: 'network-only' });
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const [{ data, error }] = useQuery({ query: ConsoleAuditEventsDocument, variables: { filter: applied ? { action: applied } : null, first: 50, after: cursors[cursors.length - 1] }, requestPolicy: 'network-only' });
   return (
     <Panel title="Audit trail">
       <form
@@ -100,6 +111,7 @@ function AuditTrail() {
         onSubmit={(event) => {
           event.preventDefault();
           setApplied(action.trim());
+          setCursors([null]);
         }}
       >
         <TextField label="Action" value={action} onChange={setAction} placeholder="mapping.activated" />
@@ -132,6 +144,14 @@ function AuditTrail() {
           </tbody>
         </table>
       </div>
+      <nav className="pager" aria-label="Audit trail pages">
+        <button type="button" disabled={cursors.length <= 1} onClick={() => setCursors(cursors.slice(0, -1))}>
+          Newer changes
+        </button>
+        <button type="button" disabled={!data?.auditEvents.pageInfo.hasNextPage} onClick={() => setCursors([...cursors, data!.auditEvents.pageInfo.endCursor ?? null])}>
+          Older changes
+        </button>
+      </nav>
     </Panel>
   );
 }
