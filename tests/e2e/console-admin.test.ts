@@ -103,6 +103,21 @@ describe('console: fields, settings, logs, apps and users (Chromium)', () => {
     await context.close();
   });
 
+  it('lists groups and a group’s members', async () => {
+    const { tenant, page, context } = await bed.signedIn();
+    const members = [];
+    for (const name of ['gina', 'gus']) members.push((await tenant.scim.createUser(`${name}@example.com`, { displayName: `${name} Grouped` })).id as string);
+    await tenant.scim.createGroup('Legal', members);
+    await open(page, 'Groups');
+    await page.getByRole('row', { name: /Legal/ }).getByText('IdP').waitFor();
+    await page.getByRole('link', { name: 'Legal' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Legal' }).waitFor();
+    await page.getByText('2 members · managed by the IdP').waitFor();
+    await page.getByRole('link', { name: 'gina Grouped' }).waitFor();
+    await page.getByRole('link', { name: 'gus Grouped' }).waitFor();
+    await context.close();
+  });
+
   it('filters users on the server and shows a user’s raw SCIM resource beside the mapped values with provenance', async () => {
     const { tenant, page, context } = await bed.signedIn();
     await tenant.scim.createUser('ada@example.com', { displayName: 'Ada Admin', userType: 'admin', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'Legal' } });
