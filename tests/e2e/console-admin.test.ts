@@ -124,8 +124,18 @@ describe('console: fields, settings, logs, apps and users (Chromium)', () => {
     await tenant.scim.createUser('bob@example.com', { displayName: 'Bob Builder', userType: 'user', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'Sales' } });
     await open(page, 'Users');
     await page.getByText('2 users').waitFor();
+    await page.getByRole('combobox', { name: 'Role' }).selectOption('Contributor');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByText('1 users').waitFor();
+    await page.getByRole('link', { name: 'Bob Builder' }).waitFor();
+    await page.getByRole('textbox', { name: 'Member of group' }).fill('Nobody here');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByText('No group is named Nobody here.').waitFor();
+    await page.getByRole('textbox', { name: 'Member of group' }).fill('');
+    await page.getByRole('combobox', { name: 'Role' }).selectOption('');
     await page.getByRole('textbox', { name: 'Department' }).fill('Legal');
     await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByRole('link', { name: 'Ada Admin' }).waitFor();
     await page.getByText('1 users').waitFor();
     await bed.screenshot(page, 'users');
     await page.getByRole('link', { name: 'Ada Admin' }).click();

@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
-import { useQuery } from 'urql';
+import { useClient, useQuery } from 'urql';
 import { Link } from 'wouter';
 import { describeError } from '../api';
-import { ConsoleGroupDocument, ConsoleGroupsDocument, ConsoleUserCountDocument, ConsoleUserDocument, ConsoleUsersDocument, type UserFilter } from '../graphql/generated';
+import { ConsoleDomainSchemaDocument, ConsoleGroupDocument, ConsoleGroupsDocument, ConsoleUserCountDocument, ConsoleUserDocument, ConsoleUsersDocument, type UserFilter } from '../graphql/generated';
 import { ErrorText, Json, Page, Panel, SelectField, Status, TextField } from '../ui';
 
 const PAGE_SIZE = 25;
@@ -41,37 +41,57 @@ const FILTER_FIELDS = [
   ['department', 'Department'],
   ['businessUnit', 'Business unit'],
   ['region', 'Region'],
-  ['appRole', 'Role'],
-  ['groupId', 'Group id'],
 ] as const;
 
 type FilterText = Record<(typeof FILTER_FIELDS)[number][0], string>;
-const EMPTY_FILTER: FilterText = { search: '', department: '', businessUnit: '', region: '', appRole: '', groupId: '' };
+const EMPTY_FILTER: FilterText = { search: '', department: '', businessUnit: '', region: '' };
+
+/** The role names of the active domain schema (the appRoles field's values). */
+function useRoleNames(): string[] {
+  const [{ data }] = useQuery({ query: ConsoleDomainSchemaDocument });
+  const active = data?.domainSchemaVersions.find((version) => version.state === 'ACTIVE')?.definition as { schema?: { fields?: { key: string; values?: string[] }[] } } | undefined;
+  return active?.schema?.fields?.find((field) => field.key === 'appRoles')?.values ?? [];
+}
 
 export function UsersPage() {
   const [draft, setDraft] = useState<FilterText>(EMPTY_FILTER);
   const [active, setActive] = useState('any');
+  const [role, setRole] = useState('');
+  const [groupName, setGroupName] = useState('');
+  const [groupError, setGroupError] = useState<string | null>(null);
   const [filter, setFilter] = useState<UserFilter>({});
+  const roles = useRoleNames();
+  const client = useClient();
   const pager = usePager();
   const [{ data, error, fetching }] = useQuery({ query: ConsoleUsersDocument, variables: { filter, first: PAGE_SIZE, after: pager.after } });
   // Asked once the page is shown: on SQLite the two would queue behind each other.
   const [{ data: counted }] = useQuery({ query: ConsoleUserCountDocument, variables: { filter }, pause: fetching || !data });
   const total = counted?.users.totalCount;
-  const apply = (event: FormEvent) => {
+  const apply = async (event: FormEvent) => {
     event.preventDefault();
+    setGroupError(null);
     const next: UserFilter = {};
     for (const [key] of FILTER_FIELDS) if (draft[key].trim()) next[key] = draft[key].trim();
     if (active !== 'any') next.active = active === 'active';
+    if (role) next.appRole = role;
+    if (groupName.trim()) {
+      const found = await client.query(ConsoleGroupsDocument, { filter: { displayName: groupName.trim() }, first: 1 }).toPromise();
+      const group = found.data?.groups.nodes[0];
+      if (!group) return setGroupError(describeError(found.error) ?? `No group is named ${groupName.trim()}.`);
+      next.groupId = group.id;
+    }
     setFilter(next);
     pager.reset();
   };
   const users = data?.users;
   return (
     <Page title="Users" intro="Everyone your IdP provisioned, with the values the mapping made of them. Filters run on the server.">
-      <form className="filters" onSubmit={apply} aria-label="Filter users">
+      <form className="filters" onSubmit={(event) => void apply(event)} aria-label="Filter users">
         {FILTER_FIELDS.map(([key, label]) => (
           <TextField key={key} label={label} value={draft[key]} onChange={(value) => setDraft({ ...draft, [key]: value })} />
         ))}
+        <SelectField label="Role" value={role} onChange={setRole} options={[['', 'Any role'], ...roles.map((name) => [name, name] as const)]} />
+        <TextField label="Member of group" value={groupName} onChange={setGroupName} error={groupError} />
         <SelectField label="Status" value={active} onChange={setActive} options={[['any', 'Active or not'], ['active', 'Active'], ['inactive', 'Inactive']]} />
         <button type="submit" className="primary">
           Apply filters
