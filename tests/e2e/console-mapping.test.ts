@@ -61,6 +61,20 @@ describe('console: mapping with preview and rollback (Chromium)', () => {
     await context.close();
   });
 
+  it('maps a field from a SCIM attribute with the form; an empty path gets a message', async () => {
+    const { page, context } = await bed.signedIn();
+    await open(page, 'Mapping', 'Mapping');
+    const form = page.getByRole('form', { name: 'Map a field from a SCIM attribute' });
+    await form.getByRole('combobox', { name: 'Field' }).selectOption('costCenter');
+    await form.getByRole('button', { name: 'Save as draft' }).click();
+    await form.getByText('Enter the SCIM attribute path').waitFor();
+    await form.getByRole('textbox', { name: 'From SCIM attribute' }).fill('title');
+    await form.getByRole('button', { name: 'Save as draft' }).click();
+    await page.getByText('Saved as draft version 2; it is valid.').waitFor();
+    await page.getByRole('button', { name: 'Dry run version 2' }).waitFor();
+    await context.close();
+  });
+
   it('shows located errors for invalid YAML and stores nothing active', async () => {
     const { page, context } = await bed.signedIn();
     await open(page, 'Mapping', 'Mapping');

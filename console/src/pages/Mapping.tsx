@@ -16,7 +16,7 @@ import {
   type JobFieldsFragment,
   type PreviewMappingInput,
 } from '../graphql/generated';
-import { ErrorText, formatTime, Json, Page, Panel, SelectField, Status } from '../ui';
+import { ErrorText, formatTime, Json, Page, Panel, SelectField, Status, TextField } from '../ui';
 
 interface MappingIssue {
   readonly path: string;
@@ -76,6 +76,28 @@ function RulesOverview({ definition }: { definition: MappingDefinition }) {
         ))}
       </ol>
     </Panel>
+  );
+}
+
+/** The common case as a form: a field takes the value of one SCIM attribute (trimmed), replacing the field's rule. */
+function CopyRuleForm({ definition, fields, onSave }: { definition: MappingDefinition; fields: readonly string[]; onSave: (definition: MappingDefinition) => void }) {
+  const [target, setTarget] = useState(fields[0] ?? '');
+  const [source, setSource] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!source.trim()) return setError('Enter the SCIM attribute path, e.g. title or urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department.');
+    setError(null);
+    const rule: Rule = { id: target, target, from: source.trim(), pipe: ['trim'] };
+    const kept = definition.rules.filter((existing) => existing.target !== target);
+    onSave({ ...definition, rules: [...kept, rule] });
+  };
+  return (
+    <form onSubmit={submit} noValidate className="inline-form" aria-label="Map a field from a SCIM attribute">
+      <SelectField label="Field" value={target} onChange={setTarget} options={fields.map((field) => [field, field] as const)} />
+      <TextField label="From SCIM attribute" value={source} onChange={setSource} error={error} placeholder="title" />
+      <button type="submit">Save as draft</button>
+    </form>
   );
 }
 
@@ -353,6 +375,15 @@ export function MappingPage() {
               Save role table as draft
             </button>
           </form>
+        </Panel>
+      )}
+      {activeDefinition && (
+        <Panel title="Map a field from a SCIM attribute">
+          <CopyRuleForm
+            definition={activeDefinition}
+            fields={(schemaData?.domainSchema.fields ?? []).filter((field) => field.key !== 'appRoles').map((field) => field.key)}
+            onSave={(definition) => void saveDraft({ definition }, 'console: field rule')}
+          />
         </Panel>
       )}
       <Panel title="Rules (YAML)">
