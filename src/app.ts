@@ -22,7 +22,9 @@ import { TenantRegistries } from './scim/tenant-registries';
 import { createScimBearerStrategy, SCIM_STRATEGY } from './auth/scim-bearer.strategy';
 import { requestContext } from './http/request-context';
 import { FailedAuthThrottle } from './auth/failed-auth-throttle';
+import { compileTrustProxy } from './http/trust-proxy';
 import { AuditService } from './services/audit.service';
+import { OptionListService } from './services/option-list.service';
 import { OutboxService } from './services/outbox.service';
 import { OwnershipService } from './services/ownership.service';
 import { ProvisioningLogService } from './services/provisioning-log.service';
@@ -45,6 +47,7 @@ import { createConsoleRouter } from './console/console-router';
 import { createConsoleOidcRoutes } from './console/console-oidc';
 import { consolePrincipalResolver } from './console/console-principal';
 import { CONSOLE_BUNDLE_DIR } from './console/console-bundle';
+import { PostgresCredentialListener, SqliteChangeCounter, type CredentialChanges } from './persistence/credential-changes';
 
 export interface Services {
   readonly tenants: TenantService;
@@ -66,6 +69,7 @@ export interface Services {
   readonly bulkImport: BulkImportService;
   readonly consoleAccess: ConsoleAccessService;
   readonly consoleSignIn: ConsoleSignInService;
+  readonly optionLists: OptionListService;
 }
 
 export interface IdentityHub {
@@ -97,8 +101,18 @@ const MAPPING_JOB_POLL_MS = 5_000;
 const EVENT_POLL_INTERVAL_MS = 200;
 /** A change whose transaction commits later than this after its event was stamped may be missed live (not on resume). */
 const EVENT_LOOKBACK_MS = 5_000;
-/** How long an authenticated API key is trusted without a lookup on nodes other than the one that revoked it. */
+/** How long an authenticated API key is trusted without a lookup (changes made anywhere drop it at once: credential-changes.ts). */
 const CREDENTIAL_CACHE_TTL_MS = 5000;
+
+/** PostgreSQL: a LISTEN connection for the credential tables' notifications; SQLite: the file's change counter. */
+async function watchCredentialChanges(databaseConfig: Config['database'], database: Database, logger: Logger): Promise<CredentialChanges> {
+  if (databaseConfig.kind === 'sqlite') return new SqliteChangeCounter(database);
+  const listener = new PostgresCredentialListener(databaseConfig.url, {
+    onError: (error) => logger.warn({ err: error }, 'credential change listener lost; credentials are read from the database until it is back'),
+  });
+  await listener.start();
+  return listener;
+}
 
 /** The one composition root: server, CLI and tests all build the hub here. */
 export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<IdentityHub> {
@@ -111,7 +125,6 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const database = new Database(orm);
   // Every call to a URL a tenant configured (webhooks, JWKS) goes through this client and its address policy.
   const outbound = new OutboundHttp(config.outbound);
-  const mapping = new MappingService(database);
   const audit = new AuditService(database);
   const runBackgroundJobs = options.backgroundJobs ?? true;
   const outbox = new OutboxService(database, {
@@ -120,14 +133,17 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   });
   const ownership = new OwnershipService(database, audit, outbox);
   const changes = new ChangeRecorder(audit, outbox, ownership);
+  const mapping = new MappingService(database, changes);
+  if (options.migrate ?? true) await mapping.seedMissingDefaults();
   const registries = new TenantRegistries(mapping);
   const mappingJobs = new MappingJobRunner(database, mapping, audit, {
     batchSize: MAPPING_JOB_BATCH,
     leaseMs: MAPPING_JOB_LEASE_MS,
     onError: (error, job) => logger.error({ err: error, jobId: job?.id, tenantId: job?.tenantId }, 'mapping job failed'),
   });
-  const apiKeyCache = new CredentialCache<ApiPrincipal>({ ttlMs: CREDENTIAL_CACHE_TTL_MS, maxEntries: 10_000 });
-  const tenants = new TenantService(database, { audit, outbox, apiKeyCache });
+  const credentialChanges = await watchCredentialChanges(config.database, database, logger);
+  const apiKeyCache = new CredentialCache<ApiPrincipal>({ ttlMs: CREDENTIAL_CACHE_TTL_MS, maxEntries: 10_000, changes: credentialChanges });
+  const tenants = new TenantService(database, { audit, outbox, mapping, apiKeyCache, credentialChanges });
   const groups = new GroupService(database, mapping, changes);
   const users = new UserService(database, mapping, changes, extractUserFields);
   const directory = new DirectoryService(database);
@@ -139,7 +155,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     users,
     groups,
     mapping,
-    mappingLifecycle: new MappingLifecycleService(database, mapping, audit, {
+    mappingLifecycle: new MappingLifecycleService(database, mapping, audit, changes, {
       replay: async (tenant, connection, sequence) => replayUserRequests(await registries.registryFor({ tenant, connection }), sequence),
       onJobQueued: runBackgroundJobs ? () => mappingJobs.wake() : undefined,
     }),
@@ -154,7 +170,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       retentionDays: config.retention.provisioningLogDays,
       onDropped: (count, reason) => logger.warn({ err: reason, count }, 'provisioning log entries dropped'),
     }),
-    warnings: new AdminWarningsService(tenants, ownership, webhooks),
+    warnings: new AdminWarningsService(tenants, ownership, webhooks, users),
     manualEdits: new ManualEditService(database, groups, users, audit, {
       newGroup: (fields) => ({ schemas: [CORE_GROUP_SCHEMA], displayName: fields.displayName, ...(fields.externalId === null ? {} : { externalId: fields.externalId }) }),
       userFields: extractUserFields,
@@ -163,6 +179,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     bulkImport: new BulkImportService(database, mapping, changes),
     consoleAccess,
     consoleSignIn,
+    optionLists: new OptionListService(database, mapping, audit),
   };
 
   const deliveryWorker = new WebhookDeliveryWorker(database, outbound, config.webhooks, {
@@ -212,10 +229,12 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
 
   // One throttle for SCIM and GraphQL: a client guessing credentials, or a tenant's stale ones tried, is slowed on both.
   const authThrottle = new FailedAuthThrottle({ maxFailures: config.authFailuresPerMinute, maxFailuresPerTenant: config.authFailuresPerTenantPerMinute, windowMs: 60_000 });
+  const trustProxy = compileTrustProxy(config.trustProxy);
   const graphql = await createGraphqlEndpoint({
     services,
     logger,
     throttle: authThrottle,
+    trustProxy,
     oidc: new OidcTokenVerifier(services.access, { outbound, allowHttpJwks: config.graphql.allowHttpJwks }),
     maxBodyBytes: config.maxBodyBytes,
     introspection: config.graphql.introspection,
@@ -227,7 +246,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', trustProxy);
   app.use(requestContext(app, logger));
   app.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });
@@ -285,6 +304,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     attachSubscriptions(server, tuning) {
       const subscriptions = graphql.attachSubscriptions(server, tuning);
       subscriptionServers.push(subscriptions);
+      // Revocations close open sockets at once: made elsewhere (notified), or here (written).
+      credentialChanges.subscribe((tenantId) => subscriptions.credentialsChanged(tenantId));
+      database.watchWrites(['tenants', 'api_keys', 'oidc_providers'], () => subscriptions.credentialsChanged(undefined));
       return subscriptions;
     },
     async close() {
@@ -296,6 +318,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       await mappingJobs.stop();
       await services.provisioningLog.flush();
       await graphql.stop();
+      await credentialChanges.close();
       await orm.close(true);
     },
   };

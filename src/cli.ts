@@ -6,7 +6,7 @@ import { createDefaultDomainSchema, createDefaultOptionLists, customSchemaUrnFor
 import { formatMappingFileIssues, parseMappingFile, renderMappingFile, validateMappingFile } from './services/mapping-file';
 import type { AuditContext } from './domain/audit';
 import type { UserRequestSequence } from './domain/mapping/dialect-samples';
-import type { Connection, Tenant } from './domain/tenants/tenant';
+import type { Tenant } from './domain/tenants/tenant';
 import { createDefaultSchemaRegistry } from './scim/protocol/schema-definitions';
 import { buildTenantExtension } from './scim/protocol/tenant-extension';
 import { linesOf, readImportRecords } from './scim/import-file';
@@ -24,8 +24,9 @@ const USAGE = `usage: npm run cli -- <command>
   tenant settings <slug> [--user-patch-status 200|204] [--json]
                                             change tenant settings
   mapping validate <file.yaml> [--tenant <slug>]
-                                            check a mapping file offline against the default domain schema;
-                                            prints each error as file:line:column
+                                            check a mapping file against the tenant's active domain schema
+                                            (without --tenant: offline, the default one); prints each error
+                                            as file:line:column
   mapping export <slug> [--version N]      print a mapping version (default: the active one) as YAML
   mapping import <slug> <file.yaml> [--comment "..."]
                                             store the file as a new draft version of the tenant's mapping
@@ -72,8 +73,8 @@ function readMappingFile(file: string) {
 }
 
 /** The SCIM schemas of a tenant's requests: the RFC ones plus its extension. */
-async function tenantRegistry(hub: IdentityHub, tenant: Tenant, connection: Connection) {
-  return createDefaultSchemaRegistry([buildTenantExtension(await hub.services.mapping.activeSchema(tenant, connection))]);
+async function tenantRegistry(hub: IdentityHub, tenant: Tenant) {
+  return createDefaultSchemaRegistry([buildTenantExtension(await hub.services.mapping.activeSchema(tenant.id))]);
 }
 
 /**
@@ -83,7 +84,7 @@ async function tenantRegistry(hub: IdentityHub, tenant: Tenant, connection: Conn
 async function importFile(hub: IdentityHub, file: string, options: { tenant: string; connection?: string; chunkSize?: number; maxErrors?: number; json: boolean }): Promise<void> {
   if (!existsSync(file)) throw new UsageError(`cannot read ${file}`);
   const target = await hub.services.bulkImport.resolveTarget(options.tenant, options.connection);
-  const registry = await tenantRegistry(hub, target.tenant, target.connection);
+  const registry = await tenantRegistry(hub, target.tenant);
   const lines = linesOf(createReadStream(file, { encoding: 'utf8' }));
   const started = performance.now();
   const summary: ImportSummary = await hub.services.bulkImport.import(target, readImportRecords(lines, registry), {
@@ -122,18 +123,32 @@ function previewSequences(file: string): UserRequestSequence[] {
   });
 }
 
-/** Offline: the file against the preset domain schema and option lists a new tenant starts with. */
-function validateMappingFileCommand(file: string, tenantSlug: string): void {
+/**
+ * The file against a domain schema and its option lists: with a tenant, that tenant's active ones (read
+ * from the database); without, offline, the preset a new tenant starts with.
+ */
+async function validateMappingFileCommand(file: string, tenantSlug: string | undefined): Promise<void> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
     throw new UsageError(`cannot read ${file}`);
   }
-  const result = validateMappingFile(text, createDefaultDomainSchema(customSchemaUrnFor(tenantSlug)), createDefaultOptionLists());
+  const against = tenantSlug === undefined ? { schema: createDefaultDomainSchema(customSchemaUrnFor('tenant')), optionLists: createDefaultOptionLists() } : await tenantSchema(tenantSlug);
+  const result = validateMappingFile(text, against.schema, against.optionLists);
   for (const line of formatMappingFileIssues(file, [...result.errors, ...result.warnings])) console.log(line);
   if (result.errors.length > 0) throw new ValidationFailed(`${result.errors.length} error(s)`);
   console.log(`${file}: valid (${result.warnings.length} warning(s))`);
+}
+
+async function tenantSchema(slug: string) {
+  const hub = await createApp(loadConfig(process.env), { migrate: false, backgroundJobs: false });
+  try {
+    const tenant = await hub.services.tenants.getTenantBySlug(slug);
+    return await hub.services.mapping.activeSchemaAndLists(tenant.id);
+  } finally {
+    await hub.close();
+  }
 }
 
 function positiveNumber(name: string, value: string | undefined): number | undefined {
@@ -171,7 +186,7 @@ async function run(argv: string[]): Promise<void> {
   if (values.help || !command) throw new UsageError('');
   if (command === 'mapping' && subcommand === 'validate') {
     if (!slug || rest.length > 0) throw new UsageError('mapping validate takes one file');
-    validateMappingFileCommand(slug, values.tenant ?? 'tenant');
+    await validateMappingFileCommand(slug, values.tenant);
     return;
   }
   const config = loadConfig(process.env);
@@ -249,6 +264,7 @@ async function run(argv: string[]): Promise<void> {
     const hub = await createApp(config, { migrate: false });
     try {
       const applied = await migrate(hub.orm);
+      await hub.services.mapping.seedMissingDefaults();
       print(values.json, { applied }, [applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date']);
     } finally {
       await hub.close();

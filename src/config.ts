@@ -3,6 +3,7 @@ import type { OverloadLimits } from './scim/overload-limiter';
 import { allowListEntryProblem, isIpLiteral } from './outbound/address-policy';
 import type { OutboundConfig } from './outbound/outbound-http';
 import type { ConsoleAccessSettings } from './services/console-access.service';
+import { DEFAULT_TRUST_PROXY, parseTrustProxy, type TrustProxy } from './http/trust-proxy';
 
 export type DatabaseConfig =
   | { readonly kind: 'sqlite'; readonly path: string }
@@ -29,6 +30,8 @@ export interface Config {
    * any address, per minute before further failed ones against it are answered 429. Valid ones never are.
    */
   readonly authFailuresPerTenantPerMinute: number;
+  /** Proxies whose X-Forwarded-For names the client (the address the failed-authentication throttle counts). */
+  readonly trustProxy: TrustProxy;
   /** SCIM requests served at once, waiting at most, and how long one may wait before it is answered 429. */
   readonly scimOverload: OverloadLimits;
   readonly nodeEnv: string;
@@ -136,6 +139,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const scimMaxResults = integer('SCIM_MAX_RESULTS', 1000, 1, 10000);
   const authFailuresPerMinute = integer('AUTH_FAILURES_PER_MINUTE', 30, 1, 100000);
   const authFailuresPerTenantPerMinute = integer('AUTH_FAILURES_PER_TENANT_PER_MINUTE', 60, 1, 100000);
+  let trustProxy = DEFAULT_TRUST_PROXY;
+  if (env.TRUST_PROXY !== undefined && env.TRUST_PROXY.trim() !== '') {
+    const parsed = parseTrustProxy(env.TRUST_PROXY);
+    if ('problem' in parsed) problems.push(`TRUST_PROXY: ${parsed.problem}`);
+    else trustProxy = parsed;
+  }
   const scimOverload: OverloadLimits = {
     maxConcurrent: integer('SCIM_MAX_CONCURRENT_REQUESTS', 16, 1, 10000),
     maxQueued: integer('SCIM_MAX_QUEUED_REQUESTS', 1000, 0, 100000),
@@ -239,6 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     scimMaxResults,
     authFailuresPerMinute,
     authFailuresPerTenantPerMinute,
+    trustProxy,
     scimOverload,
     nodeEnv,
     graphql,

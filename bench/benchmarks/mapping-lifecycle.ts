@@ -67,9 +67,9 @@ async function measure(users: number, batchSize: number) {
     const preset = (await lifecycle.definitionOf(tenant, connection)).definition;
     const draft: MappingSetDefinition = {
       ...preset,
-      rules: preset.rules.map((rule): MappingRuleDefinition => (rule.id === 'department' ? { ...rule, pipe: ['trim', 'upper'] } : rule)),
+      rules: preset.rules.map((rule): MappingRuleDefinition => (rule.id === 'department' ? { ...rule, pipe: ['trim', { expr: 'prepend(value, "Unit ")' }] } : rule)),
     };
-    const version = await lifecycle.createDraft(tenant, connection, draft, BENCH, 'bench: upper-case departments');
+    const version = await lifecycle.createDraft(tenant, connection, draft, BENCH, 'bench: departments renamed');
     await lifecycle.validate(tenant, connection, version, BENCH);
     const impact = await timed(() => runJob(() => lifecycle.startImpactAnalysis(tenant, connection, version, BENCH)));
     await lifecycle.activate(tenant, connection, version, BENCH);

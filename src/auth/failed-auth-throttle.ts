@@ -3,13 +3,15 @@
  * so a token cannot be guessed at line speed from one address, nor a tenant's stale or stolen
  * credentials tried from many. In memory per node: a client is slowed on every node it reaches.
  *
- * Per source: once the limit is reached, every further attempt from the address is refused for the rest
- * of the window, valid credentials included (they come from the guesser). Per tenant: a failure counts
- * against a tenant only when the credential was recognised as the tenant's (expired, rotated out,
- * revoked, an OIDC token of its provider that fails verification); once the tenant's limit is reached,
- * further failed attempts against it are answered 429 instead of 401. Valid credentials are never asked
- * about the tenant count, so nobody can lock a tenant's IdP or apps out by failing on its behalf.
- * Successful requests are never counted.
+ * Only failures are ever answered 429; valid credentials are never asked about either count. Per
+ * source: once the limit is reached, further failed attempts from the address are answered 429 for the
+ * rest of the window. Identity providers (Entra, Okta) provision every customer from shared address
+ * ranges, so refusing valid credentials there would let one tenant's stale token lock out all others
+ * (issue 13); a guesser gains nothing, as tokens are 256-bit random. Per tenant: a failure counts against
+ * a tenant only when the credential was recognised as the tenant's (expired, rotated out, revoked, an
+ * OIDC token of its provider that fails verification); once the tenant's limit is reached, further
+ * failed attempts against it are answered 429 instead of 401, so nobody can lock a tenant's IdP or apps
+ * out by failing on its behalf. Successful requests are never counted.
  */
 export interface ThrottleOptions {
   /** Failures one source may make per window. */
@@ -70,22 +72,20 @@ export class FailedAuthThrottle {
     this.tenants = new FailureWindow(options.maxFailuresPerTenant, options.windowMs, now);
   }
 
-  /** Asked before authenticating: seconds the source must wait, or 0 when it may try now. */
-  retryAfterSeconds(source: string): number {
-    return this.sources.retryAfterSeconds(source);
-  }
-
   /**
    * Records a refused credential against its source and, when it was recognised as a tenant's, against
-   * that tenant. Returns the seconds to answer 429 with when the tenant has reached its limit (the
-   * attempt is then not counted against the tenant again, so the block ends with the window), else 0:
-   * answer 401.
+   * that tenant. Returns the seconds to answer 429 with when the source or the tenant had already
+   * reached its limit (the attempt is then not counted there again, so the block ends with the window),
+   * else 0: answer 401 (or the refusal's own status).
    */
   recordFailure(source: string, tenantId?: string): number {
-    this.sources.record(source);
-    if (tenantId === undefined) return 0;
-    const retryAfter = this.tenants.retryAfterSeconds(tenantId);
-    if (retryAfter === 0) this.tenants.record(tenantId);
-    return retryAfter;
+    const sourceRetryAfter = this.sources.retryAfterSeconds(source);
+    if (sourceRetryAfter === 0) this.sources.record(source);
+    let tenantRetryAfter = 0;
+    if (tenantId !== undefined) {
+      tenantRetryAfter = this.tenants.retryAfterSeconds(tenantId);
+      if (tenantRetryAfter === 0) this.tenants.record(tenantId);
+    }
+    return Math.max(sourceRetryAfter, tenantRetryAfter);
   }
 }

@@ -39,15 +39,10 @@ export function authenticateGraphqlRequests(options: GraphqlAuthenticationOption
     const source = request.ip ?? 'unknown';
     const throttled = (retryAfterSeconds: number) =>
       refuse(response, 429, new DomainError('UNAVAILABLE', 'too many failed authentication attempts; retry later'), { 'Retry-After': String(retryAfterSeconds) });
-    const retryAfter = options.throttle.retryAfterSeconds(source);
-    if (retryAfter > 0) {
-      throttled(retryAfter);
-      return;
-    }
     const unauthenticated = (message: string) => {
-      // A recognised credential of a tenant that keeps failing is answered 429; a valid one never gets here.
-      const tenantRetryAfter = options.throttle.recordFailure(source, refusedCredentialTenant(request));
-      if (tenantRetryAfter > 0) throttled(tenantRetryAfter);
+      // Only failures are ever throttled: a valid credential never gets here, whatever its address did.
+      const retryAfter = options.throttle.recordFailure(source, refusedCredentialTenant(request));
+      if (retryAfter > 0) throttled(retryAfter);
       else refuse(response, 401, new DomainError('UNAUTHENTICATED', message), { 'WWW-Authenticate': 'Bearer realm="graphql"' });
     };
     if (request.query.access_token !== undefined) {
@@ -58,8 +53,9 @@ export function authenticateGraphqlRequests(options: GraphqlAuthenticationOption
       authenticator.authenticate([API_KEY_STRATEGY, OIDC_TOKEN_STRATEGY], { session: false }, (error: unknown, principal: GraphqlPrincipal | false) => {
         if (isDomainError(error) && error.code === 'UNAVAILABLE') {
           // Counted against the caller like a refusal: a token naming a tenant whose keys cannot be had is no way around the throttle.
-          options.throttle.recordFailure(source);
-          refuse(response, 503, error, { 'Retry-After': '5' });
+          const retryAfter = options.throttle.recordFailure(source);
+          if (retryAfter > 0) throttled(retryAfter);
+          else refuse(response, 503, error, { 'Retry-After': '5' });
           return;
         }
         if (error) {

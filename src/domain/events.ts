@@ -3,6 +3,8 @@
  * types, each with its payload and the kind of resource it is ordered by. Consumers dedupe on the
  * event id and may rely on the order of events about one resource, never across resources.
  */
+import type { DomainValue } from './mapping/mapping-values';
+
 export const EVENT_TYPES = [
   'user.created',
   'user.updated',
@@ -16,6 +18,7 @@ export const EVENT_TYPES = [
   'membership.removed',
   'ownership.transferred',
   'mapping.activated',
+  'mapping.rolledBack',
   'token.expiring',
 ] as const;
 
@@ -38,6 +41,7 @@ export const EVENT_RESOURCE_TYPES: Readonly<Record<EventType, EventResourceType>
   // About the deprovisioned user, so it follows that user's own user.deleted / user.deactivated.
   'ownership.transferred': 'user',
   'mapping.activated': 'connection',
+  'mapping.rolledBack': 'connection',
   'token.expiring': 'connection',
 };
 
@@ -75,6 +79,29 @@ export interface OwnershipTransferredData {
   readonly substituteCleared: boolean;
 }
 
+/** One mapped field's change: its values before and after (a list for a multi-valued field; null when empty). */
+export interface FieldChange {
+  readonly before: DomainValue;
+  readonly after: DomainValue;
+}
+
+/**
+ * What changed a user's mapped values: a SCIM write, a bulk import, a re-apply of the active mapping
+ * (after an activation or rollback), a change of the user's groups (the mapping reads groups) or an
+ * admin's edit of an option list (rename, merge).
+ */
+export type MappedChangeCause = 'scim' | 'import' | 'reapply' | 'groups' | 'optionList';
+
+/** user.updated: the identity, plus the mapped fields that changed, with what changed them. */
+export interface UserUpdatedData extends UserEventData {
+  /** Mapped fields whose value changed, by field key; absent or empty when only the raw resource changed. */
+  readonly changes?: Readonly<Record<string, FieldChange>>;
+  readonly cause?: MappedChangeCause;
+  /** The mapping version that produced the new values. */
+  readonly mappingVersion?: number;
+}
+
+/** mapping.activated and mapping.rolledBack: the connection's active mapping version moved. */
 export interface MappingActivatedData {
   readonly connectionId: string;
   readonly version: number;
@@ -91,9 +118,9 @@ export interface TokenExpiringData {
 
 export interface EventPayloads {
   'user.created': UserEventData;
-  'user.updated': UserEventData & { readonly changedAttributes?: readonly string[] };
-  'user.deactivated': UserEventData;
-  'user.reactivated': UserEventData;
+  'user.updated': UserUpdatedData;
+  'user.deactivated': UserUpdatedData;
+  'user.reactivated': UserUpdatedData;
   'user.deleted': Omit<UserEventData, 'active'>;
   'group.created': GroupEventData;
   'group.updated': GroupEventData;
@@ -102,6 +129,7 @@ export interface EventPayloads {
   'membership.removed': MembershipEventData;
   'ownership.transferred': OwnershipTransferredData;
   'mapping.activated': MappingActivatedData;
+  'mapping.rolledBack': MappingActivatedData;
   'token.expiring': TokenExpiringData;
 }
 

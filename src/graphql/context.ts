@@ -10,6 +10,7 @@ import type { DirectoryService } from '../services/directory.service';
 import type { EventFeed } from '../services/event-feed';
 import type { GroupService } from '../services/group.service';
 import type { MappingLifecycleService } from '../services/mapping-lifecycle.service';
+import type { OptionListService } from '../services/option-list.service';
 import type { ManualEditService } from '../services/manual-edit.service';
 import type { MappingService } from '../services/mapping.service';
 import type { OwnershipService } from '../services/ownership.service';
@@ -36,6 +37,7 @@ export interface GraphqlServices {
   readonly users: UserService;
   readonly consoleAccess: ConsoleAccessService;
   readonly consoleSignIn: ConsoleSignInService;
+  readonly optionLists: OptionListService;
 }
 
 /** One per request: who calls, for which tenant, and the request's own DataLoaders. */

@@ -22,8 +22,14 @@ export function anyOf(conditions: readonly ResolvedFilter[]): ResolvedFilter | u
 /** Each word of `search` must appear (case-insensitively) in at least one of `paths`. */
 const MAX_SEARCH_WORDS = 8;
 
-export function searchConditions(search: string | null | undefined, paths: readonly FilterField[]): ResolvedFilter[] {
+/** The words of a search input, at most MAX_SEARCH_WORDS. */
+export function searchWords(search: string | null | undefined): string[] {
   const words = (search ?? '').trim().split(/\s+/).filter(Boolean);
   if (words.length > MAX_SEARCH_WORDS) throw new DomainError('INVALID_INPUT', `search takes at most ${MAX_SEARCH_WORDS} words`);
+  return words;
+}
+
+export function searchConditions(search: string | null | undefined, paths: readonly FilterField[]): ResolvedFilter[] {
+  const words = searchWords(search);
   return words.map((word) => anyOf(paths.map((path) => compare(path, 'co', word))) as ResolvedFilter);
 }

@@ -17,12 +17,15 @@ import { createErrorFormatter, errorLoggingPlugin, GRAPHQL_ERROR_CODES } from '.
 import { armorProtection, costLimitPlugin, type GraphqlLimits } from './limits';
 import { buildGraphqlSchema } from './schema';
 import { StringInputChecker } from './string-inputs';
+import type { TrustFunction } from '../http/trust-proxy';
 import { attachGraphqlSubscriptions, type GraphqlSubscriptionServer } from './subscription-server';
 
 export interface GraphqlOptions {
   readonly services: GraphqlServices;
   readonly logger: Logger;
   readonly throttle: FailedAuthThrottle;
+  /** Which proxies' X-Forwarded-For names a subscription socket's client (HTTP requests use express's `trust proxy`). */
+  readonly trustProxy: TrustFunction;
   /** Verifies tenants' OIDC access tokens (their JWKS fetched through the outbound client). */
   readonly oidc: OidcTokenVerifier;
   readonly maxBodyBytes: number;
@@ -128,6 +131,7 @@ export async function createGraphqlEndpoint(options: GraphqlOptions): Promise<Gr
       logger: options.logger,
       oidc,
       throttle: options.throttle,
+      trustProxy: options.trustProxy,
       limits: options.limits,
       validationRules: armor.validationRules,
       stringInputs,

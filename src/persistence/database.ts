@@ -100,6 +100,11 @@ export class Database {
     for (const watcher of this.writeWatchers) if (watcher.tables.has(table)) tx.afterCommit(watcher.hook);
   };
 
+  /** SQLite only: the file's change counter as this process's connection sees it (see SqliteConnection.dataVersion). */
+  async sqliteDataVersion(): Promise<number> {
+    return (await this.sqliteConnection()).dataVersion();
+  }
+
   /** The connection knex's pool (of one) opened, with the pragmas set on it; taken once and used directly from then on. */
   private async sqliteConnection(): Promise<SqliteConnection> {
     if (this.sqlite) return this.sqlite;

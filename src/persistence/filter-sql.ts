@@ -1,7 +1,7 @@
 import type { CompareOperator, FilterValue } from '../domain/filter/filter-ast';
 import type { FieldValueType, FilterField, GroupField, ResolvedFilter, UserField } from '../domain/filter/filter-field';
 import { DomainError } from '../domain/errors';
-import { foldText } from '../domain/text';
+import { foldText, foldUntrimmed, stripDefaultIgnorables } from '../domain/text';
 import type { Dialect } from './database';
 
 /**
@@ -18,14 +18,20 @@ export type FilterTable = 'users' | 'groups';
 
 interface Column {
   readonly column: string;
-  /** The column already holds the case-folded form, so no lower() is needed (and its index is usable). */
-  readonly folded?: boolean;
+  /**
+   * The form the column holds: `folded` (foldText: no lower() needed, and its index is usable), or
+   * `visible` (as sent, without default-ignorable characters: a case-exact key); compared values are
+   * brought to the same form.
+   */
+  readonly form?: ColumnForm;
 }
+
+type ColumnForm = 'asSent' | 'folded' | 'visible';
 
 const USER_COLUMNS: Record<UserField, Column> = {
   id: { column: 'id' },
-  externalId: { column: 'external_id' },
-  userName: { column: 'user_name_norm', folded: true },
+  externalId: { column: 'external_id', form: 'visible' },
+  userName: { column: 'user_name_norm', form: 'folded' },
   active: { column: 'active' },
   displayName: { column: 'display_name' },
   givenName: { column: 'given_name' },
@@ -44,14 +50,14 @@ const USER_COLUMNS: Record<UserField, Column> = {
 
 const GROUP_COLUMNS: Record<GroupField, Column> = {
   id: { column: 'id' },
-  externalId: { column: 'external_id' },
-  displayName: { column: 'display_name_norm', folded: true },
+  externalId: { column: 'external_id', form: 'visible' },
+  displayName: { column: 'display_name_norm', form: 'folded' },
   createdAt: { column: 'created_at' },
   updatedAt: { column: 'updated_at' },
 };
 
 const EMAIL_COLUMNS: Record<'value' | 'type' | 'primary', Column> = {
-  value: { column: 'value_norm', folded: true },
+  value: { column: 'value_norm', form: 'folded' },
   type: { column: 'type' },
   primary: { column: 'is_primary' },
 };
@@ -100,7 +106,7 @@ export class FilterSqlBuilder {
         return { sql: `(NOT ${operand.sql})`, bindings: operand.bindings };
       }
       case 'present':
-        return this.field(node.path, scope, (expression, type, folded) => this.present(expression, type, folded));
+        return this.field(node.path, scope, (expression, type, form) => this.present(expression, type, form));
       case 'compare':
         // "eq null" is "no value present": over a multi-valued attribute that is NOT EXISTS a present value, not EXISTS an absent one.
         if (node.op === 'eq' && node.value === null) {
@@ -111,12 +117,12 @@ export class FilterSqlBuilder {
         if (node.op === 'ne' && node.value !== null && scope.kind === 'resource') {
           const absent = this.absentMultiValued(node.path, scope);
           if (absent) {
-            const some = this.field(node.path, scope, (expression, type, folded, caseExact) => this.compare(expression, type, caseExact, folded, 'ne', node.value));
+            const some = this.field(node.path, scope, (expression, type, form, caseExact) => this.compare(expression, type, caseExact, form, 'ne', node.value));
             return { sql: `(${some.sql} OR ${absent.sql})`, bindings: [...some.bindings, ...absent.bindings] };
           }
         }
-        return this.field(node.path, scope, (expression, type, folded, caseExact) =>
-          this.compare(expression, type, caseExact, folded, node.op, node.value),
+        return this.field(node.path, scope, (expression, type, form, caseExact) =>
+          this.compare(expression, type, caseExact, form, node.op, node.value),
         );
       case 'valuePath':
         return this.valuePath(node.path, node.filter, scope);
@@ -192,7 +198,7 @@ export class FilterSqlBuilder {
   private field(
     path: FilterField,
     scope: Scope,
-    predicate: (expression: string, type: FieldValueType, folded: boolean, caseExact: boolean) => SqlFragment,
+    predicate: (expression: string, type: FieldValueType, form: ColumnForm, caseExact: boolean) => SqlFragment,
   ): SqlFragment {
     switch (path.kind) {
       case 'field': {
@@ -200,16 +206,16 @@ export class FilterSqlBuilder {
         const columns: Record<string, Column> = scope.table === 'users' ? USER_COLUMNS : GROUP_COLUMNS;
         const column = columns[path.field];
         if (!column) throw new DomainError('INVALID_FILTER', `${path.field} cannot be filtered on ${scope.table}`);
-        return predicate(`${scope.alias}.${column.column}`, path.type, column.folded ?? false, path.caseExact);
+        return predicate(`${scope.alias}.${column.column}`, path.type, column.form ?? 'asSent', path.caseExact);
       }
       case 'email': {
         const column = EMAIL_COLUMNS[path.sub];
-        if (scope.kind === 'email') return predicate(`${scope.alias}.${column.column}`, path.type, column.folded ?? false, path.caseExact);
+        if (scope.kind === 'email') return predicate(`${scope.alias}.${column.column}`, path.type, column.form ?? 'asSent', path.caseExact);
         return this.existsIn('emails', scope, (child) => this.field(path, child, predicate));
       }
       case 'member': {
         const column = MEMBER_COLUMNS[path.sub];
-        if (scope.kind === 'member') return predicate(`${scope.alias}.${column.column}`, path.type, column.folded ?? false, path.caseExact);
+        if (scope.kind === 'member') return predicate(`${scope.alias}.${column.column}`, path.type, column.form ?? 'asSent', path.caseExact);
         return this.existsIn('members', scope, (child) => this.field(path, child, predicate));
       }
       case 'collection':
@@ -228,24 +234,24 @@ export class FilterSqlBuilder {
   private rawValue(
     path: Extract<FilterField, { kind: 'raw' }>,
     scope: Scope,
-    predicate: (expression: string, type: FieldValueType, folded: boolean, caseExact: boolean) => SqlFragment,
+    predicate: (expression: string, type: FieldValueType, form: ColumnForm, caseExact: boolean) => SqlFragment,
   ): SqlFragment {
     const source = scope.kind === 'rawElement' ? scope.expression : scope.kind === 'resource' ? `${scope.alias}.raw` : undefined;
     if (!source) throw new DomainError('INVALID_FILTER', 'this attribute cannot be used inside a value filter');
     if (this.dialect === 'sqlite') {
       // An element that is a bare string (e.g. ["a","b"]) is compared as its own value.
       const expression = path.keys.length === 0 ? source : `json_extract(${source}, '${jsonPath(path.keys).replace(/'/g, "''")}')`;
-      return predicate(expression, path.type, false, path.caseExact);
+      return predicate(expression, path.type, 'asSent', path.caseExact);
     }
     const expression =
       path.keys.length === 0
         ? `(${source} #>> '{}')`
         : `jsonb_extract_path_text(${source}, ${path.keys.map((key) => `'${key.replace(/'/g, "''")}'`).join(', ')})`;
-    return predicate(expression, path.type, false, path.caseExact);
+    return predicate(expression, path.type, 'asSent', path.caseExact);
   }
 
-  private present(expression: string, type: FieldValueType, folded: boolean): SqlFragment {
-    if (type === 'string' || folded) return { sql: `(${expression} IS NOT NULL AND ${expression} <> '')`, bindings: [] };
+  private present(expression: string, type: FieldValueType, form: ColumnForm): SqlFragment {
+    if (type === 'string' || form !== 'asSent') return { sql: `(${expression} IS NOT NULL AND ${expression} <> '')`, bindings: [] };
     return { sql: `(${expression} IS NOT NULL)`, bindings: [] };
   }
 
@@ -253,13 +259,13 @@ export class FilterSqlBuilder {
     expression: string,
     type: FieldValueType,
     caseExact: boolean,
-    folded: boolean,
+    form: ColumnForm,
     op: CompareOperator,
     value: FilterValue,
   ): SqlFragment {
     if (value === null) {
-      if (op === 'eq') return { sql: `(NOT ${this.present(expression, type, folded).sql})`, bindings: [] };
-      if (op === 'ne') return this.present(expression, type, folded);
+      if (op === 'eq') return { sql: `(NOT ${this.present(expression, type, form).sql})`, bindings: [] };
+      if (op === 'ne') return this.present(expression, type, form);
       throw new DomainError('INVALID_FILTER', `"${op} null" is not a valid comparison`);
     }
     switch (type) {
@@ -274,7 +280,7 @@ export class FilterSqlBuilder {
         return this.compareOrdered(numeric, op, number);
       }
       case 'string':
-        return this.compareString(expression, caseExact, folded, op, String(value));
+        return this.compareString(expression, caseExact, form, op, String(value));
     }
   }
 
@@ -298,11 +304,13 @@ export class FilterSqlBuilder {
     return { sql: `(${expression} IS NOT NULL AND ${expression} ${operator} ?)`, bindings: [value] };
   }
 
-  private compareString(expression: string, caseExact: boolean, folded: boolean, op: CompareOperator, value: string): SqlFragment {
+  private compareString(expression: string, caseExact: boolean, form: ColumnForm, op: CompareOperator, value: string): SqlFragment {
+    const folded = form === 'folded';
     const left = caseExact || folded ? expression : `lower(${expression})`;
     // Only equality trims, as uniqueness does: `co " "` looks for a space and `ge " 2"` orders from a space, as written.
     const equality = op === 'eq' || op === 'ne';
-    const right = caseExact ? value : folded ? (equality ? foldText(value) : value.normalize('NFKC').toLowerCase()) : value.toLowerCase();
+    const visible = form === 'visible' ? stripDefaultIgnorables(value) : value;
+    const right = caseExact ? visible : folded ? (equality ? foldText(value) : foldUntrimmed(value)) : visible.toLowerCase();
     const notNull = `${expression} IS NOT NULL`;
     switch (op) {
       case 'eq':

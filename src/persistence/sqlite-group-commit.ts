@@ -42,6 +42,7 @@ function rowFactory(names: readonly string[]): (values: unknown[]) => unknown {
 
 export interface SqliteHandle {
   prepare(sql: string): SqliteStatement;
+  pragma(source: string, options: { simple: true }): unknown;
   readonly inTransaction: boolean;
   readonly name: string;
   readonly open: boolean;
@@ -112,6 +113,11 @@ export class SqliteConnection {
   ) {
     const handles = sqliteHandlesByFile.get(handle.name) ?? new Set<SqliteHandle>();
     sqliteHandlesByFile.set(handle.name, handles.add(handle));
+  }
+
+  /** SQLite's `data_version`: changes when another connection (another process, or another app in this one) commits to the file. */
+  dataVersion(): number {
+    return Number(this.handle.pragma('data_version', { simple: true }));
   }
 
   execute(sql: string, bindings: Bindings, mode: 'all' | 'run'): unknown[] | number {

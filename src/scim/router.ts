@@ -74,19 +74,23 @@ function sendThrottled(response: Response, retryAfterSeconds: number): void {
 
 /**
  * Bearer token from the Authorization header only: tokens in URLs end up in logs and browser history.
- * A client address that keeps failing, and a failed attempt with a recognised token of a tenant that
- * keeps failing, are answered 429 with an integer Retry-After (Okta honours only that form).
+ * A failed attempt from a client address that keeps failing, or with a recognised token of a tenant
+ * that keeps failing, is answered 429 with an integer Retry-After (Okta honours only that form); valid
+ * tokens are served whatever their address did (IdPs share egress addresses across customers).
  */
 const authenticate = (throttle: FailedAuthThrottle) => (request: Request, response: Response, next: NextFunction): void => {
   const source = request.ip ?? 'unknown';
-  const retryAfter = throttle.retryAfterSeconds(source);
-  if (retryAfter > 0) {
-    sendThrottled(response, retryAfter);
-    return;
-  }
+  const refuse = (detail: string) => {
+    const retryAfter = throttle.recordFailure(source, refusedCredentialTenant(request));
+    if (retryAfter > 0) {
+      sendThrottled(response, retryAfter);
+      return;
+    }
+    response.setHeader('WWW-Authenticate', 'Bearer realm="scim"');
+    sendError(response, 401, detail);
+  };
   if (request.query.access_token !== undefined) {
-    throttle.recordFailure(source);
-    sendError(response, 401, 'tokens are accepted only in the Authorization header');
+    refuse('tokens are accepted only in the Authorization header');
     return;
   }
   if (!request.get('authorization') && DISCOVERY_PATH.test(request.path)) {
@@ -99,13 +103,7 @@ const authenticate = (throttle: FailedAuthThrottle) => (request: Request, respon
       return;
     }
     if (!principal) {
-      const tenantRetryAfter = throttle.recordFailure(source, refusedCredentialTenant(request));
-      if (tenantRetryAfter > 0) {
-        sendThrottled(response, tenantRetryAfter);
-        return;
-      }
-      response.setHeader('WWW-Authenticate', 'Bearer realm="scim"');
-      sendError(response, 401, 'missing, unknown, expired or rotated bearer token');
+      refuse('missing, unknown, expired or rotated bearer token');
       return;
     }
     request.user = principal;

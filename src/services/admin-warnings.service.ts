@@ -3,6 +3,7 @@ import { DomainError } from '../domain/errors';
 import type { OwnershipService, OwnershipWarning } from './ownership.service';
 import { TOKEN_EXPIRY_WARNING_DAYS, type TenantService } from './tenant.service';
 import type { WebhookEndpointService } from './webhook-endpoint.service';
+import type { UserService } from './user.service';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -11,7 +12,9 @@ export type AdminWarning =
   | OwnershipWarning
   | { readonly code: 'SCIM_TOKEN_EXPIRING' | 'SCIM_TOKEN_EXPIRED'; readonly connectionId: string; readonly expiresAt: number }
   /** The endpoint kept failing: its deliveries wait for a probe (at: opened; count: consecutive failures). */
-  | { readonly code: 'WEBHOOK_CIRCUIT_OPEN'; readonly endpointId: string; readonly at: number | null; readonly nextProbeAt: number | null; readonly count: number };
+  | { readonly code: 'WEBHOOK_CIRCUIT_OPEN'; readonly endpointId: string; readonly at: number | null; readonly nextProbeAt: number | null; readonly count: number }
+  /** Users whose userNames look alike (UTS #39 skeleton), one of them in another script: a possible impersonation. */
+  | { readonly code: 'USER_NAME_LOOKALIKE'; readonly userIds: readonly string[]; readonly userNames: readonly string[] };
 
 /** The warnings an admin can dismiss; the others last until their cause is fixed (a token rotated, orphans assigned). */
 export const ACKNOWLEDGEABLE_WARNINGS = ['DEFAULT_SUBSTITUTE_DEPROVISIONED'] as const;
@@ -19,14 +22,15 @@ export type AcknowledgeableWarning = (typeof ACKNOWLEDGEABLE_WARNINGS)[number];
 
 /**
  * One list of what needs a tenant admin: the ownership warnings (substitute deprovisioned or unusable,
- * orphaned resources), a SCIM token that expires within 14 days or has expired, and each webhook
- * endpoint whose circuit is open.
+ * orphaned resources), a SCIM token that expires within 14 days or has expired, each webhook
+ * endpoint whose circuit is open, and each set of look-alike userNames.
  */
 export class AdminWarningsService {
   constructor(
     private readonly tenants: TenantService,
     private readonly ownership: OwnershipService,
     private readonly webhooks: WebhookEndpointService,
+    private readonly users: UserService,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -39,6 +43,9 @@ export class AdminWarningsService {
     }
     for (const endpoint of await this.webhooks.listOpenCircuits(tenantId)) {
       warnings.push({ code: 'WEBHOOK_CIRCUIT_OPEN', endpointId: endpoint.id, at: endpoint.circuit.since, nextProbeAt: endpoint.circuit.nextProbeAt, count: endpoint.consecutiveFailures });
+    }
+    for (const lookalikes of await this.users.lookalikeUserNames(tenantId)) {
+      warnings.push({ code: 'USER_NAME_LOOKALIKE', userIds: lookalikes.map((user) => user.id), userNames: lookalikes.map((user) => user.userName) });
     }
     return warnings;
   }

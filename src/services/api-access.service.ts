@@ -97,16 +97,12 @@ export class ApiAccessService {
 
   /**
    * Sets the tenant's OIDC provider. An issuer and audience pair names one tenant only, so a token can
-   * never be claimed by two tenants.
+   * never be claimed by two tenants: CONFLICT when another holds it (the claim is atomic: saveOidcProvider).
    */
   async configureOidcProvider(tenantId: string, settings: OidcProviderSettings, context: AuditContext): Promise<OidcProvider> {
     const provider: OidcProvider = { tenantId, ...validateOidcProviderSettings(settings, { allowHttpJwks: this.options.allowHttpJwks }) };
     await this.options.outbound.checkDestination(provider.jwksUrl, { allowHttp: this.options.allowHttpJwks, label: 'jwksUrl' });
     await this.database.transaction(async (tx) => {
-      const sameIssuer = await this.access.findOidcProvidersByIssuer(tx, provider.issuer);
-      if (sameIssuer.some((other) => other.tenantId !== tenantId && other.audience === provider.audience)) {
-        throw new DomainError('CONFLICT', 'another tenant already trusts this issuer for this audience');
-      }
       const previous = await this.access.findOidcProvider(tx, tenantId);
       await this.access.saveOidcProvider(tx, provider, Date.now());
       await this.audit.record(tx, { ...context, tenantId, action: 'oidc_provider.configured', target: { type: 'tenant', id: tenantId }, before: previous ?? null, after: provider });

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { AuditContext } from '../domain/audit';
-import { DomainError, isDomainError } from '../domain/errors';
+import { DomainError } from '../domain/errors';
 import type { StoredGroup } from '../domain/groups/group';
 import type { StoredUser } from '../domain/identity/user';
 import type { Connection, Tenant } from '../domain/tenants/tenant';
@@ -17,11 +17,10 @@ import {
   type ExistingResourceRow,
 } from '../persistence/repositories/bulk-rows';
 import { GroupRepository, type GroupWrite, type NewMemberRow } from '../persistence/repositories/group.repository';
-import { MappingRepository, type StoredOptionValue, type StoredUserValue } from '../persistence/repositories/mapping.repository';
 import { TenantRepository } from '../persistence/repositories/tenant.repository';
 import { UserRepository, type UserWrite } from '../persistence/repositories/user.repository';
 import { groupRenamed, type ChangeRecorder, type ImportedGroup, type ImportedUser } from './change-recorder';
-import type { MappedUser, MappingRuntime, MappingService } from './mapping.service';
+import type { MappingRuntime, MappingService } from './mapping.service';
 
 /** How a group line names a member: by hub id (a user or group), or a user by userName or externalId. */
 export type ImportMemberReference = ({ readonly value: string } | { readonly userName: string } | { readonly externalId: string }) & { readonly display?: string | null };
@@ -81,11 +80,6 @@ class ChunkRejected extends Error {
   }
 }
 
-function reasonOf(error: unknown): string {
-  if (isDomainError(error)) return error.message;
-  throw error;
-}
-
 /** Keys that must not appear twice in one chunk: a second line for the same resource goes to the next chunk, as an update. */
 function chunkKeys(record: UserRecord | GroupRecord): string[] {
   if (record.kind === 'User') {
@@ -135,7 +129,6 @@ export class BulkImportService {
   private readonly tenants = new TenantRepository();
   private readonly users = new UserRepository();
   private readonly groups = new GroupRepository();
-  private readonly mappings = new MappingRepository();
 
   constructor(
     private readonly database: Database,
@@ -169,8 +162,6 @@ export class BulkImportService {
       errors: [],
       stoppedEarly: false,
     };
-    // The mapping runtime reads the tenant's defaults, seeded on first use as a first SCIM write would.
-    await this.mapping.activeSchema(target.tenant, target.connection);
     await this.database.read((tx) => tuneSqliteForImport(tx));
 
     let chunk: ImportRecord[] = [];
@@ -271,68 +262,26 @@ export class BulkImportService {
       }
     }
 
-    const mapped = await this.mapUsers(tx, target, runtime, [...inserts.map(({ record, user }) => ({ line: record.line, id: user.id, raw: record.write.raw, isCreate: true })), ...updates.map(({ record, user }) => ({ line: record.line, id: user.id, raw: record.write.raw, isCreate: false }))], now, errors);
     if (errors.length > 0) return { changed: [], unchanged };
 
     await this.users.insertMany(tx, tenantId, inserts.map(({ record, user }) => ({ id: user.id, write: record.write })), now);
     await this.users.updateMany(tx, tenantId, updates.map(({ record, user }) => ({ id: user.id, write: record.write, version: user.version })), now);
-    await this.storeMapped(tx, tenantId, mapped, new Set(updates.map(({ user }) => user.id)));
+    const lines = new Map([...inserts, ...updates].map(({ record, user }) => [user.id, record.line]));
+    const outcome = await this.mapping.mapAndStore(
+      tx,
+      runtime,
+      [...inserts.map(({ record, user }) => ({ id: user.id, raw: record.write.raw, isCreate: true })), ...updates.map(({ record, user }) => ({ id: user.id, raw: record.write.raw, isCreate: false }))],
+      { actor: { connectionId: target.connection.id }, onFailure: 'skip' },
+    );
+    for (const failure of outcome.failed) errors.push({ line: lines.get(failure.userId)!, reason: failure.message });
+    if (errors.length > 0) return { changed: [], unchanged };
     return {
-      changed: [...inserts.map(({ record, user }) => ({ before: null, after: user, fields: record.write.fields })), ...updates.map(({ record, before, user }) => ({ before, after: user, fields: record.write.fields }))],
+      changed: [
+        ...inserts.map(({ record, user }) => ({ before: null, after: user, fields: record.write.fields })),
+        ...updates.map(({ record, before, user }) => ({ before, after: user, fields: record.write.fields, mapped: outcome.changed.get(user.id) })),
+      ],
       unchanged,
     };
-  }
-
-  /** Maps each user with the runtime (stored values and groups read in bulk for existing users); a mapping error fails its line. */
-  private async mapUsers(
-    tx: Tx,
-    target: ImportTarget,
-    runtime: MappingRuntime,
-    users: readonly { line: number; id: string; raw: Record<string, unknown>; isCreate: boolean }[],
-    now: number,
-    errors: LineError[],
-  ): Promise<Map<string, MappedUser>> {
-    const tenantId = target.tenant.id;
-    const existingIds = users.filter((user) => !user.isCreate).map((user) => user.id);
-    const storedRows = new Map<string, StoredUserValue[]>();
-    for (const row of existingIds.length > 0 ? await this.mappings.userValues(tx, tenantId, existingIds) : []) storedRows.set(row.userId, [...(storedRows.get(row.userId) ?? []), row]);
-    const groups = existingIds.length > 0 ? await this.groups.groupsOfMembers(tx, tenantId, existingIds) : new Map();
-    const mapped = new Map<string, MappedUser>();
-    const actor = { connectionId: target.connection.id };
-    for (const user of users) {
-      try {
-        mapped.set(user.id, this.mapping.mapUser(runtime, { raw: user.raw, isCreate: user.isCreate, storedRows: storedRows.get(user.id) ?? [], groups: groups.get(user.id) ?? [] }, actor, now));
-      } catch (error) {
-        errors.push({ line: user.line, reason: reasonOf(error) });
-      }
-    }
-    return mapped;
-  }
-
-  /** Writes what mapping produced: value rows, option values to review and rule-granted memberships (`replaced` users had some before). */
-  private async storeMapped(tx: Tx, tenantId: string, mapped: ReadonlyMap<string, MappedUser>, replaced: ReadonlySet<string>): Promise<void> {
-    await this.groups.removeRuleMembershipsOf(tx, tenantId, [...replaced]);
-    const values: StoredUserValue[] = [];
-    const options = new Map<string, StoredOptionValue>();
-    const granted = new Map<string, readonly string[]>();
-    for (const [userId, user] of mapped) {
-      for (const row of user.rows) values.push({ ...row, userId });
-      for (const value of user.optionAdditions) {
-        const key = `${value.listKey}\u0000${value.valueNorm}`;
-        if (!options.has(key)) options.set(key, value);
-      }
-      if (user.grantedGroups.length > 0) granted.set(userId, user.grantedGroups);
-    }
-    await this.mappings.storeValuesOfUsers(tx, tenantId, values, [...replaced]);
-    if (options.size > 0) await this.mappings.insertOptionValues(tx, tenantId, [...options.values()]);
-    if (granted.size === 0) return;
-    const groupIds = await this.groups.idsByFoldedNames(tx, tenantId, [...new Set([...granted.values()].flat())]);
-    const now = Date.now();
-    const rows = [...granted].flatMap(([userId, names]) => names.flatMap((name) => {
-      const groupId = groupIds.get(name);
-      return groupId === undefined ? [] : [{ tenantId, groupId, memberId: userId, memberType: 'User', display: null, source: 'rule', createdAt: now }];
-    }));
-    await this.groups.insertMemberRows(tx, rows);
   }
 
   private async applyGroups(tx: Tx, target: ImportTarget, runtime: MappingRuntime, records: readonly GroupRecord[], now: number, errors: LineError[]): Promise<{ changed: ImportedGroup[]; unchanged: number }> {
@@ -378,7 +327,7 @@ export class BulkImportService {
     await this.groups.insertMany(tx, tenantId, inserts.map(({ record, group }) => ({ id: group.id, write: record.write })), now);
     await this.groups.updateMany(tx, tenantId, updates.map(({ record, group }) => ({ id: group.id, write: record.write, version: group.version })), now);
     await this.groups.insertMemberRows(tx, memberRows);
-    await this.remapMembers(tx, target, runtime, changed.map((group, index) => ({ group, line: changedLines[index] })), now, errors);
+    await this.remapMembers(tx, target, runtime, changed.map((group, index) => ({ group, line: changedLines[index] })), errors);
     return { changed, unchanged };
   }
 
@@ -421,9 +370,9 @@ export class BulkImportService {
     };
   }
 
-  /** When the active mapping reads groups, users whose memberships changed are mapped again, as a SCIM group PATCH does. */
-  private async remapMembers(tx: Tx, target: ImportTarget, runtime: MappingRuntime, groups: readonly { group: ImportedGroup; line: number }[], now: number, errors: LineError[]): Promise<void> {
-    if (!this.mapping.dependsOnGroups(runtime)) return;
+  /** When the active mapping reads groups, users whose memberships changed are mapped again (and announced), as a SCIM group PATCH does. */
+  private async remapMembers(tx: Tx, target: ImportTarget, runtime: MappingRuntime, groups: readonly { group: ImportedGroup; line: number }[], errors: LineError[]): Promise<void> {
+    if (!runtime.compiled.readsGroups) return;
     const tenantId = target.tenant.id;
     /** Each affected user, with the line of the group that affected it (a mapping error is reported there). */
     const affected = new Map<string, number>();
@@ -433,8 +382,11 @@ export class BulkImportService {
       for (const id of [...group.added, ...group.removed, ...everyone]) affected.set(id, line);
     }
     const raws = await usersRawByIds(tx, tenantId, [...affected.keys()]);
-    const users = [...raws].map(([id, raw]) => ({ line: affected.get(id)!, id, raw, isCreate: false }));
-    const mapped = await this.mapUsers(tx, target, runtime, users, now, errors);
-    await this.storeMapped(tx, tenantId, mapped, new Set(mapped.keys()));
+    const outcome = await this.mapping.mapAndStore(tx, runtime, [...raws].map(([id, raw]) => ({ id, raw, isCreate: false })), {
+      actor: { connectionId: target.connection.id },
+      onFailure: 'skip',
+      announce: 'groups',
+    });
+    for (const failure of outcome.failed) errors.push({ line: affected.get(failure.userId)!, reason: failure.message });
   }
 }

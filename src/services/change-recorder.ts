@@ -1,5 +1,5 @@
 import type { AuditContext } from '../domain/audit';
-import type { NewEvent } from '../domain/events';
+import type { FieldChange, MappedChangeCause, NewEvent } from '../domain/events';
 import type { GroupIndexFields, StoredGroup } from '../domain/groups/group';
 import type { StoredUser, UserIndexFields } from '../domain/identity/user';
 import type { Tx } from '../persistence/database';
@@ -19,6 +19,23 @@ function contextOf(actor: WriteActor): AuditContext {
 
 function userData(user: StoredUser, fields: UserIndexFields) {
   return { userId: user.id, userName: user.userName, externalId: fields.externalId, active: user.active };
+}
+
+/** A user's mapped values after a change: the fields that changed and the mapping version that wrote them. */
+export interface MappedChanges {
+  readonly changes: Readonly<Record<string, FieldChange>>;
+  readonly mappingVersion: number;
+}
+
+/** The mapped part of a user event: present only when some mapped field changed. */
+function mappedData(mapped: MappedChanges | undefined, cause: MappedChangeCause) {
+  return mapped === undefined || Object.keys(mapped.changes).length === 0 ? {} : { changes: mapped.changes, cause, mappingVersion: mapped.mappingVersion };
+}
+
+/** A user whose mapped values changed without a write to the user (re-apply, group change, option list edit). */
+export interface RemappedUser {
+  readonly user: { readonly id: string; readonly userName: string; readonly externalId: string | null; readonly active: boolean; readonly version: number };
+  readonly mapped: MappedChanges;
 }
 
 function userChangeType(before: StoredUser, after: StoredUser): 'user.updated' | 'user.deactivated' | 'user.reactivated' {
@@ -46,6 +63,7 @@ export interface ImportedUser {
   readonly before: StoredUser | null;
   readonly after: StoredUser;
   readonly fields: UserIndexFields;
+  readonly mapped?: MappedChanges;
 }
 
 /** A group a bulk import created (`before` null) or changed, with the members it added and removed. */
@@ -70,10 +88,10 @@ export class ChangeRecorder {
     await this.audit.record(tx, { ...contextOf(actor), tenantId: user.tenantId, action: 'user.created', target: { type: 'user', id: user.id }, after: fields });
   }
 
-  /** Deactivation can hand the user's resources to the default substitute when the tenant chose so. */
-  async userChanged(tx: Tx, actor: WriteActor, before: StoredUser, beforeFields: UserIndexFields, after: StoredUser, afterFields: UserIndexFields): Promise<void> {
+  /** Deactivation can hand the user's resources to the default substitute when the tenant chose so. The event names the mapped fields that changed. */
+  async userChanged(tx: Tx, actor: WriteActor, before: StoredUser, beforeFields: UserIndexFields, after: StoredUser, afterFields: UserIndexFields, mapped?: MappedChanges): Promise<void> {
     const type = userChangeType(before, after);
-    await this.outbox.enqueue(tx, { tenantId: after.tenantId, type, resourceId: after.id, resourceVersion: after.version, data: userData(after, afterFields) });
+    await this.outbox.enqueue(tx, { tenantId: after.tenantId, type, resourceId: after.id, resourceVersion: after.version, data: { ...userData(after, afterFields), ...mappedData(mapped, 'scim') } });
     if (type === 'user.deactivated') await this.ownership.transferOwnership(tx, after.tenantId, after.id, 'deactivated', contextOf(actor));
     await this.audit.record(tx, { ...contextOf(actor), tenantId: after.tenantId, action: type, target: { type: 'user', id: after.id }, before: beforeFields, after: afterFields });
   }
@@ -118,6 +136,34 @@ export class ChangeRecorder {
   }
 
   /**
+   * user.updated for each user whose mapped values changed although the user was not written (a re-apply,
+   * a change of its groups, an option list edit), in multi-row statements; the user's version is unchanged.
+   */
+  async usersRemapped(tx: Tx, tenantId: string, users: readonly RemappedUser[], cause: MappedChangeCause): Promise<void> {
+    if (users.length === 0) return;
+    await this.outbox.enqueueMany(
+      tx,
+      tenantId,
+      users.map(({ user, mapped }) => ({
+        type: 'user.updated' as const,
+        resourceId: user.id,
+        resourceVersion: user.version,
+        data: { userId: user.id, userName: user.userName, externalId: user.externalId, active: user.active, ...mappedData(mapped, cause) },
+      })),
+    );
+  }
+
+  /** The connection's active mapping version moved: an activation, or a rollback to an earlier version. */
+  async mappingActivated(tx: Tx, tenantId: string, change: { readonly connectionId: string; readonly version: number; readonly previousVersion: number | null; readonly rollback: boolean }): Promise<void> {
+    await this.outbox.enqueue(tx, {
+      tenantId,
+      type: change.rollback ? 'mapping.rolledBack' : 'mapping.activated',
+      resourceId: change.connectionId,
+      data: { connectionId: change.connectionId, version: change.version, previousVersion: change.previousVersion },
+    });
+  }
+
+  /**
    * One bulk import chunk: the events a SCIM write of each resource would enqueue (same types and payloads,
    * written in multi-row statements), ownership transfers of deactivated users, and one audit row for the
    * chunk with its counts instead of one per resource (see docs/decisions.md).
@@ -130,10 +176,10 @@ export class ChangeRecorder {
   ): Promise<void> {
     const events: Omit<NewEvent, 'id' | 'tenantId'>[] = [];
     const deactivated: string[] = [];
-    for (const { before, after, fields } of change.users) {
+    for (const { before, after, fields, mapped } of change.users) {
       const type = before ? userChangeType(before, after) : 'user.created';
       if (type === 'user.deactivated') deactivated.push(after.id);
-      events.push({ type, resourceId: after.id, resourceVersion: after.version, data: userData(after, fields) });
+      events.push({ type, resourceId: after.id, resourceVersion: after.version, data: type === 'user.created' ? userData(after, fields) : { ...userData(after, fields), ...mappedData(mapped, 'import') } });
     }
     for (const { before, after, fields, added, removed } of change.groups) {
       if (!before) events.push({ type: 'group.created', resourceId: after.id, resourceVersion: after.version, data: groupData(after, fields) });

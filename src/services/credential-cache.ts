@@ -1,11 +1,17 @@
+import type { CredentialChanges } from '../persistence/credential-changes';
+
 /**
  * Who a credential is, remembered for a few seconds by its hash, so a busy client's requests do not each
  * look its key up. A change to a tenant's credentials or settings on this node forgets the tenant's
- * entries at once; other nodes see it when their entries expire (`ttlMs`). Only successful lookups are
- * kept: unknown credentials always reach the database (and the failed-authentication throttle).
+ * entries at once; one made by another process or node is announced by `changes` (PostgreSQL NOTIFY,
+ * SQLite's change counter), caught up with before every answer, so it applies on the next request too;
+ * `ttlMs` bounds an entry's life anyway. Only successful lookups are kept: unknown credentials always
+ * reach the database (and the failed-authentication throttle).
  */
 export interface CredentialCacheOptions {
   readonly ttlMs: number;
+  /** Changes made elsewhere (issue 13: a rotation by the CLI applied only after the TTL). */
+  readonly changes?: CredentialChanges;
   /** Entries kept at most; the oldest goes first. */
   readonly maxEntries: number;
   readonly now?: () => number;
@@ -25,6 +31,7 @@ export class CredentialCache<V> {
 
   constructor(private readonly options: CredentialCacheOptions) {
     this.now = options.now ?? Date.now;
+    options.changes?.subscribe((tenantId) => (tenantId === undefined ? this.forgetAll() : this.forgetTenant(tenantId)));
   }
 
   get(hash: string): V | undefined {
@@ -42,6 +49,7 @@ export class CredentialCache<V> {
    * tenant's credentials changed (on this node) while it ran.
    */
   async remember(hash: string, load: () => Promise<{ value: V; tenantId: string } | undefined>): Promise<V | undefined> {
+    if (this.options.changes) await this.options.changes.catchUp();
     const cached = this.get(hash);
     if (cached !== undefined) return cached;
     const generation = this.generation;

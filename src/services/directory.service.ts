@@ -73,10 +73,7 @@ export class DirectoryService {
     return this.database.read((tx) => this.groups.countGroupsOfMembers(tx, tenantId, memberIds));
   }
 
-  /**
-   * The tenant's active domain schema and option-list policies, read only: undefined until the first
-   * mapping use seeds the defaults (so the tenant has no mapped values yet either).
-   */
+  /** The tenant's active domain schema and option-list policies (undefined only for a tenant being created). */
   async activeSchemaDefinition(tenantId: string): Promise<SchemaVersionDefinition | undefined> {
     const stored = await this.database.read((tx) => this.mappings.latestSchema(tx, tenantId));
     return stored && (stored.definition as unknown as SchemaVersionDefinition);

@@ -6,8 +6,8 @@ import type { Database, Tx } from '../persistence/database';
 import { GroupRepository, type GroupSort, type GroupWrite } from '../persistence/repositories/group.repository';
 import type { Page, PageRequest } from '../persistence/repositories/resource-rows';
 import { UserRepository } from '../persistence/repositories/user.repository';
-import { checkVersion, type WriteActor, type WriteConditions } from './write-actor';
-import type { MappingService } from './mapping.service';
+import { checkVersion, mappingActor, type WriteActor, type WriteConditions } from './write-actor';
+import type { MappingService, UserToMap } from './mapping.service';
 import type { ChangeRecorder } from './change-recorder';
 
 function fieldsOfStored(group: StoredGroup): GroupIndexFields {
@@ -169,7 +169,7 @@ export class GroupService {
    */
   private async memberUserIdsIfMapped(tx: Tx, actor: WriteActor, group: StoredGroup): Promise<string[]> {
     const runtime = await this.mapping.runtime(tx, actor.tenant, actor.connection);
-    if (!this.mapping.dependsOnGroups(runtime)) return [];
+    if (!runtime.compiled.readsGroups) return [];
     const ids: string[] = [];
     for (let after: string | undefined; ; ) {
       const page = await this.groups.listMembers(tx, group.tenantId, group.id, after, 5000);
@@ -183,12 +183,14 @@ export class GroupService {
   private async remapMembers(tx: Tx, actor: WriteActor, group: StoredGroup, userIds: Set<string>, renamed: boolean): Promise<void> {
     if (userIds.size === 0) return;
     const runtime = await this.mapping.runtime(tx, actor.tenant, actor.connection);
-    if (!this.mapping.dependsOnGroups(runtime)) return;
+    if (!runtime.compiled.readsGroups) return;
     const ids = renamed ? [...new Set([...userIds, ...(await this.memberUserIdsIfMapped(tx, actor, group))])] : [...userIds];
+    const users: UserToMap[] = [];
     for (const id of ids) {
       const user = await this.users.findById(tx, group.tenantId, id);
-      if (user) await this.mapping.applyToUser(tx, runtime, { id, raw: user.raw, isCreate: false }, { connectionId: actor.connection.id, requestId: actor.requestId });
+      if (user) users.push({ id, raw: user.raw, isCreate: false });
     }
+    await this.mapping.mapAndStore(tx, runtime, users, { actor: mappingActor(actor), onFailure: 'throw', announce: 'groups' });
   }
 
   /**

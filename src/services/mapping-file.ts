@@ -3,7 +3,7 @@
  * parse a file into a definition, compile it with the same engine the server uses, and report every
  * problem at a line and column of the file, including positions inside expressions and filters.
  */
-import { Document, isMap, isPair, isScalar, isSeq, parseAllDocuments, Scalar, visit, type Node, type Pair } from 'yaml';
+import { Document, isMap, isPair, isScalar, isSeq, parseAllDocuments, Scalar, visit, YAMLError, type Node, type Pair } from 'yaml';
 import { compileMappingSet } from '../domain/mapping/compile-mapping-set';
 import type { DomainSchema } from '../domain/mapping/domain-schema';
 import { locateOffset } from '../domain/mapping/expression-ast';
@@ -14,6 +14,8 @@ import type { OptionList } from '../domain/mapping/option-list';
 export const MAX_MAPPING_FILE_LENGTH = 1_000_000;
 /** Most alias expansions in a file (guards against "billion laughs" documents). */
 const MAX_ALIAS_COUNT = 100;
+/** What a file whose nesting exhausted the parser is told (never the JavaScript error: issue 13). */
+const TOO_DEEP = 'the YAML nests collections too deeply to be read';
 /** No folding: long expressions stay on one line, as written. */
 const RENDER_LINE_WIDTH = 0;
 
@@ -85,6 +87,15 @@ export function formatMappingFileIssues(fileName: string, issues: readonly Mappi
   return issues.map((issue) => `${fileName}:${issue.line}:${issue.column}: ${issue.severity}: ${issue.message}${issue.path === undefined ? '' : ` [${issue.path}]`}`);
 }
 
+/** Why a parsed document could not become plain values, in words of the file, never the JavaScript error itself. */
+function conversionProblem(error: unknown): string {
+  if (error instanceof YAMLError) return error.message;
+  // The yaml library throws a ReferenceError past maxAliasCount; a RangeError is the stack a nesting exhausted.
+  if (error instanceof ReferenceError) return `the YAML expands aliases more than ${MAX_ALIAS_COUNT} times`;
+  if (error instanceof RangeError) return TOO_DEEP;
+  return 'the YAML could not be read as a mapping set';
+}
+
 function isInline(node: Node): boolean {
   const items: unknown[] = isMap(node) ? node.items.map((pair) => pair.value) : isSeq(node) ? node.items : [];
   return items.every((item) => isScalar(item) || ((isMap(item) || isSeq(item)) && item.flow === true));
@@ -100,7 +111,7 @@ function parseDocument(yamlText: string): ParsedDocument {
   }
   const errors: MappingFileIssue[] = [];
   for (const document of documents) {
-    for (const error of document.errors) errors.push(issueAtOffset(yamlText, error.pos[0], error.message.split('\n')[0], 'error'));
+    for (const error of document.errors) errors.push(issueAtOffset(yamlText, error.pos[0], error.code === 'RESOURCE_EXHAUSTION' ? TOO_DEEP : error.message.split('\n')[0], 'error'));
   }
   if (documents.length > 1) {
     errors.push(issueAtOffset(yamlText, documents[1].range[0], 'a mapping file holds one mapping set (one YAML document)', 'error'));
@@ -111,7 +122,7 @@ function parseDocument(yamlText: string): ParsedDocument {
   try {
     definition = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
-    return { errors: [issueAtOffset(yamlText, 0, error instanceof Error ? error.message : String(error), 'error')] };
+    return { errors: [issueAtOffset(yamlText, 0, conversionProblem(error), 'error')] };
   }
   if (typeof definition !== 'object' || definition === null || Array.isArray(definition)) {
     const start = document.contents?.range?.[0] ?? 0;

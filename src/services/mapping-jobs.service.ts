@@ -6,11 +6,10 @@ import type { DomainValue } from '../domain/mapping/mapping-values';
 import type { Database, Tx } from '../persistence/database';
 import { GroupRepository } from '../persistence/repositories/group.repository';
 import { MappingJobRepository, type StoredMappingJob } from '../persistence/repositories/mapping-job.repository';
-import { MappingRepository, type StoredOptionValue, type StoredUserValue, type ValueChanges } from '../persistence/repositories/mapping.repository';
+import { MappingRepository } from '../persistence/repositories/mapping.repository';
 import { TenantRepository } from '../persistence/repositories/tenant.repository';
-import { foldText } from '../domain/text';
 import type { AuditService } from './audit.service';
-import { currentValues, optionValuesAdded, valueRowsAfter, type MappingRuntime, type MappingService } from './mapping.service';
+import { currentValues, groupRows, type MappingRuntime, type MappingService } from './mapping.service';
 
 const SAMPLE_LIMIT = 5;
 /** Distinct "before -> after" transitions kept per field; the rest are counted together. */
@@ -93,38 +92,6 @@ export function countImpact(report: ImpactReport, userId: string, current: Recor
   }
   for (const addition of result.optionAdditions) count(report.optionsToAdd, `${addition.list}: ${addition.value}`, userId);
   if (!changed) report.unchanged += 1;
-}
-
-type ValueRow = Omit<StoredUserValue, 'userId'>;
-
-function rowKey(row: ValueRow): string {
-  return `${row.fieldKey}\u0000${row.position}`;
-}
-
-/** Equal apart from the version that produced them (and when they were written). */
-function sameButVersion(left: ValueRow, right: ValueRow): boolean {
-  return JSON.stringify([left.value, left.valueText, left.ruleId, left.sourcePath, left.rawValue ?? null]) === JSON.stringify([right.value, right.valueText, right.ruleId, right.sourcePath, right.rawValue ?? null]);
-}
-
-/**
- * What turns a user's stored rows into `rows`: rows only re-stamped with the new version (most of them
- * when a new version changes one field), rows to insert, and stored rows to delete.
- */
-function valueChanges(userId: string, stored: readonly ValueRow[], rows: readonly ValueRow[], version: number): ValueChanges {
-  const changes: ValueChanges = { restamped: [], inserted: [], deleted: [] };
-  const before = new Map(stored.map((row) => [rowKey(row), row]));
-  for (const row of rows) {
-    const old = before.get(rowKey(row));
-    before.delete(rowKey(row));
-    if (old && sameButVersion(old, row)) {
-      if (old.mappingVersion !== row.mappingVersion) changes.restamped.push({ userId, fieldKey: row.fieldKey, position: row.position, mappingVersion: version });
-      continue;
-    }
-    if (old) changes.deleted.push({ userId, fieldKey: old.fieldKey, position: old.position });
-    changes.inserted.push({ ...row, userId });
-  }
-  for (const old of before.values()) changes.deleted.push({ userId, fieldKey: old.fieldKey, position: old.position });
-  return changes;
 }
 
 /** Actors are stored as "type:id" in the job row. */
@@ -265,7 +232,7 @@ export class MappingJobRunner {
   /** Evaluates one batch against the stored users and adds it to the stored report; reads only, apart from the job row. */
   private async impactBatch(job: StoredMappingJob): Promise<StoredMappingJob | 'finished'> {
     const runtime = await this.database.read((tx) => this.runtimeOf(tx, job));
-    const needsGroups = this.mapping.dependsOnGroups(runtime);
+    const needsGroups = runtime.compiled.readsGroups;
     const batch = await this.database.read(async (tx) => {
       const users = await this.mappings.usersRawAfter(tx, job.tenantId, job.checkpoint, this.options.batchSize);
       const ids = users.map((user) => user.id);
@@ -308,44 +275,17 @@ export class MappingJobRunner {
         return 'finished' as const;
       }
       const users = await this.mappings.usersRawAfter(tx, job.tenantId, job.checkpoint, this.options.batchSize, { forUpdate: true });
-      const ids = users.map((user) => user.id);
-      const rowsByUser = groupRows(await this.mappings.userValues(tx, job.tenantId, ids));
-      const groupsByUser = this.mapping.dependsOnGroups(runtime) ? await this.groups.groupsOfMembers(tx, job.tenantId, ids) : new Map<string, never[]>();
       const report = (job.result as ReapplyReport | null) ?? { written: 0, failedSampleUserIds: [] };
-      let failed = job.failed;
-      const mappedIds: string[] = [];
-      const changes: ValueChanges = { restamped: [], inserted: [], deleted: [] };
-      let written = 0;
-      const additions: StoredOptionValue[] = [];
-      const grants = new Map<string, string[]>();
-      for (const user of users) {
-        const stored = rowsByUser.get(user.id) ?? [];
-        const result = applyMapping(
-          runtime.compiled,
-          { raw: user.raw, groups: groupsByUser.get(user.id) ?? [], current: currentValues(runtime.schema, stored), isCreate: false },
-          { optionLists: runtime.optionLists, mappingVersion: runtime.mappingVersion },
-        );
-        if (result.errors.length > 0) {
-          failed += 1;
-          if (report.failedSampleUserIds.length < SAMPLE_LIMIT) report.failedSampleUserIds.push(user.id);
-          continue;
-        }
-        mappedIds.push(user.id);
-        additions.push(...optionValuesAdded(result, { connectionId: job.connectionId }, now));
-        if (result.groupGrants.length > 0) grants.set(user.id, [...new Set(result.groupGrants.map((grant) => foldText(grant.group)))]);
-        const rows = valueRowsAfter(stored, result, now);
-        const userChanges = valueChanges(user.id, stored, rows, runtime.mappingVersion);
-        if (userChanges.restamped.length + userChanges.inserted.length + userChanges.deleted.length === 0) continue;
-        written += 1;
-        changes.restamped.push(...userChanges.restamped);
-        changes.inserted.push(...userChanges.inserted);
-        changes.deleted.push(...userChanges.deleted);
-      }
-      await this.mappings.applyValueChanges(tx, job.tenantId, changes, now);
-      if (additions.length > 0) await this.mappings.insertOptionValues(tx, job.tenantId, additions);
-      // A user that failed keeps everything, its rule memberships included (as a rejected SCIM write would).
-      await this.applyRuleMemberships(tx, job.tenantId, mappedIds, grants, now);
-      report.written += written;
+      // A user that does not map keeps everything, its rule memberships included (as a rejected SCIM write would).
+      const outcome = await this.mapping.mapAndStore(
+        tx,
+        runtime,
+        users.map((user) => ({ id: user.id, raw: user.raw, isCreate: false })),
+        { actor: { connectionId: job.connectionId }, onFailure: 'skip', announce: 'reapply' },
+      );
+      const failed = job.failed + outcome.failed.length;
+      for (const failure of outcome.failed) if (report.failedSampleUserIds.length < SAMPLE_LIMIT) report.failedSampleUserIds.push(failure.userId);
+      report.written += outcome.written;
       const saved = await this.saveProgress(tx, job, { processed: job.processed + users.length, failed, checkpoint: users.at(-1)?.id ?? job.checkpoint, result: report as unknown as Record<string, unknown> });
       if (users.length === this.options.batchSize) return saved;
       await this.jobs.finish(tx, job.tenantId, job.id, this.nodeId, { state: 'succeeded' }, now);
@@ -359,24 +299,4 @@ export class MappingJobRunner {
       return 'finished' as const;
     });
   }
-
-  /** As on a SCIM write: each user's rule-granted memberships become exactly what the mapping grants now. */
-  private async applyRuleMemberships(tx: Tx, tenantId: string, userIds: readonly string[], grants: ReadonlyMap<string, string[]>, now: number): Promise<void> {
-    await this.groups.removeRuleMembershipsOf(tx, tenantId, userIds.filter((id) => !grants.has(id)));
-    if (grants.size === 0) return;
-    const groupIds = await this.groups.idsByFoldedNames(tx, tenantId, [...new Set([...grants.values()].flat())]);
-    for (const [userId, names] of grants) {
-      await this.groups.setRuleMemberships(tx, tenantId, userId, names.flatMap((name) => groupIds.get(name) ?? []), now);
-    }
-  }
-}
-
-function groupRows(rows: readonly StoredUserValue[]): Map<string, StoredUserValue[]> {
-  const byUser = new Map<string, StoredUserValue[]>();
-  for (const row of rows) {
-    const list = byUser.get(row.userId);
-    if (list) list.push(row);
-    else byUser.set(row.userId, [row]);
-  }
-  return byUser;
 }

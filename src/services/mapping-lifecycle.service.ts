@@ -13,6 +13,8 @@ import { MappingJobRepository, type MappingJobKind, type StoredMappingJob } from
 import { MappingRepository, type StoredMappingSet, type VersionState } from '../persistence/repositories/mapping.repository';
 import { ProvisioningLogRepository, type ProvisioningLogEntry } from '../persistence/repositories/provisioning-log.repository';
 import { TenantRepository } from '../persistence/repositories/tenant.repository';
+import type { ChangeRecorder } from './change-recorder';
+import { declaredOptionLists, describeIssues } from './mapping.service';
 import type { AuditService } from './audit.service';
 import type { ImpactReport, ReapplyReport } from './mapping-jobs.service';
 import type { MappingService, SchemaVersionDefinition } from './mapping.service';
@@ -180,6 +182,7 @@ export class MappingLifecycleService {
     private readonly database: Database,
     private readonly mapping: MappingService,
     private readonly audit: AuditService,
+    private readonly changes: ChangeRecorder,
     private readonly options: {
       readonly replay: ReplayUserRequests;
       /** Called after a job is queued: lets this node start on it at once instead of at its next poll. */
@@ -196,7 +199,6 @@ export class MappingLifecycleService {
 
   /** Stores a definition as the connection's next version, a draft compiled against the active schema at validation. */
   async createDraft(tenant: Tenant, connection: Connection, definition: MappingSetDefinition, who: AuditContext, comment?: string): Promise<number> {
-    await this.mapping.activeSchema(tenant, connection);
     return this.database.transaction(async (tx) => {
       const schema = await this.mappings.latestSchema(tx, tenant.id);
       const version = await this.mappings.nextMappingVersion(tx, tenant.id, connection.id);
@@ -226,13 +228,11 @@ export class MappingLifecycleService {
   }
 
   async listVersions(tenant: Tenant, connection: Connection): Promise<MappingVersionSummary[]> {
-    await this.mapping.activeSchema(tenant, connection);
     return this.database.read(async (tx) => (await this.mappings.listMappingSets(tx, tenant.id, connection.id)).map(summary));
   }
 
   /** A stored version's definition; without a version, the active one (seeding the preset on first use). */
   async definitionOf(tenant: Tenant, connection: Connection, version?: number): Promise<{ version: number; definition: MappingSetDefinition }> {
-    await this.mapping.activeSchema(tenant, connection);
     return this.database.read(async (tx) => {
       const wanted = version ?? (await this.mappings.activeMappingVersion(tx, tenant.id, connection.id));
       const stored = wanted === null ? undefined : await this.mappings.findMappingSet(tx, tenant.id, connection.id, wanted);
@@ -266,7 +266,6 @@ export class MappingLifecycleService {
    * it only reads, outside any transaction.
    */
   async preview(tenant: Tenant, connection: Connection, source: MappingSource, payloads: readonly PreviewPayload[]): Promise<PreviewResult[]> {
-    await this.mapping.activeSchema(tenant, connection);
     const runtime = await this.database.read((tx) => this.sourceRuntime(tx, tenant, connection, source));
     return payloads.map((payload) => {
       let current: Record<string, DomainValue> = {};
@@ -298,7 +297,7 @@ export class MappingLifecycleService {
 
   /** A dry run of the built-in sample requests of the connection's dialect. */
   async previewDialectSamples(tenant: Tenant, connection: Connection, source: MappingSource): Promise<PreviewReport> {
-    const schema = await this.mapping.activeSchema(tenant, connection);
+    const schema = await this.mapping.activeSchema(tenant.id);
     return this.previewRequests(tenant, connection, source, dialectSampleRequests(connection.dialect, schema.customSchemaUrn), [`built-in samples of the ${connection.dialect} dialect`]);
   }
 
@@ -388,16 +387,14 @@ export class MappingLifecycleService {
     return this.database.read((tx) => this.mappings.userIdsWithValuesFromVersion(tx, tenantId, version, page.afterUserId ?? null, Math.max(1, Math.min(page.limit, USERS_PAGE_MAX))));
   }
 
-  async schemaVersions(tenant: Tenant, connection: Connection): Promise<SchemaVersionSummary[]> {
-    await this.mapping.activeSchema(tenant, connection);
+  async schemaVersions(tenant: Tenant): Promise<SchemaVersionSummary[]> {
     const stored = await this.database.read((tx) => this.mappings.listSchemas(tx, tenant.id));
     return stored.map(({ version, state, author, comment, createdAt, definition }) => ({ version, state, author, comment, createdAt, definition: definition as unknown as SchemaVersionDefinition }));
   }
 
   /** Stores a domain schema as the tenant's next version, a draft. */
-  async draftDomainSchema(tenant: Tenant, connection: Connection, definition: SchemaVersionDefinition, who: AuditContext, comment?: string): Promise<number> {
+  async draftDomainSchema(tenant: Tenant, definition: SchemaVersionDefinition, who: AuditContext, comment?: string): Promise<number> {
     if (!isSchemaShaped(definition)) throw new DomainError('INVALID_INPUT', 'a domain schema is { schema: { customSchemaUrn, fields: [{ key, label, type, ... }] }, optionLists: [{ key, onUnknown, ... }] }');
-    await this.mapping.activeSchema(tenant, connection);
     return this.database.transaction(async (tx) => {
       const version = await this.mappings.nextSchemaVersion(tx, tenant.id);
       await this.mappings.insertSchemaVersion(tx, tenant.id, { version, definition: definition as unknown as Record<string, unknown>, state: 'draft', author: authorOf(who), comment: comment ?? null, createdAt: Date.now() });
@@ -419,8 +416,9 @@ export class MappingLifecycleService {
       if (!stored) throw new DomainError('NOT_FOUND', `domain schema version ${version} does not exist`);
       if (stored.state !== 'draft') return { ok: true, version, errors: [] };
       const definition = stored.definition as unknown as SchemaVersionDefinition;
-      const issues = checkDomainSchema(definition.schema, definition.optionLists.map((policy) => ({ ...policy, values: [] })));
+      const issues = checkDomainSchema(definition.schema, declaredOptionLists(definition));
       const errors = issues.map((issue) => ({ path: issue.field ?? '', message: issue.message }));
+      if (errors.length === 0) for (const problem of await this.mapping.activeMappingMisfits(tx, tenant.id, definition)) errors.push({ path: '', message: problem });
       const target = { type: 'domainSchema', id: String(version) };
       if (errors.length > 0) {
         await this.audit.record(tx, { ...who, tenantId: tenant.id, action: 'domain_schema.validate', target, details: { ok: false, errors: errors.length } });
@@ -435,10 +433,9 @@ export class MappingLifecycleService {
   /**
    * Makes a validated (or earlier active) schema version the active one; the previous one is superseded.
    * The tenant row is locked first, so concurrent activations queue and exactly one version stays active.
-   * Mapping sets keep the schema version they were compiled against; new drafts use the active one.
+   * Refused when a connection's active mapping would write a field or value the version does not have.
    */
-  async activateDomainSchema(tenant: Tenant, connection: Connection, version: number, who: AuditContext): Promise<void> {
-    await this.mapping.activeSchema(tenant, connection);
+  async activateDomainSchema(tenant: Tenant, version: number, who: AuditContext): Promise<void> {
     await this.database.transaction(async (tx) => {
       await this.tenants.findTenantById(tx, tenant.id, { forUpdate: true });
       const stored = await this.mappings.findSchema(tx, tenant.id, version);
@@ -446,6 +443,9 @@ export class MappingLifecycleService {
       const previous = await this.mappings.latestSchema(tx, tenant.id);
       if (previous?.version === version) return;
       if (stored.state === 'draft') throw new DomainError('PRECONDITION_FAILED', `domain schema version ${version} is a draft: validate it first`);
+      const definition = stored.definition as unknown as SchemaVersionDefinition;
+      await this.mapping.checkActiveMappingsFit(tx, tenant.id, definition, version);
+      await this.mapping.storeDeclaredOptionValues(tx, tenant.id, definition, authorOf(who));
       await this.mappings.setSchemaState(tx, tenant.id, version, 'active');
       if (previous) await this.mappings.setSchemaState(tx, tenant.id, previous.version, 'superseded');
       await this.audit.record(tx, { ...who, tenantId: tenant.id, action: 'domain_schema.activate', target: { type: 'domainSchema', id: String(version) }, before: { activeSchemaVersion: previous?.version ?? null }, after: { activeSchemaVersion: version } });
@@ -453,7 +453,6 @@ export class MappingLifecycleService {
   }
 
   private async queueJob(tenant: Tenant, connection: Connection, kind: MappingJobKind, who: AuditContext, versionOf: (tx: Tx) => Promise<number>): Promise<MappingJobView> {
-    await this.mapping.activeSchema(tenant, connection);
     const job = await this.database.transaction(async (tx) => {
       const version = await versionOf(tx);
       const id = randomUUID();
@@ -471,11 +470,10 @@ export class MappingLifecycleService {
     return stored;
   }
 
+  /** A version's problems under the tenant's active schema, the one it runs under once active. */
   private async compileErrors(tx: Tx, tenant: Tenant, stored: StoredMappingSet): Promise<LocatedIssue[]> {
-    const schema = await this.mapping.loadSchema(tx, tenant.id, stored.schemaVersion);
-    const optionLists = await this.mapping.loadOptionLists(tx, tenant.id, schema.optionLists);
-    const result = compileMappingSet(stored.definition as unknown as MappingSetDefinition, schema.schema, optionLists);
-    return result.ok ? [] : result.errors.map(locate);
+    const schema = await this.mapping.activeDefinition(tx, tenant.id);
+    return (await this.mapping.misfits(tx, tenant.id, stored.definition as unknown as MappingSetDefinition, schema)).map(locate);
   }
 
   /** A stored version compiles against its own schema version; an unsaved definition against the active schema. */
@@ -496,16 +494,19 @@ export class MappingLifecycleService {
    * a rollback, one that was active before) can become active: a draft must pass validation first.
    */
   private async swapActive(tenant: Tenant, connection: Connection, version: number, who: AuditContext, action: 'mapping.activate' | 'mapping.rollback'): Promise<void> {
-    await this.mapping.activeSchema(tenant, connection);
     await this.database.transaction(async (tx) => {
       const previous = await this.mappings.lockActiveMappingVersion(tx, tenant.id, connection.id);
       const stored = await this.requireVersion(tx, tenant, connection, version);
       if (previous === version) return;
       if (stored.state === 'draft') throw new DomainError('PRECONDITION_FAILED', `version ${version} has not passed validation: validate it first`);
       if (action === 'mapping.rollback' && stored.state !== 'superseded') throw new DomainError('PRECONDITION_FAILED', `version ${version} was never active: activate it instead of rolling back to it`);
+      const schema = await this.mapping.activeDefinition(tx, tenant.id);
+      const misfits = await this.mapping.misfits(tx, tenant.id, stored.definition as unknown as MappingSetDefinition, schema);
+      if (misfits.length > 0) throw new DomainError('INVALID_INPUT', `version ${version} does not fit the active domain schema (version ${schema.version}): ${describeIssues(misfits)}`);
       await this.mappings.updateMappingSetState(tx, tenant.id, connection.id, version, { state: 'active', activatedAt: Date.now() });
       if (previous !== null) await this.mappings.updateMappingSetState(tx, tenant.id, connection.id, previous, { state: 'superseded' });
       await this.mappings.setActiveMappingVersion(tx, tenant.id, connection.id, version);
+      await this.changes.mappingActivated(tx, tenant.id, { connectionId: connection.id, version, previousVersion: previous, rollback: action === 'mapping.rollback' });
       await this.audit.record(tx, { ...who, tenantId: tenant.id, action, target: { type: 'connection', id: connection.id }, before: { activeMappingVersion: previous }, after: { activeMappingVersion: version } });
     });
   }

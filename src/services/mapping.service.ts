@@ -2,20 +2,38 @@ import { DomainError } from '../domain/errors';
 import { applyMapping, type MappingResult, type ValueProvenance } from '../domain/mapping/apply-mapping';
 import { compileMappingSet } from '../domain/mapping/compile-mapping-set';
 import { checkDomainSchema, type DomainSchema } from '../domain/mapping/domain-schema';
-import type { MappingSetDefinition, CompiledMappingSet } from '../domain/mapping/mapping-set';
+import type { CompiledMappingSet, MappingIssue, MappingSetDefinition } from '../domain/mapping/mapping-set';
 import { foldForMatching, type DomainValue } from '../domain/mapping/mapping-values';
-import type { OptionList } from '../domain/mapping/option-list';
+import type { OptionList, OptionValue } from '../domain/mapping/option-list';
 import { createDefaultDomainSchema, createDefaultOptionLists, createPresetMappingSet, customSchemaUrnFor } from '../domain/mapping/presets';
+import type { FieldChange, MappedChangeCause } from '../domain/events';
 import type { Connection, Tenant } from '../domain/tenants/tenant';
 import { foldText } from '../domain/text';
 import type { Database, Tx } from '../persistence/database';
-import { GroupRepository } from '../persistence/repositories/group.repository';
-import { MappingRepository, mappingChanges, type StoredOptionValue, type StoredUserValue } from '../persistence/repositories/mapping.repository';
+import { GroupRepository, type NewMemberRow } from '../persistence/repositories/group.repository';
+import { MappingRepository, mappingChanges, type StoredOptionValue, type StoredUserValue, type ValueChanges } from '../persistence/repositories/mapping.repository';
+import { TenantRepository } from '../persistence/repositories/tenant.repository';
+import { UserRepository } from '../persistence/repositories/user.repository';
+import type { ChangeRecorder, MappedChanges } from './change-recorder';
 
-/** What a schema version stores: the fields and the option lists' policies (their values live in rows). */
+/**
+ * An option list as a schema version declares it: its policy and, optionally, the values it starts
+ * with (text, or `{ value, aliases }`). Values live in rows once the version is active: declared ones
+ * are added there (approved), the IdP's and the admin's later ones join them.
+ */
+export interface OptionListPolicy extends Omit<OptionList, 'values'> {
+  readonly values?: readonly (string | OptionValue)[];
+}
+
+/** What a schema version stores: the fields and the option lists' policies. */
 export interface SchemaVersionDefinition {
   readonly schema: DomainSchema;
-  readonly optionLists: readonly Omit<OptionList, 'values'>[];
+  readonly optionLists: readonly OptionListPolicy[];
+}
+
+/** The values a schema version declares for its lists, as option values. */
+export function declaredOptionLists(definition: SchemaVersionDefinition): OptionList[] {
+  return definition.optionLists.map((policy) => ({ ...policy, values: (policy.values ?? []).map((value) => (typeof value === 'string' ? { value } : value)) }));
 }
 
 /** Everything a SCIM write needs to map a user: the compiled active set and the option lists as they are now. */
@@ -36,14 +54,31 @@ export interface MappingGroupRef {
   readonly externalId: string | null;
 }
 
-/** The outcome of mapping one user, ready to store. */
-export interface MappedUser {
-  readonly result: MappingResult;
-  readonly now: number;
-  readonly rows: readonly Omit<StoredUserValue, 'userId'>[];
-  readonly optionAdditions: readonly StoredOptionValue[];
-  /** Folded display names of the groups the assignment rules grant (only existing groups are granted). */
-  readonly grantedGroups: readonly string[];
+/** A user to map: its raw resource as stored after the write, and whether the write created it (it then has no values yet). */
+export interface UserToMap {
+  readonly id: string;
+  readonly raw: Record<string, unknown>;
+  readonly isCreate: boolean;
+}
+
+export interface MapAndStoreResult {
+  /** Existing users whose mapped values changed, by id: the fields with before/after, and the version that wrote them. */
+  readonly changed: ReadonlyMap<string, MappedChanges>;
+  /** Users whose values failed validation; they keep their stored values (and rule memberships). */
+  readonly failed: readonly { readonly userId: string; readonly message: string }[];
+  /** Users whose stored rows changed (a value, or only the version that produced it). */
+  readonly written: number;
+}
+
+export interface MapAndStoreOptions {
+  readonly actor: MappingActor;
+  /** throw: a user that fails validation fails the call (INVALID_INPUT, a SCIM write's 400); skip: it is reported in `failed`. */
+  readonly onFailure: 'throw' | 'skip';
+  /**
+   * Announce each user whose mapped values changed as user.updated with this cause (re-apply, group
+   * change, option list edit). A SCIM write or an import leaves it out: it names the changes in its own event.
+   */
+  readonly announce?: MappedChangeCause;
 }
 
 export interface MappingActor {
@@ -101,11 +136,22 @@ export function optionValuesAdded(result: MappingResult, actor: MappingActor, no
   }));
 }
 
+/** The keys of a schema's multi-valued fields, once per schema object. */
+const multiValuedKeys = new WeakMap<DomainSchema, ReadonlySet<string>>();
+
+function multiValuedOf(schema: DomainSchema): ReadonlySet<string> {
+  let keys = multiValuedKeys.get(schema);
+  if (keys === undefined) {
+    keys = new Set(schema.fields.filter((field) => field.multiValued).map((field) => field.key));
+    multiValuedKeys.set(schema, keys);
+  }
+  return keys;
+}
+
 /** Stored rows -> the `current` values applyMapping reads (for createOnly, ifEmpty and onNull: keep). */
-export function currentValues(schema: DomainSchema, rows: readonly StoredUserValue[]): Record<string, DomainValue> {
-  // A new user (every line of an initial import) has none: skip building the schema's field set.
+export function currentValues(schema: DomainSchema, rows: readonly Pick<StoredUserValue, 'fieldKey' | 'value'>[]): Record<string, DomainValue> {
   if (rows.length === 0) return {};
-  const multiValued = new Set(schema.fields.filter((field) => field.multiValued).map((field) => field.key));
+  const multiValued = multiValuedOf(schema);
   const values: Record<string, DomainValue> = {};
   for (const row of rows) {
     const item = row.value as string | number | boolean;
@@ -115,24 +161,117 @@ export function currentValues(schema: DomainSchema, rows: readonly StoredUserVal
   return values;
 }
 
+function rowKey(row: ValueRow): string {
+  return `${row.fieldKey}\u0000${row.position}`;
+}
+
+type ValueRow = Omit<StoredUserValue, 'userId'>;
+
+function sameJson(left: unknown, right: unknown): boolean {
+  return left === right || JSON.stringify(left ?? null) === JSON.stringify(right ?? null);
+}
+
+/** Equal apart from the version that produced them (and when they were written); a stored null and an absent provenance part are equal. */
+function sameButVersion(left: ValueRow, right: ValueRow): boolean {
+  return (
+    left.value === right.value &&
+    left.valueText === right.valueText &&
+    (left.ruleId ?? null) === (right.ruleId ?? null) &&
+    (left.sourcePath ?? null) === (right.sourcePath ?? null) &&
+    sameJson(left.rawValue, right.rawValue)
+  );
+}
+
 /**
- * Applies a connection's active mapping set on every SCIM write of a user, inside the write's
- * transaction: the mapped values (with provenance), auto-added option values and rule-granted group
- * memberships commit together with the raw resource, or not at all.
+ * What turns a user's stored rows into `rows`, added to `changes`: rows only re-stamped with the new
+ * version (most of them when a new version changes one field), rows to insert, stored rows to delete.
+ * Returns whether anything is to be written for the user, and the fields whose rows are rewritten.
+ */
+export function addValueChanges(changes: ValueChanges, userId: string, stored: readonly ValueRow[], rows: readonly ValueRow[], version: number): { written: boolean; rewritten: Set<string> } {
+  const sizes = changes.restamped.length + changes.inserted.length + changes.deleted.length;
+  const rewritten = new Set<string>();
+  const before = new Map(stored.map((row) => [rowKey(row), row]));
+  for (const row of rows) {
+    const old = before.get(rowKey(row));
+    before.delete(rowKey(row));
+    if (old && sameButVersion(old, row)) {
+      if (old.mappingVersion !== row.mappingVersion) changes.restamped.push({ userId, fieldKey: row.fieldKey, position: row.position, mappingVersion: version });
+      continue;
+    }
+    if (old) changes.deleted.push({ userId, fieldKey: old.fieldKey, position: old.position });
+    changes.inserted.push({ ...row, userId });
+    rewritten.add(row.fieldKey);
+  }
+  for (const old of before.values()) {
+    changes.deleted.push({ userId, fieldKey: old.fieldKey, position: old.position });
+    rewritten.add(old.fieldKey);
+  }
+  return { written: changes.restamped.length + changes.inserted.length + changes.deleted.length > sizes, rewritten };
+}
+
+/**
+ * Of the fields in `keys` (those whose rows are rewritten), the ones whose value differs between the
+ * stored values and the new rows, with both (an absent field is null; a row may be rewritten only for
+ * its provenance).
+ */
+export function changedFields(schema: DomainSchema, before: Record<string, DomainValue>, rows: readonly ValueRow[], keys: ReadonlySet<string>): Record<string, FieldChange> {
+  const changes: Record<string, FieldChange> = {};
+  if (keys.size === 0) return changes;
+  const after = currentValues(schema, rows.filter((row) => keys.has(row.fieldKey)));
+  for (const key of keys) {
+    const old = before[key] ?? null;
+    const now = after[key] ?? null;
+    if (!sameJson(old, now)) changes[key] = { before: old, after: now };
+  }
+  return changes;
+}
+
+/** Compile errors as one line: `rule 'role' (field appRoles): message; ...`. */
+export function describeIssues(issues: readonly MappingIssue[]): string {
+  return issues
+    .map((issue) => {
+      const where = [issue.ruleId === undefined ? undefined : `rule '${issue.ruleId}'`, issue.field === undefined ? undefined : `field ${issue.field}`].filter(Boolean).join(', ');
+      return `${where === '' ? issue.path.join('.') : where}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+/** Value rows by user. */
+export function groupRows(rows: readonly StoredUserValue[]): Map<string, StoredUserValue[]> {
+  const byUser = new Map<string, StoredUserValue[]>();
+  for (const row of rows) {
+    const list = byUser.get(row.userId);
+    if (list) list.push(row);
+    else byUser.set(row.userId, [row]);
+  }
+  return byUser;
+}
+
+/**
+ * The tenant's mapping at work: seeds a new tenant's defaults, compiles and caches the active mapping
+ * set of each connection, and maps and stores users (mapAndStore) for every path that changes them:
+ * SCIM writes, group changes, bulk imports, re-applies and option list edits.
  */
 export class MappingService {
   private readonly mappings = new MappingRepository();
   private readonly groups = new GroupRepository();
+  private readonly users = new UserRepository();
+  private readonly tenants = new TenantRepository();
   /** Compiled sets by tenant, connection, mapping and schema version: versions are immutable. */
   private readonly compiled = new Map<string, CompiledMappingSet>();
-  private readonly readsGroups = new WeakMap<CompiledMappingSet, boolean>();
   /** Runtimes by tenant and connection, with the change generation they were loaded at. */
   private readonly runtimes = new Map<string, { runtime: MappingRuntime; generation: number; until: number }>();
 
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    private readonly changes: ChangeRecorder,
+  ) {}
 
-  /** Writes the seeds' defaults (schema v1, the dialect's preset as mapping v1, active) when a tenant has none. */
-  private async seedDefaults(tx: Tx, tenant: Tenant, connection: Connection): Promise<void> {
+  /**
+   * Writes the seeds' defaults (schema v1, the dialect's preset as mapping v1, active) where the tenant
+   * or connection has none: called when a tenant is created, in its transaction.
+   */
+  async seedDefaults(tx: Tx, tenant: Tenant, connection: Connection): Promise<void> {
     const now = Date.now();
     const urn = customSchemaUrnFor(tenant.slug);
     if (!(await this.mappings.latestSchema(tx, tenant.id))) {
@@ -177,21 +316,64 @@ export class MappingService {
     return stored.definition as unknown as SchemaVersionDefinition;
   }
 
+  /** The lists with their stored values; retired values no longer match (an IdP sending one meets the list's policy). */
   async loadOptionLists(tx: Tx, tenantId: string, policies: SchemaVersionDefinition['optionLists']): Promise<OptionList[]> {
     const values = await this.mappings.optionValues(tx, tenantId);
-    return policies.map((policy) => ({
+    return policies.map(({ values: _declared, ...policy }) => ({
       ...policy,
-      values: values.filter((value) => value.listKey === policy.key).map((value) => ({ value: value.value, aliases: value.aliases })),
+      values: values.filter((value) => value.listKey === policy.key && value.reviewStatus !== 'retired').map((value) => ({ value: value.value, aliases: value.aliases })),
     }));
   }
 
-  /** The active schema of a tenant, seeding the defaults on first use. */
-  async activeSchema(tenant: Tenant, connection: Connection): Promise<DomainSchema> {
-    return this.database.transaction(async (tx) => {
-      await this.seedDefaults(tx, tenant, connection);
-      const stored = await this.mappings.latestSchema(tx, tenant.id);
-      return (stored!.definition as unknown as SchemaVersionDefinition).schema;
-    });
+  /** Adds the values a schema version declares to its lists (approved; values already there stay as they are). */
+  async storeDeclaredOptionValues(tx: Tx, tenantId: string, definition: SchemaVersionDefinition, author: string): Promise<void> {
+    const now = Date.now();
+    const values = declaredOptionLists(definition).flatMap((list) =>
+      list.values.map((option): StoredOptionValue => ({
+        listKey: list.key,
+        value: option.value,
+        valueNorm: foldForMatching(option.value),
+        aliases: [...(option.aliases ?? [])],
+        reviewStatus: 'approved',
+        addedBy: author,
+        addedAt: now,
+        sourceRequestId: null,
+        sourceRuleId: null,
+      })),
+    );
+    if (values.length > 0) await this.mappings.insertOptionValues(tx, tenantId, values);
+  }
+
+  /**
+   * The active mapping of a connection with the option lists as this transaction sees them (no cache):
+   * for re-mapping users after an option list edit made in the same transaction.
+   */
+  async currentRuntime(tx: Tx, tenant: Tenant, connection: Connection): Promise<MappingRuntime> {
+    return this.loadRuntime(tx, tenant, connection);
+  }
+
+  /** Seeds the defaults of connections created before tenants were seeded at creation (run after migrations). */
+  async seedMissingDefaults(): Promise<number> {
+    const unseeded = await this.database.read((tx) => this.tenants.connectionsWithoutActiveMapping(tx));
+    for (const { tenant, connection } of unseeded) await this.database.transaction((tx) => this.seedDefaults(tx, tenant, connection));
+    return unseeded.length;
+  }
+
+  /** Moves when this process commits a change to the tenant's schemas, option values or mapping sets: caches of what they compile to compare it. */
+  changeGeneration(tenantId: string): number {
+    return mappingChanges.generation(tenantId);
+  }
+
+  /** The active schema of a tenant. */
+  async activeSchema(tenantId: string): Promise<DomainSchema> {
+    return (await this.database.read((tx) => this.activeDefinition(tx, tenantId))).schema;
+  }
+
+  /** The active schema version's definition (schema and option-list policies). */
+  async activeDefinition(tx: Tx, tenantId: string): Promise<SchemaVersionDefinition & { readonly version: number }> {
+    const stored = await this.mappings.latestSchema(tx, tenantId);
+    if (!stored) throw new Error(`tenant ${tenantId} has no active domain schema (its defaults were not seeded)`);
+    return { ...(stored.definition as unknown as SchemaVersionDefinition), version: stored.version };
   }
 
   /**
@@ -206,29 +388,28 @@ export class MappingService {
     const hit = this.runtimes.get(key);
     if (hit && hit.generation === generation && hit.until > now) return hit.runtime;
     const runtime = await this.loadRuntime(tx, tenant, connection);
-    // Only what committed is cached: defaults seeded by a transaction that rolls back are not.
+    // Only what committed is cached.
     tx.afterCommit(() => this.runtimes.set(key, { runtime, generation, until: now + RUNTIME_TTL_MS }));
     return runtime;
   }
 
   private async loadRuntime(tx: Tx, tenant: Tenant, connection: Connection): Promise<MappingRuntime> {
-    let pointer = await this.mappings.activeMappingPointer(tx, tenant.id, connection.id);
-    if (!pointer) {
-      await this.seedDefaults(tx, tenant, connection);
-      pointer = await this.mappings.activeMappingPointer(tx, tenant.id, connection.id);
-      if (!pointer) throw new Error(`connection ${connection.id} has no active mapping set`);
-    }
-    return this.compiledRuntime(tx, tenant.id, connection.id, pointer.version, pointer.schemaVersion, async () => {
+    const pointer = await this.mappings.activeMappingPointer(tx, tenant.id, connection.id);
+    if (!pointer) throw new Error(`connection ${connection.id} has no active mapping set (its defaults were not seeded)`);
+    // The active mapping runs under the active schema (activations check that it fits).
+    const schema = await this.mappings.latestSchema(tx, tenant.id);
+    return this.compiledRuntime(tx, tenant.id, connection.id, pointer.version, schema?.version ?? pointer.schemaVersion, async () => {
       const stored = await this.mappings.findMappingSet(tx, tenant.id, connection.id, pointer.version);
       return stored!.definition as unknown as MappingSetDefinition;
     });
   }
 
-  /** Any stored version of the connection's mapping set, compiled against its own schema version (impact diffs of drafts). */
+  /** Any stored version of the connection's mapping set, compiled under the active schema, the one it would run under (impact diffs of drafts). */
   async versionRuntime(tx: Tx, tenant: Tenant, connection: Connection, version: number): Promise<MappingRuntime> {
     const stored = await this.mappings.findMappingSet(tx, tenant.id, connection.id, version);
     if (!stored) throw new DomainError('NOT_FOUND', `mapping version ${version} does not exist`);
-    return this.compiledRuntime(tx, tenant.id, connection.id, version, stored.schemaVersion, async () => stored.definition as unknown as MappingSetDefinition);
+    const schema = await this.mappings.latestSchema(tx, tenant.id);
+    return this.compiledRuntime(tx, tenant.id, connection.id, version, schema?.version ?? stored.schemaVersion, async () => stored.definition as unknown as MappingSetDefinition);
   }
 
   private async compiledRuntime(tx: Tx, tenantId: string, connectionId: string, version: number, schemaVersion: number, definitionOf: () => Promise<MappingSetDefinition>): Promise<MappingRuntime> {
@@ -245,63 +426,98 @@ export class MappingService {
     return { tenantId, connectionId, mappingVersion: version, schemaVersion, schema: definition.schema, compiled, optionLists };
   }
 
-  /** Whether group membership changes can change this mapping's results (group rules, memberOf(), ...); computed once per compiled set. */
-  dependsOnGroups(runtime: MappingRuntime): boolean {
-    let answer = this.readsGroups.get(runtime.compiled);
-    if (answer === undefined) {
-      const texts = runtime.compiled.rules.flatMap((rule) => (rule.kind === 'groups' ? ['groups()'] : [rule.expression?.text ?? '', ...rule.steps.map((step) => JSON.stringify(step.root))]));
-      answer = texts.some((text) => /groups|memberOf|groupsMatching/.test(text));
-      this.readsGroups.set(runtime.compiled, answer);
+  /**
+   * The one pipeline that maps users and stores the outcome, in the caller's transaction: stored values
+   * (and, when the mapping reads groups, the groups) read for all users at once, each user mapped, and
+   * the differences written in one family of multi-row statements (rows inserted, deleted or only
+   * re-stamped with the version), with the option values the mapping added and the rule-granted
+   * memberships. Users whose mapped values changed are announced when `options.announce` says so.
+   */
+  async mapAndStore(tx: Tx, runtime: MappingRuntime, users: readonly UserToMap[], options: MapAndStoreOptions): Promise<MapAndStoreResult> {
+    const { tenantId } = runtime;
+    const existingIds = users.filter((user) => !user.isCreate).map((user) => user.id);
+    const storedRows = existingIds.length > 0 ? groupRows(await this.mappings.userValues(tx, tenantId, existingIds)) : new Map<string, StoredUserValue[]>();
+    const groups = existingIds.length > 0 && runtime.compiled.readsGroups ? await this.groups.groupsOfMembers(tx, tenantId, existingIds) : new Map<string, MappingGroupRef[]>();
+    const now = Date.now();
+    const changed = new Map<string, MappedChanges>();
+    const failed: { userId: string; message: string }[] = [];
+    const changes: ValueChanges = { restamped: [], inserted: [], deleted: [] };
+    const additions = new Map<string, StoredOptionValue>();
+    const grants = new Map<string, string[]>();
+    let written = 0;
+    for (const user of users) {
+      const stored = storedRows.get(user.id) ?? [];
+      const before = currentValues(runtime.schema, stored);
+      const result = applyMapping(
+        runtime.compiled,
+        { raw: user.raw, groups: groups.get(user.id) ?? [], current: before, isCreate: user.isCreate },
+        { optionLists: runtime.optionLists, mappingVersion: runtime.mappingVersion },
+      );
+      if (result.errors.length > 0) {
+        const message = result.errors.map((error) => error.message).join('; ');
+        if (options.onFailure === 'throw') throw new DomainError('INVALID_INPUT', message);
+        failed.push({ userId: user.id, message });
+        continue;
+      }
+      const rows = valueRowsAfter(stored, result, now);
+      const rowChanges = addValueChanges(changes, user.id, stored, rows, runtime.mappingVersion);
+      if (rowChanges.written) written += 1;
+      // A created user is announced by user.created; only an existing user's values change.
+      const fields = user.isCreate ? {} : changedFields(runtime.schema, before, rows, rowChanges.rewritten);
+      if (Object.keys(fields).length > 0) changed.set(user.id, { changes: fields, mappingVersion: runtime.mappingVersion });
+      for (const addition of optionValuesAdded(result, options.actor, now)) additions.set(`${addition.listKey}\u0000${addition.valueNorm}`, addition);
+      if (result.groupGrants.length > 0) grants.set(user.id, [...new Set(result.groupGrants.map((grant) => foldText(grant.group)))]);
     }
-    return answer;
+    await this.mappings.applyValueChanges(tx, tenantId, changes, now);
+    if (additions.size > 0) await this.mappings.insertOptionValues(tx, tenantId, [...additions.values()]);
+    const failedIds = new Set(failed.map((failure) => failure.userId));
+    await this.storeRuleMemberships(tx, tenantId, users.filter((user) => !failedIds.has(user.id)), grants, now);
+    if (options.announce !== undefined) await this.announce(tx, tenantId, changed, options.announce);
+    return { changed, failed, written };
   }
 
-
-  /**
-   * Maps one user's raw resource and stores the outcome. A value that fails validation is a 400 that
-   * names the field and rule; the caller's transaction then rolls everything back.
-   */
-  async applyToUser(tx: Tx, runtime: MappingRuntime, user: { id: string; raw: Record<string, unknown>; isCreate: boolean }, actor: MappingActor): Promise<MappingResult> {
-    const storedRows = user.isCreate ? [] : await this.mappings.userValues(tx, runtime.tenantId, [user.id]);
-    const groups = user.isCreate ? [] : await this.groups.groupsOfMember(tx, runtime.tenantId, user.id);
-    const mapped = this.mapUser(runtime, { raw: user.raw, isCreate: user.isCreate, storedRows, groups }, actor, Date.now());
-    await this.mappings.replaceUserValues(tx, runtime.tenantId, user.id, mapped.rows, user.isCreate);
-    if (mapped.optionAdditions.length > 0) await this.mappings.insertOptionValues(tx, runtime.tenantId, mapped.optionAdditions);
-    // A new user has no rule memberships to take away: with no grants there is nothing to write.
-    if (user.isCreate && mapped.grantedGroups.length === 0) return mapped.result;
-    const existing = await this.groups.idsByFoldedNames(tx, runtime.tenantId, mapped.grantedGroups);
-    await this.groups.setRuleMemberships(tx, runtime.tenantId, user.id, [...existing.values()], mapped.now, user.isCreate);
-    return mapped.result;
+  /** Each mapped user's rule-granted memberships become exactly what the mapping grants now (only existing groups are granted). */
+  private async storeRuleMemberships(tx: Tx, tenantId: string, users: readonly UserToMap[], grants: ReadonlyMap<string, string[]>, now: number): Promise<void> {
+    // A new user has no rule memberships to take away.
+    await this.groups.removeRuleMembershipsOf(tx, tenantId, users.filter((user) => !user.isCreate && !grants.has(user.id)).map((user) => user.id));
+    if (grants.size === 0) return;
+    const groupIds = await this.groups.idsByFoldedNames(tx, tenantId, [...new Set([...grants.values()].flat())]);
+    const created: NewMemberRow[] = [];
+    for (const user of users) {
+      const names = grants.get(user.id);
+      if (names === undefined) continue;
+      const ids = names.flatMap((name) => groupIds.get(name) ?? []);
+      if (!user.isCreate) await this.groups.setRuleMemberships(tx, tenantId, user.id, ids, now);
+      else for (const groupId of ids) created.push({ tenantId, groupId, memberId: user.id, memberType: 'User', display: null, source: 'rule', createdAt: now });
+    }
+    await this.groups.insertMemberRows(tx, created);
   }
 
-  /**
-   * What `applyToUser` stores for a user, computed without storing it (the bulk import writes many users'
-   * outcomes at once): the value rows (stored ones the run did not touch kept), the option values to add
-   * and the folded names of the groups the rules grant. A validation error is thrown as INVALID_INPUT.
-   */
-  mapUser(runtime: MappingRuntime, user: { raw: Record<string, unknown>; isCreate: boolean; storedRows: readonly StoredUserValue[]; groups: readonly MappingGroupRef[] }, actor: MappingActor, now: number): MappedUser {
-    const result = applyMapping(
-      runtime.compiled,
-      { raw: user.raw, groups: user.groups.map((group) => ({ id: group.id, externalId: group.externalId, displayName: group.displayName })), current: currentValues(runtime.schema, user.storedRows), isCreate: user.isCreate },
-      { optionLists: runtime.optionLists, mappingVersion: runtime.mappingVersion },
+  private async announce(tx: Tx, tenantId: string, changed: ReadonlyMap<string, MappedChanges>, cause: MappedChangeCause): Promise<void> {
+    if (changed.size === 0) return;
+    const identities = await this.users.identities(tx, tenantId, [...changed.keys()]);
+    await this.changes.usersRemapped(
+      tx,
+      tenantId,
+      identities.map((identity) => ({ user: identity, mapped: changed.get(identity.id)! })),
+      cause,
     );
-    if (result.errors.length > 0) throw new DomainError('INVALID_INPUT', result.errors.map((error) => error.message).join('; '));
-    return { result, now, rows: valueRowsAfter(user.storedRows, result, now), optionAdditions: optionValuesAdded(result, actor, now), grantedGroups: [...new Set(result.groupGrants.map((grant) => foldText(grant.group)))] };
   }
 
   /**
    * Stores a new version of the tenant's domain schema (admin-defined fields, option-list policies) and
    * makes it the active one. Mapping sets compile against it from their next version on.
    */
-  async publishDomainSchema(tenant: Tenant, connection: Connection, definition: SchemaVersionDefinition, author: string, comment?: string): Promise<number> {
-    const issues = checkDomainSchema(definition.schema, definition.optionLists.map((policy) => ({ ...policy, values: [] })));
+  async publishDomainSchema(tenant: Tenant, definition: SchemaVersionDefinition, author: string, comment?: string): Promise<number> {
+    const issues = checkDomainSchema(definition.schema, declaredOptionLists(definition));
     if (issues.length > 0) {
       throw new DomainError('INVALID_INPUT', `the domain schema is invalid: ${issues.map((issue) => (issue.field ? `${issue.field}: ${issue.message}` : issue.message)).join('; ')}`);
     }
     return this.database.transaction(async (tx) => {
-      await this.seedDefaults(tx, tenant, connection);
       const current = await this.mappings.latestSchema(tx, tenant.id);
       const version = await this.mappings.nextSchemaVersion(tx, tenant.id);
+      await this.checkActiveMappingsFit(tx, tenant.id, definition, version);
+      await this.storeDeclaredOptionValues(tx, tenant.id, definition, author);
       await this.mappings.insertSchemaVersion(tx, tenant.id, {
         version,
         definition: definition as unknown as Record<string, unknown>,
@@ -322,7 +538,6 @@ export class MappingService {
    */
   async publishMappingSet(tenant: Tenant, connection: Connection, definition: MappingSetDefinition, author: string, comment?: string): Promise<number> {
     return this.database.transaction(async (tx) => {
-      await this.seedDefaults(tx, tenant, connection);
       const schema = await this.mappings.latestSchema(tx, tenant.id);
       const schemaDefinition = schema!.definition as unknown as SchemaVersionDefinition;
       const optionLists = await this.loadOptionLists(tx, tenant.id, schemaDefinition.optionLists);
@@ -351,6 +566,44 @@ export class MappingService {
       if (previous !== null) await this.mappings.updateMappingSetState(tx, tenant.id, connection.id, previous, { state: 'superseded' });
       await this.mappings.setActiveMappingVersion(tx, tenant.id, connection.id, version);
       return version;
+    });
+  }
+
+  /**
+   * Why `mapping` cannot run under `schema` (fields or enum values it writes that the schema lacks,
+   * option values its lists refuse, ...): the compiler's errors, each naming the rule and the field.
+   */
+  async misfits(tx: Tx, tenantId: string, mapping: MappingSetDefinition, schema: SchemaVersionDefinition): Promise<MappingIssue[]> {
+    const optionLists = await this.loadOptionLists(tx, tenantId, schema.optionLists);
+    const result = compileMappingSet(mapping, schema.schema, optionLists);
+    return result.ok ? [] : [...result.errors];
+  }
+
+  /** Why the active mapping of each of the tenant's connections cannot run under `schema`: one message per problem, naming the mapping version, rule and field. */
+  async activeMappingMisfits(tx: Tx, tenantId: string, schema: SchemaVersionDefinition): Promise<string[]> {
+    const problems: string[] = [];
+    for (const connection of await this.tenants.listConnections(tx, tenantId)) {
+      const active = await this.mappings.activeMappingVersion(tx, tenantId, connection.id);
+      const stored = active === null ? undefined : await this.mappings.findMappingSet(tx, tenantId, connection.id, active);
+      if (!stored) continue;
+      for (const issue of await this.misfits(tx, tenantId, stored.definition as unknown as MappingSetDefinition, schema)) {
+        problems.push(`the active mapping (version ${stored.version}) does not fit: ${describeIssues([issue])}`);
+      }
+    }
+    return problems;
+  }
+
+  /** Refuses a schema under which the active mapping of a tenant's connection would write what the schema does not have. */
+  async checkActiveMappingsFit(tx: Tx, tenantId: string, schema: SchemaVersionDefinition, schemaVersion: number): Promise<void> {
+    const problems = await this.activeMappingMisfits(tx, tenantId, schema);
+    if (problems.length > 0) throw new DomainError('INVALID_INPUT', `domain schema version ${schemaVersion}: ${problems.join('; ')}`);
+  }
+
+  /** The tenant's active schema and its option lists with their values: what a mapping file is validated against. */
+  async activeSchemaAndLists(tenantId: string): Promise<{ schema: DomainSchema; optionLists: OptionList[] }> {
+    return this.database.read(async (tx) => {
+      const definition = await this.activeDefinition(tx, tenantId);
+      return { schema: definition.schema, optionLists: await this.loadOptionLists(tx, tenantId, definition.optionLists) };
     });
   }
 

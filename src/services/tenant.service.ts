@@ -17,6 +17,8 @@ import type { Database } from '../persistence/database';
 import { TenantRepository, type ExpiringToken, type TokenStatus } from '../persistence/repositories/tenant.repository';
 import type { AuditService } from './audit.service';
 import { CredentialCache } from './credential-cache';
+import type { MappingService } from './mapping.service';
+import type { CredentialChanges } from '../persistence/credential-changes';
 import type { OutboxService } from './outbox.service';
 
 export interface TenantCredentials {
@@ -61,20 +63,29 @@ const ignoreRefusal: RefusedCredentialListener = () => undefined;
 export interface TenantServiceDependencies {
   readonly audit: AuditService;
   readonly outbox: OutboxService;
+  /** Seeds a new tenant's domain schema and its connection's mapping preset. */
+  readonly mapping: MappingService;
   /** The clock (tests move it). */
   readonly now?: () => number;
   /** API keys recently authenticated; shared with ApiAccessService, which forgets a tenant's on revocation. */
   readonly apiKeyCache?: CredentialCache<ApiPrincipal>;
+  /** Credential changes made by other processes and nodes: the SCIM token cache drops what they touch. */
+  readonly credentialChanges?: CredentialChanges;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Tokens expiring within this many days are listed for admins and announced by `token.expiring`. */
 export const TOKEN_EXPIRY_WARNING_DAYS = 14;
+/**
+ * The longest SCIM token lifetime (10 years), also for an expiry set directly. Issue 13: 2,147,483,647
+ * days was stored past JavaScript's date range and read back as "never expires".
+ */
+export const MAX_TOKEN_LIFETIME_DAYS = 3650;
 /** A token's last use is written at most this often: a busy IdP does not turn every request into a write. */
 export const TOKEN_LAST_USED_INTERVAL_MS = 60_000;
 /**
  * How long a resolved SCIM token is trusted without reading it again. A rotation, revocation or settings
- * change made by this process applies at once; one made by another node applies within this bound.
+ * change applies at once: made by this process through watchWrites, elsewhere through credentialChanges.
  */
 const PRINCIPAL_TTL_MS = 5_000;
 /** Distinct tokens remembered at most (the oldest goes first). */
@@ -86,6 +97,7 @@ export class TenantService {
   private readonly tenants = new TenantRepository();
   private readonly audit: AuditService;
   private readonly outbox: OutboxService;
+  private readonly mapping: MappingService;
   private readonly now: () => number;
   private readonly apiKeyCache: CredentialCache<ApiPrincipal> | undefined;
   /** Connection id -> when this node last stamped its token's use. */
@@ -99,8 +111,9 @@ export class TenantService {
   ) {
     this.audit = dependencies.audit;
     this.outbox = dependencies.outbox;
+    this.mapping = dependencies.mapping;
     this.now = dependencies.now ?? Date.now;
-    this.principals = new CredentialCache({ ttlMs: PRINCIPAL_TTL_MS, maxEntries: PRINCIPAL_CACHE_SIZE, now: this.now });
+    this.principals = new CredentialCache({ ttlMs: PRINCIPAL_TTL_MS, maxEntries: PRINCIPAL_CACHE_SIZE, now: this.now, changes: dependencies.credentialChanges });
     this.apiKeyCache = dependencies.apiKeyCache;
     // Rotation, expiry changes and settings reach this process's next request at once.
     database.watchWrites(['tenants', 'connections'], () => this.principals.forgetAll());
@@ -126,6 +139,7 @@ export class TenantService {
       await this.tenants.insertConnection(tx, connection, now);
       await this.tenants.setConnectionToken(tx, connection, hashSecret(scimToken), scimTokenExpiresAt, now);
       await this.tenants.insertApiKey(tx, { tenantId: tenant.id, id: randomUUID(), name: 'admin (created with the tenant)', keyHash: hashSecret(adminApiKey), scopes: ['read', 'admin'] }, now);
+      await this.mapping.seedDefaults(tx, tenant, connection);
     });
     return { tenant, connection, scimToken, scimTokenExpiresAt, adminApiKey };
   }
@@ -243,6 +257,9 @@ export class TenantService {
     if (expiresAt !== null && (!Number.isFinite(expiresAt) || expiresAt <= this.now())) {
       throw new DomainError('INVALID_INPUT', 'the expiry must lie in the future; rotate the token to stop it now');
     }
+    if (expiresAt !== null && expiresAt > this.now() + MAX_TOKEN_LIFETIME_DAYS * DAY_MS) {
+      throw new DomainError('INVALID_INPUT', `the expiry must lie at most ${MAX_TOKEN_LIFETIME_DAYS} days ahead; leave it empty for a token that never expires`);
+    }
     await this.database.transaction(async (tx) => {
       const connection = await this.tenants.findDefaultConnection(tx, tenantId);
       if (!connection) throw new DomainError('NOT_FOUND', 'the tenant has no connection');
@@ -332,6 +349,8 @@ export class TenantService {
 
 function expiryFrom(now: number, days: number | undefined): number | null {
   if (days === undefined) return null;
-  if (!Number.isFinite(days) || days <= 0) throw new DomainError('INVALID_INPUT', 'the token lifetime must be a positive number of days');
+  if (!Number.isFinite(days) || days <= 0 || days > MAX_TOKEN_LIFETIME_DAYS) {
+    throw new DomainError('INVALID_INPUT', `the token lifetime must be a positive number of days, at most ${MAX_TOKEN_LIFETIME_DAYS} days`);
+  }
   return now + days * DAY_MS;
 }

@@ -10,7 +10,18 @@ import { MappingRepository } from '../persistence/repositories/mapping.repositor
 import type { MappingService } from './mapping.service';
 import type { ChangeRecorder } from './change-recorder';
 import type { UserIndexFields } from '../domain/identity/user';
-import { checkVersion, type WriteActor, type WriteConditions } from './write-actor';
+import { checkVersion, mappingActor, type WriteActor, type WriteConditions } from './write-actor';
+import { looksAlike } from '../domain/identity/confusable-skeleton';
+import { foldText } from '../domain/text';
+
+/** Sets of look-alike userNames listed as admin warnings, and the skeleton groups read to find them (ASCII-only ones are passed over). */
+const LOOKALIKE_GROUPS_LISTED = 50;
+const LOOKALIKE_GROUPS_READ = 500;
+
+/** Two stored userNames with one folded form: only users stored before the fold dropped invisible characters (the migration kept both). */
+function invisiblyDuplicated(first: string, second: string): boolean {
+  return foldText(first) === foldText(second);
+}
 
 function conflictOnUserName(userName: string) {
   return (error: unknown): never => {
@@ -40,11 +51,23 @@ export class UserService {
       .transaction(async (tx) => {
         const runtime = await this.mapping.runtime(tx, actor.tenant, actor.connection);
         const user = await this.users.insert(tx, actor.tenant.id, randomUUID(), write, Date.now());
-        await this.mapping.applyToUser(tx, runtime, { id: user.id, raw: write.raw, isCreate: true }, { connectionId: actor.connection.id, requestId: actor.requestId });
+        await this.mapping.mapAndStore(tx, runtime, [{ id: user.id, raw: write.raw, isCreate: true }], { actor: mappingActor(actor), onFailure: 'throw' });
         await this.changes.userCreated(tx, actor, user, write.fields);
         return user;
       })
       .catch(conflictOnUserName(write.fields.userName));
+  }
+
+  /**
+   * Users whose userNames look alike (UTS #39 skeleton, one of them beyond plain ASCII): accepted, since
+   * real names in other scripts share skeletons with Latin ones, but listed for the admin. At most
+   * LOOKALIKE_GROUPS_LISTED sets, each the users sharing one skeleton.
+   */
+  async lookalikeUserNames(tenantId: string): Promise<{ id: string; userName: string }[][]> {
+    const groups = await this.database.read((tx) => this.users.sharingSkeletons(tx, tenantId, LOOKALIKE_GROUPS_READ));
+    return groups
+      .filter((users) => users.some((user, index) => users.slice(index + 1).some((other) => looksAlike(user.userName, other.userName) || invisiblyDuplicated(user.userName, other.userName))))
+      .slice(0, LOOKALIKE_GROUPS_LISTED);
   }
 
   async get(tenantId: string, id: string): Promise<StoredUser> {
@@ -72,8 +95,8 @@ export class UserService {
         userName = write.fields.userName;
         const runtime = await this.mapping.runtime(tx, actor.tenant, actor.connection);
         const updated = await this.users.update(tx, current, write, Date.now());
-        await this.mapping.applyToUser(tx, runtime, { id, raw: write.raw, isCreate: false }, { connectionId: actor.connection.id, requestId: actor.requestId });
-        await this.changes.userChanged(tx, actor, current, this.fieldsOf(current.raw), updated, write.fields);
+        const outcome = await this.mapping.mapAndStore(tx, runtime, [{ id, raw: write.raw, isCreate: false }], { actor: mappingActor(actor), onFailure: 'throw' });
+        await this.changes.userChanged(tx, actor, current, this.fieldsOf(current.raw), updated, write.fields, outcome.changed.get(id));
         return updated;
       })
       .catch((error: unknown) => conflictOnUserName(userName)(error));

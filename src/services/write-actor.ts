@@ -21,3 +21,8 @@ export function checkVersion(current: { version: number }, conditions: WriteCond
     throw new DomainError('PRECONDITION_FAILED', `the resource has changed: its version is ${current.version}, not ${conditions.ifMatch}`);
   }
 }
+
+/** Whom option values a write adds are credited to: its connection and request. */
+export function mappingActor(actor: WriteActor): { readonly connectionId: string; readonly requestId?: string } {
+  return { connectionId: actor.connection.id, requestId: actor.requestId };
+}

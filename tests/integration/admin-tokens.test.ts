@@ -78,7 +78,7 @@ describe(`SCIM token lifecycle on ${testDatabaseKind()}`, () => {
     const created = await scim.hub.createTenant();
     const { audit, outbox } = scim.hub.hub.services;
     const clock = { now: Date.now() };
-    const tenants = new TenantService(scim.hub.hub.database, { audit, outbox, now: () => clock.now });
+    const tenants = new TenantService(scim.hub.hub.database, { audit, outbox, mapping: scim.hub.hub.services.mapping, now: () => clock.now });
     expect((await tenants.getScimTokenStatus(created.tenant.id)).lastUsedAt).toBeNull();
 
     const first = clock.now;
@@ -89,7 +89,7 @@ describe(`SCIM token lifecycle on ${testDatabaseKind()}`, () => {
     expect((await tenants.getScimTokenStatus(created.tenant.id)).lastUsedAt).toBe(first);
 
     // Another node's service: its own first use within the minute does not write over the recent stamp.
-    const otherNode = new TenantService(scim.hub.hub.database, { audit, outbox, now: () => clock.now });
+    const otherNode = new TenantService(scim.hub.hub.database, { audit, outbox, mapping: scim.hub.hub.services.mapping, now: () => clock.now });
     await otherNode.authenticateScimToken(created.scimToken);
     expect((await tenants.getScimTokenStatus(created.tenant.id)).lastUsedAt).toBe(first);
 
@@ -103,7 +103,7 @@ describe(`SCIM token lifecycle on ${testDatabaseKind()}`, () => {
     const later = await scim.hub.createTenant();
     const { audit, outbox } = scim.hub.hub.services;
     const clock = { now: Date.now() };
-    const tenants = new TenantService(scim.hub.hub.database, { audit, outbox, now: () => clock.now });
+    const tenants = new TenantService(scim.hub.hub.database, { audit, outbox, mapping: scim.hub.hub.services.mapping, now: () => clock.now });
     const rotated = await tenants.rotateScimToken(soon.tenant.slug, { expiresInDays: 10 });
     await tenants.rotateScimToken(later.tenant.slug, { expiresInDays: TOKEN_EXPIRY_WARNING_DAYS + 1 });
 

@@ -25,7 +25,7 @@ describe(`bulk import on ${testDatabaseKind()}`, () => {
   async function importLines(credentials: TenantCredentials, lines: readonly string[], options: Partial<ImportOptions> = {}) {
     const services = scim.hub.hub.services;
     const target = await services.bulkImport.resolveTarget(credentials.tenant.slug);
-    const registry = createDefaultSchemaRegistry([buildTenantExtension(await services.mapping.activeSchema(target.tenant, target.connection))]);
+    const registry = createDefaultSchemaRegistry([buildTenantExtension(await services.mapping.activeSchema(target.tenant.id))]);
     async function* source() {
       yield* lines;
     }

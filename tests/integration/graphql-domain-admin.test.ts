@@ -32,6 +32,7 @@ describe(`GraphQL domain schema and logs on ${testDatabaseKind()}`, () => {
     await tenant.scim.createUser('eu@example.com', { schemas: [USER_SCHEMA, urn], [urn]: { region: ' Nordics ', businessUnit: 'Retail' } });
     const lists = (await tenant.admin.data(OptionListsDocument)).optionLists;
     expect(lists.map((list) => [list.key, list.onUnknown, list.values])).toEqual([
+      ['department', 'addValue', []],
       ['businessUnit', 'addValue', [{ value: 'Retail', reviewStatus: 'pending' }]],
       ['region', 'addValue', [{ value: 'Nordics', reviewStatus: 'pending' }]],
     ]);

@@ -20,7 +20,6 @@ describe(`GraphQL mapped user fields on ${testDatabaseKind()}`, () => {
     const schema = createDefaultDomainSchema(urn);
     await mapping.publishDomainSchema(
       credentials.tenant,
-      credentials.connection,
       { schema: { ...schema, fields: [...schema.fields, { key: 'badge', label: 'Badge', type: 'text' }] }, optionLists: createDefaultOptionLists().map(({ values: _values, ...policy }) => policy) },
       'admin@example.com',
     );

@@ -102,7 +102,7 @@ describe(`unfiltered list pages on ${testDatabaseKind()}`, () => {
     const imported = await scim.hub.createTenant();
     const services = scim.hub.hub.services;
     const target = await services.bulkImport.resolveTarget(imported.tenant.slug);
-    const registry = createDefaultSchemaRegistry([buildTenantExtension(await services.mapping.activeSchema(target.tenant, target.connection))]);
+    const registry = createDefaultSchemaRegistry([buildTenantExtension(await services.mapping.activeSchema(target.tenant.id))]);
     async function* lines() {
       for (let index = 0; index < 30; index += 1) yield JSON.stringify({ schemas: [USER_SCHEMA], userName: `imported${index}@example.com` });
       yield JSON.stringify({ schemas: [GROUP_SCHEMA], displayName: 'Imported group' });

@@ -413,20 +413,20 @@ describe(`mapping lifecycle on ${testDatabaseKind()}`, () => {
 
   it('domain schema versions: draft, validate, activate with exactly one active, rollback to a superseded one, audited', async () => {
     const { tenant, connection } = await entraTenant();
-    const [seeded] = await lifecycle().schemaVersions(tenant, connection);
+    const [seeded] = await lifecycle().schemaVersions(tenant);
     expect(seeded).toMatchObject({ version: 1, state: 'active', author: 'system (tenant defaults)' });
     const withBadge = { ...seeded!.definition, schema: { ...seeded!.definition.schema, fields: [...seeded!.definition.schema.fields, { key: 'badge', label: 'Badge', type: 'text' as const }] } };
     const broken = { ...seeded!.definition, schema: { ...seeded!.definition.schema, fields: [...seeded!.definition.schema.fields, { key: 'region', label: 'Again', type: 'text' as const }] } };
-    const good = await lifecycle().draftDomainSchema(tenant, connection, withBadge, ADMIN, 'badge field');
-    const bad = await lifecycle().draftDomainSchema(tenant, connection, broken, ADMIN);
-    await expect(lifecycle().activateDomainSchema(tenant, connection, good, ADMIN)).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    const good = await lifecycle().draftDomainSchema(tenant, withBadge, ADMIN, 'badge field');
+    const bad = await lifecycle().draftDomainSchema(tenant, broken, ADMIN);
+    await expect(lifecycle().activateDomainSchema(tenant, good, ADMIN)).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
     const failed = await lifecycle().validateDomainSchema(tenant, bad, ADMIN);
     expect(failed.ok).toBe(false);
     expect(failed.errors[0]).toMatchObject({ path: 'region' });
     expect(await lifecycle().validateDomainSchema(tenant, good, ADMIN)).toEqual({ ok: true, version: good, errors: [] });
 
-    await Promise.all([lifecycle().activateDomainSchema(tenant, connection, good, ADMIN), lifecycle().activateDomainSchema(tenant, connection, good, ADMIN)]);
-    const states = async () => (await lifecycle().schemaVersions(tenant, connection)).map((version) => [version.version, version.state, version.comment]);
+    await Promise.all([lifecycle().activateDomainSchema(tenant, good, ADMIN), lifecycle().activateDomainSchema(tenant, good, ADMIN)]);
+    const states = async () => (await lifecycle().schemaVersions(tenant)).map((version) => [version.version, version.state, version.comment]);
     expect(await states()).toEqual([
       [1, 'superseded', 'preset'],
       [2, 'active', 'badge field'],
@@ -437,7 +437,7 @@ describe(`mapping lifecycle on ${testDatabaseKind()}`, () => {
     const draft = await lifecycle().createDraft(tenant, connection, { ...preset, rules: [...preset.rules, { id: 'badge', target: 'badge', from: 'nickName' }] }, ADMIN);
     expect((await lifecycle().validate(tenant, connection, draft, ADMIN)).ok).toBe(true);
 
-    await lifecycle().activateDomainSchema(tenant, connection, 1, ADMIN);
+    await lifecycle().activateDomainSchema(tenant, 1, ADMIN);
     expect((await states()).filter(([, state]) => state === 'active')).toEqual([[1, 'active', 'preset']]);
     const actions = (await scim.hub.hub.services.audit.list(tenant.id, {}, { limit: 100 })).items.map((item) => item.node).filter((event) => event.action.startsWith('domain_schema.'));
     expect(actions.map((event) => event.action).reverse()).toEqual([

@@ -216,7 +216,6 @@ describe(`mapping applied on SCIM writes on ${testDatabaseKind()}`, () => {
     const schema = createDefaultDomainSchema(urn);
     await mapping.publishDomainSchema(
       credentials.tenant,
-      credentials.connection,
       {
         schema: { ...schema, fields: [...schema.fields, { key: 'site', label: 'Site', type: 'option', optionList: 'site', scim: { path: `${urn}:site` } }, { key: 'badge', label: 'Badge', type: 'text', validators: { pattern: '^B-[0-9]{3}$' } }] },
         optionLists: [...createDefaultOptionLists().map(({ values: _values, ...policy }) => policy), { key: 'site', label: 'Site', onUnknown: 'reject' }],
@@ -243,7 +242,7 @@ describe(`mapping applied on SCIM writes on ${testDatabaseKind()}`, () => {
     expect(values.badge).toBe('B-123');
     expect(provenance.badge).toMatchObject({ ruleId: 'badge', mappingVersion: 2, sourcePath: 'nickName', rawValue: ' b-123 ' });
     const schemas = await client.get(`/Schemas/${urn}`);
-    expect(schemas.body.attributes.map((attribute: { name: string }) => attribute.name).sort()).toEqual(['businessUnit', 'region', 'site']);
+    expect(schemas.body.attributes.map((attribute: { name: string }) => attribute.name).sort()).toEqual(['badge', 'businessUnit', 'region', 'site']);
   });
 
   it('DELETE removes the mapped values with the user', async () => {

@@ -8,6 +8,7 @@
  * single-valued field without an explicit mode.
  */
 import { DomainError } from '../errors';
+import type { FilterNode } from '../filter/filter-ast';
 import { parseFilter } from '../filter/filter-parser';
 import type { Dialect } from '../tenants/tenant';
 import { checkExpression, type CheckIssue } from './check-expression';
@@ -74,6 +75,45 @@ export function compileMappingSet(definition: MappingSetDefinition, schema: Doma
   const warnings = compiler.issues.filter((issue) => issue.severity === 'warning');
   if (compiled === undefined || errors.length > 0) return { ok: false, errors, warnings };
   return { ok: true, mappingSet: compiled, warnings };
+}
+
+/** The expression functions whose result depends on the user's groups. */
+const GROUP_FUNCTIONS: ReadonlySet<string> = new Set(['groups', 'memberof', 'groupsmatching']);
+
+function expressionReadsGroups(node: ExpressionNode): boolean {
+  switch (node.kind) {
+    case 'call':
+      return GROUP_FUNCTIONS.has(node.name.toLowerCase()) || node.args.some(expressionReadsGroups);
+    case 'list':
+      return node.items.some(expressionReadsGroups);
+    case 'not':
+      return expressionReadsGroups(node.operand);
+    case 'logical':
+    case 'compare':
+      return expressionReadsGroups(node.left) || expressionReadsGroups(node.right);
+    case 'table':
+      return node.entries.some((entry) => expressionReadsGroups(entry.value));
+    default:
+      return false;
+  }
+}
+
+function ruleReadsGroups(rule: CompiledRule): boolean {
+  if (rule.kind === 'groups') return true;
+  return (rule.expression !== undefined && expressionReadsGroups(rule.expression.root)) || rule.steps.some((step) => expressionReadsGroups(step.root));
+}
+
+/** Assignment conditions see the groups as the attribute `groups`. */
+function filterReadsGroups(node: FilterNode): boolean {
+  switch (node.kind) {
+    case 'and':
+    case 'or':
+      return filterReadsGroups(node.left) || filterReadsGroups(node.right);
+    case 'not':
+      return filterReadsGroups(node.operand);
+    default:
+      return node.path.attribute.toLowerCase() === 'groups';
+  }
 }
 
 function isObject(value: unknown): value is Json {
@@ -143,6 +183,7 @@ class MappingCompiler {
       schemaUrns: this.schemaUrns,
       rules: compiledRules,
       assignments: compiledAssignments,
+      readsGroups: compiledRules.some(ruleReadsGroups) || compiledAssignments.some((assignment) => filterReadsGroups(assignment.condition)),
     };
   }
 

@@ -43,7 +43,10 @@ export interface DomainField {
   /** For `enum` fields: the allowed values, in the tenant's spelling. */
   readonly values?: readonly string[];
   readonly validators?: FieldValidators;
-  /** Where the field appears in SCIM (`/Schemas`, filters): a full URN-qualified attribute path. */
+  /**
+   * Where the field appears in SCIM (`/Schemas`, filters): a full URN-qualified attribute path. A
+   * custom field without one is exposed as `<customSchemaUrn>:<key>` (scimPathOf).
+   */
   readonly scim?: { readonly path: string };
   readonly description?: string;
 }
@@ -78,7 +81,7 @@ export const BUILT_IN_FIELDS: Readonly<Record<string, { readonly type: FieldType
   active: { type: 'boolean' },
   userType: { type: 'text' },
   title: { type: 'text' },
-  department: { type: 'text' },
+  department: { type: 'option' },
   division: { type: 'text' },
   organization: { type: 'text' },
   costCenter: { type: 'text' },
@@ -95,6 +98,15 @@ const PATTERN_STEPS = 200_000;
 
 export function findField(schema: DomainSchema, key: string): DomainField | undefined {
   return schema.fields.find((field) => field.key === key);
+}
+
+/**
+ * The SCIM attribute path of a field: the one it names, else, for a custom field, its key under the
+ * tenant's extension, so an IdP can send every custom field; built-in fields without one are not exposed.
+ */
+export function scimPathOf(schema: DomainSchema, field: DomainField): string | undefined {
+  if (field.scim !== undefined) return field.scim.path;
+  return BUILT_IN_FIELDS[field.key] === undefined ? `${schema.customSchemaUrn}:${field.key}` : undefined;
 }
 
 /** How messages name a field: `Field 'key' (Label)`. */
@@ -275,12 +287,13 @@ export function checkDomainSchema(schema: DomainSchema, optionLists: readonly Op
     checkFieldKind(field, optionLists, (message) => add(key, message));
     checkValidators(field, (message) => add(key, message));
 
-    if (field.scim !== undefined) {
-      const problem = checkScimPath(field.scim.path, schema.customSchemaUrn);
+    const path = scimPathOf(schema, field);
+    if (path !== undefined) {
+      const problem = checkScimPath(path, schema.customSchemaUrn);
       if (problem !== undefined) add(key, `field '${key}': ${problem}`);
-      const owner = scimPaths.get(field.scim.path.toLowerCase());
-      if (owner !== undefined) add(key, `field '${key}': SCIM path ${field.scim.path} is already used by '${owner}'`);
-      scimPaths.set(field.scim.path.toLowerCase(), key);
+      const owner = scimPaths.get(path.toLowerCase());
+      if (owner !== undefined) add(key, `field '${key}': SCIM path ${path} is already used by '${owner}'`);
+      scimPaths.set(path.toLowerCase(), key);
     }
   }
   return issues;

@@ -188,4 +188,10 @@ export interface CompiledMappingSet {
   readonly schemaUrns: readonly string[];
   readonly rules: readonly CompiledRule[];
   readonly assignments: readonly CompiledAssignment[];
+  /**
+   * Whether results depend on the user's groups (a fromGroups rule, groups(), memberOf() or
+   * groupsMatching() in an expression, an assignment condition on groups): only then do membership
+   * changes re-map users, and only then are a user's groups read before mapping.
+   */
+  readonly readsGroups: boolean;
 }

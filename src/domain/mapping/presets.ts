@@ -1,6 +1,6 @@
 /**
  * What a new tenant starts from, matching the seeds: the built-in fields (email, names, the
- * enterprise extension, Business Unit and Region as dropdowns that add unknown values, roles
+ * enterprise extension with Department, Business Unit and Region as dropdowns that add unknown values, roles
  * Admin / Manager / Contributor / Viewer) and one mapping preset per IdP dialect:
  * - entra:    role from userType (Tomorro's Entra guide), externalId from objectId;
  * - okta:     role from userType;
@@ -43,7 +43,7 @@ export function createDefaultDomainSchema(customSchemaUrn: string): DomainSchema
       { key: 'active', label: 'Active', type: 'boolean', builtIn: true },
       text('userType', 'User type'),
       text('title', 'Title'),
-      text('department', 'Department', { scim: enterprise('department') }),
+      { key: 'department', label: 'Department', type: 'option', optionList: 'department', builtIn: true, scim: enterprise('department') },
       text('division', 'Division', { scim: enterprise('division') }),
       text('organization', 'Organization', { scim: enterprise('organization') }),
       text('costCenter', 'Cost center', { scim: enterprise('costCenter') }),
@@ -70,9 +70,10 @@ export function createDefaultDomainSchema(customSchemaUrn: string): DomainSchema
   };
 }
 
-/** Business Unit and Region start empty and grow as IdPs send values (added case-insensitively, flagged for review). */
+/** Department, Business Unit and Region start empty and grow as IdPs send values (added case-insensitively, flagged for review). */
 export function createDefaultOptionLists(): OptionList[] {
   return [
+    { key: 'department', label: 'Department', values: [], onUnknown: 'addValue' },
     { key: 'businessUnit', label: 'Business Unit', values: [], onUnknown: 'addValue' },
     { key: 'region', label: 'Region', values: [], onUnknown: 'addValue' },
   ];

@@ -98,7 +98,7 @@ export class AssignOrphanedResourcesPayload {
 export class AdminWarning {
   @Field({
     description:
-      'DEFAULT_SUBSTITUTE_DEPROVISIONED (acknowledgeable), DEFAULT_SUBSTITUTE_UNAVAILABLE, ORPHANED_RESOURCES, SCIM_TOKEN_EXPIRING (within 14 days), SCIM_TOKEN_EXPIRED, WEBHOOK_CIRCUIT_OPEN (an endpoint kept failing; its deliveries wait for a probe).',
+      'DEFAULT_SUBSTITUTE_DEPROVISIONED (acknowledgeable), DEFAULT_SUBSTITUTE_UNAVAILABLE, ORPHANED_RESOURCES, SCIM_TOKEN_EXPIRING (within 14 days), SCIM_TOKEN_EXPIRED, WEBHOOK_CIRCUIT_OPEN (an endpoint kept failing; its deliveries wait for a probe), USER_NAME_LOOKALIKE (userNames that look alike, one in another script: a possible impersonation; at most 50 sets listed).',
   })
   code!: string;
 
@@ -131,6 +131,12 @@ export class AdminWarning {
 
   @Field(() => DateTimeResolver, { nullable: true, description: 'When the open webhook circuit sends its next probe.' })
   nextProbeAt?: number;
+
+  @Field(() => [ID], { nullable: true, description: 'The users whose userNames look alike (USER_NAME_LOOKALIKE).' })
+  userIds?: string[];
+
+  @Field(() => [String], { nullable: true, description: 'Their userNames, as stored, in the order of userIds.' })
+  userNames?: string[];
 }
 
 @InputType()

@@ -1,5 +1,6 @@
-import { Arg, Authorized, Ctx, Field, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Field, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { DomainError } from '../../domain/errors';
+import { scimPathOf } from '../../domain/mapping/domain-schema';
 import { foldForMatching } from '../../domain/mapping/mapping-values';
 import type { StoredOptionValue } from '../../persistence/repositories/mapping.repository';
 import type { SchemaVersionDefinition } from '../../services/mapping.service';
@@ -25,12 +26,65 @@ export class ReviewOptionValuePayload {
   optionValue!: OptionValue;
 }
 
-/** The active definition, seeding the tenant's defaults on first use (as the first SCIM write would). */
+@InputType()
+export class AddOptionValueInput {
+  @Field({ description: 'The option list key, e.g. department.' })
+  list!: string;
+
+  @Field({ description: 'The new value, spelled as it should be shown.' })
+  value!: string;
+
+  @Field(() => [String], { nullable: true, description: 'Other spellings that map to it.' })
+  aliases?: string[] | null;
+}
+
+@InputType()
+export class RenameOptionValueInput {
+  @Field()
+  list!: string;
+
+  @Field({ description: 'The value, in any spelling that matches it.' })
+  value!: string;
+
+  @Field({ description: 'Its new spelling; the old one stays an alias, so the IdP may keep sending it.' })
+  newValue!: string;
+}
+
+@InputType()
+export class MergeOptionValuesInput {
+  @Field()
+  list!: string;
+
+  @Field(() => [String], { description: 'The values to fold into `into`; they become its aliases.' })
+  values!: string[];
+
+  @Field({ description: 'The value that remains.' })
+  into!: string;
+}
+
+@InputType()
+export class RetireOptionValueInput {
+  @Field()
+  list!: string;
+
+  @Field()
+  value!: string;
+}
+
+@ObjectType()
+export class OptionListEditPayload {
+  @Field(() => OptionList, { description: 'The list after the edit.' })
+  optionList!: OptionList;
+
+  @Field(() => Int, { description: 'Users whose mapped values followed the edit (each announced by user.updated).' })
+  remappedUsers!: number;
+}
+
+/** The active definition (seeded when the tenant was created). */
 async function activeDefinition(context: GraphqlContext): Promise<SchemaVersionDefinition> {
   const stored = await context.services.directory.activeSchemaDefinition(context.tenantId);
-  if (stored) return stored;
-  await context.services.mapping.activeSchema(context.principal.tenant, await context.services.directory.defaultConnection(context.tenantId));
-  return (await context.services.directory.activeSchemaDefinition(context.tenantId))!;
+  if (!stored) throw new Error(`tenant ${context.tenantId} has no active domain schema`);
+  return stored;
 }
 
 function toOptionValue(stored: StoredOptionValue): OptionValue {
@@ -45,6 +99,12 @@ async function optionListsOf(context: GraphqlContext): Promise<OptionList[]> {
     onUnknown: policy.onUnknown,
     values: values.filter((value) => value.listKey === policy.key).map(toOptionValue),
   }));
+}
+
+async function editPayload(context: GraphqlContext, key: string, remappedUsers: number): Promise<OptionListEditPayload> {
+  const optionList = (await optionListsOf(context)).find((list) => list.key === key);
+  if (!optionList) throw new DomainError('NOT_FOUND', `the domain schema has no option list "${key}"`);
+  return { optionList, remappedUsers };
 }
 
 /** The tenant's identity model and dropdown vocabularies (admin). */
@@ -63,7 +123,7 @@ export class DomainSchemaResolver {
         multiValued: field.multiValued ?? false,
         required: field.required ?? false,
         optionList: field.optionList ?? null,
-        scimPath: field.scim?.path ?? null,
+        scimPath: scimPathOf(schema, field) ?? null,
       })),
     };
   }
@@ -76,6 +136,30 @@ export class DomainSchemaResolver {
   @Query(() => OptionList, { nullable: true, description: 'The option list with this key; null when the schema has none (admin).' })
   async optionList(@Arg('key') key: string, @Ctx() context: GraphqlContext): Promise<OptionList | null> {
     return (await optionListsOf(context)).find((list) => list.key === key) ?? null;
+  }
+
+  @Mutation(() => OptionListEditPayload, { description: 'Adds an approved value (with aliases) to an option list; CONFLICT when a spelling names another value (admin).' })
+  async addOptionValue(@Arg('input', () => AddOptionValueInput) input: AddOptionValueInput, @Ctx() context: GraphqlContext): Promise<OptionListEditPayload> {
+    const edit = await context.services.optionLists.add(context.principal.tenant, input.list, input.value, input.aliases ?? [], auditContextOf(context));
+    return editPayload(context, input.list, edit.remappedUsers);
+  }
+
+  @Mutation(() => OptionListEditPayload, { description: 'Renames a value; the old spelling stays an alias and users holding it follow, announced (admin).' })
+  async renameOptionValue(@Arg('input', () => RenameOptionValueInput) input: RenameOptionValueInput, @Ctx() context: GraphqlContext): Promise<OptionListEditPayload> {
+    const edit = await context.services.optionLists.rename(context.principal.tenant, input.list, input.value, input.newValue, auditContextOf(context));
+    return editPayload(context, input.list, edit.remappedUsers);
+  }
+
+  @Mutation(() => OptionListEditPayload, { description: 'Merges values into one; theirs become its aliases and users holding them follow, announced (admin).' })
+  async mergeOptionValues(@Arg('input', () => MergeOptionValuesInput) input: MergeOptionValuesInput, @Ctx() context: GraphqlContext): Promise<OptionListEditPayload> {
+    const edit = await context.services.optionLists.merge(context.principal.tenant, input.list, input.values, input.into, auditContextOf(context));
+    return editPayload(context, input.list, edit.remappedUsers);
+  }
+
+  @Mutation(() => OptionListEditPayload, { description: 'Retires a value: kept on record (reviewStatus retired), matched no more (admin).' })
+  async retireOptionValue(@Arg('input', () => RetireOptionValueInput) input: RetireOptionValueInput, @Ctx() context: GraphqlContext): Promise<OptionListEditPayload> {
+    const edit = await context.services.optionLists.retire(context.principal.tenant, input.list, input.value, auditContextOf(context));
+    return editPayload(context, input.list, edit.remappedUsers);
   }
 
   @Mutation(() => ReviewOptionValuePayload, { description: 'Approves an option value (typically one the IdP added), or puts it back to pending (admin).' })

@@ -43,7 +43,7 @@ export class OptionValue {
   @Field(() => [String])
   aliases!: string[];
 
-  @Field({ description: 'approved, or pending while a value the IdP sent (auto-added) awaits review.' })
+  @Field({ description: 'approved; pending while a value the IdP sent (auto-added) awaits review; retired: kept on record, matched no more.' })
   reviewStatus!: string;
 
   @Field({ description: 'Who added it: an admin, or connection:<id> when the IdP sent an unknown value.' })

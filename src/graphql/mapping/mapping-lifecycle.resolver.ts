@@ -240,15 +240,13 @@ export class MappingLifecycleResolver {
 
   @Query(() => [DomainSchemaVersion], { description: "Every version of the tenant's domain schema, oldest first (admin)." })
   async domainSchemaVersions(@Ctx() context: GraphqlContext): Promise<DomainSchemaVersion[]> {
-    const { tenant, connection } = await this.scope(context);
-    return (await context.services.mappingLifecycle.schemaVersions(tenant, connection)).map(toSchemaVersion);
+    return (await context.services.mappingLifecycle.schemaVersions(context.principal.tenant)).map(toSchemaVersion);
   }
 
   @Mutation(() => DomainSchemaVersion, { description: 'Stores a domain schema as the next version, a draft (admin).' })
   async draftDomainSchema(@Arg('input', () => DraftDomainSchemaInput) input: DraftDomainSchemaInput, @Ctx() context: GraphqlContext): Promise<DomainSchemaVersion> {
-    const { tenant, connection } = await this.scope(context);
     const lifecycle = context.services.mappingLifecycle;
-    const version = await lifecycle.draftDomainSchema(tenant, connection, input.definition as SchemaVersionDefinition, auditContextOf(context), input.comment ?? undefined);
+    const version = await lifecycle.draftDomainSchema(context.principal.tenant, input.definition as SchemaVersionDefinition, auditContextOf(context), input.comment ?? undefined);
     return this.requireSchemaVersion(context, version);
   }
 
@@ -260,14 +258,12 @@ export class MappingLifecycleResolver {
 
   @Mutation(() => DomainSchemaVersion, { description: 'Makes a VALIDATED (or earlier active) schema version the active one; refuses a draft with PRECONDITION_FAILED (admin).' })
   async activateDomainSchema(@Arg('version', () => Int) version: number, @Ctx() context: GraphqlContext): Promise<DomainSchemaVersion> {
-    const { tenant, connection } = await this.scope(context);
-    await context.services.mappingLifecycle.activateDomainSchema(tenant, connection, version, auditContextOf(context));
+    await context.services.mappingLifecycle.activateDomainSchema(context.principal.tenant, version, auditContextOf(context));
     return this.requireSchemaVersion(context, version);
   }
 
   private async requireSchemaVersion(context: GraphqlContext, version: number): Promise<DomainSchemaVersion> {
-    const { tenant, connection } = await this.scope(context);
-    const found = (await context.services.mappingLifecycle.schemaVersions(tenant, connection)).find((listed) => listed.version === version);
+    const found = (await context.services.mappingLifecycle.schemaVersions(context.principal.tenant)).find((listed) => listed.version === version);
     if (!found) throw new DomainError('NOT_FOUND', `domain schema version ${version} does not exist`);
     return toSchemaVersion(found);
   }

@@ -1,31 +1,26 @@
 import { DomainError } from '../../domain/errors';
-import type { FilterField, ResolvedFilter, UserField } from '../../domain/filter/filter-field';
+import type { ResolvedFilter } from '../../domain/filter/filter-field';
 import { foldText } from '../../domain/text';
-import type { MappedValueCondition, UserCriteria } from '../../persistence/repositories/user-profile.repository';
-import { allOf, compare, indexedField, searchConditions } from '../filter-conditions';
+import type { MappedSearch, MappedValueCondition, UserCriteria } from '../../persistence/repositories/user-profile.repository';
+import { allOf, compare, indexedField, searchWords } from '../filter-conditions';
 import type { AttributeCondition, UserFilter } from './user-filter.input';
 
-type TextCondition = 'department' | 'division' | 'organization' | 'costCenter' | 'employeeNumber' | 'userType' | 'title' | 'externalId';
+/** Filter inputs on mapped fields -> the domain field key (the input's name is the key, appRole aside). */
+const MAPPED_FIELD_INPUTS = [
+  ['appRole', 'appRoles'],
+  ['department', 'department'],
+  ['businessUnit', 'businessUnit'],
+  ['region', 'region'],
+  ['division', 'division'],
+  ['organization', 'organization'],
+  ['costCenter', 'costCenter'],
+  ['employeeNumber', 'employeeNumber'],
+  ['userType', 'userType'],
+  ['title', 'title'],
+] as const;
 
-/** externalId is the IdP's key: exact, like SCIM compares it. The rest are words people type. */
-const TEXT_CONDITIONS: readonly { readonly input: TextCondition; readonly field: UserField; readonly caseExact: boolean }[] = [
-  { input: 'department', field: 'department', caseExact: false },
-  { input: 'division', field: 'division', caseExact: false },
-  { input: 'organization', field: 'organization', caseExact: false },
-  { input: 'costCenter', field: 'costCenter', caseExact: false },
-  { input: 'employeeNumber', field: 'employeeNumber', caseExact: false },
-  { input: 'userType', field: 'userType', caseExact: false },
-  { input: 'title', field: 'title', caseExact: false },
-  { input: 'externalId', field: 'externalId', caseExact: true },
-];
-
-const SEARCHED: readonly FilterField[] = [
-  indexedField('userName'),
-  indexedField('displayName'),
-  indexedField('givenName'),
-  indexedField('familyName'),
-  { kind: 'email', sub: 'value', type: 'string', caseExact: false },
-];
+/** search looks in the userName and these mapped fields. */
+const SEARCHED_FIELDS: readonly string[] = ['displayName', 'givenName', 'familyName', 'email'];
 
 /** Each condition is an EXISTS on user_values: bounded so one filter stays one cheap statement. */
 const MAX_ATTRIBUTE_CONDITIONS = 10;
@@ -44,7 +39,7 @@ function toMappedValueCondition(condition: AttributeCondition): MappedValueCondi
 function mappedValueConditions(filter: UserFilter): MappedValueCondition[] {
   const conditions: AttributeCondition[] = [...(filter.attribute ?? [])];
   if (conditions.length > MAX_ATTRIBUTE_CONDITIONS) throw new DomainError('INVALID_INPUT', `attribute takes at most ${MAX_ATTRIBUTE_CONDITIONS} conditions`);
-  for (const [input, key] of [['appRole', 'appRoles'], ['businessUnit', 'businessUnit'], ['region', 'region']] as const) {
+  for (const [input, key] of MAPPED_FIELD_INPUTS) {
     const value = filter[input];
     if (value !== null && value !== undefined) conditions.push({ key, eq: value });
   }
@@ -56,10 +51,13 @@ export function toUserCriteria(filter: UserFilter | null | undefined): UserCrite
   if (!filter) return {};
   const conditions: ResolvedFilter[] = [];
   if (filter.active !== null && filter.active !== undefined) conditions.push(compare(indexedField('active', 'boolean'), 'eq', filter.active));
-  for (const { input, field, caseExact } of TEXT_CONDITIONS) {
-    const value = filter[input];
-    if (value !== null && value !== undefined) conditions.push(compare(indexedField(field, 'string', caseExact), 'eq', value));
-  }
-  conditions.push(...searchConditions(filter.search, SEARCHED));
-  return { filter: allOf(conditions), memberOfGroupId: filter.groupId ?? undefined, mappedValues: mappedValueConditions(filter) };
+  // externalId is the IdP's key (an identity column, not a mapped field): exact, like SCIM compares it.
+  if (filter.externalId !== null && filter.externalId !== undefined) conditions.push(compare(indexedField('externalId', 'string', true), 'eq', filter.externalId));
+  return { filter: allOf(conditions), memberOfGroupId: filter.groupId ?? undefined, mappedValues: mappedValueConditions(filter), search: searchOf(filter.search) };
+}
+
+/** Each word must appear (folded, as stored) in the userName or a mapped name or email. */
+function searchOf(search: string | null | undefined): MappedSearch | undefined {
+  const words = searchWords(search).map(foldText);
+  return words.length === 0 ? undefined : { words, fieldKeys: SEARCHED_FIELDS };
 }

@@ -29,6 +29,11 @@ const ORDER_FIELDS: Record<UserOrderField, UserListOrder['field']> = {
   [UserOrderField.UPDATED_AT]: 'updatedAt',
 };
 
+/** A single-valued mapped field of the user, batched with the page's other users. */
+async function mappedText(context: GraphqlContext, user: UserProfile, fieldKey: string): Promise<string | null> {
+  return textOf(await context.loaders.mappedValuesOf.load(user.id), fieldKey);
+}
+
 @Resolver(() => User)
 @Authorized<Scope>(Scope.READ)
 export class UserResolver {
@@ -60,9 +65,10 @@ export class UserResolver {
     return toConnection(list, page, result, () => directory.countUsers(context.tenantId, criteria));
   }
 
-  @FieldResolver(() => User, { nullable: true, description: 'The manager the IdP names; null when unset or not provisioned.' })
-  manager(@Root() user: UserProfile, @Ctx() context: GraphqlContext): Promise<UserProfile | null> | null {
-    return user.managerId === null ? null : context.loaders.userById.load(user.managerId);
+  @FieldResolver(() => User, { nullable: true, description: 'The manager the mapping names (field manager); null when unset or not provisioned.' })
+  async manager(@Root() user: UserProfile, @Ctx() context: GraphqlContext): Promise<UserProfile | null> {
+    const managerId = textOf(await context.loaders.mappedValuesOf.load(user.id), 'manager');
+    return managerId === null ? null : context.loaders.userById.load(managerId);
   }
 
   @FieldResolver(() => UserConnection, { complexity: connectionComplexity, description: 'Users whose manager is this user, by userName.' })
@@ -91,19 +97,74 @@ export class UserResolver {
 
   // Mapped domain fields: what the tenant's mapping made of the IdP's data (user_values), one batch per page of users.
 
+  @FieldResolver(() => String, { nullable: true, description: 'The display name (mapped).' })
+  displayName(@Root() user: UserProfile, @Ctx() context: GraphqlContext): Promise<string | null> {
+    return mappedText(context, user, 'displayName');
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'The first name (mapped).' })
+  givenName(@Root() user: UserProfile, @Ctx() context: GraphqlContext): Promise<string | null> {
+    return mappedText(context, user, 'givenName');
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'The last name (mapped).' })
+  familyName(@Root() user: UserProfile, @Ctx() context: GraphqlContext): Promise<string | null> {
+    return mappedText(context, user, 'familyName');
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'The email address (mapped; the preset takes userName when it is an address, else the work or primary email).' })
+  email(@Root() user: UserProfile, @Ctx() context: GraphqlContext): Promise<string | null> {
+    return mappedText(context, user, 'email');
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'The department, from its option list (mapped).' })
+  department(@Root() user: UserProfile, @Ctx() context: GraphqlContext): Promise<string | null> {
+    return mappedText(context, user, 'department');
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'The division (mapped).' })
+  division(@Root() user: UserProfile, @Ctx() context: GraphqlContext): Promise<string | null> {
+    return mappedText(context, user, 'division');
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'The organization (mapped).' })
+  organization(@Root() user: UserProfile, @Ctx() context: GraphqlContext): Promise<string | null> {
+    return mappedText(context, user, 'organization');
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'The cost center (mapped).' })
+  costCenter(@Root() user: UserProfile, @Ctx() context: GraphqlContext): Promise<string | null> {
+    return mappedText(context, user, 'costCenter');
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'The employee number (mapped).' })
+  employeeNumber(@Root() user: UserProfile, @Ctx() context: GraphqlContext): Promise<string | null> {
+    return mappedText(context, user, 'employeeNumber');
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'The job title (mapped).' })
+  title(@Root() user: UserProfile, @Ctx() context: GraphqlContext): Promise<string | null> {
+    return mappedText(context, user, 'title');
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'The user type (mapped).' })
+  userType(@Root() user: UserProfile, @Ctx() context: GraphqlContext): Promise<string | null> {
+    return mappedText(context, user, 'userType');
+  }
+
   @FieldResolver(() => [String], { description: "The user's application roles in the tenant's vocabulary (mapped)." })
   async appRoles(@Root() user: UserProfile, @Ctx() context: GraphqlContext): Promise<string[]> {
     return textsOf(await context.loaders.mappedValuesOf.load(user.id), 'appRoles');
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'The business unit, from its option list (mapped).' })
-  async businessUnit(@Root() user: UserProfile, @Ctx() context: GraphqlContext): Promise<string | null> {
-    return textOf(await context.loaders.mappedValuesOf.load(user.id), 'businessUnit');
+  businessUnit(@Root() user: UserProfile, @Ctx() context: GraphqlContext): Promise<string | null> {
+    return mappedText(context, user, 'businessUnit');
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'The region, from its option list (mapped).' })
-  async region(@Root() user: UserProfile, @Ctx() context: GraphqlContext): Promise<string | null> {
-    return textOf(await context.loaders.mappedValuesOf.load(user.id), 'region');
+  region(@Root() user: UserProfile, @Ctx() context: GraphqlContext): Promise<string | null> {
+    return mappedText(context, user, 'region');
   }
 
   @FieldResolver(() => JSONResolver, { description: "Every mapped domain field by key, tenant-defined ones included; multi-valued fields are lists." })

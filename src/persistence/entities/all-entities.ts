@@ -17,6 +17,7 @@ import { WebhookEndpointEntity } from './webhook-endpoint.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { OwnershipEntity } from './ownership.entity';
 import { OidcProviderEntity } from './oidc-provider.entity';
+import { OidcAudienceClaimEntity } from './oidc-audience-claim.entity';
 import { TenantResourceCountEntity } from './tenant-resource-count.entity';
 import { ConsoleSetupLinkEntity } from './console-setup-link.entity';
 import { ConsoleSessionEntity } from './console-session.entity';
@@ -25,8 +26,9 @@ import { ConsoleSignInEntity } from './console-sign-in.entity';
 /**
  * Table definitions. MikroORM owns the schema and the migrations; repositories query through its
  * connection. Every table leads its primary key and every unique index with tenant_id, so the schema
- * can be distributed by tenant (Citus) unchanged. The one exception is `tenants` itself: it is the
- * tenant registry (a reference table), keyed by the tenant id.
+ * can be distributed by tenant (Citus) unchanged. The exceptions are `tenants` itself (the tenant
+ * registry, keyed by the tenant id) and `oidc_audience_claims` (which tenant holds an OIDC issuer and
+ * audience, unique across tenants): small reference tables.
  */
 export const ALL_ENTITIES = [
   TenantEntity,
@@ -48,6 +50,7 @@ export const ALL_ENTITIES = [
   WebhookDeliveryEntity,
   OwnershipEntity,
   OidcProviderEntity,
+  OidcAudienceClaimEntity,
   TenantResourceCountEntity,
   ConsoleSetupLinkEntity,
   ConsoleSessionEntity,

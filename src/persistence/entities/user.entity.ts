@@ -6,6 +6,8 @@ export class UserRow {
   id!: string;
   userName!: string;
   userNameNorm!: string;
+  /** UTS #39 skeleton of the folded userName: look-alikes share it (admin warning USER_NAME_LOOKALIKE). */
+  userNameSkeleton?: string | null;
   externalId?: string | null;
   active!: boolean;
   displayName?: string | null;
@@ -33,6 +35,7 @@ export const UserEntity = new EntitySchema<UserRow>({
     id: { type: 'string', length: 36, primary: true },
     userName: { type: 'string', length: 1024 },
     userNameNorm: { type: 'string', length: 1024 },
+    userNameSkeleton: optionalText(),
     externalId: optionalText(),
     active: { type: 'boolean' },
     displayName: optionalText(),
@@ -54,6 +57,7 @@ export const UserEntity = new EntitySchema<UserRow>({
   uniques: [{ name: 'users_tenant_user_name_unique', properties: ['tenantId', 'userNameNorm'] }],
   indexes: [
     { name: 'users_tenant_external_id_index', properties: ['tenantId', 'externalId'] },
+    { name: 'users_tenant_user_name_skeleton_index', properties: ['tenantId', 'userNameSkeleton'] },
     { name: 'users_tenant_created_index', properties: ['tenantId', 'createdAt', 'id'] },
     { name: 'users_tenant_updated_index', properties: ['tenantId', 'updatedAt'] },
     { name: 'users_tenant_manager_index', properties: ['tenantId', 'managerId'] },

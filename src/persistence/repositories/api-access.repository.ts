@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { DomainError } from '../../domain/errors';
 import { effectiveScopes, type ApiKey, type OidcProvider } from '../../domain/tenants/api-access';
 import type { Tx } from '../database';
 import { toNumber } from '../column-values';
@@ -68,7 +70,23 @@ export class ApiAccessRepository {
     return rows.map(toOidcProvider);
   }
 
+  /**
+   * Stores the tenant's provider and claims its (issuer, audience) pair, giving up the pair it held
+   * before. CONFLICT when another tenant holds the pair; on PostgreSQL a concurrent claim of the same
+   * pair waits on the claim's primary key until the first commits or rolls back, then sees its holder.
+   */
   async saveOidcProvider(tx: Tx, provider: OidcProvider, now: number): Promise<void> {
+    const claimKey = oidcClaimKey(provider.issuer, provider.audience);
+    await tx.run(tx.knex('oidc_audience_claims').where({ tenant_id: provider.tenantId }).whereNot({ claim_key: claimKey }).delete());
+    await tx.run(
+      tx
+        .knex('oidc_audience_claims')
+        .insert({ claim_key: claimKey, tenant_id: provider.tenantId, issuer: provider.issuer, audience: provider.audience, created_at: now })
+        .onConflict('claim_key')
+        .ignore(),
+    );
+    const holder = await tx.first<{ tenant_id: string }>(tx.knex('oidc_audience_claims').select('tenant_id').where({ claim_key: claimKey }));
+    if (holder?.tenant_id !== provider.tenantId) throw new DomainError('CONFLICT', 'another tenant already trusts this issuer for this audience');
     const columns = {
       issuer: provider.issuer,
       audience: provider.audience,
@@ -88,6 +106,12 @@ export class ApiAccessRepository {
   }
 
   async deleteOidcProvider(tx: Tx, tenantId: string): Promise<void> {
+    await tx.run(tx.knex('oidc_audience_claims').where({ tenant_id: tenantId }).delete());
     await tx.run(tx.knex('oidc_providers').where({ tenant_id: tenantId }).delete());
   }
+}
+
+/** The key of an OIDC (issuer, audience) claim: a fixed-size hash of both (long URLs would not fit a btree key). */
+export function oidcClaimKey(issuer: string, audience: string): string {
+  return createHash('sha256').update(JSON.stringify([issuer, audience])).digest('hex');
 }

@@ -166,13 +166,11 @@ export class GroupRepository {
 
   /**
    * Makes a member's rule-granted memberships exactly `groupIds`; memberships from the IdP or an admin are
-   * left alone. `isNew`: the member was created in this transaction, so it has none to remove.
+   * left alone.
    */
-  async setRuleMemberships(tx: Tx, tenantId: string, memberId: string, groupIds: readonly string[], now: number, isNew = false): Promise<void> {
-    if (!isNew) {
-      const kept = groupIds.length > 0 ? ` AND group_id NOT IN (${placeholders(groupIds.length)})` : '';
-      await tx.run(sqlText(`rule-removal|${groupIds.length}`, () => `DELETE FROM group_members WHERE tenant_id = ? AND member_id = ? AND source = 'rule'${kept}`), [tenantId, memberId, ...groupIds]);
-    }
+  async setRuleMemberships(tx: Tx, tenantId: string, memberId: string, groupIds: readonly string[], now: number): Promise<void> {
+    const kept = groupIds.length > 0 ? ` AND group_id NOT IN (${placeholders(groupIds.length)})` : '';
+    await tx.run(sqlText(`rule-removal|${groupIds.length}`, () => `DELETE FROM group_members WHERE tenant_id = ? AND member_id = ? AND source = 'rule'${kept}`), [tenantId, memberId, ...groupIds]);
     if (groupIds.length === 0) return;
     const bindings: unknown[] = [];
     for (const groupId of groupIds) bindings.push(tenantId, groupId, memberId, 'User', 'rule', now);

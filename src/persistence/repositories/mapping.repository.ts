@@ -4,7 +4,6 @@ import { collectInChunks, countTenantRows, ID_CHUNK, lockingRead } from './resou
 import { insertText, placeholders, sqlText } from '../sql-text';
 import type { UserValueRow } from '../entities/user-value.entity';
 import { TABLES } from '../tables';
-import { insertRows } from './bulk-rows';
 
 const VALUES = TABLES.userValues;
 const VALUE_PROPERTIES = ['tenantId', 'userId', 'fieldKey', 'position', 'value', 'valueText', 'ruleId', 'mappingVersion', 'sourcePath', 'rawValue', 'updatedAt'] as const satisfies readonly (keyof UserValueRow)[];
@@ -38,12 +37,15 @@ export interface StoredMappingSet {
   readonly activatedAt: number | null;
 }
 
+export type OptionReviewStatus = 'approved' | 'pending' | 'retired';
+
 export interface StoredOptionValue {
   readonly listKey: string;
   readonly value: string;
   readonly valueNorm: string;
   readonly aliases: readonly string[];
-  readonly reviewStatus: 'approved' | 'pending';
+  /** approved; pending while a value the IdP sent awaits review; retired: kept for the record, matched no more. */
+  readonly reviewStatus: OptionReviewStatus;
   readonly addedBy: string;
   readonly addedAt: number;
   readonly sourceRequestId: string | null;
@@ -200,7 +202,7 @@ export class MappingRepository {
       value: row.value,
       valueNorm: row.value_norm,
       aliases: row.aliases === null || row.aliases === undefined ? [] : parseJsonColumn<string[]>(row.aliases),
-      reviewStatus: row.review_status as 'approved' | 'pending',
+      reviewStatus: row.review_status as OptionReviewStatus,
       addedBy: row.added_by,
       addedAt: toNumber(row.added_at),
       sourceRequestId: row.source_request_id,
@@ -208,7 +210,10 @@ export class MappingRepository {
     }));
   }
 
-  /** Adds option values; a value whose folded form exists already is left as it is (first spelling wins). */
+  /**
+   * Adds option values; a value whose folded form exists already is left as it is (first spelling wins),
+   * except that a retired one added again comes back for review.
+   */
   async insertOptionValues(tx: Tx, tenantId: string, values: readonly StoredOptionValue[]): Promise<void> {
     mappingChanges.touch(tx, tenantId);
     for (let start = 0; start < values.length; start += ID_CHUNK) {
@@ -225,10 +230,42 @@ export class MappingRepository {
         source_rule_id: value.sourceRuleId,
       }));
       await tx.run(tx.knex('option_values').insert(chunk).onConflict(['tenant_id', 'list_key', 'value_norm']).ignore());
+      await tx.run(
+        tx
+          .knex('option_values')
+          .where({ tenant_id: tenantId, review_status: 'retired' })
+          .whereIn(['list_key', 'value_norm'], chunk.map((value) => [value.list_key, value.value_norm]))
+          .update({ review_status: 'pending' }),
+      );
     }
   }
 
-  async setOptionReviewStatus(tx: Tx, tenantId: string, listKey: string, valueNorm: string, status: 'approved' | 'pending'): Promise<number> {
+  /** Replaces an option value's spelling and aliases (a rename or merge). */
+  async updateOptionValue(tx: Tx, tenantId: string, listKey: string, valueNorm: string, change: { readonly value: string; readonly valueNorm: string; readonly aliases: readonly string[] }): Promise<void> {
+    mappingChanges.touch(tx, tenantId);
+    await tx.run(
+      tx
+        .knex('option_values')
+        .where({ tenant_id: tenantId, list_key: listKey, value_norm: valueNorm })
+        .update({ value: change.value, value_norm: change.valueNorm, aliases: change.aliases.length > 0 ? JSON.stringify(change.aliases) : null }),
+    );
+  }
+
+  async deleteOptionValues(tx: Tx, tenantId: string, listKey: string, valueNorms: readonly string[]): Promise<void> {
+    mappingChanges.touch(tx, tenantId);
+    await tx.run(tx.knex('option_values').where({ tenant_id: tenantId, list_key: listKey }).whereIn('value_norm', [...valueNorms]).delete());
+  }
+
+  /** Users with a value of one of `fieldKeys` whose folded text is one of `valueTexts`. */
+  async userIdsWithValues(tx: Tx, tenantId: string, fieldKeys: readonly string[], valueTexts: readonly string[]): Promise<string[]> {
+    if (fieldKeys.length === 0 || valueTexts.length === 0) return [];
+    const rows = await collectInChunks(valueTexts, (chunk) =>
+      tx.all<{ user_id: string }>(tx.knex('user_values').distinct('user_id').where('tenant_id', tenantId).whereIn('field_key', [...fieldKeys]).whereIn('value_text', [...chunk])),
+    );
+    return [...new Set(rows.map((row) => row.user_id))];
+  }
+
+  async setOptionReviewStatus(tx: Tx, tenantId: string, listKey: string, valueNorm: string, status: OptionReviewStatus): Promise<number> {
     mappingChanges.touch(tx, tenantId);
     return tx.run(tx.knex('option_values').where({ tenant_id: tenantId, list_key: listKey, value_norm: valueNorm }).update({ review_status: status }));
   }
@@ -322,21 +359,6 @@ export class MappingRepository {
   async setActiveMappingVersion(tx: Tx, tenantId: string, connectionId: string, version: number): Promise<void> {
     mappingChanges.touch(tx, tenantId);
     await tx.run(tx.knex('connections').where({ tenant_id: tenantId, id: connectionId }).update({ active_mapping_version: version }));
-  }
-
-  /** Writes a user's values in one multi-row INSERT; `isNew`: the user was created in this transaction, so it has none to delete. */
-  async replaceUserValues(tx: Tx, tenantId: string, userId: string, values: readonly Omit<StoredUserValue, 'userId'>[], isNew = false): Promise<void> {
-    if (!isNew) await this.deleteUserValues(tx, tenantId, userId);
-    await insertUserValueRows(tx, tenantId, values.map((value) => ({ ...value, userId })));
-  }
-
-  /** Many users' values at once (a bulk import chunk): the stored ones of `replacing` users are deleted first. */
-  async storeValuesOfUsers(tx: Tx, tenantId: string, values: readonly StoredUserValue[], replacing: readonly string[]): Promise<void> {
-    await collectInChunks(replacing, async (chunk) => {
-      await tx.run(tx.knex(VALUES.name).where('tenant_id', tenantId).whereIn('user_id', [...chunk]).delete());
-      return [];
-    });
-    await insertRows(tx, VALUES, VALUE_PROPERTIES, values.map((value) => ({ ...value, tenantId })));
   }
 
   async deleteUserValues(tx: Tx, tenantId: string, userId: string): Promise<void> {

@@ -108,6 +108,26 @@ export class TenantRepository {
     );
   }
 
+  /** Connections without an active mapping set, with their tenants (created before defaults were seeded at creation). */
+  async connectionsWithoutActiveMapping(tx: Tx): Promise<{ tenant: Tenant; connection: Connection }[]> {
+    const rows = await tx.all<{ tenant_id: string; id: string; name: string; dialect: string }>(
+      tx.knex('connections').select('tenant_id', 'id', 'name', 'dialect').whereNull('active_mapping_version').orderBy(['tenant_id', 'id']),
+    );
+    const found: { tenant: Tenant; connection: Connection }[] = [];
+    for (const row of rows) {
+      const tenant = await this.findTenantById(tx, row.tenant_id);
+      if (tenant) found.push({ tenant, connection: { tenantId: row.tenant_id, id: row.id, name: row.name, dialect: row.dialect as Dialect } });
+    }
+    return found;
+  }
+
+  async listConnections(tx: Tx, tenantId: string): Promise<Connection[]> {
+    const rows = await tx.all<{ tenant_id: string; id: string; name: string; dialect: string }>(
+      tx.knex('connections').select('tenant_id', 'id', 'name', 'dialect').where({ tenant_id: tenantId }).orderBy('created_at'),
+    );
+    return rows.map((row) => ({ tenantId: row.tenant_id, id: row.id, name: row.name, dialect: row.dialect as Dialect }));
+  }
+
   async findDefaultConnection(tx: Tx, tenantId: string): Promise<Connection | undefined> {
     const row = await tx.first<{ tenant_id: string; id: string; name: string; dialect: string }>(
       tx.knex('connections').select('tenant_id', 'id', 'name', 'dialect').where({ tenant_id: tenantId }).orderBy('created_at').limit(1),

@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
 import type { ResolvedFilter } from '../../domain/filter/filter-field';
-import type { UserIndexFields } from '../../domain/identity/user';
 import { foldText } from '../../domain/text';
 import type { Tx } from '../database';
 import { toBoolean, toNumber } from '../column-values';
@@ -8,16 +7,22 @@ import { escapeLike, FilterSqlBuilder } from '../filter-sql';
 import { applyKeyset, countPerParent, selectPagesPerParent, toKeysetPage, type KeysetOrder, type KeysetPage, type KeysetRequest } from './keyset';
 import { collectInChunks, countTenantRows } from './resource-rows';
 
-/** A user as directory reads see it: the indexed identity fields and one email, without the stored SCIM resource. */
-export interface UserProfile extends Omit<UserIndexFields, 'emails'> {
+/**
+ * A user as directory reads see it: the identity the IdP keys it by (userName, externalId, active) and
+ * timestamps. Every domain field (names, email, department, manager, ...) is a mapped value, read
+ * from user_values (MappingRepository.userValues).
+ */
+export interface UserProfile {
   readonly tenantId: string;
   readonly id: string;
-  /** The primary email, or the first one when none is marked primary. */
-  readonly email: string | null;
+  readonly userName: string;
+  readonly externalId: string | null;
+  readonly active: boolean;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
 
+/** Sort keys: userName and timestamps are columns of users, the rest are mapped fields (their first value). */
 export type UserOrderField = 'userName' | 'displayName' | 'givenName' | 'familyName' | 'department' | 'employeeNumber' | 'createdAt' | 'updatedAt';
 
 export interface UserOrder {
@@ -33,11 +38,18 @@ export type MappedValueCondition =
   | { readonly fieldKey: string; readonly op: 'in'; readonly values: readonly string[] }
   | { readonly fieldKey: string; readonly op: 'startsWith'; readonly prefix: string };
 
-/** Which users a list holds: a filter over their fields, direct membership of one group, and conditions on mapped values (all must hold). */
+/** Words that must each appear in the userName or in some value of one of `fieldKeys` (folded, like the stored value text). */
+export interface MappedSearch {
+  readonly words: readonly string[];
+  readonly fieldKeys: readonly string[];
+}
+
+/** Which users a list holds: a filter over their identity columns, direct membership of one group, and conditions on mapped values (all must hold). */
 export interface UserCriteria {
   readonly filter?: ResolvedFilter;
   readonly memberOfGroupId?: string;
   readonly mappedValues?: readonly MappedValueCondition[];
+  readonly search?: MappedSearch;
 }
 
 interface UserProfileColumns extends Record<string, unknown> {
@@ -46,59 +58,30 @@ interface UserProfileColumns extends Record<string, unknown> {
   user_name: string;
   external_id: string | null;
   active: unknown;
-  display_name: string | null;
-  given_name: string | null;
-  family_name: string | null;
-  title: string | null;
-  user_type: string | null;
-  department: string | null;
-  division: string | null;
-  organization: string | null;
-  cost_center: string | null;
-  employee_number: string | null;
-  manager_id: string | null;
-  email: string | null;
   created_at: number | string;
   updated_at: number | string;
 }
 
-const PROFILE_COLUMNS = [
-  'tenant_id',
-  'id',
-  'user_name',
-  'external_id',
-  'active',
-  'display_name',
-  'given_name',
-  'family_name',
-  'title',
-  'user_type',
-  'department',
-  'division',
-  'organization',
-  'cost_center',
-  'employee_number',
-  'manager_id',
-  'created_at',
-  'updated_at',
-];
+const PROFILE_COLUMNS = ['tenant_id', 'id', 'user_name', 'external_id', 'active', 'created_at', 'updated_at'];
 
-/** Text keys sort lower-cased, so "alice" and "Bob" land in the same order on both dialects. */
-const ORDER_KEYS: Record<UserOrderField, { readonly column: string; readonly nullable: boolean; readonly numeric: boolean; readonly lower: boolean }> = {
-  userName: { column: 'user_name_norm', nullable: false, numeric: false, lower: false },
-  displayName: { column: 'display_name', nullable: true, numeric: false, lower: true },
-  givenName: { column: 'given_name', nullable: true, numeric: false, lower: true },
-  familyName: { column: 'family_name', nullable: true, numeric: false, lower: true },
-  department: { column: 'department', nullable: true, numeric: false, lower: true },
-  employeeNumber: { column: 'employee_number', nullable: true, numeric: false, lower: true },
-  createdAt: { column: 'created_at', nullable: false, numeric: true, lower: false },
-  updatedAt: { column: 'updated_at', nullable: false, numeric: true, lower: false },
+/** The first mapped value of a field, as its folded text: sorts case-insensitively on both dialects. */
+function mappedSortKey(fieldKey: string): string {
+  return `(SELECT sv.value_text FROM user_values sv WHERE sv.tenant_id = u.tenant_id AND sv.user_id = u.id AND sv.field_key = '${fieldKey}' AND sv.position = 0)`;
+}
+
+const ORDER_KEYS: Record<UserOrderField, { readonly sql: string; readonly nullable: boolean; readonly numeric: boolean }> = {
+  userName: { sql: 'u.user_name_norm', nullable: false, numeric: false },
+  displayName: { sql: mappedSortKey('displayName'), nullable: true, numeric: false },
+  givenName: { sql: mappedSortKey('givenName'), nullable: true, numeric: false },
+  familyName: { sql: mappedSortKey('familyName'), nullable: true, numeric: false },
+  department: { sql: mappedSortKey('department'), nullable: true, numeric: false },
+  employeeNumber: { sql: mappedSortKey('employeeNumber'), nullable: true, numeric: false },
+  createdAt: { sql: 'u.created_at', nullable: false, numeric: true },
+  updatedAt: { sql: 'u.updated_at', nullable: false, numeric: true },
 };
 
 function keysetOrderOf(order: UserOrder): KeysetOrder {
-  const key = ORDER_KEYS[order.field];
-  const column = `u.${key.column}`;
-  return { key: { sql: key.lower ? `lower(${column})` : column, nullable: key.nullable, numeric: key.numeric }, id: 'u.id', descending: order.descending };
+  return { key: ORDER_KEYS[order.field], id: 'u.id', descending: order.descending };
 }
 
 /** Direct reports are listed by userName. */
@@ -113,18 +96,6 @@ function toUserProfile(row: UserProfileColumns): UserProfile {
     userName: row.user_name,
     externalId: row.external_id,
     active: toBoolean(row.active),
-    displayName: row.display_name,
-    givenName: row.given_name,
-    familyName: row.family_name,
-    title: row.title,
-    userType: row.user_type,
-    department: row.department,
-    division: row.division,
-    organization: row.organization,
-    costCenter: row.cost_center,
-    employeeNumber: row.employee_number,
-    managerId: row.manager_id,
-    email: row.email,
     createdAt: toNumber(row.created_at),
     updatedAt: toNumber(row.updated_at),
   };
@@ -154,28 +125,38 @@ export class UserProfileRepository {
   }
 
   async count(tx: Tx, tenantId: string, criteria: UserCriteria): Promise<number> {
-    if (!criteria.filter && criteria.memberOfGroupId === undefined && (criteria.mappedValues ?? []).length === 0) return countTenantRows(tx, 'users', tenantId);
+    if (!criteria.filter && criteria.memberOfGroupId === undefined && (criteria.mappedValues ?? []).length === 0 && (criteria.search?.words ?? []).length === 0) return countTenantRows(tx, 'users', tenantId);
     const row = await tx.first<{ total: number | string }>(this.matching(tx, tx.knex('users as u').count({ total: '*' }), tenantId, criteria));
     return toNumber(row?.total ?? 0);
   }
 
-  /** The users whose manager is each of `managerIds`, one page each. */
+  /** The users whose mapped manager is each of `managerIds` (ids are stored folded, as value_text), one page each. */
   async listDirectReports(tx: Tx, tenantId: string, managerIds: readonly string[], page: KeysetRequest): Promise<Map<string, KeysetPage<UserProfile>>> {
-    return selectPagesPerParent(
+    const parents = new Map(managerIds.map((id) => [foldText(id), id]));
+    const pages = await selectPagesPerParent(
       tx,
-      managerIds,
-      (chunk) => this.profiles(tx).where('u.tenant_id', tenantId).whereIn('u.manager_id', chunk),
-      'u.manager_id',
+      [...parents.keys()],
+      (chunk) =>
+        this.profiles(tx)
+          .join('user_values as mv', function joinManager() {
+            this.on('mv.tenant_id', '=', 'u.tenant_id').andOn('mv.user_id', '=', 'u.id');
+          })
+          .where({ 'mv.tenant_id': tenantId, 'mv.field_key': 'manager' })
+          .whereIn('mv.value_text', chunk),
+      'mv.value_text',
       DIRECT_REPORTS_ORDER,
       page,
       toUserProfile,
     );
+    return new Map([...pages].map(([folded, list]) => [parents.get(folded) ?? folded, list]));
   }
 
   async countDirectReports(tx: Tx, tenantId: string, managerIds: readonly string[]): Promise<Map<string, number>> {
-    return countPerParent(managerIds, (chunk) =>
-      tx.all(tx.knex('users').select({ parent: 'manager_id' }).count({ total: '*' }).where('tenant_id', tenantId).whereIn('manager_id', chunk).groupBy('manager_id')),
+    const parents = new Map(managerIds.map((id) => [foldText(id), id]));
+    const counts = await countPerParent([...parents.keys()], (chunk) =>
+      tx.all(tx.knex('user_values').select({ parent: 'value_text' }).count({ total: '*' }).where({ tenant_id: tenantId, field_key: 'manager' }).whereIn('value_text', chunk).groupBy('value_text')),
     );
+    return new Map([...counts].map(([folded, total]) => [parents.get(folded) ?? folded, total]));
   }
 
   /** The users among the direct members of each of `groupIds` (nested groups are not users), one page each. */
@@ -211,18 +192,8 @@ export class UserProfileRepository {
     );
   }
 
-  /** The profile columns, with the primary (else first) email as a correlated subquery: still one statement. */
   private profiles(tx: Tx): Knex.QueryBuilder {
-    return tx
-      .knex('users as u')
-      .select(PROFILE_COLUMNS.map((column) => `u.${column}`))
-      .select(
-        // The primary email, else the first: two seeks in key order, where ORDER BY is_primary sorted each user's emails.
-        tx.knex.raw(
-          'COALESCE((SELECT pe.value FROM user_emails pe WHERE pe.tenant_id = u.tenant_id AND pe.user_id = u.id AND pe.is_primary ORDER BY pe.position LIMIT 1), ' +
-            '(SELECT pe.value FROM user_emails pe WHERE pe.tenant_id = u.tenant_id AND pe.user_id = u.id ORDER BY pe.position LIMIT 1)) AS email',
-        ),
-      );
+    return tx.knex('users as u').select(PROFILE_COLUMNS.map((column) => `u.${column}`));
   }
 
   private matching(tx: Tx, query: Knex.QueryBuilder, tenantId: string, criteria: UserCriteria): Knex.QueryBuilder {
@@ -250,6 +221,20 @@ export class UserProfileRepository {
       if (condition.op === 'in') values.whereIn('uv.value_text', [...condition.values]);
       else values.whereRaw("uv.value_text LIKE ? ESCAPE '\\'", [`${escapeLike(condition.prefix)}%`]);
       query.whereExists(values);
+    }
+    for (const word of criteria.search?.words ?? []) {
+      const pattern = `%${escapeLike(word)}%`;
+      const fieldKeys = criteria.search?.fieldKeys ?? [];
+      query.where((either) => {
+        either.whereRaw("u.user_name_norm LIKE ? ESCAPE '\\'", [pattern]).orWhereExists(
+          tx
+            .knex('user_values as sv')
+            .select(tx.knex.raw('1'))
+            .whereRaw('sv.tenant_id = u.tenant_id AND sv.user_id = u.id')
+            .whereIn('sv.field_key', [...fieldKeys])
+            .whereRaw("sv.value_text LIKE ? ESCAPE '\\'", [pattern]),
+        );
+      });
     }
     return query;
   }

@@ -1,9 +1,11 @@
 import type { UserIndexFields, StoredUser } from '../../domain/identity/user';
 import { foldText } from '../../domain/text';
+import { userNameSkeleton } from '../../domain/identity/confusable-skeleton';
 import type { ResolvedFilter, UserField } from '../../domain/filter/filter-field';
 import type { Tx } from '../database';
 import type { UserRow } from '../entities/user.entity';
 import type { UserEmailRow } from '../entities/user-email.entity';
+import { toBoolean, toNumber } from '../column-values';
 import { insertText, updateByIdText } from '../sql-text';
 import { TABLES } from '../tables';
 import { insertRows } from './bulk-rows';
@@ -43,7 +45,7 @@ const EMAILS = TABLES.userEmails;
 const DELETE_EMAILS = 'DELETE FROM user_emails WHERE tenant_id = ? AND user_id = ?';
 const EMAIL_PROPERTIES = ['tenantId', 'userId', 'position', 'value', 'valueNorm', 'type', 'isPrimary'] as const satisfies readonly (keyof UserEmailRow)[];
 /** The columns of a user row as written, indexed fields in the middle. */
-const ROW_PROPERTIES = ['tenantId', 'id', 'userName', 'userNameNorm', 'externalId', 'active', 'displayName', 'givenName', 'familyName', 'title', 'userType', 'department', 'division', 'organization', 'costCenter', 'employeeNumber', 'managerId', 'raw', 'version', 'createdAt', 'updatedAt'] as const satisfies readonly (keyof UserRow)[];
+const ROW_PROPERTIES = ['tenantId', 'id', 'userName', 'userNameNorm', 'userNameSkeleton', 'externalId', 'active', 'displayName', 'givenName', 'familyName', 'title', 'userType', 'department', 'division', 'organization', 'costCenter', 'employeeNumber', 'managerId', 'raw', 'version', 'createdAt', 'updatedAt'] as const satisfies readonly (keyof UserRow)[];
 /** What a StoredUser is read from. */
 const STORED = ['tenantId', 'id', 'userName', 'active', 'raw', 'version', 'createdAt', 'updatedAt'] as const satisfies readonly (keyof UserRow)[];
 const COLUMNS = USERS.names(STORED);
@@ -57,6 +59,7 @@ export function indexedUserRow(fields: UserIndexFields): Omit<UserRow, 'tenantId
   return {
     userName: fields.userName,
     userNameNorm: foldText(fields.userName),
+    userNameSkeleton: userNameSkeleton(fields.userName),
     externalId: fields.externalId,
     active: fields.active,
     displayName: fields.displayName,
@@ -78,7 +81,26 @@ export function emailRows(tenantId: string, userId: string, fields: UserIndexFie
   return fields.emails.map((email, position) => ({ tenantId, userId, position, value: email.value, valueNorm: foldText(email.value), type: email.type, isPrimary: email.primary }));
 }
 
+/** What events name a user by. */
+export interface UserIdentity {
+  readonly id: string;
+  readonly userName: string;
+  readonly externalId: string | null;
+  readonly active: boolean;
+  readonly version: number;
+}
+
 export class UserRepository {
+  /** The identity columns of many users, one statement per chunk. */
+  async identities(tx: Tx, tenantId: string, ids: readonly string[]): Promise<UserIdentity[]> {
+    const rows = await collectInChunks(ids, (chunk) =>
+      tx.all<{ id: string; user_name: string; external_id: string | null; active: unknown; version: number | string }>(
+        tx.knex('users').select('id', 'user_name', 'external_id', 'active', 'version').where('tenant_id', tenantId).whereIn('id', [...chunk]),
+      ),
+    );
+    return rows.map((row) => ({ id: row.id, userName: row.user_name, externalId: row.external_id, active: toBoolean(row.active), version: toNumber(row.version) }));
+  }
+
   async findById(tx: Tx, tenantId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<StoredUser | undefined> {
     return selectResourceRow(tx, USERS, STORED, tenantId, id, options.forUpdate);
   }
@@ -128,6 +150,25 @@ export class UserRepository {
   async list(tx: Tx, tenantId: string, filter: ResolvedFilter | undefined, sort: UserSort | undefined, page: PageRequest): Promise<Page<StoredUser>> {
     const { total, rows } = await listRows<Record<string, unknown>, UserField>(tx, { table: 'users', columns: COLUMNS, sortColumns: SORT_COLUMNS }, tenantId, filter, sort, page);
     return { total, items: rows.map(storedUserReader(tx)) };
+  }
+
+  /**
+   * Users whose userNames share a confusable skeleton (and so may look alike), grouped by it: at most
+   * `maxGroups` groups, read through the (tenant_id, user_name_skeleton) index.
+   */
+  async sharingSkeletons(tx: Tx, tenantId: string, maxGroups: number): Promise<{ id: string; userName: string }[][]> {
+    const shared = await tx.all<{ user_name_skeleton: string }>(
+      'SELECT user_name_skeleton FROM users WHERE tenant_id = ? AND user_name_skeleton IS NOT NULL GROUP BY user_name_skeleton HAVING count(*) > 1 ORDER BY user_name_skeleton LIMIT ?',
+      [tenantId, maxGroups],
+    );
+    if (shared.length === 0) return [];
+    const skeletons = shared.map((row) => row.user_name_skeleton);
+    const rows = await tx.all<{ id: string; user_name: string; user_name_skeleton: string }>(
+      tx.knex('users').select('id', 'user_name', 'user_name_skeleton').where('tenant_id', tenantId).whereIn('user_name_skeleton', skeletons).orderBy(['user_name_skeleton', 'id']),
+    );
+    const groups = new Map<string, { id: string; userName: string }[]>();
+    for (const row of rows) groups.set(row.user_name_skeleton, [...(groups.get(row.user_name_skeleton) ?? []), { id: row.id, userName: row.user_name }]);
+    return [...groups.values()];
   }
 
   private async writeEmails(tx: Tx, tenantId: string, userId: string, fields: UserIndexFields): Promise<void> {

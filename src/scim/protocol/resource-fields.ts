@@ -2,6 +2,7 @@ import type { UserEmail, UserIndexFields } from '../../domain/identity/user';
 import type { GroupIndexFields } from '../../domain/groups/group';
 import type { JsonObject } from './normalize-resource';
 import { ENTERPRISE_USER_SCHEMA } from './schema-definitions';
+import { stripDefaultIgnorables } from '../../domain/text';
 
 /**
  * The indexed fields of a normalised SCIM resource: what uniqueness, lookups and filters use. The
@@ -9,6 +10,12 @@ import { ENTERPRISE_USER_SCHEMA } from './schema-definitions';
  */
 function text(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
+}
+
+/** externalId as it is matched and filtered (case-exact, RFC 7643): without characters that render as nothing. */
+function externalIdKey(value: unknown): string | null {
+  const visible = typeof value === 'string' ? stripDefaultIgnorables(value) : value;
+  return text(visible);
 }
 
 function object(value: unknown): JsonObject {
@@ -28,7 +35,7 @@ export function extractUserFields(resource: JsonObject): UserIndexFields {
   const enterprise = object(resource[ENTERPRISE_USER_SCHEMA]);
   return {
     userName: resource.userName as string,
-    externalId: text(resource.externalId),
+    externalId: externalIdKey(resource.externalId),
     // RFC 7643 leaves the default open; a user the IdP did not say is inactive is active.
     active: resource.active !== false,
     displayName: text(resource.displayName),
@@ -47,5 +54,5 @@ export function extractUserFields(resource: JsonObject): UserIndexFields {
 }
 
 export function extractGroupFields(resource: JsonObject): GroupIndexFields {
-  return { displayName: resource.displayName as string, externalId: text(resource.externalId) };
+  return { displayName: resource.displayName as string, externalId: externalIdKey(resource.externalId) };
 }

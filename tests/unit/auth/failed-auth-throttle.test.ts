@@ -8,14 +8,11 @@ describe('FailedAuthThrottle', () => {
   }
 
   describe('per source', () => {
-    it('lets a source try until it has failed maxFailures times in the window', () => {
+    it('answers 0 (401) until a source has failed maxFailures times in the window, then whole seconds (429) to further failures', () => {
       const { throttle: subject } = throttle();
-      for (let attempt = 0; attempt < 3; attempt += 1) {
-        expect(subject.retryAfterSeconds('a')).toBe(0);
-        subject.recordFailure('a');
-      }
-      expect(subject.retryAfterSeconds('a')).toBe(60);
-      expect(subject.retryAfterSeconds('b')).toBe(0);
+      const answers = Array.from({ length: 5 }, () => subject.recordFailure('a'));
+      expect(answers).toEqual([0, 0, 0, 60, 60]);
+      expect(subject.recordFailure('b')).toBe(0);
     });
 
     it('answers whole seconds until the oldest counted failure leaves the window', () => {
@@ -24,16 +21,16 @@ describe('FailedAuthThrottle', () => {
       clock.now += 10_500;
       subject.recordFailure('a');
       subject.recordFailure('a');
-      expect(subject.retryAfterSeconds('a')).toBe(50);
+      expect(subject.recordFailure('a')).toBe(50);
       clock.now += 49_600;
-      expect(subject.retryAfterSeconds('a')).toBe(0);
+      expect(subject.recordFailure('a')).toBe(0);
     });
 
     it('never answers less than one second while blocked', () => {
       const { clock, throttle: subject } = throttle();
       for (let attempt = 0; attempt < 3; attempt += 1) subject.recordFailure('a');
       clock.now += 59_999;
-      expect(subject.retryAfterSeconds('a')).toBe(1);
+      expect(subject.recordFailure('a')).toBe(1);
     });
 
     it('counts a failure against its source whether or not the credential named a tenant', () => {
@@ -41,7 +38,14 @@ describe('FailedAuthThrottle', () => {
       subject.recordFailure('a', 'tenant-1');
       subject.recordFailure('a');
       subject.recordFailure('a', 'tenant-2');
-      expect(subject.retryAfterSeconds('a')).toBe(60);
+      expect(subject.recordFailure('a')).toBe(60);
+    });
+
+    it('a throttled source does not throttle the tenants its failures name', () => {
+      const { throttle: subject } = throttle({ maxFailures: 1, maxFailuresPerTenant: 100 });
+      subject.recordFailure('shared-egress');
+      for (let attempt = 0; attempt < 5; attempt += 1) expect(subject.recordFailure('shared-egress', 'tenant-1')).toBe(60);
+      expect(subject.recordFailure('elsewhere', 'tenant-1')).toBe(0);
     });
   });
 
@@ -56,7 +60,7 @@ describe('FailedAuthThrottle', () => {
       const { throttle: subject } = throttle({ maxFailures: 2, maxFailuresPerTenant: 5 });
       for (let source = 0; source < 5; source += 1) expect(subject.recordFailure(`10.0.0.${source}`, 'tenant-1')).toBe(0);
       expect(subject.recordFailure('10.0.0.99', 'tenant-1')).toBe(60);
-      for (let source = 0; source < 5; source += 1) expect(subject.retryAfterSeconds(`10.0.0.${source}`)).toBe(0);
+      for (let source = 0; source < 5; source += 1) expect(subject.recordFailure(`10.0.0.${source}`)).toBe(0);
     });
 
     it('keeps tenants apart: another tenant, and failures naming no tenant, are unaffected', () => {
@@ -94,11 +98,11 @@ describe('FailedAuthThrottle', () => {
       expect(subject.recordFailure('x', 'tenant-1')).toBe(0);
     });
 
-    it('a tenant at its limit never blocks the source check that valid credentials pass', () => {
+    it('a tenant at its limit does not throttle the sources that failed against it', () => {
       const { throttle: subject } = throttle({ maxFailures: 1000, maxFailuresPerTenant: 1 });
       subject.recordFailure('idp', 'tenant-1');
       expect(subject.recordFailure('attacker', 'tenant-1')).toBeGreaterThan(0);
-      expect(subject.retryAfterSeconds('idp')).toBe(0);
+      expect(subject.recordFailure('idp', 'tenant-2')).toBe(0);
     });
   });
 });

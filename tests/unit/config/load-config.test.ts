@@ -37,6 +37,20 @@ describe('loadConfig', () => {
     expect((caught as Error).message.split('\n')).toHaveLength(7);
   });
 
+  it.each([
+    [undefined, { addresses: ['loopback'] }],
+    ['2', { hops: 2 }],
+    ['0', { hops: 0 }],
+    ['false', { hops: 0 }],
+    ['loopback, 10.0.0.0/8 ,fd00::/8,192.0.2.7,uniquelocal', { addresses: ['loopback', '10.0.0.0/8', 'fd00::/8', '192.0.2.7', 'uniquelocal'] }],
+  ])('reads TRUST_PROXY %s as hops or trusted addresses', (value, expected) => {
+    expect(loadConfig(value === undefined ? {} : { TRUST_PROXY: value }).trustProxy).toEqual(expected);
+  });
+
+  it.each(['true', 'everything', '10.0.0.0/99', '300.1.1.1', 'loopback,,nope', '-1'])('refuses TRUST_PROXY %s', (value) => {
+    expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY/);
+  });
+
   it('reads the failed-authentication limits per address and per tenant, and refuses zero', () => {
     expect(loadConfig({})).toMatchObject({ authFailuresPerMinute: 30, authFailuresPerTenantPerMinute: 60 });
     expect(loadConfig({ AUTH_FAILURES_PER_MINUTE: '5', AUTH_FAILURES_PER_TENANT_PER_MINUTE: '7' })).toMatchObject({ authFailuresPerMinute: 5, authFailuresPerTenantPerMinute: 7 });

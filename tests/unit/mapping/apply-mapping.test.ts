@@ -25,6 +25,7 @@ const schemaWithRequired: DomainSchema = { ...schema, fields: [...schema.fields,
 const lists: OptionList[] = [
   { key: 'region', values: [{ value: 'Europe', aliases: ['EMEA'] }], onUnknown: 'addValue' },
   { key: 'businessUnit', values: [{ value: 'IT' }, { value: 'Legal' }], onUnknown: 'addValue' },
+  { key: 'department', values: [], onUnknown: 'addValue' },
   { key: 'site', values: [{ value: 'Berlin' }, { value: 'Other' }], onUnknown: 'reject' },
 ];
 

@@ -187,3 +187,24 @@ describe('compileMappingSet', () => {
     expect(errorsOf(rules({ id: 'a', target: 'title', from: 'title', priority: 2 }, { id: 'b', target: 'title', fromGroups: [{ name: 'x', value: 'Boss', priority: 1 }], mode: 'highestPriority' }))).toEqual([]);
   });
 });
+
+describe('compileMappingSet: whether a set reads groups', () => {
+  function readsGroups(definition: unknown): boolean {
+    const result = compile(definition);
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    return result.mappingSet.readsGroups;
+  }
+
+  it.each<[string, unknown, boolean]>([
+    ['copies only', rules({ id: 'd', target: 'department', from: `${ENTERPRISE}:department` }), false],
+    ['a text that merely mentions groups', rules({ id: 't', target: 'title', expr: '"groups memberOf"' }), false],
+    ['a source attribute named like a function', rules({ id: 't', target: 'title', from: 'groupsMatching' }), false],
+    ['a fromGroups rule', rules({ id: 'r', target: 'appRoles', fromGroups: [{ name: 'Admins', value: 'Admin' }] }), true],
+    ['memberOf() in an expression', rules({ id: 't', target: 'title', expr: 'if(memberOf("Leads"), "Lead", "Member")' }), true],
+    ['groups() in a pipe step', rules({ id: 't', target: 'title', from: 'title', pipe: [{ expr: 'join(groups(), ",")' }] }), true],
+    ['an assignment conditioned on groups', { rules: [], assignments: [{ id: 'a', when: 'groups[display eq "Legal"]', set: { title: 'Counsel' } }] }, true],
+    ['an assignment on other attributes', { rules: [], assignments: [{ id: 'a', when: 'title eq "x"', set: { title: 'Counsel' } }] }, false],
+  ])('%s', (_name, definition, expected) => {
+    expect(readsGroups(definition)).toBe(expected);
+  });
+});

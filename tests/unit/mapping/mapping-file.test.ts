@@ -59,6 +59,18 @@ describe('mapping files', () => {
       expect(result.errors[0]).toEqual({ severity: 'error', line, column, message: expect.stringContaining(message) });
     });
 
+    it('answers a deeply nested file with a clear message, never the JavaScript error it caused (issue 13)', () => {
+      for (const depth of [3_000, 10_000]) {
+        const { definition, errors } = parseMappingFile(`rules: ${'['.repeat(depth)}${']'.repeat(depth)}`);
+        expect(definition).toBeUndefined();
+        expect(errors.length).toBeGreaterThan(0);
+        for (const error of errors) {
+          expect(error.message).toBe('the YAML nests collections too deeply to be read');
+          expect(error.message).not.toMatch(/call stack|RangeError|TypeError/);
+        }
+      }
+    });
+
     it('refuses files over the size limit and alias bombs', () => {
       expect(parseMappingFile(' '.repeat(MAX_MAPPING_FILE_LENGTH + 1)).errors[0].message).toBe(`the file is larger than ${MAX_MAPPING_FILE_LENGTH} characters`);
       const bomb = lines('a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]', 'rules: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]');

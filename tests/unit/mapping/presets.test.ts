@@ -102,7 +102,9 @@ describe('presets', () => {
     expect(fields.department.scim).toEqual({ path: `${ENTERPRISE}:department` });
     expect(fields.appRoles).toMatchObject({ type: 'enum', multiValued: true, values: ['Admin', 'Manager', 'Contributor', 'Viewer'] });
     expect(DEFAULT_ROLES).toEqual(['Admin', 'Manager', 'Contributor', 'Viewer']);
+    expect(fields.department).toMatchObject({ type: 'option', optionList: 'department' });
     expect(createDefaultOptionLists().map((list) => [list.key, list.onUnknown])).toEqual([
+      ['department', 'addValue'],
       ['businessUnit', 'addValue'],
       ['region', 'addValue'],
     ]);
@@ -143,6 +145,7 @@ describe('presets', () => {
 
     it("maps Tomorro's setup after Entra's PATCHes: role from userType, enterprise fields, list fields", () => {
       const result = apply('entra', ENTRA_TOMORRO_AFTER_PATCH, [
+        { key: 'department', values: [], onUnknown: 'addValue' },
         { key: 'businessUnit', values: [], onUnknown: 'addValue' },
         { key: 'region', values: [{ value: 'Europe' }], onUnknown: 'addValue' },
       ]);
@@ -157,7 +160,10 @@ describe('presets', () => {
         region: 'Europe',
         businessUnit: 'Nordics',
       });
-      expect(result.optionAdditions).toEqual([{ list: 'businessUnit', value: 'Nordics', ruleId: 'businessUnit', field: 'businessUnit' }]);
+      expect(result.optionAdditions).toEqual([
+        { list: 'department', value: 'Legal', ruleId: 'department', field: 'department' },
+        { list: 'businessUnit', value: 'Nordics', ruleId: 'businessUnit', field: 'businessUnit' },
+      ]);
       expect(result.values.appRoles?.provenance).toEqual({ ruleId: 'role', mappingVersion: 1, sourcePath: 'userType', rawValue: 'manager' });
     });
 

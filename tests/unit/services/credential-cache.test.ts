@@ -51,4 +51,28 @@ describe('CredentialCache', () => {
     for (const [hash, name] of [['h1', 'a'], ['h2', 'b'], ['h3', 'c']]) await credentials.remember(hash, async () => ({ value: name, tenantId: 't1' }));
     expect([credentials.get('h1'), credentials.get('h2'), credentials.get('h3')]).toEqual([undefined, 'b', 'c']);
   });
+
+  it('catches up with changes made elsewhere before answering: a tenant announced, or all', async () => {
+    let pending: (string | undefined)[] = [];
+    const listeners: ((tenantId: string | undefined) => void)[] = [];
+    const changes = {
+      async catchUp() {
+        for (const tenantId of pending.splice(0)) for (const listener of listeners) listener(tenantId);
+      },
+      subscribe: (listener: (tenantId: string | undefined) => void) => listeners.push(listener),
+      async close() {},
+    };
+    const credentials = new CredentialCache<string>({ ttlMs: 60_000, maxEntries: 10, now: () => clock, changes });
+    const load = jest.fn(async () => ({ value: 'alice', tenantId: 't1' }));
+    const other = jest.fn(async () => ({ value: 'bob', tenantId: 't2' }));
+    await credentials.remember('h1', load);
+    await credentials.remember('h2', other);
+    pending = ['t1'];
+    await credentials.remember('h1', load);
+    await credentials.remember('h2', other);
+    expect([load.mock.calls.length, other.mock.calls.length]).toEqual([2, 1]);
+    pending = [undefined];
+    await credentials.remember('h2', other);
+    expect(other).toHaveBeenCalledTimes(2);
+  });
 });
