@@ -9,7 +9,7 @@ async function open(page: Page, name: string): Promise<void> {
 describe('console: fields, settings, logs, apps and users (Chromium)', () => {
   const bed = useConsoleTestBed();
 
-  it('adds a dropdown field, refuses an empty name, and approves the value the IdP added', async () => {
+  it('adds a dropdown field, refuses an empty name, approves the value the IdP added, renames, adds and merges values', async () => {
     const { tenant, page, context } = await bed.signedIn();
     await open(page, 'Fields and option lists');
     await page.getByRole('button', { name: 'Add field' }).click();
@@ -28,6 +28,18 @@ describe('console: fields, settings, logs, apps and users (Chromium)', () => {
     await bed.screenshot(page, 'fields');
     await list.getByRole('button', { name: 'Approve EMEA' }).click();
     await list.getByText('Approved').waitFor();
+
+    await list.getByRole('combobox', { name: 'Cost region value to rename' }).selectOption('EMEA');
+    await list.getByRole('textbox', { name: 'New spelling' }).fill('Europe');
+    await list.getByRole('button', { name: 'Rename' }).click();
+    await list.getByText('Renamed EMEA to Europe; 1 users followed.').waitFor();
+    await list.getByRole('textbox', { name: 'New Cost region value' }).fill('Americas');
+    await list.getByRole('button', { name: 'Add value' }).click();
+    await list.getByText('Added Americas.').waitFor();
+    await list.getByRole('combobox', { name: 'Merge Cost region value' }).selectOption('Americas');
+    await list.getByRole('combobox', { name: 'into' }).selectOption('Europe');
+    await list.getByRole('button', { name: 'Merge' }).click();
+    await list.getByText(/Merged Americas into Europe/).waitFor();
     await context.close();
   });
 

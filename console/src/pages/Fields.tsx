@@ -12,6 +12,7 @@ import {
   ConsoleValidateDomainSchemaDocument,
   ConsoleValidateMappingSetDocument,
 } from '../graphql/generated';
+import { OptionValueEditor } from '../components/OptionValueEditor';
 import { CheckField, ErrorText, Page, Panel, SelectField, Status, TextField } from '../ui';
 
 interface FieldDefinition {
@@ -238,12 +239,15 @@ export function FieldsPage() {
                             Approve {value.value}
                           </button>
                         </>
+                      ) : value.reviewStatus === 'retired' ? (
+                        <Status tone="warn">Retired</Status>
                       ) : (
                         <Status tone="ok">Approved</Status>
                       )}
                     </li>
                   ))}
                 </ul>
+                <OptionValueEditor list={list.key} label={list.label ?? list.key} values={list.values.filter((value) => value.reviewStatus !== 'retired').map((value) => value.value)} onDone={reload} />
               </section>
             ))}
           </Panel>
