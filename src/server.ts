@@ -26,7 +26,11 @@ async function main(): Promise<void> {
   }
 
   // The console's pages are built here when missing or older than their source: still two commands.
-  if ((await ensureConsoleBundle()) === 'built') console.log('built the admin console (console/dist)');
+  // A failed build leaves SCIM and GraphQL serving; /console then says it is not built.
+  await ensureConsoleBundle().then(
+    (outcome) => outcome === 'built' && console.log('built the admin console (console/dist)'),
+    (error: unknown) => console.error('the admin console could not be built:', error instanceof Error ? error.message : error),
+  );
   const hub = await createApp(config);
   const baseUrl = localUrl(config);
   if ((await hub.services.tenants.countTenants()) === 0) {
