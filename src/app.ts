@@ -38,6 +38,8 @@ import { CORE_GROUP_SCHEMA } from './scim/protocol/schema-definitions';
 import type { Server } from 'node:http';
 import type { GraphqlSubscriptionServer } from './graphql/subscription-server';
 import { BulkImportService } from './services/bulk-import.service';
+import { RecentRequestsService } from './services/recent-requests.service';
+import { redactSecrets } from './scim/protocol/provisioning-record';
 import { CredentialCache } from './services/credential-cache';
 import { OutboundHttp } from './outbound/outbound-http';
 import { OidcTokenVerifier } from './auth/oidc-token.strategy';
@@ -70,6 +72,7 @@ export interface Services {
   readonly consoleAccess: ConsoleAccessService;
   readonly consoleSignIn: ConsoleSignInService;
   readonly optionLists: OptionListService;
+  readonly recentRequests: RecentRequestsService;
 }
 
 export interface IdentityHub {
@@ -150,6 +153,12 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const consoleSignIn = new ConsoleSignInService(database, audit, directory, mapping, config.graphql.allowHttpJwks);
   const consoleAccess = new ConsoleAccessService(database, audit, config.console, (tenantId, userId) => consoleSignIn.isAdmin(tenantId, userId), config.publicUrl);
   const webhooks = new WebhookEndpointService(database, audit, { allowHttp: config.webhooks.allowHttp, outbound });
+  const recentRequests = new RecentRequestsService(database, {
+    kept: config.retention.recentRequestsKept,
+    retentionHours: config.retention.recentRequestsHours,
+    redact: (value) => redactSecrets(value) as Record<string, unknown>,
+    onDropped: (count, reason) => logger.warn({ err: reason, count }, 'recent requests for mapping previews dropped'),
+  });
   const services: Services = {
     tenants,
     users,
@@ -157,6 +166,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     mapping,
     mappingLifecycle: new MappingLifecycleService(database, mapping, audit, changes, {
       replay: async (tenant, connection, sequence) => replayUserRequests(await registries.registryFor({ tenant, connection }), sequence),
+      recentRequests,
       onJobQueued: runBackgroundJobs ? () => mappingJobs.wake() : undefined,
     }),
     mappingJobs,
@@ -180,6 +190,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     consoleAccess,
     consoleSignIn,
     optionLists: new OptionListService(database, mapping, audit),
+    recentRequests,
   };
 
   const deliveryWorker = new WebhookDeliveryWorker(database, outbound, config.webhooks, {
@@ -210,6 +221,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         firstRunAfterMs: 60_000,
         run: async () => {
           await services.provisioningLog.sweep();
+          await recentRequests.sweep();
           await outbox.sweep();
           return false;
         },
@@ -268,6 +280,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       maxBodyBytes: config.maxBodyBytes,
       publicUrl: config.publicUrl,
       provisioningLog: services.provisioningLog,
+      recentRequests,
       overload: config.scimOverload,
     }),
   );
@@ -317,6 +330,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       await outbound.close();
       await mappingJobs.stop();
       await services.provisioningLog.flush();
+      await recentRequests.flush();
       await graphql.stop();
       await credentialChanges.close();
       await orm.close(true);

@@ -19,8 +19,9 @@ import { migrate } from './persistence/orm';
 const USAGE = `usage: npm run cli -- <command>
 
   migrate                                   apply pending database migrations
-  tenant create <slug> [--name "..."] [--json]
-                                            create a tenant; prints its SCIM URL, SCIM token and admin API key once
+  tenant create <slug> [--name "..."] [--dialect entra|okta|onelogin|generic] [--json]
+                                            create a tenant and its IdP connection in that dialect (default
+                                            generic); prints its SCIM URL, SCIM token and admin API key once
   tenant settings <slug> [--user-patch-status 200|204] [--json]
                                             change tenant settings
   mapping validate <file.yaml> [--tenant <slug>]
@@ -168,6 +169,7 @@ async function run(argv: string[]): Promise<void> {
     allowPositionals: true,
     options: {
       name: { type: 'string' },
+      dialect: { type: 'string' },
       json: { type: 'boolean', default: false },
       'expires-in-days': { type: 'string' },
       'expires-in-hours': { type: 'string' },
@@ -287,16 +289,17 @@ async function run(argv: string[]): Promise<void> {
 
   if (command === 'tenant' && subcommand === 'create') {
     await withHub(async (hub) => {
-      const created = await hub.services.tenants.createTenant({ slug, name: values.name });
+      const created = await hub.services.tenants.createTenant({ slug, name: values.name, dialect: values.dialect });
       print(
         values.json,
         {
           tenant: { id: created.tenant.id, slug: created.tenant.slug, name: created.tenant.name },
+          dialect: created.connection.dialect,
           scimBaseUrl: scimBase,
           scimToken: created.scimToken,
           adminApiKey: created.adminApiKey,
         },
-        [`tenant ${created.tenant.slug} (${created.tenant.id})`, `SCIM base URL: ${scimBase}`, `SCIM token:    ${created.scimToken}`, `admin API key: ${created.adminApiKey}`],
+        [`tenant ${created.tenant.slug} (${created.tenant.id}), dialect ${created.connection.dialect}`, `SCIM base URL: ${scimBase}`, `SCIM token:    ${created.scimToken}`, `admin API key: ${created.adminApiKey}`],
       );
     });
     return;

@@ -66,6 +66,9 @@ export interface WebhookConfig {
 
 export interface RetentionConfig {
   readonly provisioningLogDays: number;
+  /** User writes kept per connection for mapping previews; 0 keeps none. */
+  readonly recentRequestsKept: number;
+  readonly recentRequestsHours: number;
   /** Delivered or not, events and their deliveries are removed after this. */
   readonly outboxDays: number;
 }
@@ -204,6 +207,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const retention: RetentionConfig = {
     provisioningLogDays: integer('PROVISIONING_LOG_RETENTION_DAYS', 30, 1, 3650),
     outboxDays: integer('OUTBOX_RETENTION_DAYS', 7, 1, 365),
+    recentRequestsKept: integer('PREVIEW_REQUESTS_KEPT', 50, 0, 1000),
+    recentRequestsHours: integer('PREVIEW_REQUESTS_RETENTION_HOURS', 24, 1, 720),
   };
 
   const consoleAccess: ConsoleAccessSettings = {

@@ -11,6 +11,8 @@ export const EVENT_TYPES = [
   'user.deactivated',
   'user.reactivated',
   'user.deleted',
+  'user.deprovisioned',
+  'user.restored',
   'group.created',
   'group.updated',
   'group.deleted',
@@ -33,6 +35,8 @@ export const EVENT_RESOURCE_TYPES: Readonly<Record<EventType, EventResourceType>
   'user.deactivated': 'user',
   'user.reactivated': 'user',
   'user.deleted': 'user',
+  'user.deprovisioned': 'user',
+  'user.restored': 'user',
   'group.created': 'group',
   'group.updated': 'group',
   'group.deleted': 'group',
@@ -122,6 +126,10 @@ export interface EventPayloads {
   'user.deactivated': UserUpdatedData;
   'user.reactivated': UserUpdatedData;
   'user.deleted': Omit<UserEventData, 'active'>;
+  /** Kept as deprovisioned (the tenant's scimUserDelete policy): gone from reads, restorable by an admin. */
+  'user.deprovisioned': Omit<UserEventData, 'active'>;
+  /** An admin restored a deprovisioned user, same id, with its history and what it owned. */
+  'user.restored': UserEventData & { readonly ownershipReturned: number };
   'group.created': GroupEventData;
   'group.updated': GroupEventData;
   'group.deleted': Pick<GroupEventData, 'groupId'>;

@@ -34,10 +34,10 @@ export interface GraphqlServices {
   readonly webhooks: WebhookEndpointService;
   readonly events: EventFeed;
   readonly manualEdits: ManualEditService;
-  readonly users: UserService;
   readonly consoleAccess: ConsoleAccessService;
   readonly consoleSignIn: ConsoleSignInService;
   readonly optionLists: OptionListService;
+  readonly users: UserService;
 }
 
 /** One per request: who calls, for which tenant, and the request's own DataLoaders. */

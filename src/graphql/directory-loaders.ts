@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { KeysetPage, KeysetRequest } from '../persistence/repositories/keyset';
 import type { GroupProfile } from '../persistence/repositories/group-profile.repository';
+import type { Membership, MembershipCriteria } from '../persistence/repositories/membership.repository';
 import type { StoredUserValue } from '../persistence/repositories/mapping.repository';
 import type { UserProfile } from '../persistence/repositories/user-profile.repository';
 import type { DirectoryService } from '../services/directory.service';
@@ -95,6 +96,14 @@ export class DirectoryLoaders {
 
   usersOfGroup(page: KeysetRequest): DataLoader<string, KeysetPage<UserProfile>> {
     return this.pages('usersOfGroup', page, (ids, request) => this.directory.groupMembers(this.tenantId, ids, request));
+  }
+
+  membershipsOfGroup(criteria: MembershipCriteria, page: KeysetRequest): DataLoader<string, KeysetPage<Membership>> {
+    return this.pages(`membershipsOfGroup|${criteria.memberType ?? ''}|${criteria.source ?? ''}`, page, (ids, request) => this.directory.membershipsOfGroups(this.tenantId, ids, criteria, request));
+  }
+
+  membershipCountOfGroup(criteria: MembershipCriteria): DataLoader<string, number> {
+    return this.loader(`membershipCountOfGroup|${criteria.memberType ?? ''}|${criteria.source ?? ''}`, () => countLoader((ids) => this.directory.countMembershipsOfGroups(this.tenantId, ids, criteria)));
   }
 
   directReportsOf(page: KeysetRequest): DataLoader<string, KeysetPage<UserProfile>> {

@@ -12,10 +12,12 @@ import { scopeAuthChecker } from './auth-checker';
 import { GroupConnectionResolver, UserConnectionResolver } from './connection.resolver';
 import { GroupMembershipResolver } from './group/group-membership.resolver';
 import { GroupResolver } from './group/group.resolver';
+import { GroupMembershipConnectionResolver, GroupMembershipFieldsResolver, ManualMembershipResolver, UpdateTenantSettingsPayloadResolver } from './group/membership.resolver';
 import { DomainSchemaResolver } from './mapping/domain-schema.resolver';
 import { MappingLifecycleResolver } from './mapping/mapping-lifecycle.resolver';
 import { NodeResolver } from './node.resolver';
 import { EventSubscriptionResolver } from './subscriptions/events.resolver';
+import { DeprovisionedUserResolver } from './user/deprovisioned-user.resolver';
 import { UserEditResolver } from './user/user-edit.resolver';
 import { UserResolver } from './user/user.resolver';
 import { UserAdminResolver } from './user/user-admin.resolver';
@@ -48,6 +50,11 @@ export async function buildGraphqlSchema(pubSub: PubSub = createPubSub()): Promi
       UserEditResolver,
       ConsoleAccessResolver,
       UserAdminResolver,
+      DeprovisionedUserResolver,
+      GroupMembershipFieldsResolver,
+      GroupMembershipConnectionResolver,
+      UpdateTenantSettingsPayloadResolver,
+      ManualMembershipResolver,
     ],
     authChecker: scopeAuthChecker,
     // Inputs are checked where their meaning lives (domain and services), not by class-validator.

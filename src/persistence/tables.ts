@@ -1,5 +1,7 @@
 import { entityTable } from './entity-table';
 import { AuditEventEntity } from './entities/audit-event.entity';
+import { DeprovisionedUserEntity } from './entities/deprovisioned-user.entity';
+import { RecentRequestEntity } from './entities/recent-request.entity';
 import { GroupEntity } from './entities/group.entity';
 import { GroupMemberEntity } from './entities/group-member.entity';
 import { OptionValueEntity } from './entities/option-value.entity';
@@ -20,4 +22,6 @@ export const TABLES = {
   outboxEvents: entityTable(OutboxEventEntity),
   webhookDeliveries: entityTable(WebhookDeliveryEntity),
   auditEvents: entityTable(AuditEventEntity),
+  deprovisionedUsers: entityTable(DeprovisionedUserEntity),
+  recentRequests: entityTable(RecentRequestEntity),
 };

@@ -38,6 +38,8 @@ export interface ScimResponse {
   readonly headers?: Readonly<Record<string, string>>;
   /** Instead of `body`: the JSON body in parts, for answers too big to build in memory. */
   readonly stream?: () => AsyncIterable<string>;
+  /** A user PUT or PATCH: the stored resource it applied to (kept with the request for mapping previews). */
+  readonly previousResource?: Record<string, unknown>;
 }
 
 export interface ScimHandlerDependencies {
@@ -206,21 +208,34 @@ export class ScimHandler {
 
   private async replaceUser(request: RoutedRequest, principal: ScimPrincipal, id: string): Promise<ScimResponse> {
     const resource = normalizeResource(request.registry, 'User', request.body);
-    const user = await this.deps.users.modify(this.actor(request, principal), id, () => this.userWrite(resource), conditionsOf(request));
-    return this.userResponse(request, user, 200);
+    let previousResource: Record<string, unknown> | undefined;
+    const user = await this.deps.users.modify(
+      this.actor(request, principal),
+      id,
+      (current) => {
+        previousResource = current.raw;
+        return this.userWrite(resource);
+      },
+      conditionsOf(request),
+    );
+    return { ...(await this.userResponse(request, user, 200)), previousResource };
   }
 
   private async patchUser(request: RoutedRequest, principal: ScimPrincipal, id: string): Promise<ScimResponse> {
     const operations = parsePatchRequest(request.body);
+    let previousResource: Record<string, unknown> | undefined;
     const user = await this.deps.users.modify(
       this.actor(request, principal),
       id,
-      (current) => this.userWrite(applyPatch(request.registry, 'User', current.raw, operations).resource),
+      (current) => {
+        previousResource = current.raw;
+        return this.userWrite(applyPatch(request.registry, 'User', current.raw, operations).resource);
+      },
       conditionsOf(request),
     );
     const asked = request.query.attributes !== undefined || request.query.excludedattributes !== undefined;
-    if (principal.tenant.settings.userPatchStatus === 204 && !asked) return { status: 204, headers: { ETag: formatVersion(user.version) } };
-    return this.userResponse(request, user, 200);
+    if (principal.tenant.settings.userPatchStatus === 204 && !asked) return { status: 204, headers: { ETag: formatVersion(user.version) }, previousResource };
+    return { ...(await this.userResponse(request, user, 200)), previousResource };
   }
 
   // --- Groups ---

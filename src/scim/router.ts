@@ -8,6 +8,7 @@ import { SCIM_STRATEGY } from '../auth/scim-bearer.strategy';
 import type { FailedAuthThrottle } from '../auth/failed-auth-throttle';
 import { refusedCredentialTenant } from '../auth/refused-credential';
 import type { ProvisioningLogService } from '../services/provisioning-log.service';
+import type { RecentRequestsService } from '../services/recent-requests.service';
 import { MAX_JSON_DEPTH, refuseDeepJson } from '../http/json-depth';
 import { limitOverload, type OverloadLimits } from './overload-limiter';
 import { containsNul } from '../domain/string-limits';
@@ -23,12 +24,17 @@ export interface ScimRouterOptions {
   /** Fixed public base URL; derived from the request when undefined. */
   readonly publicUrl: string | undefined;
   readonly provisioningLog: ProvisioningLogService;
+  readonly recentRequests: RecentRequestsService;
   readonly overload: OverloadLimits;
 }
+
+const USER_WRITES = new Set(['POST', 'PUT', 'PATCH']);
 
 function send(response: Response, answer: ScimResponse): void {
   // Kept for the provisioning log, which records the error's detail and scimType.
   if (answer.status >= 400) response.locals.scimError = answer.body;
+  // Kept with the request for mapping previews: what a PATCH or PUT applied to.
+  if (answer.previousResource) response.locals.previousResource = answer.previousResource;
   response.status(answer.status);
   for (const [name, value] of Object.entries(answer.headers ?? {})) response.setHeader(name, value);
   if (answer.body === undefined) {
@@ -116,7 +122,7 @@ const authenticate = (throttle: FailedAuthThrottle) => (request: Request, respon
  * log only queues here, so it never delays or fails the exchange. Requests without a valid token
  * belong to no tenant and stay in the server log only.
  */
-const logProvisioning = (log: ProvisioningLogService) => (request: Request, response: Response, next: NextFunction): void => {
+const logProvisioning = (log: ProvisioningLogService, recent: RecentRequestsService) => (request: Request, response: Response, next: NextFunction): void => {
   const at = Date.now();
   const started = process.hrtime.bigint();
   // Below the SCIM base, as seen now: Express rewrites request.url while routing.
@@ -126,6 +132,11 @@ const logProvisioning = (log: ProvisioningLogService) => (request: Request, resp
     const principal = request.user as ScimPrincipal | undefined;
     if (!principal) return;
     try {
+      const resource = resourceOfExchange(path, response.getHeader('location')?.toString());
+      if (resource.resourceType === 'User' && resource.resourceId !== null && USER_WRITES.has(request.method) && response.statusCode < 300 && isObject(request.body)) {
+        const before = response.locals.previousResource as Record<string, unknown> | undefined;
+        recent.submit(principal.tenant, { tenantId: principal.tenant.id, connectionId: principal.connection.id, at, method: request.method, userId: resource.resourceId, status: response.statusCode, body: request.body, before: before ?? null });
+      }
       log.submit({
         tenantId: principal.tenant.id,
         at,
@@ -135,7 +146,7 @@ const logProvisioning = (log: ProvisioningLogService) => (request: Request, resp
         status: response.statusCode,
         durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e6),
         ...errorOfExchange(response.locals.scimError),
-        ...resourceOfExchange(path, response.getHeader('location')?.toString()),
+        ...resource,
         body: principal.tenant.settings.provisioningLogBodies && request.body !== undefined ? redactScimBody(request.body) : null,
         requestId: request.requestId,
       });
@@ -145,6 +156,10 @@ const logProvisioning = (log: ProvisioningLogService) => (request: Request, resp
   });
   next();
 };
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
 
 function lowerCaseQuery(query: Request['query']): Record<string, string> {
   const result: Record<string, string> = {};
@@ -158,7 +173,7 @@ function lowerCaseQuery(query: Request['query']): Record<string, string> {
 export function createScimRouter(options: ScimRouterOptions): Router {
   const router = express.Router();
   router.use(limitOverload(options.overload));
-  router.use(logProvisioning(options.provisioningLog));
+  router.use(logProvisioning(options.provisioningLog, options.recentRequests));
   router.use(authenticate(options.throttle));
   // SCIM clients send application/scim+json, application/json, and sometimes no type at all on bodies.
   router.use(express.json({ limit: options.maxBodyBytes, type: () => true, strict: true, verify: refuseDeepJson }));

@@ -5,7 +5,7 @@ import type { StoredUser, UserIndexFields } from '../domain/identity/user';
 import type { Tx } from '../persistence/database';
 import type { AuditService } from './audit.service';
 import type { OutboxService } from './outbox.service';
-import type { OwnershipService } from './ownership.service';
+import type { OwnershipService, OwnershipTransfer } from './ownership.service';
 import type { WriteActor } from './write-actor';
 
 /** Members per membership event: a 100k-member replace becomes many small events, not one huge one. */
@@ -107,6 +107,42 @@ export class ChangeRecorder {
     });
     await this.ownership.transferOwnership(tx, user.tenantId, user.id, 'deleted', contextOf(actor));
     await this.audit.record(tx, { ...contextOf(actor), tenantId: user.tenantId, action: 'user.deleted', target: { type: 'user', id: user.id }, before: { userName: user.userName } });
+  }
+
+  /**
+   * Kept as deprovisioned: the same transfer as a delete (the substitute applies whenever the IdP removes
+   * a user), announced as user.deprovisioned. Returns where the resources went, for a later restore.
+   */
+  async userDeprovisioned(tx: Tx, actor: WriteActor, user: StoredUser, fields: UserIndexFields): Promise<OwnershipTransfer | null> {
+    await this.outbox.enqueue(tx, {
+      tenantId: user.tenantId,
+      type: 'user.deprovisioned',
+      resourceId: user.id,
+      resourceVersion: user.version + 1,
+      data: { userId: user.id, userName: user.userName, externalId: fields.externalId },
+    });
+    const transfer = await this.ownership.transferOwnership(tx, user.tenantId, user.id, 'deleted', contextOf(actor));
+    await this.audit.record(tx, { ...contextOf(actor), tenantId: user.tenantId, action: 'user.deprovisioned', target: { type: 'user', id: user.id }, before: { userName: user.userName } });
+    return transfer;
+  }
+
+  /** An admin restored a deprovisioned user: what it owned and is still with its substitute comes back. */
+  async userRestored(tx: Tx, actor: WriteActor, user: StoredUser, fields: UserIndexFields, ownershipHeldBy: string | null): Promise<void> {
+    const ownershipReturned = await this.ownership.returnOwnership(tx, user.tenantId, user.id, ownershipHeldBy, contextOf(actor));
+    await this.outbox.enqueue(tx, { tenantId: user.tenantId, type: 'user.restored', resourceId: user.id, resourceVersion: user.version, data: { ...userData(user, fields), ownershipReturned } });
+    await this.audit.record(tx, { ...contextOf(actor), tenantId: user.tenantId, action: 'user.restored', target: { type: 'user', id: user.id }, after: fields, details: { ownershipReturned } });
+  }
+
+  /** An admin purged a deprovisioned user for good: announced as user.deleted. */
+  async deprovisionedUserPurged(tx: Tx, actor: WriteActor, user: { readonly tenantId: string; readonly id: string; readonly userName: string; readonly externalId: string | null; readonly version: number }): Promise<void> {
+    await this.outbox.enqueue(tx, {
+      tenantId: user.tenantId,
+      type: 'user.deleted',
+      resourceId: user.id,
+      resourceVersion: user.version + 1,
+      data: { userId: user.id, userName: user.userName, externalId: user.externalId },
+    });
+    await this.audit.record(tx, { ...contextOf(actor), tenantId: user.tenantId, action: 'user.purged', target: { type: 'user', id: user.id }, before: { userName: user.userName } });
   }
 
   async groupCreated(tx: Tx, actor: WriteActor, group: StoredGroup, fields: GroupIndexFields): Promise<void> {

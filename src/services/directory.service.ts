@@ -4,6 +4,7 @@ import type { Database } from '../persistence/database';
 import { GroupProfileRepository, type GroupProfile } from '../persistence/repositories/group-profile.repository';
 import type { KeysetPage, KeysetRequest } from '../persistence/repositories/keyset';
 import { MappingRepository, type StoredOptionValue } from '../persistence/repositories/mapping.repository';
+import { MembershipRepository, type Membership, type MembershipCriteria, type MembershipSource } from '../persistence/repositories/membership.repository';
 import { TenantRepository } from '../persistence/repositories/tenant.repository';
 import { UserProfileRepository, type UserCriteria, type UserOrder, type UserProfile } from '../persistence/repositories/user-profile.repository';
 import type { SchemaVersionDefinition } from './mapping.service';
@@ -18,6 +19,7 @@ export class DirectoryService {
   private readonly groups = new GroupProfileRepository();
   private readonly mappings = new MappingRepository();
   private readonly tenants = new TenantRepository();
+  private readonly memberships = new MembershipRepository();
 
   constructor(private readonly database: Database) {}
 
@@ -51,6 +53,24 @@ export class DirectoryService {
 
   async countGroupMembers(tenantId: string, groupIds: readonly string[]): Promise<Map<string, number>> {
     return this.database.read((tx) => this.users.countGroupMembers(tx, tenantId, groupIds));
+  }
+
+  /** The memberships (users and nested groups, with their source) of each group, one page each. */
+  async membershipsOfGroups(tenantId: string, groupIds: readonly string[], criteria: MembershipCriteria, page: KeysetRequest): Promise<Map<string, KeysetPage<Membership>>> {
+    return this.database.read((tx) => this.memberships.listOfGroups(tx, tenantId, groupIds, criteria, page));
+  }
+
+  async countMembershipsOfGroups(tenantId: string, groupIds: readonly string[], criteria: MembershipCriteria): Promise<Map<string, number>> {
+    return this.database.read((tx) => this.memberships.countOfGroups(tx, tenantId, groupIds, criteria));
+  }
+
+  /** The tenant's memberships with this source (manual ones: what restricting groups to the IdP leaves behind). */
+  async membershipsBySource(tenantId: string, source: MembershipSource, page: KeysetRequest): Promise<KeysetPage<Membership>> {
+    return this.database.read((tx) => this.memberships.listBySource(tx, tenantId, source, page));
+  }
+
+  async countMembershipsBySource(tenantId: string, source: MembershipSource): Promise<number> {
+    return this.database.read((tx) => this.memberships.countBySource(tx, tenantId, source));
   }
 
   async groupsByIds(tenantId: string, ids: readonly string[]): Promise<GroupProfile[]> {

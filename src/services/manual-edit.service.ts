@@ -8,6 +8,7 @@ import type { Database, Tx } from '../persistence/database';
 import { GroupProfileRepository } from '../persistence/repositories/group-profile.repository';
 import { MappingRepository, type StoredOptionValue } from '../persistence/repositories/mapping.repository';
 import { TenantRepository } from '../persistence/repositories/tenant.repository';
+import { MembershipRepository } from '../persistence/repositories/membership.repository';
 import type { AuditService } from './audit.service';
 import type { GroupService, InGroupTransaction } from './group.service';
 import type { UserService } from './user.service';
@@ -38,6 +39,8 @@ const MANUAL_USER_ATTRIBUTES = ['displayName', 'title'] as const;
 
 /** Members one manual edit may name: the set-members diff is read and written in one request. */
 export const MANUAL_MEMBERS_MAX = 10_000;
+/** Manual memberships one removeManualMemberships call removes; it reports how many remain. */
+export const MANUAL_MEMBERSHIPS_PER_REMOVAL = 10_000;
 const MEMBER_PAGE = 5000;
 
 function fieldsOf(group: StoredGroup): GroupIndexFields {
@@ -68,6 +71,7 @@ export class ManualEditService {
   private readonly tenants = new TenantRepository();
   private readonly marks = new GroupProfileRepository();
   private readonly mappings = new MappingRepository();
+  private readonly memberships = new MembershipRepository();
 
   constructor(
     private readonly database: Database,
@@ -103,6 +107,40 @@ export class ManualEditService {
       }
       return { raw, fields: this.resources.userFields(raw) };
     });
+  }
+
+  /** Restores a user the IdP deleted while the tenant kept deleted users as deprovisioned. */
+  async restoreUser(editor: ManualEditor, userId: string): Promise<StoredUser> {
+    return this.users.restore(await this.writeActor(editor), userId);
+  }
+
+  /** Removes a deprovisioned user for good. */
+  async purgeUser(editor: ManualEditor, userId: string): Promise<void> {
+    await this.users.purge(await this.writeActor(editor), userId);
+  }
+
+  /**
+   * Removes the memberships admins made by hand (source manual), of one group or of every group, up to
+   * MANUAL_MEMBERSHIPS_PER_REMOVAL per call: the step before handing group assignment to the IdP alone
+   * (OneLogin guide: "remove all existing group assignments"). Allowed while groups are restricted to
+   * the IdP, which is when it is needed. Each group changes in its own transaction, as a SCIM remove
+   * would (membership.removed, audit, re-map of the users when the mapping reads groups); memberships
+   * from the IdP or rules stay.
+   */
+  async removeManualMemberships(editor: ManualEditor, groupId?: string): Promise<{ removed: number; remaining: number }> {
+    const tenantId = editor.tenant.id;
+    const actor = await this.writeActor(editor);
+    const batch = await this.database.read((tx) => this.memberships.memberIdsBySource(tx, tenantId, 'manual', MANUAL_MEMBERSHIPS_PER_REMOVAL, groupId));
+    let removed = 0;
+    for (const [group, memberIds] of batch) {
+      await this.groups.modify(actor, group, (current) => ({ write: { raw: current.raw, fields: fieldsOf(current) }, memberships: [{ op: 'remove', values: memberIds }] }));
+      removed += memberIds.length;
+    }
+    const remaining = await this.database.transaction(async (tx) => {
+      await this.audit.record(tx, { ...editor.context, tenantId, action: 'memberships.manual_removed', target: { type: groupId === undefined ? 'tenant' : 'group', id: groupId ?? tenantId }, details: { removed, groups: batch.size } });
+      return this.memberships.countBySource(tx, tenantId, 'manual', groupId);
+    });
+    return { removed, remaining };
   }
 
   async createGroup(editor: ManualEditor, fields: ManualGroupFields, memberIds: readonly string[]): Promise<StoredGroup> {

@@ -5,17 +5,19 @@ import { applyMapping, type MappingError, type OptionAddition, type TraceStep } 
 import { compileMappingSet } from '../domain/mapping/compile-mapping-set';
 import { dialectSampleRequests, type UserRequestSequence, type UserWriteMethod } from '../domain/mapping/dialect-samples';
 import { checkDomainSchema } from '../domain/mapping/domain-schema';
+import { createPresetMappingSet } from '../domain/mapping/presets';
 import type { MappingIssue, MappingSetDefinition } from '../domain/mapping/mapping-set';
 import type { DomainValue } from '../domain/mapping/mapping-values';
 import type { Connection, Tenant } from '../domain/tenants/tenant';
 import type { Database, Tx } from '../persistence/database';
 import { MappingJobRepository, type MappingJobKind, type StoredMappingJob } from '../persistence/repositories/mapping-job.repository';
 import { MappingRepository, type StoredMappingSet, type VersionState } from '../persistence/repositories/mapping.repository';
-import { ProvisioningLogRepository, type ProvisioningLogEntry } from '../persistence/repositories/provisioning-log.repository';
+import type { RecentRequest } from '../persistence/repositories/recent-request.repository';
 import { TenantRepository } from '../persistence/repositories/tenant.repository';
 import type { ChangeRecorder } from './change-recorder';
 import { declaredOptionLists, describeIssues } from './mapping.service';
 import type { AuditService } from './audit.service';
+import type { RecentRequestsService } from './recent-requests.service';
 import type { ImpactReport, ReapplyReport } from './mapping-jobs.service';
 import type { MappingService, SchemaVersionDefinition } from './mapping.service';
 
@@ -50,6 +52,8 @@ export type ValidationOutcome = { readonly ok: true; readonly version: number } 
 export interface PreviewPayload {
   readonly label?: string;
   readonly resources: readonly Record<string, unknown>[];
+  /** The stored user the first resource replaced: mapped first (not shown), so the steps start from its values. */
+  readonly initial?: Record<string, unknown>;
 }
 
 export interface PreviewStep {
@@ -146,22 +150,22 @@ function isSchemaShaped(definition: unknown): definition is SchemaVersionDefinit
 }
 
 /**
- * Logged user writes, oldest first, as one sequence per user: a user's POST (or PUT) and the PATCHes
- * after it replay in order, as the SCIM layer applied them.
+ * Kept user writes (newest first), as one sequence per user, oldest request first: a POST starts from
+ * an empty user, a PUT or PATCH from the user as stored before it; the rest replay in order, as the SCIM
+ * layer applied them.
  */
-function sequencesOfLoggedRequests(entries: readonly ProvisioningLogEntry[]): UserRequestSequence[] {
-  const byResource = new Map<string, ProvisioningLogEntry[]>();
-  for (const entry of [...entries].reverse()) {
-    const key = entry.resourceId ?? `request:${entry.id}`;
-    byResource.set(key, [...(byResource.get(key) ?? []), entry]);
-  }
-  return [...byResource.values()].map((requests) => {
-    const first = requests[0]!;
-    const notes = first.method === 'PATCH' ? ['the create of this user is older than the requests replayed: its first PATCH applies to an empty user'] : [];
+function sequencesOfRecentRequests(requests: readonly RecentRequest[]): UserRequestSequence[] {
+  const byUser = new Map<string, RecentRequest[]>();
+  for (const request of [...requests].reverse()) byUser.set(request.userId, [...(byUser.get(request.userId) ?? []), request]);
+  return [...byUser.entries()].map(([userId, kept]) => {
+    const first = kept[0]!;
+    const initial = first.method === 'POST' || first.before === null ? undefined : first.before;
+    const notes = initial === undefined ? [] : [`starts from the user as stored before its ${first.method} at ${new Date(first.at).toISOString()}`];
     return {
-      label: `${first.resourceId ? `user ${first.resourceId}` : `${first.method} ${first.path}`}: ${requests.map((request) => `${request.method} (${request.status}) at ${new Date(request.at).toISOString()}`).join(', ')}`,
-      requests: requests.map((request) => ({ method: request.method as UserWriteMethod, body: request.body })),
+      label: `user ${userId}: ${kept.map((request) => `${request.method} (${request.status}) at ${new Date(request.at).toISOString()}`).join(', ')}`,
+      requests: kept.map((request) => ({ method: request.method as UserWriteMethod, body: request.body })),
       notes,
+      ...(initial === undefined ? {} : { initial }),
     };
   });
 }
@@ -176,7 +180,6 @@ export class MappingLifecycleService {
   private readonly mappings = new MappingRepository();
   private readonly tenants = new TenantRepository();
   private readonly jobs = new MappingJobRepository();
-  private readonly provisioningLog = new ProvisioningLogRepository();
 
   constructor(
     private readonly database: Database,
@@ -185,6 +188,8 @@ export class MappingLifecycleService {
     private readonly changes: ChangeRecorder,
     private readonly options: {
       readonly replay: ReplayUserRequests;
+      /** The connections' last user writes, kept for previews. */
+      readonly recentRequests: RecentRequestsService;
       /** Called after a job is queued: lets this node start on it at once instead of at its next poll. */
       readonly onJobQueued?: () => void;
     },
@@ -195,6 +200,18 @@ export class MappingLifecycleService {
     const connection = await this.database.read((tx) => this.tenants.findDefaultConnection(tx, tenant.id));
     if (!connection) throw new DomainError('NOT_FOUND', `tenant "${tenant.slug}" has no connection`);
     return connection;
+  }
+
+  /**
+   * After the connection's dialect changed: the new dialect's preset as a draft the admin previews and
+   * activates (the active mapping stays). Null when the tenant has no mapping yet: its first use seeds
+   * the preset of the dialect it has by then.
+   */
+  async offerDialectPreset(tenant: Tenant, connection: Connection, who: AuditContext): Promise<number | null> {
+    const schema = await this.database.read(async (tx) => ((await this.mappings.activeMappingVersion(tx, tenant.id, connection.id)) === null ? undefined : this.mappings.latestSchema(tx, tenant.id)));
+    if (!schema) return null;
+    const { customSchemaUrn } = (schema.definition as unknown as SchemaVersionDefinition).schema;
+    return this.createDraft(tenant, connection, createPresetMappingSet(connection.dialect, customSchemaUrn), who, `${connection.dialect} preset`);
   }
 
   /** Stores a definition as the connection's next version, a draft compiled against the active schema at validation. */
@@ -267,10 +284,13 @@ export class MappingLifecycleService {
    */
   async preview(tenant: Tenant, connection: Connection, source: MappingSource, payloads: readonly PreviewPayload[]): Promise<PreviewResult[]> {
     const runtime = await this.database.read((tx) => this.sourceRuntime(tx, tenant, connection, source));
+    const mapValues = (raw: Record<string, unknown>, current: Record<string, DomainValue>, isCreate: boolean) =>
+      applyMapping(runtime.compiled, { raw, groups: [], current, isCreate }, { optionLists: runtime.optionLists, mappingVersion: runtime.mappingVersion });
     return payloads.map((payload) => {
-      let current: Record<string, DomainValue> = {};
+      let current: Record<string, DomainValue> =
+        payload.initial === undefined ? {} : Object.fromEntries(Object.entries(mapValues(payload.initial, {}, true).values).map(([field, mapped]) => [field, mapped.value]));
       const steps = payload.resources.map((raw, index) => {
-        const result = applyMapping(runtime.compiled, { raw, groups: [], current, isCreate: index === 0 }, { optionLists: runtime.optionLists, mappingVersion: runtime.mappingVersion });
+        const result = mapValues(raw, current, index === 0 && payload.initial === undefined);
         const values = Object.fromEntries(Object.entries(result.values).map(([field, mapped]) => [field, mapped.value]));
         // Like applyToUser: fields the mapping did not write keep their values for the next request.
         current = { ...current, ...values };
@@ -283,12 +303,12 @@ export class MappingLifecycleService {
   /** A dry run of IdP requests (pasted, a dialect's samples, or logged): each sequence replayed as SCIM would store it, then mapped. */
   async previewRequests(tenant: Tenant, connection: Connection, source: MappingSource, sequences: readonly UserRequestSequence[], notes: readonly string[] = []): Promise<PreviewReport> {
     const replayed = await Promise.all(sequences.map((sequence) => this.options.replay(tenant, connection, sequence)));
-    const mapped = await this.preview(tenant, connection, source, replayed.map((replay, index) => ({ label: sequences[index]!.label, resources: replay.resources })));
+    const mapped = await this.preview(tenant, connection, source, replayed.map((replay, index) => ({ label: sequences[index]!.label, resources: replay.resources, initial: sequences[index]!.initial })));
     const results = mapped.map((result, index) => {
       const replay = replayed[index]!;
       const sequenceNotes = [
         ...(sequences[index]!.notes ?? []),
-        ...(replay.redacted ? ['the provisioning log redacted some values of these requests: they show as "[redacted]" and map as such'] : []),
+        ...(replay.redacted ? ['secrets in these requests were redacted when they were kept: they show as "[redacted]" and map as such'] : []),
       ];
       return { ...result, ...(replay.error !== undefined ? { error: replay.error } : {}), ...(sequenceNotes.length > 0 ? { notes: sequenceNotes } : {}) };
     });
@@ -302,23 +322,13 @@ export class MappingLifecycleService {
   }
 
   /**
-   * A dry run of the last `limit` user writes the connection received, from the provisioning log: their
-   * bodies are what the log kept, redacted. When the tenant does not keep bodies, the requests without
-   * one cannot be replayed and the notes say so.
+   * A dry run of the last `limit` user writes the connection received, as kept for previews (secrets
+   * redacted): each user's requests replay on the user as stored before the first of them.
    */
   async previewRecentRequests(tenant: Tenant, connection: Connection, source: MappingSource, limit: number): Promise<PreviewReport> {
     if (!Number.isInteger(limit) || limit < 1 || limit > RECENT_REQUESTS_MAX) throw new DomainError('INVALID_INPUT', `the number of recent requests must be from 1 to ${RECENT_REQUESTS_MAX}`);
-    const entries = await this.database.read((tx) => this.provisioningLog.recentUserWrites(tx, tenant.id, connection.id, limit));
-    const withBody = entries.filter((entry) => entry.body !== null && entry.body !== undefined);
-    const notes = [`${entries.length} recent user write(s) of the connection found, ${withBody.length} with a kept (redacted) body`];
-    if (withBody.length < entries.length) {
-      notes.push(
-        tenant.settings.provisioningLogBodies
-          ? `${entries.length - withBody.length} request(s) have no body left (older than the tenant's body retention of ${tenant.settings.provisioningLogBodyRetentionDays} days, or sent before bodies were kept): not replayed`
-          : `the tenant does not keep request bodies (setting provisioningLogBodies is off): ${entries.length - withBody.length} request(s) cannot be replayed`,
-      );
-    }
-    return this.previewRequests(tenant, connection, source, sequencesOfLoggedRequests(withBody), notes);
+    const { requests, notes } = await this.options.recentRequests.newestUserWrites(tenant, connection, limit);
+    return this.previewRequests(tenant, connection, source, sequencesOfRecentRequests(requests), notes);
   }
 
   /** Activates a validated version: previous active -> superseded, pointer swap, audit row, one transaction. */

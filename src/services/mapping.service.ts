@@ -8,6 +8,7 @@ import type { OptionList, OptionValue } from '../domain/mapping/option-list';
 import { createDefaultDomainSchema, createDefaultOptionLists, createPresetMappingSet, customSchemaUrnFor } from '../domain/mapping/presets';
 import type { FieldChange, MappedChangeCause } from '../domain/events';
 import type { Connection, Tenant } from '../domain/tenants/tenant';
+import { resolvesManagerByExternalId } from '../domain/tenants/dialect';
 import { foldText } from '../domain/text';
 import type { Database, Tx } from '../persistence/database';
 import { GroupRepository, type NewMemberRow } from '../persistence/repositories/group.repository';
@@ -45,6 +46,8 @@ export interface MappingRuntime {
   readonly schema: DomainSchema;
   readonly compiled: CompiledMappingSet;
   readonly optionLists: OptionList[];
+  /** Whether a mapped manager that names no user id names one by externalId (the connection's dialect decides). */
+  readonly managerByExternalId: boolean;
 }
 
 /** A group of the user as the mapping reads it. */
@@ -398,7 +401,7 @@ export class MappingService {
     if (!pointer) throw new Error(`connection ${connection.id} has no active mapping set (its defaults were not seeded)`);
     // The active mapping runs under the active schema (activations check that it fits).
     const schema = await this.mappings.latestSchema(tx, tenant.id);
-    return this.compiledRuntime(tx, tenant.id, connection.id, pointer.version, schema?.version ?? pointer.schemaVersion, async () => {
+    return this.compiledRuntime(tx, tenant.id, connection, pointer.version, schema?.version ?? pointer.schemaVersion, async () => {
       const stored = await this.mappings.findMappingSet(tx, tenant.id, connection.id, pointer.version);
       return stored!.definition as unknown as MappingSetDefinition;
     });
@@ -409,13 +412,13 @@ export class MappingService {
     const stored = await this.mappings.findMappingSet(tx, tenant.id, connection.id, version);
     if (!stored) throw new DomainError('NOT_FOUND', `mapping version ${version} does not exist`);
     const schema = await this.mappings.latestSchema(tx, tenant.id);
-    return this.compiledRuntime(tx, tenant.id, connection.id, version, schema?.version ?? stored.schemaVersion, async () => stored.definition as unknown as MappingSetDefinition);
+    return this.compiledRuntime(tx, tenant.id, connection, version, schema?.version ?? stored.schemaVersion, async () => stored.definition as unknown as MappingSetDefinition);
   }
 
-  private async compiledRuntime(tx: Tx, tenantId: string, connectionId: string, version: number, schemaVersion: number, definitionOf: () => Promise<MappingSetDefinition>): Promise<MappingRuntime> {
+  private async compiledRuntime(tx: Tx, tenantId: string, connection: Connection, version: number, schemaVersion: number, definitionOf: () => Promise<MappingSetDefinition>): Promise<MappingRuntime> {
     const definition = await this.loadSchema(tx, tenantId, schemaVersion);
     const optionLists = await this.loadOptionLists(tx, tenantId, definition.optionLists);
-    const key = `${tenantId}:${connectionId}:${version}:${schemaVersion}`;
+    const key = `${tenantId}:${connection.id}:${version}:${schemaVersion}`;
     let compiled = this.compiled.get(key);
     if (!compiled) {
       const result = compileMappingSet(await definitionOf(), definition.schema, optionLists);
@@ -423,7 +426,16 @@ export class MappingService {
       compiled = result.mappingSet;
       this.compiled.set(key, compiled);
     }
-    return { tenantId, connectionId, mappingVersion: version, schemaVersion, schema: definition.schema, compiled, optionLists };
+    return {
+      tenantId,
+      connectionId: connection.id,
+      mappingVersion: version,
+      schemaVersion,
+      schema: definition.schema,
+      compiled,
+      optionLists,
+      managerByExternalId: resolvesManagerByExternalId(connection.dialect),
+    };
   }
 
   /**
@@ -445,7 +457,7 @@ export class MappingService {
     const additions = new Map<string, StoredOptionValue>();
     const grants = new Map<string, string[]>();
     let written = 0;
-    for (const user of users) {
+    const mapped = users.map((user) => {
       const stored = storedRows.get(user.id) ?? [];
       const before = currentValues(runtime.schema, stored);
       const result = applyMapping(
@@ -453,6 +465,10 @@ export class MappingService {
         { raw: user.raw, groups: groups.get(user.id) ?? [], current: before, isCreate: user.isCreate },
         { optionLists: runtime.optionLists, mappingVersion: runtime.mappingVersion },
       );
+      return { user, stored, before, result };
+    });
+    if (runtime.managerByExternalId) await this.resolveManagers(tx, tenantId, mapped);
+    for (const { user, stored, before, result } of mapped) {
       if (result.errors.length > 0) {
         const message = result.errors.map((error) => error.message).join('; ');
         if (options.onFailure === 'throw') throw new DomainError('INVALID_INPUT', message);
@@ -474,6 +490,21 @@ export class MappingService {
     await this.storeRuleMemberships(tx, tenantId, users.filter((user) => !failedIds.has(user.id)), grants, now);
     if (options.announce !== undefined) await this.announce(tx, tenantId, changed, options.announce);
     return { changed, failed, written };
+  }
+
+  /**
+   * Mapped managers that name no user id but exactly one user's externalId (OneLogin sends its own user
+   * ids) become that user's id, so GraphQL's manager and directReports follow them.
+   */
+  private async resolveManagers(tx: Tx, tenantId: string, mapped: { result: MappingResult }[]): Promise<void> {
+    const references = [...new Set(mapped.flatMap(({ result }) => (typeof result.values.manager?.value === 'string' ? [result.values.manager.value] : [])))];
+    if (references.length === 0) return;
+    const resolved = await this.users.idsByExternalIdReference(tx, tenantId, references);
+    for (const entry of mapped) {
+      const manager = entry.result.values.manager;
+      const id = typeof manager?.value === 'string' ? resolved.get(manager.value) : undefined;
+      if (manager && id !== undefined) entry.result = { ...entry.result, values: { ...entry.result.values, manager: { ...manager, value: id } } };
+    }
   }
 
   /** Each mapped user's rule-granted memberships become exactly what the mapping grants now (only existing groups are granted). */

@@ -227,6 +227,17 @@ export class OwnershipService {
     return transfer;
   }
 
+  /**
+   * Called inside the transaction that restores a deprovisioned user: what its deprovisioning moved to
+   * `heldBy` (the substitute then; null: orphaned) and nobody reassigned since comes back to it.
+   * Audited when anything came back; returns how many resources did.
+   */
+  async returnOwnership(tx: Tx, tenantId: string, userId: string, heldBy: string | null, context: AuditContext): Promise<number> {
+    const returned = await this.ownerships.returnAll(tx, tenantId, userId, heldBy, this.now());
+    if (returned > 0) await this.audit.record(tx, { ...context, tenantId, action: 'ownership.returned', target: { type: 'user', id: userId }, details: { fromUserId: heldBy, returned } });
+    return returned;
+  }
+
   private async clearDeprovisionedSubstitute(tx: Tx, tenantId: string, userId: string, reason: OwnershipTransferReason, now: number, context: AuditContext): Promise<void> {
     const tenant = await this.lockedTenant(tx, tenantId);
     const settings: TenantSettings = { ...tenant.settings, defaultSubstituteUserId: null, deprovisionedSubstitute: { userId, at: now, reason } };

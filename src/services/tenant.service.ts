@@ -7,12 +7,12 @@ import {
   TENANT_SLUG_PATTERN,
   checkSettingsChange,
   type Connection,
-  type Dialect,
   type Tenant,
   type TenantSettings,
   type TenantSettingsChange,
 } from '../domain/tenants/tenant';
 import { deterministicTimeOrderedId } from '../domain/time-ordered-id';
+import { dialectSettingDefaults, parseDialect } from '../domain/tenants/dialect';
 import type { Database } from '../persistence/database';
 import { TenantRepository, type ExpiringToken, type TokenStatus } from '../persistence/repositories/tenant.repository';
 import type { AuditService } from './audit.service';
@@ -119,13 +119,15 @@ export class TenantService {
     database.watchWrites(['tenants', 'connections'], () => this.principals.forgetAll());
   }
 
-  async createTenant(input: { slug: string; name?: string; dialect?: Dialect; tokenExpiresInDays?: number }): Promise<TenantCredentials> {
+  /** The tenant and its one IdP connection, in `dialect` (default generic) with that dialect's setting defaults. */
+  async createTenant(input: { slug: string; name?: string; dialect?: string; tokenExpiresInDays?: number }): Promise<TenantCredentials> {
     if (!TENANT_SLUG_PATTERN.test(input.slug)) {
       throw new DomainError('INVALID_INPUT', 'a tenant slug is 1-63 lower-case letters, digits and dashes, not starting or ending with a dash');
     }
     const now = this.now();
-    const tenant: Tenant = { id: randomUUID(), slug: input.slug, name: input.name ?? input.slug, settings: DEFAULT_TENANT_SETTINGS, createdAt: now };
-    const connection: Connection = { tenantId: tenant.id, id: randomUUID(), name: 'default', dialect: input.dialect ?? 'generic' };
+    const dialect = parseDialect(input.dialect ?? 'generic');
+    const tenant: Tenant = { id: randomUUID(), slug: input.slug, name: input.name ?? input.slug, settings: { ...DEFAULT_TENANT_SETTINGS, ...dialectSettingDefaults(dialect) }, createdAt: now };
+    const connection: Connection = { tenantId: tenant.id, id: randomUUID(), name: 'default', dialect };
     const scimToken = generateSecret('scim');
     const adminApiKey = generateSecret('api');
     const scimTokenExpiresAt = expiryFrom(now, input.tokenExpiresInDays);
@@ -187,6 +189,34 @@ export class TenantService {
     // The new token's first use is stamped at once, not a minute after the old one's last stamp.
     this.lastUseStamps.delete(rotated.connectionId);
     return { scimToken, expiresAt, previousTokenValidUntil: rotated.previousTokenValidUntil };
+  }
+
+  /**
+   * Changes the dialect of the tenant's connection and applies the dialect's setting defaults (audited
+   * with both diffs). The active mapping stays: callers offer the new dialect's preset as a draft.
+   */
+  async setConnectionDialect(tenantId: string, dialect: string, context: AuditContext): Promise<{ connection: Connection; settings: TenantSettings; changed: boolean }> {
+    const chosen = parseDialect(dialect);
+    const outcome = await this.database.transaction(async (tx) => {
+      const tenant = await this.tenants.findTenantById(tx, tenantId, { forUpdate: true });
+      const connection = tenant && (await this.tenants.findDefaultConnection(tx, tenantId));
+      if (!tenant || !connection) throw new DomainError('NOT_FOUND', 'the tenant has no connection');
+      if (connection.dialect === chosen) return { connection, settings: tenant.settings, changed: false };
+      const settings: TenantSettings = { ...tenant.settings, ...dialectSettingDefaults(chosen) };
+      await this.tenants.updateConnectionDialect(tx, connection, chosen);
+      await this.tenants.updateSettings(tx, tenantId, settings);
+      await this.audit.record(tx, {
+        ...context,
+        tenantId,
+        action: 'connection.dialect_changed',
+        target: { type: 'connection', id: connection.id },
+        before: { dialect: connection.dialect, ...tenant.settings },
+        after: { dialect: chosen, ...settings },
+      });
+      return { connection: { ...connection, dialect: chosen }, settings, changed: true };
+    });
+    if (outcome.changed) this.apiKeyCache?.forgetTenant(tenantId);
+    return outcome;
   }
 
   async updateSettings(slug: string, change: TenantSettingsChange, context: AuditContext = { actor: SYSTEM_ACTOR }): Promise<TenantSettings> {

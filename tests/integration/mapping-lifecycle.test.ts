@@ -60,8 +60,9 @@ describe(`mapping lifecycle on ${testDatabaseKind()}`, () => {
 
   /** Every row of every table, to prove a call wrote nothing at all. */
   async function snapshotAllTables(): Promise<string> {
-    // The provisioning log records HTTP exchanges after their responses went out (a setup request's entry
-    // may still arrive); dry runs are service calls, so every other table is what they must not change.
+    // The provisioning log and the recent requests kept for previews record HTTP exchanges after their
+    // responses went out (a setup request's entry may still arrive); dry runs are service calls, so every
+    // other table is what they must not change.
     return scim.hub.hub.database.read(async (tx: Tx) => {
       const tables =
         tx.dialect === 'postgresql'
@@ -69,7 +70,7 @@ describe(`mapping lifecycle on ${testDatabaseKind()}`, () => {
           : await tx.all<{ name: string }>(tx.knex.select('name').from('sqlite_master').where('type', 'table'));
       const contents: Record<string, string[]> = {};
       for (const { name } of tables.sort((left, right) => left.name.localeCompare(right.name))) {
-        if (name === 'provisioning_log') continue;
+        if (name === 'provisioning_log' || name === 'recent_requests') continue;
         contents[name] = (await tx.all<Record<string, unknown>>(tx.knex(name).select('*'))).map((row) => JSON.stringify(row)).sort();
       }
       return JSON.stringify(contents);
@@ -155,39 +156,30 @@ describe(`mapping lifecycle on ${testDatabaseKind()}`, () => {
     if (dialect === 'okta') expect(last.active).toBe(false);
   });
 
-  it('a dry run of the last requests replays the redacted bodies the log kept, says when bodies were not kept, and writes nothing', async () => {
+  it('a dry run of the last requests replays the kept bodies by default, each user from its stored state, and writes nothing', async () => {
     const { tenant, connection, client, urn } = await entraTenant();
     const draft = await lifecycle().createDraft(tenant, connection, promotingDefinition(urn), ADMIN);
-    const [unkept] = await createUsers(client, [{ userName: 'early@contoso.com', userType: 'user' }]);
-    await scim.hub.hub.services.provisioningLog.flush();
-    const without = await lifecycle().previewRecentRequests(tenant, connection, { version: draft }, 10);
-    expect(without.results).toEqual([]);
-    expect(without.notes).toEqual(['1 recent user write(s) of the connection found, 0 with a kept (redacted) body', expect.stringMatching(/does not keep request bodies .*1 request\(s\) cannot be replayed/)]);
-
-    const kept = await scim.hub.hub.services.tenants.updateSettings(tenant.slug, { provisioningLogBodies: true });
-    expect(kept.provisioningLogBodies).toBe(true);
-    const withBodies = (await scim.hub.hub.services.tenants.getTenantBySlug(tenant.slug));
+    const [early] = await createUsers(client, [{ userName: 'early@contoso.com', userType: 'user' }]);
     const [userId] = await createUsers(client, [{ userName: 'late@contoso.com', userType: 'user', title: 'Nordics' }]);
     expectStatus(await client.patch(`/Users/${userId}`, [{ op: 'replace', path: 'userType', value: 'admin' }]), 200);
-    expectStatus(await client.patch(`/Users/${unkept}`, [{ op: 'replace', path: 'userType', value: 'viewer' }]), 200);
-    await scim.hub.hub.services.provisioningLog.flush();
+    expectStatus(await client.patch(`/Users/${early}`, [{ op: 'replace', path: 'userType', value: 'viewer' }]), 200);
+    await scim.hub.hub.services.recentRequests.flush();
     const before = await snapshotAllTables();
 
-    const report = await lifecycle().previewRecentRequests(withBodies, connection, { version: draft }, 10);
+    const report = await lifecycle().previewRecentRequests(tenant, connection, { version: draft }, 3);
     expect(await snapshotAllTables()).toBe(before);
-    expect(report.notes[0]).toBe('4 recent user write(s) of the connection found, 3 with a kept (redacted) body');
-    expect(report.notes[1]).toMatch(/1 request\(s\) have no body left/);
+    expect(report.notes).toEqual([expect.stringMatching(/^3 recent user write\(s\) of the connection replayed \(this hub keeps the last 50 per connection/)]);
     expect(report.results).toHaveLength(2);
-    const [late, early] = report.results;
+    const [late, earlier] = report.results;
     expect(late!.label).toMatch(new RegExp(`^user ${userId}: POST \\(201\\) at .*, PATCH \\(200\\) at `));
     expect(late!.steps.map((step) => step.values.appRoles)).toEqual([['Manager'], ['Admin']]);
-    // userName is personal: the log kept "[redacted]", which is no address, so no email is mapped.
-    expect(late!.steps[0]!.values.email).toBeNull();
+    expect(late!.steps[0]!.values.email).toBe('late@contoso.com');
     expect(late!.steps[0]!.values.region).toBe('Nordics');
-    expect(late!.notes).toEqual([expect.stringMatching(/redacted some values/)]);
-    expect(early!.notes).toEqual([expect.stringMatching(/first PATCH applies to an empty user/)]);
-    expect(early!.steps.map((step) => step.values.appRoles)).toEqual([['Viewer']]);
-    await expect(lifecycle().previewRecentRequests(withBodies, connection, { version: draft }, 0)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    expect(late!.notes).toBeUndefined();
+    // Only the PATCH of the earlier user is among the last 3: it applies to that user as stored before it.
+    expect(earlier!.notes).toEqual([expect.stringMatching(/^starts from the user as stored before its PATCH at /)]);
+    expect(earlier!.steps.map((step) => [step.values.email, step.values.appRoles])).toEqual([['early@contoso.com', ['Viewer']]]);
+    await expect(lifecycle().previewRecentRequests(tenant, connection, { version: draft }, 0)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 
   it('the impact diff runs as a job: counts unchanged users, value transitions per field, options to add and validation failures', async () => {

@@ -205,6 +205,11 @@ export type RotateScimTokenInput = {
   expiresInDays?: number | null | undefined;
 };
 
+/** What the IdP's DELETE of a user does: REMOVE it for good, or DEPROVISION it (out of every read, restorable with restoreUser). */
+export type ScimUserDelete =
+  | 'DEPROVISION'
+  | 'REMOVE';
+
 export type ScimWriteMethod =
   | 'PATCH'
   | 'POST'
@@ -227,12 +232,17 @@ export type SetScimTokenExpiryInput = {
 };
 
 export type UpdateTenantSettingsInput = {
+  /** Whether the IdP may change a userName. */
+  idpMayChangeUserName?: boolean | null | undefined;
+  /** Keep the connection's last user writes for mapping previews. */
+  keepRecentRequests?: boolean | null | undefined;
   /** Keep redacted SCIM request bodies in the provisioning log. */
   provisioningLogBodies?: boolean | null | undefined;
   /** Days to keep those bodies, 1 to 90. */
   provisioningLogBodyRetentionDays?: number | null | undefined;
   /** Only the IdP changes groups and memberships. */
   restrictGroupsToIdp?: boolean | null | undefined;
+  scimUserDelete?: ScimUserDelete | null | undefined;
   /** Grace period of a rotated-out SCIM token, 0 to 604800 seconds. */
   tokenGraceSeconds?: number | null | undefined;
   /** Transfer ownership on deactivation too. */

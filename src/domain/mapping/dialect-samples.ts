@@ -21,6 +21,8 @@ export interface UserRequestSequence {
   readonly requests: readonly UserWriteRequest[];
   /** What the caller should know about the sequence (e.g. values were redacted, the create was not kept). */
   readonly notes?: readonly string[];
+  /** The stored user the first request applied to; none: it starts from an empty user (a create). */
+  readonly initial?: Record<string, unknown>;
 }
 
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';

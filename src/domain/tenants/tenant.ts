@@ -7,6 +7,9 @@ export interface DeprovisionedSubstitute {
   readonly reason: 'deleted' | 'deactivated';
 }
 
+/** What a SCIM DELETE of a user does: remove it for good, or keep it as deprovisioned (restorable by an admin). */
+export type ScimUserDelete = 'remove' | 'deprovision';
+
 export interface TenantSettings {
   /** RFC 7644 allows 200 with the resource or 204 for PATCH; Entra's test collection wants 204 on Users. */
   readonly userPatchStatus: 200 | 204;
@@ -23,6 +26,12 @@ export interface TenantSettings {
   readonly provisioningLogBodies: boolean;
   /** Bodies older than this are removed from the provisioning log (the entries stay). */
   readonly provisioningLogBodyRetentionDays: number;
+  /** What the IdP's DELETE of a user does (docs/admin.md, "Deprovisioning"). */
+  readonly scimUserDelete: ScimUserDelete;
+  /** When false, a SCIM PUT or PATCH that changes a user's userName is refused (400 mutability). */
+  readonly idpMayChangeUserName: boolean;
+  /** Keep the connection's last user writes (bodies, secrets redacted) for mapping previews; off deletes them at the next sweep. */
+  readonly keepRecentRequests: boolean;
 }
 
 export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
@@ -34,9 +43,12 @@ export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   tokenGraceSeconds: 0,
   provisioningLogBodies: false,
   provisioningLogBodyRetentionDays: 7,
+  scimUserDelete: 'remove',
+  idpMayChangeUserName: true,
+  keepRecentRequests: true,
 };
 
-const CHANGEABLE_SETTINGS = ['userPatchStatus', 'restrictGroupsToIdp', 'transferOnDeactivate', 'tokenGraceSeconds', 'provisioningLogBodies', 'provisioningLogBodyRetentionDays'] as const;
+const CHANGEABLE_SETTINGS = ['userPatchStatus', 'restrictGroupsToIdp', 'transferOnDeactivate', 'tokenGraceSeconds', 'provisioningLogBodies', 'provisioningLogBodyRetentionDays', 'scimUserDelete', 'idpMayChangeUserName', 'keepRecentRequests'] as const;
 
 /** The settings an admin changes directly; the default substitute goes through the ownership service, which checks the user. */
 export type TenantSettingsChange = Partial<Pick<TenantSettings, (typeof CHANGEABLE_SETTINGS)[number]>>;
@@ -88,6 +100,9 @@ export function readTenantSettings(stored: unknown): TenantSettings {
     provisioningLogBodyRetentionDays: isWholeNumberIn(settings.provisioningLogBodyRetentionDays, 1, MAX_LOG_BODY_RETENTION_DAYS)
       ? settings.provisioningLogBodyRetentionDays
       : defaults.provisioningLogBodyRetentionDays,
+    scimUserDelete: settings.scimUserDelete === 'deprovision' ? 'deprovision' : defaults.scimUserDelete,
+    idpMayChangeUserName: settings.idpMayChangeUserName !== false,
+    keepRecentRequests: settings.keepRecentRequests !== false,
   };
 }
 
@@ -98,7 +113,8 @@ export function readTenantSettings(stored: unknown): TenantSettings {
 export function checkSettingsChange(change: TenantSettingsChange): TenantSettingsChange {
   const problems: string[] = [];
   if (change.userPatchStatus !== undefined && change.userPatchStatus !== 200 && change.userPatchStatus !== 204) problems.push('userPatchStatus must be 200 or 204');
-  for (const name of ['restrictGroupsToIdp', 'transferOnDeactivate', 'provisioningLogBodies'] as const) {
+  if (change.scimUserDelete !== undefined && change.scimUserDelete !== 'remove' && change.scimUserDelete !== 'deprovision') problems.push('scimUserDelete must be remove or deprovision');
+  for (const name of ['restrictGroupsToIdp', 'transferOnDeactivate', 'provisioningLogBodies', 'idpMayChangeUserName', 'keepRecentRequests'] as const) {
     if (change[name] !== undefined && typeof change[name] !== 'boolean') problems.push(`${name} must be true or false`);
   }
   if (change.tokenGraceSeconds !== undefined && !isWholeNumberIn(change.tokenGraceSeconds, 0, MAX_TOKEN_GRACE_SECONDS)) {

@@ -1,5 +1,6 @@
 import { DateTimeResolver } from 'graphql-scalars';
 import { Field, ID, InputType, Int } from 'type-graphql';
+import { ScimUserDelete } from '../viewer/tenant.type';
 
 @InputType()
 export class RotateScimTokenInput {
@@ -33,6 +34,15 @@ export class UpdateTenantSettingsInput {
 
   @Field(() => Int, { nullable: true, description: 'Days to keep those bodies, 1 to 90.' })
   provisioningLogBodyRetentionDays?: number | null;
+
+  @Field(() => ScimUserDelete, { nullable: true })
+  scimUserDelete?: ScimUserDelete | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Whether the IdP may change a userName.' })
+  idpMayChangeUserName?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true, description: "Keep the connection's last user writes for mapping previews." })
+  keepRecentRequests?: boolean | null;
 }
 
 @InputType()
@@ -60,4 +70,10 @@ export class ConfigureOidcProviderInput {
 
   @Field({ defaultValue: 'admin', description: 'The scope value that grants ADMIN (and READ).' })
   adminScope!: string;
+}
+
+@InputType()
+export class SetScimConnectionDialectInput {
+  @Field({ description: 'entra, okta, onelogin or generic.' })
+  dialect!: string;
 }

@@ -1,5 +1,5 @@
 import { DateTimeResolver } from 'graphql-scalars';
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { TenantSettings } from '../viewer/tenant.type';
 import { OidcProvider } from './oidc-provider.type';
 
@@ -70,4 +70,16 @@ export class ScimConnection {
 export class SetScimTokenExpiryPayload {
   @Field(() => ScimConnection)
   connection!: ScimConnection;
+}
+
+@ObjectType()
+export class SetScimConnectionDialectPayload {
+  @Field(() => ScimConnection)
+  connection!: ScimConnection;
+
+  @Field(() => TenantSettings, { description: "The settings with the dialect's defaults applied (Okta: transferOnDeactivate)." })
+  settings!: TenantSettings;
+
+  @Field(() => Int, { nullable: true, description: "The draft mapping version holding the new dialect's preset, to preview and activate; null when nothing changed or the tenant had no mapping yet." })
+  presetDraftVersion!: number | null;
 }

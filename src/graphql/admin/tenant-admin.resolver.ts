@@ -4,12 +4,13 @@ import type { TenantSettings, TenantSettingsChange } from '../../domain/tenants/
 import type { RotatedScimToken, ScimConnectionStatus } from '../../services/tenant.service';
 import { auditContextOf, type GraphqlContext } from '../context';
 import { Scope } from '../scope';
-import { ConfigureOidcProviderInput, RotateScimTokenInput, SetScimTokenExpiryInput, UpdateTenantSettingsInput } from './tenant-admin.input';
+import { ConfigureOidcProviderInput, RotateScimTokenInput, SetScimConnectionDialectInput, SetScimTokenExpiryInput, UpdateTenantSettingsInput } from './tenant-admin.input';
 import {
   ConfigureOidcProviderPayload,
   RemoveOidcProviderPayload,
   RotateScimTokenPayload,
   ScimConnection,
+  SetScimConnectionDialectPayload,
   SetScimTokenExpiryPayload,
   UpdateTenantSettingsPayload,
 } from './tenant-admin.payload';
@@ -54,6 +55,20 @@ export class TenantAdminResolver {
   async setScimTokenExpiry(@Arg('input', () => SetScimTokenExpiryInput) input: SetScimTokenExpiryInput, @Ctx() context: GraphqlContext): Promise<SetScimTokenExpiryPayload> {
     await context.services.tenants.setScimTokenExpiry(context.tenantId, input.expiresAt === null ? null : input.expiresAt.getTime(), auditContextOf(context));
     return { connection: toScimConnection(await context.services.tenants.getScimConnection(context.tenantId)) };
+  }
+
+  @Mutation(() => SetScimConnectionDialectPayload, {
+    description: "Sets the IdP dialect of the tenant's connection, applies its setting defaults and offers its mapping preset as a draft (admin).",
+  })
+  async setScimConnectionDialect(
+    @Arg('input', () => SetScimConnectionDialectInput) input: SetScimConnectionDialectInput,
+    @Ctx() context: GraphqlContext,
+  ): Promise<{ connection: ScimConnection; settings: TenantSettings; presetDraftVersion: number | null }> {
+    const who = auditContextOf(context);
+    const changed = await context.services.tenants.setConnectionDialect(context.tenantId, input.dialect, who);
+    const tenant = { ...context.principal.tenant, settings: changed.settings };
+    const presetDraftVersion = changed.changed ? await context.services.mappingLifecycle.offerDialectPreset(tenant, changed.connection, who) : null;
+    return { connection: toScimConnection(await context.services.tenants.getScimConnection(context.tenantId)), settings: changed.settings, presetDraftVersion };
   }
 
   @Mutation(() => UpdateTenantSettingsPayload, { description: 'Changes the settings given; the others keep their values; audited with a diff (admin).' })

@@ -9,6 +9,8 @@ import { GroupConnection } from './group-connection.type';
 import { toGroupFilter } from './group-criteria';
 import { GroupFilter } from './group-filter.input';
 import { Group } from './group.type';
+import type { Membership } from '../../persistence/repositories/membership.repository';
+import { GroupMembershipConnection, MembershipFilter } from './membership.type';
 
 @Resolver(() => Group)
 @Authorized<Scope>(Scope.READ)
@@ -37,7 +39,24 @@ export class GroupResolver {
     return context.loaders.userCountOfGroup.load(group.id);
   }
 
-  @FieldResolver(() => UserConnection, { complexity: connectionComplexity, description: 'Users that are direct members, by id; nested groups are not listed.' })
+  @FieldResolver(() => GroupMembershipConnection, {
+    complexity: connectionComplexity,
+    description: "Direct memberships, users and nested groups (a nested group's members do not cascade), each with its source; by member id.",
+  })
+  async memberships(
+    @Root() group: GroupProfile,
+    @Arg('filter', () => MembershipFilter, { nullable: true }) filter: MembershipFilter | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() context: GraphqlContext,
+  ): Promise<Connection<Membership>> {
+    const page = pageRequest('memberships', first, after);
+    const criteria = { memberType: filter?.memberType ?? undefined, source: filter?.source ?? undefined };
+    const result = await context.loaders.membershipsOfGroup(criteria, page).load(group.id);
+    return toConnection('memberships', page, result, () => context.loaders.membershipCountOfGroup(criteria).load(group.id));
+  }
+
+  @FieldResolver(() => UserConnection, { complexity: connectionComplexity, description: 'Users that are direct members, by id; nested groups are in memberships.' })
   async members(
     @Root() group: GroupProfile,
     @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) first: number | null,

@@ -1,5 +1,16 @@
 import { DateTimeResolver } from 'graphql-scalars';
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+
+/** The wire form of the domain's ScimUserDelete: upper-case names, the domain's values. */
+export enum ScimUserDelete {
+  REMOVE = 'remove',
+  DEPROVISION = 'deprovision',
+}
+
+registerEnumType(ScimUserDelete, {
+  name: 'ScimUserDelete',
+  description: "What the IdP's DELETE of a user does: REMOVE it for good, or DEPROVISION it (out of every read, restorable with restoreUser).",
+});
 
 @ObjectType({ description: 'The default substitute the IdP itself deprovisioned: the setting was cleared; choose another.' })
 export class DeprovisionedSubstitute {
@@ -38,6 +49,15 @@ export class TenantSettings {
 
   @Field(() => Int, { description: 'Days the provisioning log keeps bodies (the entries stay).' })
   provisioningLogBodyRetentionDays!: number;
+
+  @Field(() => ScimUserDelete)
+  scimUserDelete!: ScimUserDelete;
+
+  @Field({ description: 'Whether the IdP may change a userName; when false, a SCIM PUT or PATCH changing it gets 400 mutability.' })
+  idpMayChangeUserName!: boolean;
+
+  @Field({ description: "Keep the connection's last user writes (secrets redacted, briefly) so previewMapping(recentRequests) replays them." })
+  keepRecentRequests!: boolean;
 }
 
 /** settings and oidcProvider are admin-only field resolvers (tenant.resolver.ts). */

@@ -22,6 +22,8 @@ import { TenantResourceCountEntity } from './tenant-resource-count.entity';
 import { ConsoleSetupLinkEntity } from './console-setup-link.entity';
 import { ConsoleSessionEntity } from './console-session.entity';
 import { ConsoleSignInEntity } from './console-sign-in.entity';
+import { DeprovisionedUserEntity } from './deprovisioned-user.entity';
+import { RecentRequestEntity } from './recent-request.entity';
 
 /**
  * Table definitions. MikroORM owns the schema and the migrations; repositories query through its
@@ -55,4 +57,6 @@ export const ALL_ENTITIES = [
   ConsoleSetupLinkEntity,
   ConsoleSessionEntity,
   ConsoleSignInEntity,
+  DeprovisionedUserEntity,
+  RecentRequestEntity,
 ];

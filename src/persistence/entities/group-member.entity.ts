@@ -27,5 +27,12 @@ export const GroupMemberEntity = new EntitySchema<GroupMemberRow>({
   },
   // Covering for "the groups of these members": SQLite without statistics takes `tenant_id = ?` for selective
   // and prefers any covering index, so a non-covering one lost to a scan of the tenant's every membership.
-  indexes: [{ name: 'group_members_tenant_member_group_index', properties: ['tenantId', 'memberId', 'groupId'] }],
+  indexes: [
+    { name: 'group_members_tenant_member_group_index', properties: ['tenantId', 'memberId', 'groupId'] },
+    // Partial: the few manual and rule memberships are listed (restriction to the IdP) without scanning the IdP's.
+    {
+      name: 'group_members_tenant_source_index',
+      expression: "create index group_members_tenant_source_index on group_members (tenant_id, source, group_id, member_id) where source <> 'idp'",
+    },
+  ],
 });

@@ -366,6 +366,12 @@ export class MappingRepository {
   }
 
   /** Values of many users in one statement per chunk, ordered by field and position. */
+  /** Users whose mapped field holds this exact text (e.g. reports naming a manager by an unresolved reference), at most `limit`. */
+  async usersWithValueText(tx: Tx, tenantId: string, fieldKey: string, text: string, limit: number): Promise<string[]> {
+    const rows = await tx.all<{ user_id: string }>(tx.knex('user_values').distinct('user_id').where({ tenant_id: tenantId, field_key: fieldKey, value_text: text }).limit(limit));
+    return rows.map((row) => row.user_id);
+  }
+
   async userValues(tx: Tx, tenantId: string, userIds: readonly string[]): Promise<StoredUserValue[]> {
     const rows = await collectInChunks(userIds, (chunk) =>
       tx.all<Record<string, unknown>>(

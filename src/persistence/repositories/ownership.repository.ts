@@ -89,6 +89,16 @@ export class OwnershipRepository {
     return tx.run(this.ownedBy(tx, tenantId, fromUserId).update({ owner_user_id: null, previous_owner_user_id: fromUserId, orphaned_at: now, updated_at: now }));
   }
 
+  /**
+   * Gives `userId` back what was moved away from it and is still where it went (`heldBy`, null: orphaned);
+   * resources re-registered or reassigned since stay where they are. One statement.
+   */
+  async returnAll(tx: Tx, tenantId: string, userId: string, heldBy: string | null, now: number): Promise<number> {
+    return tx.run(
+      this.ownedBy(tx, tenantId, heldBy).where({ previous_owner_user_id: userId }).update({ owner_user_id: userId, previous_owner_user_id: heldBy, orphaned_at: null, updated_at: now }),
+    );
+  }
+
   async listOwnedBy(tx: Tx, tenantId: string, ownerUserId: string | null, page: KeysetRequest): Promise<KeysetPage<Ownership>> {
     const rows = await tx.all<OwnershipColumns>(applyKeyset(tx, this.ownedBy(tx, tenantId, ownerUserId).select(COLUMNS), BY_RESOURCE, page));
     const items = rows.slice(0, page.limit).map((row) => {

@@ -129,18 +129,4 @@ export class ProvisioningLogRepository {
   async clearBodiesOlderThan(tx: Tx, tenantId: string, cutoff: number): Promise<number> {
     return tx.run(tx.knex('provisioning_log').where({ tenant_id: tenantId }).where('at', '<', cutoff).whereNotNull('body').update({ body: null }));
   }
-
-  /** The connection's newest user writes (POST, PUT, PATCH on /Users), newest first, with or without bodies. */
-  async recentUserWrites(tx: Tx, tenantId: string, connectionId: string, limit: number): Promise<ProvisioningLogEntry[]> {
-    const rows = await tx.all<LogColumns>(
-      tx
-        .knex('provisioning_log')
-        .select(COLUMNS)
-        .where({ tenant_id: tenantId, connection_id: connectionId, resource_type: 'User' })
-        .whereIn('method', ['POST', 'PUT', 'PATCH'])
-        .orderBy([{ column: 'at', order: 'desc' }, { column: 'id', order: 'desc' }])
-        .limit(limit),
-    );
-    return rows.map(toEntry);
-  }
 }

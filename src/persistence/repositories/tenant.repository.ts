@@ -128,6 +128,10 @@ export class TenantRepository {
     return rows.map((row) => ({ tenantId: row.tenant_id, id: row.id, name: row.name, dialect: row.dialect as Dialect }));
   }
 
+  async updateConnectionDialect(tx: Tx, connection: Connection, dialect: Dialect): Promise<void> {
+    await tx.run(tx.knex('connections').where({ tenant_id: connection.tenantId, id: connection.id }).update({ dialect }));
+  }
+
   async findDefaultConnection(tx: Tx, tenantId: string): Promise<Connection | undefined> {
     const row = await tx.first<{ tenant_id: string; id: string; name: string; dialect: string }>(
       tx.knex('connections').select('tenant_id', 'id', 'name', 'dialect').where({ tenant_id: tenantId }).orderBy('created_at').limit(1),

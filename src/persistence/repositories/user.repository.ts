@@ -122,6 +122,29 @@ export class UserRepository {
     return { ...current, raw: write.raw, version, updatedAt: now, userName: write.fields.userName, active: write.fields.active };
   }
 
+  /** Puts a deprovisioned user back under its own id and creation time, at the version after the one it had. */
+  async reinsert(tx: Tx, tenantId: string, id: string, write: UserWrite, previous: { readonly version: number; readonly createdAt: number }, now: number): Promise<StoredUser> {
+    const row = { tenantId, id, ...indexedUserRow(write.fields), raw: write.raw, version: previous.version + 1, createdAt: previous.createdAt, updatedAt: now };
+    await tx.run(insertText(USERS.name, USERS.names(ROW_PROPERTIES), 1), USERS.values(row, ROW_PROPERTIES));
+    await this.writeEmails(tx, tenantId, id, write.fields);
+    return { tenantId, id, raw: write.raw, version: row.version, createdAt: row.createdAt, updatedAt: now, userName: write.fields.userName, active: write.fields.active };
+  }
+
+  /**
+   * The user each reference names by externalId: references that are no user's id and exactly one
+   * user's externalId (a manager reference a OneLogin template sends), one statement per chunk.
+   */
+  async idsByExternalIdReference(tx: Tx, tenantId: string, references: readonly string[]): Promise<Map<string, string>> {
+    const ids = new Set((await collectInChunks(references, (chunk) => tx.all<{ id: string }>(tx.knex('users').select('id').where('tenant_id', tenantId).whereIn('id', [...chunk])))).map((row) => row.id));
+    const named = references.filter((reference) => !ids.has(reference));
+    const holders = await collectInChunks(named, (chunk) =>
+      tx.all<{ id: string; external_id: string }>(tx.knex('users').select('id', 'external_id').where('tenant_id', tenantId).whereIn('external_id', [...chunk])),
+    );
+    const byExternalId = new Map<string, string[]>();
+    for (const holder of holders) byExternalId.set(holder.external_id, [...(byExternalId.get(holder.external_id) ?? []), holder.id]);
+    return new Map([...byExternalId].filter(([, users]) => users.length === 1).map(([externalId, users]) => [externalId, users[0]]));
+  }
+
   async delete(tx: Tx, tenantId: string, id: string): Promise<void> {
     await tx.run(DELETE_EMAILS, [tenantId, id]);
     await tx.run('DELETE FROM users WHERE tenant_id = ? AND id = ?', [tenantId, id]);

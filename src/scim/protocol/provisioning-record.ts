@@ -94,6 +94,25 @@ export function redactScimBody(body: unknown): unknown {
   return redactValue(body, false);
 }
 
+/**
+ * The body with only secrets replaced (attributes named like password, secret, token or credential, and
+ * PATCH values aimed at them), everything else as sent: what mapping previews replay.
+ */
+export function redactSecrets(value: unknown, secret = false): unknown {
+  if (Array.isArray(value)) return value.map((item) => redactSecrets(item, secret));
+  if (value !== null && typeof value === 'object') {
+    const object = value as Record<string, unknown>;
+    const operationPath = typeof object.op === 'string' && typeof object.path === 'string' ? object.path : undefined;
+    return Object.fromEntries(
+      Object.entries(object).map(([key, item]) => {
+        const aimedAtSecret = key === 'value' && operationPath !== undefined && SECRET_LIKE.test(operationPath);
+        return [key, redactSecrets(item, secret || aimedAtSecret || SECRET_LIKE.test(key))];
+      }),
+    );
+  }
+  return secret && value !== null ? REDACTED : value;
+}
+
 /** `/Users?filter=userName eq "x"&count=10` with filter values redacted (decoded, for people to read). */
 export function redactRequestPath(url: string): string {
   const [path, query] = splitOnce(url, '?');

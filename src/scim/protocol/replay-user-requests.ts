@@ -23,12 +23,12 @@ function mentionsRedacted(value: unknown): boolean {
 
 /**
  * Replays user writes the way the SCIM handler applies them (POST and PUT normalised with the tenant's
- * registry, PATCH applied to the resource before it), without storing anything. A sequence that starts
- * with a PATCH starts from an empty user.
+ * registry, PATCH applied to the resource before it), without storing anything, from the sequence's
+ * initial stored user (a PATCH applies to what the user was before it), else from an empty user.
  */
 export function replayUserRequests(registry: ScimSchemaRegistry, sequence: UserRequestSequence): ReplayedSequence {
   const resources: JsonObject[] = [];
-  let current: JsonObject = { schemas: [CORE_USER_SCHEMA] };
+  let current: JsonObject = (sequence.initial as JsonObject | undefined) ?? { schemas: [CORE_USER_SCHEMA] };
   const redacted = sequence.requests.some((request) => mentionsRedacted(request.body));
   for (const [index, request] of sequence.requests.entries()) {
     try {

@@ -23,6 +23,14 @@ describe('tenant settings', () => {
     expectDomainError(() => checkSettingsChange({ userPatchStatus: 201 as never }), 'INVALID_INPUT', 'userPatchStatus must be 200 or 204');
   });
 
+  it('reads and checks the deprovisioning policy and the userName setting', () => {
+    expect(DEFAULT_TENANT_SETTINGS).toMatchObject({ scimUserDelete: 'remove', idpMayChangeUserName: true });
+    expect(readTenantSettings({ scimUserDelete: 'deprovision', idpMayChangeUserName: false })).toMatchObject({ scimUserDelete: 'deprovision', idpMayChangeUserName: false });
+    expect(readTenantSettings({ scimUserDelete: 'archive', idpMayChangeUserName: 'no' })).toMatchObject({ scimUserDelete: 'remove', idpMayChangeUserName: true });
+    expect(checkSettingsChange({ scimUserDelete: 'deprovision', idpMayChangeUserName: false })).toEqual({ scimUserDelete: 'deprovision', idpMayChangeUserName: false });
+    expectDomainError(() => checkSettingsChange({ scimUserDelete: 'archive' as never, idpMayChangeUserName: 'no' as never }), 'INVALID_INPUT', /scimUserDelete must be remove or deprovision; idpMayChangeUserName must be true or false/);
+  });
+
   it('refuses manual group edits when groups are restricted to the IdP', () => {
     expect(() => assertManualGroupEditAllowed({ settings: DEFAULT_TENANT_SETTINGS })).not.toThrow();
     expectDomainError(() => assertManualGroupEditAllowed({ settings: { ...DEFAULT_TENANT_SETTINGS, restrictGroupsToIdp: true } }), 'GROUPS_MANAGED_BY_IDP', 'identity provider');

@@ -1,0 +1,74 @@
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import type { GraphqlTestHub, GraphqlTestTenant } from '../graphql/graphql-hub';
+import { startHealthyReceiver, type HealthyReceiver } from './webhook-receivers';
+
+/** An event as both a webhook body and a subscription message carry it. */
+export interface WatchedEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly resource: { readonly type: string; readonly id: string; readonly version: number | null };
+  readonly data: Record<string, any>;
+}
+
+async function poll<T>(read: () => T | Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
+  for (let tries = 0; tries < 400; tries += 1) {
+    const value = await read();
+    if (done(value)) return value;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * Watches a tenant's events on both channels apps use: a webhook endpoint (registered now, receiving
+ * what is committed from now on) and a GraphQL subscription, opened on demand with `after:` the first
+ * event seen, so it replays from there. Tests compare the two.
+ */
+export class EventWatch {
+  private constructor(
+    private readonly hub: GraphqlTestHub,
+    private readonly tenant: GraphqlTestTenant,
+    private readonly receiver: HealthyReceiver,
+  ) {}
+
+  /** Needs a hub started with WEBHOOK_ALLOW_HTTP=true and a short WEBHOOK_POLL_INTERVAL_MS. */
+  static async start(hub: GraphqlTestHub, tenant: GraphqlTestTenant): Promise<EventWatch> {
+    const receiver = await startHealthyReceiver();
+    const created = await tenant.admin.sendText('mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret } }', { input: { url: receiver.url } });
+    if (created.errors) throw new Error(`webhook endpoint not created: ${JSON.stringify(created.errors)}`);
+    return new EventWatch(hub, tenant, receiver);
+  }
+
+  /** Webhook deliveries so far, in the order received, once one of each `types` has arrived. */
+  async webhooks(...types: string[]): Promise<WatchedEvent[]> {
+    const received = await poll(
+      () => this.receiver.received.map((hook) => hook.body as WatchedEvent),
+      (events) => types.every((type) => events.some((event) => event.type === type)),
+      `webhooks ${types.join(', ')}`,
+    );
+    return received;
+  }
+
+  /** The events a subscription replays from the first webhook delivery on, once one of each `types` has arrived. */
+  async subscription(...types: string[]): Promise<WatchedEvent[]> {
+    const [first] = await this.webhooks(...types);
+    const client = createClient({ url: this.hub.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${this.tenant.credentials.adminApiKey}` }, retryAttempts: 0 });
+    const events: WatchedEvent[] = [first];
+    try {
+      const unsubscribe = client.subscribe<{ events: WatchedEvent }>(
+        { query: 'subscription($after: ID) { events(after: $after) { id type resource { type id version } data } }', variables: { after: first.id } },
+        { next: (result) => void (result.data?.events && events.push(result.data.events)), error: () => undefined, complete: () => undefined },
+      );
+      await poll(() => events, (seen) => types.every((type) => seen.some((event) => event.type === type)), `subscription events ${types.join(', ')}`);
+      unsubscribe();
+      return events;
+    } finally {
+      await client.dispose();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.receiver.close();
+  }
+}
