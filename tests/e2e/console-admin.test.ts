@@ -115,7 +115,7 @@ describe('console: fields, settings, logs, apps and users (Chromium)', () => {
     await context.close();
   });
 
-  it('lists groups and a group’s members', async () => {
+  it('lists groups and a group’s members with how each came', async () => {
     const { tenant, page, context } = await bed.signedIn();
     const members = [];
     for (const name of ['gina', 'gus']) members.push((await tenant.scim.createUser(`${name}@example.com`, { displayName: `${name} Grouped` })).id as string);
@@ -125,8 +125,8 @@ describe('console: fields, settings, logs, apps and users (Chromium)', () => {
     await page.getByRole('link', { name: 'Legal' }).click();
     await page.getByRole('heading', { level: 1, name: 'Legal' }).waitFor();
     await page.getByText('2 members · managed by the IdP').waitFor();
-    await page.getByRole('link', { name: 'gina Grouped' }).waitFor();
-    await page.getByRole('link', { name: 'gus Grouped' }).waitFor();
+    await page.getByRole('row', { name: /gina Grouped/ }).getByText('from the IdP').waitFor();
+    await page.getByRole('row', { name: /gus Grouped/ }).getByText('from the IdP').waitFor();
     await context.close();
   });
 

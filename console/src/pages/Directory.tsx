@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useClient, useQuery } from 'urql';
 import { Link } from 'wouter';
 import { describeError } from '../api';
+import { GroupMemberships } from '../components/GroupMemberships';
 import { ConsoleDomainSchemaDocument, ConsoleGroupDocument, ConsoleGroupsDocument, ConsoleUserCountDocument, ConsoleUserDocument, ConsoleUsersDocument, type UserFilter } from '../graphql/generated';
 import { ErrorText, Json, Page, Panel, SelectField, Status, TextField } from '../ui';
 
@@ -264,16 +265,7 @@ export function GroupPage({ id }: { id: string }) {
       <p>
         <Link href="/groups">Back to groups</Link>
       </p>
-      <Panel title="Members">
-        <ul>
-          {group.members.nodes.map((member) => (
-            <li key={member.id}>
-              <Link href={`/users/${member.id}`}>{member.displayName ?? member.userName}</Link> — {member.userName}
-            </li>
-          ))}
-        </ul>
-        <Pager page={pager.page} total={group.memberCount} hasNext={group.members.pageInfo.hasNextPage} onNext={() => pager.next(group.members.pageInfo.endCursor)} onPrevious={pager.previous} />
-      </Panel>
+      <GroupMemberships groupId={group.id} />
     </Page>
   );
 }
