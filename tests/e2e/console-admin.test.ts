@@ -62,6 +62,21 @@ describe('console: fields, settings, logs, apps and users (Chromium)', () => {
     await context.close();
   });
 
+  it('restricting groups to the IdP lists the manual memberships, which can then be removed', async () => {
+    const { tenant, page, context } = await bed.signedIn();
+    const member = await tenant.scim.createUser('manual@example.com');
+    const created = await tenant.admin.sendText<{ createGroup: { group: { id: string } } }>('mutation($input: CreateGroupInput!) { createGroup(input: $input) { group { id } } }', {
+      input: { displayName: 'Hand made', memberIds: [member.id] },
+    });
+    expect(created.data?.createGroup.group.id).toBeDefined();
+    await open(page, 'Settings');
+    await page.getByRole('checkbox', { name: 'Restrict group assignment to the IdP' }).click();
+    await page.getByText('1 memberships were made by hand (e.g. in Hand made)').waitFor();
+    await page.getByRole('button', { name: 'Remove the manual memberships' }).click();
+    await page.getByText('1 manual memberships removed').waitFor();
+    await context.close();
+  });
+
   it('reassigns orphaned resources to a picked user', async () => {
     const { tenant, page, context } = await bed.signedIn();
     const tenantId = tenant.credentials.tenant.id;

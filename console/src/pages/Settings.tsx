@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { describeError } from '../api';
-import { ConsoleConfigureSignInDocument, ConsoleSetDefaultSubstituteDocument, ConsoleSettingsDocument, ConsoleUpdateSettingsDocument, ConsoleUserNameDocument } from '../graphql/generated';
+import { ConsoleConfigureSignInDocument, ConsoleRemoveManualMembershipsDocument, ConsoleSetDefaultSubstituteDocument, ConsoleSettingsDocument, ConsoleUpdateSettingsDocument, ConsoleUserNameDocument } from '../graphql/generated';
 import { UserPicker } from '../components/UserPicker';
 import { CheckField, ErrorText, Page, Panel, SelectField, Status, TextField } from '../ui';
 
@@ -71,6 +71,8 @@ function SignInPanel({ current, onChanged }: { current: { issuer: string; client
 export function SettingsPage() {
   const [{ data, error }, refetch] = useQuery({ query: ConsoleSettingsDocument });
   const [update, updateSettings] = useMutation(ConsoleUpdateSettingsDocument);
+  const [removal, removeManual] = useMutation(ConsoleRemoveManualMembershipsDocument);
+  const manual = update.data?.updateTenantSettings.manualMemberships;
   const settings = data?.viewer.tenant.settings;
   const [grace, setGrace] = useState('');
   useEffect(() => {
@@ -100,6 +102,28 @@ export function SettingsPage() {
               onChange={(checked) => void change({ restrictGroupsToIdp: checked })}
               hint="On: groups and memberships change only over SCIM; manual edits are refused."
             />
+            {settings.restrictGroupsToIdp && manual && manual.totalCount > 0 && (
+              <div className="once" role="status">
+                <p>
+                  {manual.totalCount} memberships were made by hand (e.g. in {[...new Set(manual.nodes.map((node) => node.group.displayName))].slice(0, 5).join(', ')}). The IdP does not know them.
+                </p>
+                <button type="button" onClick={() => void removeManual({}).then(reload)}>
+                  Remove the manual memberships
+                </button>
+              </div>
+            )}
+            {removal.data && <Status tone="ok">{removal.data.removeManualMemberships.removed} manual memberships removed</Status>}
+            <ErrorText>{describeError(removal.error)}</ErrorText>
+            <SelectField
+              label="When the IdP deletes a user"
+              value={settings.scimUserDelete}
+              onChange={(value) => void change({ scimUserDelete: value as 'DEPROVISION' | 'REMOVE' })}
+              options={[
+                ['REMOVE', 'Remove the user for good'],
+                ['DEPROVISION', 'Keep it deprovisioned (restorable)'],
+              ]}
+            />
+            <CheckField label="Keep the last user requests for dry runs (redacted)" checked={settings.keepRecentRequests} onChange={(checked) => void change({ keepRecentRequests: checked })} />
             <CheckField label="Keep request bodies in the provisioning log (redacted)" checked={settings.provisioningLogBodies} onChange={(checked) => void change({ provisioningLogBodies: checked })} />
             <SelectField
               label="User PATCH answers"
