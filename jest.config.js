@@ -11,13 +11,14 @@ const transform = {
       module: { type: 'commonjs' },
     },
   ],
-  // jose 6 ships only ES modules; Node 20 loads them with require(esm), jest's module registry does not.
-  '/node_modules/jose/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
+  // jose 6 and openid-client 6 (with oauth4webapi) ship only ES modules; Node 20 loads them with require(esm), jest's module registry does not.
+  '/node_modules/(jose|openid-client|oauth4webapi)/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
 };
-// Everything in node_modules runs as shipped, except jose (see its transform above).
-const transformIgnorePatterns = ['/node_modules/(?!jose/)'];
+// Everything in node_modules runs as shipped, except the ES-module-only packages (see their transform above).
+const transformIgnorePatterns = ['/node_modules/(?!(jose|openid-client|oauth4webapi)/)'];
 
-const storageSuites = ['<rootDir>/tests/integration/**/*.test.ts', '<rootDir>/tests/acceptance/**/*.test.ts'];
+// tests/e2e drive the console in headless Chromium against the real hub, so they run on both databases too.
+const storageSuites = ['<rootDir>/tests/integration/**/*.test.ts', '<rootDir>/tests/acceptance/**/*.test.ts', '<rootDir>/tests/e2e/**/*.test.ts'];
 
 function storageProject(database) {
   return {

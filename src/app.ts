@@ -53,6 +53,12 @@ import { SCIM_BASE_PATH, scimBaseUrl } from './scim/scim-base-url';
 import { HubMetrics } from './http/metrics';
 import { PlatformStatusService } from './services/platform-status.service';
 import { createGraphiqlRouter } from './http/graphiql';
+import { ConsoleAccessService } from './services/console-access.service';
+import { ConsoleSignInService } from './services/console-sign-in.service';
+import { createConsoleRouter } from './console/console-router';
+import { createConsoleOidcRoutes } from './console/console-oidc';
+import { consolePrincipalResolver } from './console/console-principal';
+import { CONSOLE_BUNDLE_DIR } from './console/console-bundle';
 import { PostgresCredentialListener, SqliteChangeCounter, type CredentialChanges } from './persistence/credential-changes';
 
 export interface Services {
@@ -75,6 +81,8 @@ export interface Services {
   readonly bulkImport: BulkImportService;
   readonly operator: OperatorService;
   readonly scimOAuth: ScimOAuthService;
+  readonly consoleAccess: ConsoleAccessService;
+  readonly consoleSignIn: ConsoleSignInService;
   readonly optionLists: OptionListService;
   readonly recentRequests: RecentRequestsService;
 }
@@ -156,6 +164,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const tenants = new TenantService(database, { audit, outbox, mapping, apiKeyCache, credentialChanges });
   const groups = new GroupService(database, mapping, changes);
   const users = new UserService(database, mapping, changes, extractUserFields);
+  const directory = new DirectoryService(database);
+  const consoleSignIn = new ConsoleSignInService(database, audit, directory, mapping, config.graphql.allowHttpJwks);
+  const consoleAccess = new ConsoleAccessService(database, audit, config.console, (tenantId, userId) => consoleSignIn.isAdmin(tenantId, userId), config.publicUrl);
   const webhooks = new WebhookEndpointService(database, audit, { allowHttp: config.webhooks.allowHttp, outbound });
   const recentRequests = new RecentRequestsService(database, {
     kept: config.retention.recentRequestsKept,
@@ -175,7 +186,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       onJobQueued: runBackgroundJobs ? () => mappingJobs.wake() : undefined,
     }),
     mappingJobs,
-    directory: new DirectoryService(database),
+    directory,
     access: new ApiAccessService(database, audit, { allowHttpJwks: config.graphql.allowHttpJwks, apiKeyCache, outbound }),
     audit,
     outbox,
@@ -194,6 +205,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     bulkImport: new BulkImportService(database, mapping, changes),
     operator: new OperatorService(database, { audit, outbox, apiKeyCache }),
     scimOAuth: new ScimOAuthService(database, audit, { credentialChanges }),
+    consoleAccess,
+    consoleSignIn,
     optionLists: new OptionListService(database, mapping, audit),
     recentRequests,
   };
@@ -262,6 +275,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     fieldSuggestions: config.graphql.fieldSuggestions,
     exposeStacktrace: config.graphql.exposeStacktrace,
     limits: config.graphql,
+    consolePrincipal: consolePrincipalResolver(consoleAccess),
   });
   const operatorGraphql = await createOperatorEndpoint({
     services,
@@ -314,6 +328,18 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   if (config.graphiql) app.use('/graphql', createGraphiqlRouter());
   app.use('/graphql', graphql.router);
   app.use('/operator/graphql', operatorGraphql.router);
+  const consoleSignInRoutes = createConsoleOidcRoutes({
+    tenants,
+    signIn: consoleSignIn,
+    access: consoleAccess,
+    directory,
+    outbound,
+    allowHttp: config.graphql.allowHttpJwks,
+    publicUrl: config.publicUrl,
+  });
+  app.use('/console', createConsoleRouter({ access: consoleAccess, bundleDir: CONSOLE_BUNDLE_DIR, signInRoutes: consoleSignInRoutes }));
+  // A newcomer who opens the server's address finds the console.
+  app.get(['/', '/admin'], (_request, response) => response.redirect(302, '/console/'));
   app.use((request: Request, response: Response) => {
     response.status(404).json({ error: `nothing at ${request.method} ${request.path}` });
   });

@@ -43,6 +43,9 @@ const USAGE = `usage: npm run cli -- <command>
                                             create or update users and groups from NDJSON (one SCIM resource a
                                             line, see README), mapped like SCIM writes, in chunked transactions;
                                             prints each rejected line as file:line: reason
+  setup-link <slug> [--expires-in-hours N] [--json]
+                                            mint a one-time link that opens the admin console for the tenant
+                                            (default expiry CONSOLE_SETUP_LINK_HOURS); --json prints {"url": ...}
   token rotate <slug> [--expires-in-days N] [--json]
                                             issue a new SCIM token; the previous one stops working at once${OPERATOR_USAGE}
 
@@ -171,6 +174,7 @@ async function run(argv: string[]): Promise<void> {
       dialect: { type: 'string' },
       json: { type: 'boolean', default: false },
       'expires-in-days': { type: 'string' },
+      'expires-in-hours': { type: 'string' },
       'user-patch-status': { type: 'string' },
       tenant: { type: 'string' },
       version: { type: 'string' },
@@ -194,7 +198,8 @@ async function run(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig(process.env);
-  const scimBase = `${serverBaseUrl(config)}${SCIM_BASE_PATH}`;
+  const baseUrl = serverBaseUrl(config);
+  const scimBase = `${baseUrl}${SCIM_BASE_PATH}`;
 
   const withHub = async (work: (hub: IdentityHub) => Promise<void>, options: CreateAppOptions = {}) => {
     const hub = await createApp(config, options);
@@ -277,6 +282,18 @@ async function run(argv: string[]): Promise<void> {
     } finally {
       await hub.close();
     }
+    return;
+  }
+  if (command === 'setup-link') {
+    if (!subcommand || slug !== undefined) throw new UsageError('setup-link takes one tenant slug');
+    const expiresInHours = positiveNumber('--expires-in-hours', values['expires-in-hours']);
+    await withHub(async (hub) => {
+      const tenant = await hub.services.tenants.getTenantBySlug(subcommand);
+      const minted = await hub.services.consoleAccess.mintSetupLink(tenant.id, { expiresInHours }, CLI);
+      const url = hub.services.consoleAccess.setupLinkUrl(minted.token, baseUrl);
+      const expiresAt = new Date(minted.link.expiresAt).toISOString();
+      print(values.json, { url, expiresAt }, [`Admin console for ${tenant.slug} (one use, expires ${expiresAt}):`, `  ${url}`]);
+    }, { backgroundJobs: false });
     return;
   }
   if (rest.length > 0 || !slug) throw new UsageError(`unexpected arguments: ${positionals.join(' ')}`);

@@ -5,6 +5,7 @@ import { allowListEntryProblem, isIpLiteral } from './outbound/address-policy';
 import type { OutboundConfig } from './outbound/outbound-http';
 import { DEFAULT_READ_BUDGET_MS } from './persistence/read-budget';
 import type { OffloadLimits } from './services/offload/offload-pool';
+import type { ConsoleAccessSettings } from './services/console-access.service';
 import { DEFAULT_TRUST_PROXY, parseTrustProxy, type TrustProxy } from './http/trust-proxy';
 
 export type DatabaseConfig =
@@ -42,6 +43,8 @@ export interface Config {
   readonly retention: RetentionConfig;
   /** Calls to URLs tenants configure (webhooks, JWKS): the address policy's allow-list and resolvers. */
   readonly outbound: OutboundConfig;
+  /** The admin console's setup links and sessions. */
+  readonly console: ConsoleAccessSettings;
   /** Worker processes `npm start` runs, sharing the port (WEB_CONCURRENCY; 1 on SQLite, the cores on PostgreSQL). */
   readonly webConcurrency: number;
   /** How much of the hub's time work a tenant's input decides may take (issue 13). */
@@ -243,6 +246,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     tenantLabels: integer('METRICS_TENANT_LABELS', 0, 0, 1000),
   };
   const graphiql = flag('GRAPHIQL', !production);
+  const consoleAccess: ConsoleAccessSettings = {
+    setupLinkHours: integer('CONSOLE_SETUP_LINK_HOURS', 24, 1, 24 * 30),
+    sessionIdleMinutes: integer('CONSOLE_SESSION_IDLE_MINUTES', 60, 1, 24 * 60),
+    sessionMaxHours: integer('CONSOLE_SESSION_MAX_HOURS', 12, 1, 24 * 30),
+  };
 
   let database: DatabaseConfig = { kind: 'sqlite', path: DEFAULT_SQLITE_PATH };
   try {
@@ -305,6 +313,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     budgets,
     metrics,
     graphiql,
+    console: consoleAccess,
   };
 }
 

@@ -5,6 +5,7 @@ import type { Express } from 'express';
 import { ConfigError, loadConfig, serverBaseUrl, type Config } from './config';
 import { createApp, type IdentityHub } from './app';
 import { runWorkerProcesses } from './worker-processes';
+import { ensureConsoleBundle } from './console/console-bundle';
 
 /** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -16,11 +17,20 @@ function listen(app: Express, port: number, host: string): Promise<Server> {
   });
 }
 
+/** A one-time setup link into the console for the demo tenant, minted at each start (none once the demo tenant is gone). */
+async function demoConsoleLink(hub: IdentityHub, config: Config): Promise<string | undefined> {
+  const demo = await hub.services.tenants.getTenantBySlug('demo').catch(() => undefined);
+  if (!demo) return undefined;
+  const link = await hub.services.consoleAccess.mintSetupLink(demo.id, {}, { actor: { type: 'system', id: 'server start' } });
+  return hub.services.consoleAccess.setupLinkUrl(link.token, serverBaseUrl(config));
+}
+
 /** Migrations and, on an empty database, the demo tenant (whose secrets are printed once). */
-async function prepare(config: Config): Promise<void> {
+async function prepare(config: Config): Promise<string | undefined> {
   const hub = await createApp(config, { backgroundJobs: false });
   try {
     await announceDemoTenant(hub, config);
+    return await demoConsoleLink(hub, config);
   } finally {
     await hub.close();
   }
@@ -43,9 +53,10 @@ async function announceDemoTenant(hub: IdentityHub, config: Config): Promise<voi
   );
 }
 
-function announceListening(config: Config): void {
+function announceListening(config: Config, consoleLink: string | undefined): void {
   const baseUrl = serverBaseUrl(config);
   console.log(`identity-hub listening: SCIM ${baseUrl}/scim/v2  GraphQL ${baseUrl}/graphql  health ${baseUrl}/healthz`);
+  if (consoleLink) console.log(`Admin console (demo tenant, one use): ${consoleLink}`);
 }
 
 /** The one line a start that cannot listen prints before it exits non-zero. */
@@ -77,7 +88,7 @@ async function serve(config: Config, worker: boolean): Promise<void> {
       process.exit(1);
     }
   }
-  if (!worker) announceListening(config);
+  if (!worker) announceListening(config, await demoConsoleLink(hub, config));
   const subscriptions = hub.attachSubscriptions(server);
 
   let stopping = false;
@@ -113,10 +124,18 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  if (cluster.isPrimary) {
+    // The console's pages are built here when missing or older than their source: still two commands.
+    // A failed build leaves SCIM and GraphQL serving; /console then says it is not built.
+    await ensureConsoleBundle().then(
+      (outcome) => outcome === 'built' && console.log('built the admin console (console/dist)'),
+      (error: unknown) => console.error('the admin console could not be built:', error instanceof Error ? error.message : error),
+    );
+  }
   if (config.webConcurrency === 1) return serve(config, false);
   if (!cluster.isPrimary) return serve(config, true);
-  await prepare(config);
-  runWorkerProcesses({ count: config.webConcurrency, onListening: () => announceListening(config), log: (message) => console.error(message) });
+  const consoleLink = await prepare(config);
+  runWorkerProcesses({ count: config.webConcurrency, onListening: () => announceListening(config, consoleLink), log: (message) => console.error(message) });
 }
 
 main().catch((error: unknown) => {

@@ -4,6 +4,7 @@ import { DomainError, isDomainError, type ErrorCode } from '../domain/errors';
 import type { TenantService } from '../services/tenant.service';
 import { API_KEY_STRATEGY, createApiKeyStrategy } from './api-key.strategy';
 import type { FailedAuthThrottle } from './failed-auth-throttle';
+import type { ConsolePrincipalResolver } from '../console/console-principal';
 import type { GraphqlPrincipal } from './graphql-principal';
 import { refusedCredentialTenant } from './refused-credential';
 import { createOidcTokenStrategy, OIDC_TOKEN_STRATEGY, type OidcTokenVerifier } from './oidc-token.strategy';
@@ -14,6 +15,8 @@ export interface GraphqlAuthenticationOptions {
   readonly throttle: FailedAuthThrottle;
   /** How an HTTP-level refusal names its error code (the same map GraphQL errors use). */
   readonly errorCode: (code: ErrorCode) => string;
+  /** Admin console sessions (cookie + CSRF token), tried when the request has no Authorization header. */
+  readonly consolePrincipal?: ConsolePrincipalResolver;
 }
 
 /**
@@ -46,28 +49,41 @@ export function authenticateGraphqlRequests(options: GraphqlAuthenticationOption
       unauthenticated('credentials are accepted only in the Authorization header');
       return;
     }
-    authenticator.authenticate([API_KEY_STRATEGY, OIDC_TOKEN_STRATEGY], { session: false }, (error: unknown, principal: GraphqlPrincipal | false) => {
-      if (isDomainError(error) && error.code === 'UNAVAILABLE') {
-        // Counted against the caller like a refusal: a token naming a tenant whose keys cannot be had is no way around the throttle.
-        const retryAfter = options.throttle.recordFailure(source);
-        if (retryAfter > 0) throttled(retryAfter);
-        else refuse(response, 503, error, { 'Retry-After': '5' });
-        return;
-      }
-      if (error) {
-        next(error);
-        return;
-      }
-      if (!principal) {
-        unauthenticated('missing, unknown, expired or revoked credential: send an API key or an access token as "Authorization: Bearer ..."');
-        return;
-      }
+    const accept = (principal: GraphqlPrincipal) => {
       if (principal.tenant.suspendedAt !== null) {
         refuse(response, 403, new DomainError('TENANT_SUSPENDED', 'this tenant is suspended by the operator of the hub'));
         return;
       }
       request.user = principal;
       next();
-    })(request, response, next);
+    };
+    const authenticateBearer = () =>
+      authenticator.authenticate([API_KEY_STRATEGY, OIDC_TOKEN_STRATEGY], { session: false }, (error: unknown, principal: GraphqlPrincipal | false) => {
+        if (isDomainError(error) && error.code === 'UNAVAILABLE') {
+          // Counted against the caller like a refusal: a token naming a tenant whose keys cannot be had is no way around the throttle.
+          const retryAfter = options.throttle.recordFailure(source);
+          if (retryAfter > 0) throttled(retryAfter);
+          else refuse(response, 503, error, { 'Retry-After': '5' });
+          return;
+        }
+        if (error) {
+          next(error);
+          return;
+        }
+        if (!principal) {
+          unauthenticated('missing, unknown, expired or revoked credential: send an API key or an access token as "Authorization: Bearer ..."');
+          return;
+        }
+        accept(principal);
+      })(request, response, next);
+    if (options.consolePrincipal && request.headers.authorization === undefined) {
+      options.consolePrincipal(request).then((result) => {
+        if (result === undefined) authenticateBearer();
+        else if ('refused' in result) unauthenticated(result.refused);
+        else accept(result.principal);
+      }, next);
+      return;
+    }
+    authenticateBearer();
   };
 }

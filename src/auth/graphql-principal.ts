@@ -11,4 +11,6 @@ export interface GraphqlPrincipal {
 export type GraphqlCredential =
   | { readonly kind: 'apiKey'; readonly apiKeyId: string }
   /** `subject` is the token's `sub` claim, when it has one. */
-  | { readonly kind: 'oidcToken'; readonly issuer: string; readonly subject: string | null };
+  | { readonly kind: 'oidcToken'; readonly issuer: string; readonly subject: string | null }
+  /** An admin signed in to the console (cookie session); `subject` is who the audit trail names. */
+  | { readonly kind: 'consoleSession'; readonly sessionId: string; readonly subject: string };

@@ -5,6 +5,8 @@ import type { AdminWarningsService } from '../services/admin-warnings.service';
 import type { ScimOAuthService } from '../services/scim-oauth.service';
 import type { ApiAccessService } from '../services/api-access.service';
 import type { AuditService } from '../services/audit.service';
+import type { ConsoleAccessService } from '../services/console-access.service';
+import type { ConsoleSignInService } from '../services/console-sign-in.service';
 import type { DirectoryService } from '../services/directory.service';
 import type { EventFeed } from '../services/event-feed';
 import type { GroupService } from '../services/group.service';
@@ -34,6 +36,8 @@ export interface GraphqlServices {
   readonly webhooks: WebhookEndpointService;
   readonly events: EventFeed;
   readonly manualEdits: ManualEditService;
+  readonly consoleAccess: ConsoleAccessService;
+  readonly consoleSignIn: ConsoleSignInService;
   readonly optionLists: OptionListService;
   readonly users: UserService;
 }
@@ -55,6 +59,8 @@ export function auditContextOf(context: GraphqlContext): AuditContext {
   const actor =
     credential.kind === 'apiKey'
       ? { type: 'apiKey' as const, id: credential.apiKeyId }
-      : { type: 'user' as const, id: credential.subject ?? credential.issuer };
+      : credential.kind === 'consoleSession'
+        ? { type: 'user' as const, id: credential.subject }
+        : { type: 'user' as const, id: credential.subject ?? credential.issuer };
   return { actor, requestId: context.requestId };
 }

@@ -10,6 +10,7 @@ import type { FailedAuthThrottle } from '../auth/failed-auth-throttle';
 import { authenticateGraphqlRequests } from '../auth/graphql-authentication';
 import type { GraphqlPrincipal } from '../auth/graphql-principal';
 import type { OidcTokenVerifier } from '../auth/oidc-token.strategy';
+import type { ConsolePrincipalResolver } from '../console/console-principal';
 import type { GraphqlContext, GraphqlServices } from './context';
 import { DirectoryLoaders } from './directory-loaders';
 import { createErrorFormatter, errorLoggingPlugin, GRAPHQL_ERROR_CODES } from './format-error';
@@ -34,6 +35,8 @@ export interface GraphqlOptions {
   /** Stack traces in error responses: development only. */
   readonly exposeStacktrace: boolean;
   readonly limits: GraphqlLimits;
+  /** Admin console sessions: the console's pages call this API with their cookie. */
+  readonly consolePrincipal?: ConsolePrincipalResolver;
 }
 
 export interface SubscriptionTuning {
@@ -95,6 +98,7 @@ export async function createGraphqlEndpoint(options: GraphqlOptions): Promise<Gr
       oidc,
       throttle: options.throttle,
       errorCode: (code) => GRAPHQL_ERROR_CODES[code],
+      consolePrincipal: options.consolePrincipal,
     }),
   );
   router.use(express.json({ limit: options.maxBodyBytes, verify: refuseDeepJson }));

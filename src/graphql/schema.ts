@@ -3,6 +3,7 @@ import { createPubSub } from '@graphql-yoga/subscription';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
 import { ApiKeyResolver } from './admin/api-key.resolver';
+import { ConsoleAccessResolver } from './admin/console-access.resolver';
 import { LogsResolver } from './admin/logs.resolver';
 import { OwnershipResolver } from './admin/ownership.resolver';
 import { WebhookResolver } from './admin/webhook.resolver';
@@ -20,6 +21,7 @@ import { ScimOAuthResolver } from './admin/scim-oauth.resolver';
 import { DeprovisionedUserResolver } from './user/deprovisioned-user.resolver';
 import { UserEditResolver } from './user/user-edit.resolver';
 import { UserResolver } from './user/user.resolver';
+import { UserAdminResolver } from './user/user-admin.resolver';
 import { TenantResolver, ViewerResolver } from './viewer/viewer.resolver';
 
 /**
@@ -48,6 +50,8 @@ export async function buildGraphqlSchema(pubSub: PubSub = createPubSub()): Promi
       EventSubscriptionResolver,
       UserEditResolver,
       ScimOAuthResolver,
+      ConsoleAccessResolver,
+      UserAdminResolver,
       DeprovisionedUserResolver,
       GroupMembershipFieldsResolver,
       GroupMembershipConnectionResolver,

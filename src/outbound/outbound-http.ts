@@ -161,14 +161,17 @@ export class OutboundHttp {
   }
 
   /**
-   * A `fetch` for jose's `customFetch`: GET through `send`, the body read within the deadline and
-   * capped, handed back as a Response.
+   * A `fetch` for jose's and openid-client's `customFetch`: GET, or POST with a form or JSON body (token
+   * requests), through `send`, the body read within the deadline and capped, handed back as a JSON Response.
    */
   fetcher(options: { readonly allowHttp: boolean; readonly deadlineMs: number; readonly maxBodyBytes: number }) {
-    return async (url: string, init: { headers?: ConstructorParameters<typeof Headers>[0]; signal?: AbortSignal }): Promise<Response> => {
+    return async (url: string, init: { method?: string; body?: unknown; headers?: ConstructorParameters<typeof Headers>[0]; signal?: AbortSignal | null }): Promise<Response> => {
       const headers: Record<string, string> = {};
       new Headers(init.headers).forEach((value, name) => (headers[name] = value));
-      const response = await this.send(url, { method: 'GET', headers, allowHttp: options.allowHttp, deadlineMs: options.deadlineMs, signal: init.signal, keepBodyBytes: options.maxBodyBytes });
+      const method = (init.method ?? 'GET').toUpperCase();
+      if (method !== 'GET' && method !== 'POST') throw new OutboundRefusedError(`${method} requests are not sent`);
+      const body = init.body === undefined || init.body === null ? undefined : String(init.body);
+      const response = await this.send(url, { method, headers, body, allowHttp: options.allowHttp, deadlineMs: options.deadlineMs, signal: init.signal ?? undefined, keepBodyBytes: options.maxBodyBytes });
       const empty = [204, 205, 304].includes(response.status);
       return new Response(empty ? null : response.body, { status: response.status, headers: { 'content-type': 'application/json' } });
     };

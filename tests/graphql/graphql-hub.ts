@@ -73,6 +73,8 @@ export interface GraphqlTestTenant {
 export interface GraphqlTestHub extends TestHub {
   /** ws://.../graphql of the running server (graphql-ws subscriptions). */
   readonly wsUrl: string;
+  /** http://127.0.0.1:<port> of the running server (browsers, outside clients). */
+  readonly baseUrl: string;
   /** Log lines the hub wrote (level info and above), parsed. */
   readonly logLines: Record<string, unknown>[];
   tenant(): Promise<GraphqlTestTenant>;
@@ -98,6 +100,7 @@ export async function createGraphqlTestHub(env: Record<string, string> = {}, opt
     hub,
     config,
     wsUrl: `ws://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}${GRAPHQL}`,
+    baseUrl: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
     logLines,
     http: request(server),
     createTenant: (slug = `t-${randomUUID().slice(0, 8)}`) => hub.services.tenants.createTenant({ slug }),

@@ -4,10 +4,18 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
  * Bearer secrets: a recognisable prefix (so leak scanners can find them), 256 bits of randomness and a
  * checksum (so a mistyped token is refused without a lookup). Only the SHA-256 hash is stored.
  */
-export type SecretKind = 'scim' | 'api' | 'webhook' | 'operator' | 'scimClient';
+export type SecretKind = 'scim' | 'api' | 'webhook' | 'operator' | 'scimClient' | 'consoleSetup' | 'consoleSession';
 
 // The webhook secret is an HMAC key the hub keeps readable (it signs with it), but it leaks like any other.
-const PREFIXES: Record<SecretKind, string> = { scim: 'ihscim_', api: 'ihapi_', webhook: 'ihwhsec_', operator: 'ihop_', scimClient: 'ihcsec_' };
+const PREFIXES: Record<SecretKind, string> = {
+  scim: 'ihscim_',
+  api: 'ihapi_',
+  webhook: 'ihwhsec_',
+  operator: 'ihop_',
+  scimClient: 'ihcsec_',
+  consoleSetup: 'ihsetup_',
+  consoleSession: 'ihcon_',
+};
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const BODY_LENGTH = 43;
 const CHECKSUM_LENGTH = 6;

@@ -2,10 +2,17 @@ import { Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-grap
 import type { OidcProvider as OidcProviderSettings } from '../../domain/tenants/api-access';
 import type { Tenant as TenantValue, TenantSettings as TenantSettingsValue } from '../../domain/tenants/tenant';
 import { OidcProvider } from '../admin/oidc-provider.type';
+import type { GraphqlCredential } from '../../auth/graphql-principal';
 import type { GraphqlContext } from '../context';
 import { Scope } from '../scope';
 import { Tenant, TenantSettings } from './tenant.type';
 import { CredentialKind, Viewer } from './viewer.type';
+
+const CREDENTIAL_KINDS: Record<GraphqlCredential['kind'], CredentialKind> = {
+  apiKey: CredentialKind.API_KEY,
+  oidcToken: CredentialKind.OIDC_TOKEN,
+  consoleSession: CredentialKind.CONSOLE_SESSION,
+};
 
 /** viewer needs no scope: a credential that can read nothing may still ask what it is. */
 @Resolver(() => Viewer)
@@ -17,7 +24,7 @@ export class ViewerResolver {
     return {
       tenant: principal.tenant,
       scopes: principal.scopes.map((scope) => scope as Scope),
-      credential: credential.kind === 'apiKey' ? CredentialKind.API_KEY : CredentialKind.OIDC_TOKEN,
+      credential: CREDENTIAL_KINDS[credential.kind],
       subject: credential.kind === 'apiKey' ? credential.apiKeyId : credential.subject,
     };
   }

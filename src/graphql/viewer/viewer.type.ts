@@ -5,6 +5,7 @@ import { Tenant } from './tenant.type';
 export enum CredentialKind {
   API_KEY = 'API_KEY',
   OIDC_TOKEN = 'OIDC_TOKEN',
+  CONSOLE_SESSION = 'CONSOLE_SESSION',
 }
 
 registerEnumType(CredentialKind, { name: 'CredentialKind', description: 'How the caller authenticated.' });
@@ -20,6 +21,6 @@ export class Viewer {
   @Field(() => CredentialKind)
   credential!: CredentialKind;
 
-  @Field(() => String, { nullable: true, description: "The API key's id, or the access token's sub claim." })
+  @Field(() => String, { nullable: true, description: "The API key's id, the access token's sub claim, or the console admin (userName or setup link)." })
   subject!: string | null;
 }

@@ -20,6 +20,9 @@ import { OidcProviderEntity } from './oidc-provider.entity';
 import { OidcAudienceClaimEntity } from './oidc-audience-claim.entity';
 import { TenantResourceCountEntity } from './tenant-resource-count.entity';
 import { OperatorKeyEntity } from './operator-key.entity';
+import { ConsoleSetupLinkEntity } from './console-setup-link.entity';
+import { ConsoleSessionEntity } from './console-session.entity';
+import { ConsoleSignInEntity } from './console-sign-in.entity';
 import { DeprovisionedUserEntity } from './deprovisioned-user.entity';
 import { RecentRequestEntity } from './recent-request.entity';
 import { JobLeaseEntity } from './job-lease.entity';
@@ -54,6 +57,9 @@ export const ALL_ENTITIES = [
   OidcAudienceClaimEntity,
   TenantResourceCountEntity,
   OperatorKeyEntity,
+  ConsoleSetupLinkEntity,
+  ConsoleSessionEntity,
+  ConsoleSignInEntity,
   DeprovisionedUserEntity,
   RecentRequestEntity,
   JobLeaseEntity,
