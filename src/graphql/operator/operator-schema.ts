@@ -43,6 +43,14 @@ type Mutation {
   issueScimOAuthClientSecret(slug: String!, tokenLifetimeMinutes: Int): IssuedScimOAuthClient!
   "Removes the SCIM OAuth client: its secret and access tokens stop working; the static SCIM token is untouched. False when there was none."
   revokeScimOAuthClient(slug: String!): Boolean!
+  "Mints a one-time link that opens the tenant's admin console (expiresInHours: default CONSOLE_SETUP_LINK_HOURS, at most 720)."
+  createTenantSetupLink(slug: String!, expiresInHours: Int): SetupLink!
+}
+
+"A one-time link into a tenant's admin console: shown once, only its hash is stored."
+type SetupLink {
+  url: String!
+  expiresAt: DateTime!
 }
 
 "What a credential may do on the tenant's GraphQL API: READ queries, ADMIN configuration (implies READ), OWNERSHIP registering owners."
@@ -124,6 +132,8 @@ type CreateTenantPayload {
   scimToken: String!
   "Shown once: only its hash is stored."
   adminApiKey: String!
+  "A one-time link for the tenant's admin to open the console (CONSOLE_SETUP_LINK_HOURS)."
+  setupLink: SetupLink!
 }
 
 type DeleteTenantPayload {

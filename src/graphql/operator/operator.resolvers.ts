@@ -9,6 +9,8 @@ import type { ApiAccessService } from '../../services/api-access.service';
 import type { OperatorService } from '../../services/operator.service';
 import type { TenantService } from '../../services/tenant.service';
 import type { ScimOAuthService } from '../../services/scim-oauth.service';
+import type { ConsoleAccessService } from '../../services/console-access.service';
+import { SCIM_BASE_PATH } from '../../scim/scim-base-url';
 import { isDomainError } from '../../domain/errors';
 
 export interface OperatorServices {
@@ -16,6 +18,7 @@ export interface OperatorServices {
   readonly tenants: TenantService;
   readonly access: ApiAccessService;
   readonly scimOAuth: ScimOAuthService;
+  readonly consoleAccess: ConsoleAccessService;
 }
 
 export interface OperatorContext {
@@ -36,6 +39,13 @@ interface OperatorTenant {
 const audit = (context: OperatorContext): AuditContext => ({ actor: { type: 'operatorKey', id: context.operatorKey.id }, requestId: context.requestId });
 
 const DIALECTS: Record<string, Dialect> = { ENTRA: 'entra', OKTA: 'okta', ONELOGIN: 'onelogin', GENERIC: 'generic' };
+
+/** A console setup link for the tenant, its URL on the hub as this request's client reaches it. */
+async function setupLink(context: OperatorContext, tenant: Tenant, expiresInHours: number | null) {
+  const minted = await context.services.consoleAccess.mintSetupLink(tenant.id, { expiresInHours }, audit(context));
+  const hubUrl = context.scimBaseUrl.slice(0, -SCIM_BASE_PATH.length);
+  return { url: context.services.consoleAccess.setupLinkUrl(minted.token, hubUrl), expiresAt: new Date(minted.link.expiresAt) };
+}
 
 /** Resolvers of schema/operator.graphql: each a call to a service. */
 export const operatorResolvers = {
@@ -66,7 +76,13 @@ export const operatorResolvers = {
         tokenExpiresInDays: input.scimTokenExpiresInDays ?? undefined,
       });
       context.log.info({ tenantId: created.tenant.id, operatorKeyId: context.operatorKey.id }, 'tenant created by the operator API');
-      return { tenant: { tenant: created.tenant }, scimBaseUrl: context.scimBaseUrl, scimToken: created.scimToken, adminApiKey: created.adminApiKey };
+      return {
+        tenant: { tenant: created.tenant },
+        scimBaseUrl: context.scimBaseUrl,
+        scimToken: created.scimToken,
+        adminApiKey: created.adminApiKey,
+        setupLink: await setupLink(context, created.tenant, null),
+      };
     },
     async suspendTenant(_: unknown, args: { slug: string; reason?: string | null }, context: OperatorContext): Promise<OperatorTenant> {
       return { tenant: await context.services.operator.suspendTenant(args.slug, args.reason ?? null, audit(context)) };
@@ -93,6 +109,9 @@ export const operatorResolvers = {
       const tenant = await context.services.tenants.getTenantBySlug(args.slug);
       const issued = await context.services.scimOAuth.issueClientSecret(tenant.id, { tokenLifetimeMinutes: args.tokenLifetimeMinutes ?? undefined }, audit(context));
       return { ...issued, tokenEndpoint: `${context.scimBaseUrl}/oauth/token` };
+    },
+    async createTenantSetupLink(_: unknown, args: { slug: string; expiresInHours?: number | null }, context: OperatorContext) {
+      return setupLink(context, await context.services.tenants.getTenantBySlug(args.slug), args.expiresInHours ?? null);
     },
     async revokeScimOAuthClient(_: unknown, args: { slug: string }, context: OperatorContext): Promise<boolean> {
       const tenant = await context.services.tenants.getTenantBySlug(args.slug);
