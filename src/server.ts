@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
+import { createServer } from 'node:net';
 import type { Server } from 'node:http';
 import type { Express } from 'express';
 import { ConfigError, loadConfig, serverBaseUrl, type Config } from './config';
@@ -65,6 +66,15 @@ function cannotListen(config: Config, error: unknown): never {
   const reason = code === 'EADDRINUSE' ? 'is already in use' : code === 'EACCES' ? 'needs privileges this process lacks' : `cannot be listened on (${(error as Error).message})`;
   console.error(`identity-hub failed to start: ${config.host}:${config.port} ${reason}; set PORT (and HOST) to a free one`);
   process.exit(1);
+}
+
+/** The primary of several workers checks the port before it prepares anything: its workers share it. */
+async function ensurePortFree(config: Config): Promise<void> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(config.port, config.host, () => probe.close(() => resolve()));
+  }).catch((error: unknown) => cannotListen(config, error));
 }
 
 /** Serves the app in this process (the only one, or one worker of several: then the primary announces). */
@@ -134,6 +144,7 @@ async function main(): Promise<void> {
   }
   if (config.webConcurrency === 1) return serve(config, false);
   if (!cluster.isPrimary) return serve(config, true);
+  await ensurePortFree(config);
   const consoleLink = await prepare(config);
   runWorkerProcesses({ count: config.webConcurrency, onListening: () => announceListening(config, consoleLink), log: (message) => console.error(message) });
 }

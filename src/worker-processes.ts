@@ -43,6 +43,13 @@ export function runWorkerProcesses(options: WorkerProcessesOptions): void {
       if (alive.size === 0) process.exit(exitCode);
       return;
     }
+    // A worker that fails before all have listened is a start that fails (a busy port, a bad setting): no restart loop.
+    if (!announced && code !== 0) {
+      exitCode = code ?? 1;
+      if (alive.size === 0) process.exit(exitCode);
+      stop('SIGTERM');
+      return;
+    }
     options.log(`worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
     setTimeout(() => {
       if (!stopping) fork();
