@@ -41,7 +41,9 @@ describe(`Tenant isolation on ${testDatabaseKind()}`, () => {
   /** Every row of every tenant-scoped table that belongs to `tenantId`, as text. */
   async function storedRows(tenantId: string): Promise<string> {
     const { database } = graphql.hub.hub;
+    // Both are written in the background: settle them before reading.
     await graphql.hub.hub.services.provisioningLog.flush();
+    await graphql.hub.hub.services.recentRequests.flush();
     return database.read(async (tx) => {
       const tables =
         database.dialect === 'sqlite'
