@@ -41,11 +41,14 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `src/server.ts` as its own process and waits until it says it is listening. */
+/**
+ * Starts `src/server.ts` as its own process and waits until it says it is listening. One process unless
+ * `env` asks for workers (WEB_CONCURRENCY): what these tests count (throttles, restarts) is per process.
+ */
 export async function startServer(env: Record<string, string>, port: number): Promise<RunningServer> {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/server.ts'], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: String(port), ...env },
+    env: { ...process.env, LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: String(port), WEB_CONCURRENCY: '1', ...env },
   });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += String(chunk)));
