@@ -1,4 +1,4 @@
-import { foldText, stripDefaultIgnorables } from '../domain/text';
+import { foldText, stripDefaultIgnorables, valueKey } from '../domain/text';
 import { userNameSkeleton } from '../domain/identity/confusable-skeleton';
 
 /** Runs one statement in the migration's transaction and returns its rows. */
@@ -48,7 +48,7 @@ const TABLES: readonly KeyedTable[] = [
     primaryKey: ['tenant_id', 'user_id', 'field_key', 'position'],
     reads: ['value_text'],
     // The mapped value itself is JSON; its folded text is refolded (folding twice changes nothing else).
-    keys: (row) => ({ value_text: nullable(row.value_text, (text) => foldText(text).slice(0, 1024)) }),
+    keys: (row) => ({ value_text: nullable(row.value_text, valueKey) }),
   },
 ];
 

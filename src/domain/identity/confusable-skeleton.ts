@@ -1,5 +1,8 @@
 import unhomoglyph from 'unhomoglyph';
-import { foldText, stripDefaultIgnorables } from '../text';
+import { foldText, stripDefaultIgnorables, truncateUtf8 } from '../text';
+
+/** Bytes of a skeleton kept (it can be longer than the name: `m` is `rn`); with the tenant it fits a PostgreSQL btree entry. */
+const SKELETON_BYTES = 1024;
 
 /**
  * The UTS #39 skeleton of a value: NFD, default-ignorable code points removed, every code point replaced
@@ -10,9 +13,12 @@ export function confusableSkeleton(value: string): string {
   return unhomoglyph(stripDefaultIgnorables(value.normalize('NFD'))).normalize('NFD');
 }
 
-/** The skeleton a userName is compared in: of its folded form, so case and width never make a look-alike. */
+/**
+ * The skeleton a userName is compared in: of its folded form, so case and width never make a look-alike;
+ * cut to SKELETON_BYTES (names that long and alike up to there are listed too).
+ */
 export function userNameSkeleton(userName: string): string {
-  return confusableSkeleton(foldText(userName));
+  return truncateUtf8(confusableSkeleton(foldText(userName)), SKELETON_BYTES);
 }
 
 const PLAIN_ASCII = /^[\x20-\x7e]*$/;
