@@ -168,10 +168,16 @@ describe(`GraphQL queries on ${testDatabaseKind()}`, () => {
     expect(await userNames(tenant, { groupId: 'no-such-group' })).toEqual([]);
   });
 
-  it('users: search needs every word somewhere in userName, the mapped names or the mapped email, case-insensitively', async () => {
+  it('users: search needs every word to start the userName, a mapped name or the mapped email, case-insensitively', async () => {
     const tenant = await graphql.tenant();
     await provisionOrg(tenant);
     expect(await userNames(tenant, { search: 'LOVELACE' })).toEqual(['ada@example.com']);
+    expect(await userNames(tenant, { search: 'lovel' })).toEqual(['ada@example.com']);
+    // A prefix, not a substring: the search reads index ranges, never every user.
+    expect(await userNames(tenant, { search: 'ovelace' })).toEqual([]);
+    expect(await userNames(tenant, { search: 'example.com' })).toEqual([]);
+    expect(await userNames(tenant, { search: 'b' })).toEqual(['bob@example.com']);
+    expect(await userNames(tenant, { search: 'ＡＤＡ' })).toEqual(['ada@example.com']);
     // The preset maps the email from userName: a second address the IdP sent is not the user's email.
     expect(await userNames(tenant, { search: 'ada.private' })).toEqual([]);
     expect(await userNames(tenant, { search: 'ada@example' })).toEqual(['ada@example.com']);
