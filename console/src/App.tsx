@@ -6,7 +6,7 @@ import { SessionContext } from './session';
 import { ErrorText } from './ui';
 import { SetupLinkPage, SignInPage } from './pages/SignIn';
 import { ConnectPage } from './pages/Connect';
-import { UsersPage, UserPage, GroupsPage, GroupPage } from './pages/Directory';
+import { DeprovisionedUsersPage, UsersPage, UserPage, GroupsPage, GroupPage } from './pages/Directory';
 import { FieldsPage } from './pages/Fields';
 import { MappingPage } from './pages/Mapping';
 import { SettingsPage } from './pages/Settings';
@@ -72,6 +72,7 @@ function Shell({ session, onSignedOut }: { session: ConsoleSession; onSignedOut:
           <main id="main" tabIndex={-1}>
             <Switch>
               <Route path="/connect" component={ConnectPage} />
+              <Route path="/users/deprovisioned" component={DeprovisionedUsersPage} />
               <Route path="/users/:id">{(params) => <UserPage id={params.id} />}</Route>
               <Route path="/users" component={UsersPage} />
               <Route path="/groups/:id">{(params) => <GroupPage id={params.id} />}</Route>

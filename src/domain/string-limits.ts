@@ -1,3 +1,5 @@
+import { foldUntrimmed, utf8LongerThan } from './text';
+
 /**
  * What a string sent by a client (SCIM or GraphQL) may hold, so that no input fails in storage with a 500.
  * No NUL: no database column can store it (PostgreSQL text and jsonb cannot, and the SQLite driver fails
@@ -8,7 +10,7 @@
  */
 export const MAX_STRING_BYTES = 2048;
 
-const UTF8 = new TextEncoder();
+const ASCII = /^[\x00-\x7f]*$/;
 
 /** Whether any string (value or key) in a parsed JSON value contains NUL. */
 export function containsNul(value: unknown): boolean {
@@ -18,7 +20,13 @@ export function containsNul(value: unknown): boolean {
   return false;
 }
 
+/**
+ * Over MAX_STRING_BYTES as sent or in its folded form (foldUntrimmed): compatibility characters expand
+ * under NFKC (U+FDFA is one character and 18 after it), and the folded key is what gets indexed.
+ */
 export function exceedsMaxStringBytes(text: string): boolean {
-  // A UTF-16 code unit is at most 3 bytes of UTF-8, so short strings need no encoding.
-  return text.length * 3 > MAX_STRING_BYTES && UTF8.encode(text).length > MAX_STRING_BYTES;
+  if (utf8LongerThan(text, MAX_STRING_BYTES)) return true;
+  // ASCII folds to as many characters.
+  return !ASCII.test(text) && utf8LongerThan(foldUntrimmed(text), MAX_STRING_BYTES);
 }
+

@@ -3,7 +3,7 @@ import type { Client as PgClient } from 'pg';
 import type { AbstractSqlConnection } from '@mikro-orm/knex';
 import { DomainError } from '../domain/errors';
 import type { Orm } from './orm';
-import { isConnectionLost } from './driver-errors';
+import { CommitOutcomeUnknown, isConnectionLost } from './driver-errors';
 import { postgresAutocommitSession, PostgresTransactionSession, type PostgresPool } from './postgres-session';
 import { DEFAULT_READ_BUDGET_MS } from './read-budget';
 import type { Bindings, Dialect, Session, Statement, StatementResult } from './session';
@@ -241,7 +241,7 @@ export class Database {
       } catch (caught) {
         // A connection lost at COMMIT reaches here untranslated.
         const error = isConnectionLost(caught) ? new DomainError('UNAVAILABLE', 'the database is busy or unreachable; retry shortly') : caught;
-        if (!(error instanceof DomainError && error.code === 'UNAVAILABLE') || attempt >= TRANSACTION_ATTEMPTS) throw error;
+        if (!(error instanceof DomainError && error.code === 'UNAVAILABLE') || error instanceof CommitOutcomeUnknown || attempt >= TRANSACTION_ATTEMPTS) throw error;
         await new Promise((resolve) => setTimeout(resolve, attempt * 20 + Math.random() * 20));
       }
     }

@@ -29,6 +29,23 @@ export function isConnectionLost(error: unknown): boolean {
   return /Client has encountered a connection error and is not queryable|Connection terminated|terminating connection|ECONNRESET|Transaction query already complete/.test(message);
 }
 
+/**
+ * The connection went away while a batch holding COMMIT was in flight: the server may have committed
+ * it or not. Answered 503 like any outage, but never run again: a retry could repeat a committed write
+ * (a second POST of the same user would answer 409 for the user the first one created).
+ */
+export class CommitOutcomeUnknown extends DomainError {
+  constructor() {
+    super('UNAVAILABLE', 'the database connection was lost while the change was being committed; it may or may not have been saved, so read it back before retrying');
+  }
+}
+
+/** A connection cut (not a refused statement): whatever was in flight on it has an unknown outcome. */
+export function isConnectionCut(error: unknown): boolean {
+  const code = (error as { code?: string }).code ?? (error instanceof DriverException ? error.code : undefined);
+  return isConnectionLost(error) || error instanceof ConnectionException || (typeof code === 'string' && (code === 'ECONNRESET' || code === 'EPIPE' || /^08[0-9A-Z]{3}$/.test(code) || ['57P01', '57P02', '57P03'].includes(code)));
+}
+
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: string }).code ?? (error instanceof DriverException ? error.code : undefined);
   // 40001 serialization failure, 40P01 deadlock, 55P03 lock not available, 57P01/57P02/57P03 server shutting down,

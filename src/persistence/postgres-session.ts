@@ -1,5 +1,5 @@
 import type { Client } from 'pg';
-import { translateDriverError } from './driver-errors';
+import { CommitOutcomeUnknown, isConnectionCut, translateDriverError } from './driver-errors';
 import { Pipeline } from './postgres-pipeline';
 import { isStatementTimeout, readBudgetExceeded } from './read-budget';
 import type { Bindings, Session, Statement, StatementResult } from './session';
@@ -129,11 +129,21 @@ export class PostgresTransactionSession implements Session {
     return results[statements.length - 2].rows as T[];
   }
 
-  /** Runs the last statements and COMMIT in one round trip (nothing at all when the unit sent nothing). */
+  /**
+   * Runs the last statements and COMMIT in one round trip (nothing at all when the unit sent nothing).
+   * A connection cut during that round trip throws CommitOutcomeUnknown: it may have committed.
+   */
   async commit(statements: readonly Statement[]): Promise<StatementResult[]> {
     if (!this.begun && statements.length === 0) return [];
-    const results = await this.batch([...statements, COMMIT]);
-    return results.slice(0, -1);
+    this.client ??= await this.pool.acquire().catch((error: unknown) => {
+      throw translateDriverError(error);
+    });
+    const batch = this.begun ? [...statements, COMMIT] : [BEGIN, ...statements, COMMIT];
+    this.begun = true;
+    const results = await runBatch(this.client, batch, this.log, (error) => {
+      throw isConnectionCut(error) ? new CommitOutcomeUnknown() : translateDriverError(error);
+    });
+    return results.slice(batch.length - statements.length - 1, -1);
   }
 
   /** Ends the transaction (ROLLBACK after a failure) and returns the connection to the pool. */

@@ -1,4 +1,4 @@
-import { foldText, stripDefaultIgnorables } from '../domain/text';
+import { foldText, stripDefaultIgnorables, valueKey } from '../domain/text';
 import { nameSkeletonKey } from '../domain/identity/confusable-skeleton';
 
 /** Runs one statement in the migration's transaction and returns its rows. */
@@ -48,7 +48,7 @@ const TABLES: readonly KeyedTable[] = [
     primaryKey: ['tenant_id', 'user_id', 'field_key', 'position'],
     reads: ['value_text'],
     // The mapped value itself is JSON; its folded text is refolded (folding twice changes nothing else).
-    keys: (row) => ({ value_text: nullable(row.value_text, (text) => foldText(text).slice(0, 1024)) }),
+    keys: (row) => ({ value_text: nullable(row.value_text, valueKey) }),
   },
 ];
 
@@ -88,7 +88,7 @@ export async function refoldStoredKeys(execute: MigrationExecute, quote: (name: 
 
 /**
  * Fills the skeletons of the groups' displayNames stored before groups had them, and cuts users'
- * skeletons stored whole (SQLite took them) to SKELETON_KEY_LENGTH, so both compare as new rows do.
+ * skeletons stored whole (before keys were cut) to the key length, so both compare as new rows do.
  */
 export async function fillNameSkeletons(execute: MigrationExecute, quote: (name: string) => string): Promise<RefoldReport> {
   return recomputeKeys(execute, quote, NAME_SKELETONS);

@@ -9,7 +9,7 @@ import { createDefaultDomainSchema, createDefaultOptionLists, createPresetMappin
 import type { FieldChange, MappedChangeCause } from '../domain/events';
 import type { Connection, Tenant } from '../domain/tenants/tenant';
 import { resolvesManagerByExternalId } from '../domain/tenants/dialect';
-import { foldText } from '../domain/text';
+import { foldText, valueKey } from '../domain/text';
 import type { Database, Tx } from '../persistence/database';
 import { GroupRepository, type NewMemberRow } from '../persistence/repositories/group.repository';
 import { MappingRepository, mappingChanges, type StoredOptionValue, type StoredUserValue, type ValueChanges } from '../persistence/repositories/mapping.repository';
@@ -94,13 +94,12 @@ export interface MappingActor {
   readonly requestId?: string;
 }
 
-const VALUE_TEXT_LIMIT = 1024;
 /** How long another process's mapping change may go unseen by this one's writes. */
 const RUNTIME_TTL_MS = 5_000;
 const SEED_AUTHOR = 'system (tenant defaults)';
 
 function valueText(value: string | number | boolean): string {
-  return foldText(String(value)).slice(0, VALUE_TEXT_LIMIT);
+  return valueKey(String(value));
 }
 
 /** Stored value rows of one field: one per element of a multi-valued field, each with its provenance. */

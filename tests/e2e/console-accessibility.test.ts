@@ -23,7 +23,7 @@ describe('console accessibility: labels, keyboard, 1280 px and 390 px (Chromium)
       await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true }).click();
       await page.getByRole('heading', { level: 1, name }).waitFor();
       // The page's data arrives after its heading; its panels render then.
-      await page.waitForFunction('!document.body.textContent.includes("Loading")');
+      await page.getByText('Loading').first().waitFor({ state: 'hidden' });
       await page.waitForTimeout(300);
       expect({ page: name, unlabelled: await page.evaluate<string[]>(UNLABELLED_CONTROLS) }).toEqual({ page: name, unlabelled: [] });
       expect({ page: name, nameless: await page.evaluate<number>(NAMELESS_BUTTONS) }).toEqual({ page: name, nameless: 0 });

@@ -145,6 +145,39 @@ describe('console: fields, settings, logs, apps and users (Chromium)', () => {
     await context.close();
   });
 
+  it('lists deprovisioned users: Restore brings one back, a taken userName is refused in its row, Purge asks first', async () => {
+    const { tenant, page, context } = await bed.signedIn();
+    expect((await tenant.admin.sendText('mutation { updateTenantSettings(input: { scimUserDelete: DEPROVISION }) { settings { scimUserDelete } } }')).errors).toBeUndefined();
+    const dora = await tenant.scim.createUser('dora@example.com', { displayName: 'Dora Departed' });
+    const pete = await tenant.scim.createUser('pete@example.com');
+    const carl = await tenant.scim.createUser('carl@example.com');
+    for (const user of [dora, pete, carl]) expect((await tenant.scim.delete(`/Users/${user.id as string}`)).status).toBe(204);
+    await tenant.scim.createUser('CARL@example.com');
+
+    await open(page, 'Users');
+    await page.getByRole('link', { name: 'Deprovisioned users' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Deprovisioned users' }).waitFor();
+    await page.getByRole('row', { name: /dora@example\.com/ }).getByRole('button', { name: 'Restore dora@example.com' }).click();
+    await page.getByText('dora@example.com is restored.').waitFor();
+    await page.getByRole('row', { name: /dora@example\.com/ }).waitFor({ state: 'detached' });
+    expect((await tenant.scim.get(`/Users/${dora.id as string}`)).status).toBe(200);
+
+    const carlRow = page.getByRole('row', { name: /carl@example\.com/ });
+    await carlRow.getByRole('button', { name: 'Restore carl@example.com' }).click();
+    await carlRow.getByRole('alert').getByText('userName "carl@example.com" is already taken in this tenant').waitFor();
+
+    const peteRow = page.getByRole('row', { name: /pete@example\.com/ });
+    await peteRow.getByRole('button', { name: 'Purge pete@example.com' }).click();
+    await peteRow.getByRole('group', { name: 'Confirm purging pete@example.com' }).getByRole('button', { name: 'Cancel' }).click();
+    await peteRow.getByRole('button', { name: 'Purge pete@example.com' }).click();
+    await peteRow.getByRole('button', { name: 'Purge for good' }).click();
+    await page.getByText('pete@example.com is purged.').waitFor();
+    await peteRow.waitFor({ state: 'detached' });
+    const left = await tenant.admin.sendText('{ deprovisionedUsers { nodes { userName } } }');
+    expect(left.data).toEqual({ deprovisionedUsers: { nodes: [{ userName: 'carl@example.com' }] } });
+    await context.close();
+  });
+
   it('filters users on the server and shows a user’s raw SCIM resource beside the mapped values with provenance', async () => {
     const { tenant, page, context } = await bed.signedIn();
     await tenant.scim.createUser('ada@example.com', { displayName: 'Ada Admin', userType: 'admin', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'Legal' } });

@@ -36,17 +36,30 @@ describe('console: connect your IdP (Chromium)', () => {
     await context.close();
   });
 
-  it('uses each IdP’s own field names, readable at 390 px', async () => {
-    const { page, context } = await bed.signedIn(PHONE);
+  it('sets the connection’s dialect from the IdP picked, with that IdP’s own field names, readable at 390 px', async () => {
+    const { tenant, page, context } = await bed.signedIn(PHONE);
+    const dialect = async () => (await tenant.admin.sendText<{ scimConnection: { dialect: string } }>('{ scimConnection { dialect } }')).data?.scimConnection.dialect;
+    // The stored dialect is the one selected: a new tenant's connection is generic.
+    await expect(page.getByRole('radio', { name: 'Another SCIM 2.0 client' }).isChecked()).resolves.toBe(true);
+    await page.getByRole('textbox', { name: 'SCIM base URL' }).waitFor();
     await page.getByRole('radio', { name: 'Okta' }).check();
+    await page.getByText('The connection now speaks Okta.').waitFor();
+    await page.getByRole('link', { name: 'review and activate it in Mapping' }).waitFor();
+    await page.getByText('The connection is set for Okta.').waitFor();
+    expect(await dialect()).toBe('okta');
     await page.getByRole('textbox', { name: 'SCIM connector base URL' }).waitFor();
     await expect(page.getByRole('textbox', { name: 'Unique identifier field for users' }).inputValue()).resolves.toBe('userName');
     await page.getByRole('radio', { name: 'OneLogin' }).check();
     await page.getByRole('textbox', { name: 'SCIM Base URL' }).waitFor();
     await page.getByText('SCIM Bearer Token: generate it below').waitFor();
+    await page.getByText('The connection now speaks OneLogin.').waitFor();
+    expect(await dialect()).toBe('onelogin');
     const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     await bed.screenshot(page, 'connect-390px');
+    await page.reload();
+    await page.getByRole('textbox', { name: 'SCIM Base URL' }).waitFor();
+    await expect(page.getByRole('radio', { name: 'OneLogin' }).isChecked()).resolves.toBe(true);
     await context.close();
   });
 });

@@ -1,3 +1,6 @@
+import { readImportRecords } from '../../src/scim/import-file';
+import { createDefaultSchemaRegistry } from '../../src/scim/protocol/schema-definitions';
+import { buildTenantExtension } from '../../src/scim/protocol/tenant-extension';
 import { testDatabaseKind } from '../support/test-app';
 import { ENTERPRISE, USER_SCHEMA } from '../support/scim-client';
 import { errorCodes, useGraphqlHub, type GraphqlTestTenant } from '../graphql/graphql-hub';
@@ -168,10 +171,16 @@ describe(`GraphQL queries on ${testDatabaseKind()}`, () => {
     expect(await userNames(tenant, { groupId: 'no-such-group' })).toEqual([]);
   });
 
-  it('users: search needs every word somewhere in userName, the mapped names or the mapped email, case-insensitively', async () => {
+  it('users: search needs every word to start the userName, a mapped name or the mapped email, case-insensitively', async () => {
     const tenant = await graphql.tenant();
     await provisionOrg(tenant);
     expect(await userNames(tenant, { search: 'LOVELACE' })).toEqual(['ada@example.com']);
+    expect(await userNames(tenant, { search: 'lovel' })).toEqual(['ada@example.com']);
+    // A prefix, not a substring: the search reads index ranges, never every user.
+    expect(await userNames(tenant, { search: 'ovelace' })).toEqual([]);
+    expect(await userNames(tenant, { search: 'example.com' })).toEqual([]);
+    expect(await userNames(tenant, { search: 'b' })).toEqual(['bob@example.com']);
+    expect(await userNames(tenant, { search: 'ＡＤＡ' })).toEqual(['ada@example.com']);
     // The preset maps the email from userName: a second address the IdP sent is not the user's email.
     expect(await userNames(tenant, { search: 'ada.private' })).toEqual([]);
     expect(await userNames(tenant, { search: 'ada@example' })).toEqual(['ada@example.com']);
@@ -181,6 +190,27 @@ describe(`GraphQL queries on ${testDatabaseKind()}`, () => {
     expect(await userNames(tenant, { search: 'dormant', active: true })).toEqual([]);
     expect(await userNames(tenant, { search: '100%_' })).toEqual([]);
     expect(await userNames(tenant, { search: '   ' })).toHaveLength(4);
+  });
+
+  it('users: search with a word every user starts with, alone (checked per user) or beside a narrow word (which lists the candidates)', async () => {
+    const tenant = await graphql.tenant();
+    const services = graphql.hub.hub.services;
+    const target = await services.bulkImport.resolveTarget(tenant.credentials.tenant.slug);
+    const registry = createDefaultSchemaRegistry([buildTenantExtension(await services.mapping.activeSchema(target.tenant.id))]);
+    // 700 users: "member" starts 2,100 index entries (userName, givenName, email), past the 2,000 that still narrow a list.
+    async function* lines() {
+      for (let index = 0; index < 700; index += 1) yield JSON.stringify({ schemas: [USER_SCHEMA], userName: `member${index}@example.com`, name: { givenName: 'Member', familyName: `F${index}` } });
+    }
+    await services.bulkImport.import(target, readImportRecords(lines(), registry), { context: { actor: { type: 'system', id: 'test' } }, source: 'test.ndjson' });
+    const count = async (search: string) => (await tenant.admin.data(UsersDocument, { filter: { search }, orderBy: { field: 'USER_NAME', direction: 'ASC' }, first: 3 })).users;
+    const everyone = await count('MEMBER');
+    expect(everyone.totalCount).toBe(700);
+    expect(everyone.edges.map((edge) => edge.node.userName)).toEqual(['member0@example.com', 'member100@example.com', 'member101@example.com']);
+    const narrowed = await count('member f12');
+    expect(narrowed.totalCount).toBe(11);
+    expect(narrowed.edges.map((edge) => edge.node.userName)).toEqual(['member120@example.com', 'member121@example.com', 'member122@example.com']);
+    expect((await count('member1 member')).totalCount).toBe(111);
+    expect((await count('member nobody')).totalCount).toBe(0);
   });
 
   it('users: orderBy sorts text case-insensitively with empty values last, in both directions, and pages in that order', async () => {

@@ -105,7 +105,7 @@ describe(`userName folding and look-alikes on ${testDatabaseKind()}`, () => {
     expect((await scim.post('/Users', { schemas: [USER_SCHEMA], userName: long })).status).toBe(201);
     expect((await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: long })).status).toBe(201);
     expect((await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: `${long}x` })).status).toBe(201);
-    // Their keys are equal (the first 256 code points); the whole names do not look alike.
+    // Their keys are equal (the first 1,024 bytes); the whole names do not look alike.
     expect((await admin.data(AdminWarningsDocument)).adminWarnings.filter((warning) => warning.code === 'GROUP_NAME_LOOKALIKE')).toEqual([]);
   });
 });

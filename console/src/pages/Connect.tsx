@@ -1,8 +1,8 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { Link } from 'wouter';
 import { describeError } from '../api';
-import { ConsoleSetTokenExpiryDocument, FirstArrivalsDocument, RecentScimRequestsDocument, RotateScimTokenDocument, ScimConnectionDocument } from '../graphql/generated';
+import { ConsoleSetConnectionDialectDocument, ConsoleSetTokenExpiryDocument, FirstArrivalsDocument, RecentScimRequestsDocument, RotateScimTokenDocument, ScimConnectionDocument } from '../graphql/generated';
 import { CopyField, ErrorText, formatTime, Page, Panel, Status, TextField } from '../ui';
 
 type Idp = 'entra' | 'okta' | 'onelogin' | 'generic';
@@ -234,22 +234,69 @@ function FirstArrivals() {
   );
 }
 
+function isIdp(dialect: string | undefined): dialect is Idp {
+  return dialect !== undefined && dialect in GUIDES;
+}
+
+/**
+ * The connection's dialect as radios: the stored one is selected; picking another stores it at once
+ * (setScimConnectionDialect), and the steps below follow the pick. A refused change goes back to the stored one.
+ */
+function DialectChoice({ stored, chosen, onChoose }: { stored: Idp; chosen: Idp; onChoose: (idp: Idp | null) => void }) {
+  const [change, setDialect] = useMutation(ConsoleSetConnectionDialectDocument);
+  const [done, setDone] = useState<ReactNode>(null);
+  const hintId = useId();
+  const choose = async (next: Idp) => {
+    onChoose(next);
+    setDone(null);
+    const result = await setDialect({ input: { dialect: next } });
+    if (!result.data) return onChoose(null);
+    const draft = result.data.setScimConnectionDialect.presetDraftVersion;
+    setDone(
+      <>
+        The connection now speaks {GUIDES[next].name}.
+        {draft !== null && (
+          <>
+            {' '}
+            Its mapping preset is draft version {draft}: <Link href="/mapping">review and activate it in Mapping</Link>.
+          </>
+        )}
+      </>,
+    );
+  };
+  return (
+    <>
+      <div role="radiogroup" aria-label="Identity provider" aria-describedby={hintId} className="segmented">
+        {(Object.keys(GUIDES) as Idp[]).map((key) => (
+          <label key={key} className={key === chosen ? 'selected' : undefined}>
+            <input type="radio" name="idp" value={key} checked={key === chosen} disabled={change.fetching} onChange={() => void choose(key)} />
+            {GUIDES[key].name}
+          </label>
+        ))}
+      </div>
+      <p className="hint" id={hintId}>
+        The connection is set for {GUIDES[stored].name}. Picking another sets it for that IdP: how its requests are read, its setting defaults, and its mapping preset offered as a draft.
+      </p>
+      <ErrorText>{describeError(change.error)}</ErrorText>
+      <p role="status">{done}</p>
+    </>
+  );
+}
+
 export function ConnectPage() {
-  const [idp, setIdp] = useState<Idp>('entra');
+  const [{ data, error }] = useQuery({ query: ScimConnectionDocument });
+  const [picked, setPicked] = useState<Idp | null>(null);
   const [since, setSince] = useState<string | null>(null);
+  const dialect = data?.scimConnection.dialect;
+  const stored: Idp = isIdp(dialect) ? dialect : 'generic';
+  const idp = picked ?? stored;
   const guide = GUIDES[idp];
   const scimUrl = `${window.location.origin}/scim/v2`;
   const startWaiting = () => setSince(new Date(Date.now() - 1000).toISOString());
   return (
     <Page title="Connect your IdP" intro="Provision users and groups from your identity provider over SCIM 2.0: pick it, paste two values into it, and test the connection.">
-      <div role="radiogroup" aria-label="Identity provider" className="segmented">
-        {(Object.keys(GUIDES) as Idp[]).map((key) => (
-          <label key={key} className={key === idp ? 'selected' : undefined}>
-            <input type="radio" name="idp" value={key} checked={key === idp} onChange={() => setIdp(key)} />
-            {GUIDES[key].name}
-          </label>
-        ))}
-      </div>
+      <ErrorText>{describeError(error)}</ErrorText>
+      {data && <DialectChoice stored={stored} chosen={idp} onChoose={setPicked} />}
       <Panel title={`Set up ${guide.name}`}>
         <ol className="steps">
           {guide.steps.map((step) => (

@@ -1,10 +1,22 @@
 import { useState, type FormEvent } from 'react';
-import { useClient, useQuery } from 'urql';
+import { useClient, useMutation, useQuery } from 'urql';
 import { Link } from 'wouter';
 import { describeError } from '../api';
 import { GroupMemberships } from '../components/GroupMemberships';
-import { ConsoleDomainSchemaDocument, ConsoleGroupDocument, ConsoleGroupsDocument, ConsoleUserCountDocument, ConsoleUserDocument, ConsoleUsersDocument, type UserFilter } from '../graphql/generated';
-import { ErrorText, Json, Page, Panel, SelectField, Status, TextField } from '../ui';
+import {
+  ConsoleDeprovisionedUsersDocument,
+  ConsoleDomainSchemaDocument,
+  ConsoleGroupDocument,
+  ConsoleGroupsDocument,
+  ConsolePurgeUserDocument,
+  ConsoleRestoreUserDocument,
+  ConsoleUserCountDocument,
+  ConsoleUserDocument,
+  ConsoleUsersDocument,
+  type ConsoleDeprovisionedUsersQuery,
+  type UserFilter,
+} from '../graphql/generated';
+import { ErrorText, formatTime, Json, Page, Panel, SelectField, Status, TextField } from '../ui';
 
 const PAGE_SIZE = 25;
 
@@ -86,7 +98,10 @@ export function UsersPage() {
   };
   const users = data?.users;
   return (
-    <Page title="Users" intro="Everyone your IdP provisioned, with the values the mapping made of them. Filters run on the server.">
+    <Page title="Users" intro="Everyone your IdP provisioned, with the values the mapping made of them. Filters run on the server; search finds each word at the start of a name, userName or email (“ada lov” finds Ada Lovelace).">
+      <p>
+        <Link href="/users/deprovisioned">Deprovisioned users</Link>
+      </p>
       <form className="filters" onSubmit={(event) => void apply(event)} aria-label="Filter users">
         {FILTER_FIELDS.map(([key, label]) => (
           <TextField key={key} label={label} value={draft[key]} onChange={(value) => setDraft({ ...draft, [key]: value })} />
@@ -133,6 +148,101 @@ export function UsersPage() {
           </div>
           {users.nodes.length === 0 && !fetching && <p>No users match.</p>}
           <Pager page={pager.page} total={total} hasNext={users.pageInfo.hasNextPage} onNext={() => pager.next(users.pageInfo.endCursor)} onPrevious={pager.previous} />
+        </>
+      )}
+    </Page>
+  );
+}
+
+type DeprovisionedUser = ConsoleDeprovisionedUsersQuery['deprovisionedUsers']['nodes'][number];
+
+/** One deprovisioned user: Restore at once, Purge only after the admin confirms; an error shows in its row. */
+function DeprovisionedRow({ user, onDone }: { user: DeprovisionedUser; onDone: (message: string) => void }) {
+  const [restored, restore] = useMutation(ConsoleRestoreUserDocument);
+  const [purged, purge] = useMutation(ConsolePurgeUserDocument);
+  const [confirming, setConfirming] = useState(false);
+  const doRestore = async () => {
+    const result = await restore({ input: { id: user.id } });
+    if (result.data) onDone(`${user.userName} is restored.`);
+  };
+  const doPurge = async () => {
+    const result = await purge({ input: { id: user.id } });
+    setConfirming(false);
+    if (result.data) onDone(`${user.userName} is purged.`);
+  };
+  const busy = restored.fetching || purged.fetching;
+  return (
+    <tr>
+      <td>
+        {user.userName}
+        <div className="muted">external id {user.externalId ?? '—'}</div>
+      </td>
+      <td>{formatTime(user.deprovisionedAt)}</td>
+      <td>{user.substituteUserId ? <Link href={`/users/${user.substituteUserId}`}>the substitute</Link> : 'nobody (orphaned)'}</td>
+      <td>
+        {confirming ? (
+          <div role="group" aria-label={`Confirm purging ${user.userName}`}>
+            <p>Purge {user.userName} for good? Its history goes too; this cannot be undone.</p>
+            <button type="button" className="danger" onClick={() => void doPurge()} disabled={busy}>
+              Purge for good
+            </button>{' '}
+            <button type="button" onClick={() => setConfirming(false)}>
+              Cancel
+            </button>
+          </div>
+        ) : (
+          <>
+            <button type="button" aria-label={`Restore ${user.userName}`} onClick={() => void doRestore()} disabled={busy}>
+              Restore
+            </button>{' '}
+            <button type="button" aria-label={`Purge ${user.userName}`} onClick={() => setConfirming(true)} disabled={busy}>
+              Purge
+            </button>
+          </>
+        )}
+        <ErrorText>{describeError(restored.error ?? purged.error)}</ErrorText>
+      </td>
+    </tr>
+  );
+}
+
+export function DeprovisionedUsersPage() {
+  const pager = usePager();
+  const [{ data, error, fetching }, refetch] = useQuery({ query: ConsoleDeprovisionedUsersDocument, variables: { first: PAGE_SIZE, after: pager.after } });
+  const [done, setDone] = useState<string | null>(null);
+  const users = data?.deprovisionedUsers;
+  const onDone = (message: string) => {
+    setDone(message);
+    refetch({ requestPolicy: 'network-only' });
+  };
+  return (
+    <Page title="Deprovisioned users" intro="Users your IdP deleted while Settings keep deleted users as deprovisioned: out of every read, newest first. Restore brings one back with its id and history; purge removes it for good.">
+      <p>
+        <Link href="/users">Back to users</Link>
+      </p>
+      <ErrorText>{describeError(error)}</ErrorText>
+      <p role="status">{done}</p>
+      {users && (
+        <>
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">User</th>
+                  <th scope="col">Deprovisioned</th>
+                  <th scope="col">Resources went to</th>
+                  <th scope="col">Actions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {users.nodes.map((user) => (
+                  <DeprovisionedRow key={user.id} user={user} onDone={onDone} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {users.nodes.length === 0 && !fetching && <p>No deprovisioned users.</p>}
+          <Pager page={pager.page} hasNext={users.pageInfo.hasNextPage} onNext={() => pager.next(users.pageInfo.endCursor)} onPrevious={pager.previous} />
         </>
       )}
     </Page>

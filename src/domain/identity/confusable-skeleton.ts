@@ -1,5 +1,8 @@
 import unhomoglyph from 'unhomoglyph';
-import { foldText, stripDefaultIgnorables } from '../text';
+import { foldText, stripDefaultIgnorables, truncateUtf8 } from '../text';
+
+/** Bytes of a skeleton kept (it can be longer than the name: `m` is `rn`); with the tenant it fits a PostgreSQL btree entry. */
+const SKELETON_BYTES = 1024;
 
 /** Sets of look-alike names listed as admin warnings, and the shared skeletons read to find them (ASCII-only ones are passed over). */
 export const LOOKALIKE_SETS_LISTED = 50;
@@ -15,23 +18,12 @@ export function confusableSkeleton(value: string): string {
 }
 
 /**
- * The skeleton a userName or group displayName is compared in: of its folded form, so case and width
- * never make a look-alike.
+ * The stored, indexed key of a userName's or group displayName's skeleton: of its folded form, so case
+ * and width never make a look-alike, cut to SKELETON_BYTES. The key finds the candidates; looksAlike then
+ * compares the whole names.
  */
-function nameSkeleton(name: string): string {
-  return confusableSkeleton(foldText(name));
-}
-
-/**
- * Code points of a skeleton kept in a stored key: one character can have a skeleton of 18 (U+FDFA), so a
- * whole skeleton overflows a column and PostgreSQL's index row. 256 code points (at most 1 KiB) find the
- * candidates; looksAlike then compares the whole names.
- */
-const SKELETON_KEY_LENGTH = 256;
-
-/** The stored, indexed key of a name's skeleton: its first SKELETON_KEY_LENGTH code points. */
 export function nameSkeletonKey(name: string): string {
-  return Array.from(nameSkeleton(name)).slice(0, SKELETON_KEY_LENGTH).join('');
+  return truncateUtf8(confusableSkeleton(foldText(name)), SKELETON_BYTES);
 }
 
 const PLAIN_ASCII = /^[\x20-\x7e]*$/;

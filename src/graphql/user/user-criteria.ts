@@ -56,7 +56,7 @@ export function toUserCriteria(filter: UserFilter | null | undefined): UserCrite
   return { filter: allOf(conditions), memberOfGroupId: filter.groupId ?? undefined, mappedValues: mappedValueConditions(filter), search: searchOf(filter.search) };
 }
 
-/** Each word must appear (folded, as stored) in the userName or a mapped name or email. */
+/** Each word must start (folded, as stored) the userName or a mapped name or email. */
 function searchOf(search: string | null | undefined): MappedSearch | undefined {
   const words = searchWords(search).map(foldText);
   return words.length === 0 ? undefined : { words, fieldKeys: SEARCHED_FIELDS };

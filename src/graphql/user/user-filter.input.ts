@@ -61,6 +61,6 @@ export class UserFilter {
   @Field(() => String, { nullable: true, description: "The IdP's id, compared exactly." })
   externalId?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Words that must each appear in the userName, a name or the email (case-insensitive).' })
+  @Field(() => String, { nullable: true, description: 'Words that must each start the userName, the displayName, givenName, familyName or the email (a case-insensitive prefix, not a substring: "lov" finds Lovelace, "ace" does not).' })
   search?: string | null;
 }

@@ -1,5 +1,5 @@
 import { EntitySchema } from '@mikro-orm/core';
-import { epochMillis, optionalText } from './column-types';
+import { epochMillis, optionalText, clientText } from './column-types';
 
 export class DeprovisionedUserRow {
   tenantId!: string;
@@ -25,7 +25,7 @@ export const DeprovisionedUserEntity = new EntitySchema<DeprovisionedUserRow>({
   properties: {
     tenantId: { type: 'string', length: 36, primary: true },
     id: { type: 'string', length: 36, primary: true },
-    userName: { type: 'string', length: 1024 },
+    userName: clientText(),
     externalId: optionalText(),
     raw: { type: 'json' },
     version: { type: 'integer' },

@@ -1,5 +1,5 @@
 import { EntitySchema } from '@mikro-orm/core';
-import { epochMillis, optionalText } from './column-types';
+import { epochMillis, optionalText, clientText } from './column-types';
 
 export class GroupRow {
   tenantId!: string;
@@ -22,8 +22,8 @@ export const GroupEntity = new EntitySchema<GroupRow>({
   properties: {
     tenantId: { type: 'string', length: 36, primary: true },
     id: { type: 'string', length: 36, primary: true },
-    displayName: { type: 'string', length: 1024 },
-    displayNameNorm: { type: 'string', length: 1024 },
+    displayName: clientText(),
+    displayNameNorm: clientText(),
     displayNameSkeleton: optionalText(),
     externalId: optionalText(),
     // IDP: created over SCIM; MANUAL: created by an admin (GraphQL).

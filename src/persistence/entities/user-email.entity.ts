@@ -1,5 +1,5 @@
 import { EntitySchema } from '@mikro-orm/core';
-import { optionalText } from './column-types';
+import { optionalText, clientText } from './column-types';
 
 export class UserEmailRow {
   tenantId!: string;
@@ -18,8 +18,8 @@ export const UserEmailEntity = new EntitySchema<UserEmailRow>({
     tenantId: { type: 'string', length: 36, primary: true },
     userId: { type: 'string', length: 36, primary: true },
     position: { type: 'integer', primary: true },
-    value: { type: 'string', length: 1024 },
-    valueNorm: { type: 'string', length: 1024 },
+    value: clientText(),
+    valueNorm: clientText(),
     type: optionalText(64),
     isPrimary: { type: 'boolean' },
   },

@@ -31,7 +31,7 @@ export const UserValueEntity = new EntitySchema<UserValueRow>({
     valueText: optionalText(1024),
     ruleId: optionalText(100),
     mappingVersion: { type: 'integer', nullable: true },
-    sourcePath: optionalText(1024),
+    sourcePath: optionalText(),
     rawValue: { type: 'json', nullable: true },
     updatedAt: epochMillis(),
   },

@@ -1,5 +1,5 @@
 import { EntitySchema } from '@mikro-orm/core';
-import { epochMillis, optionalText } from './column-types';
+import { epochMillis, optionalText, clientText } from './column-types';
 
 export class UserRow {
   tenantId!: string;
@@ -33,8 +33,8 @@ export const UserEntity = new EntitySchema<UserRow>({
   properties: {
     tenantId: { type: 'string', length: 36, primary: true },
     id: { type: 'string', length: 36, primary: true },
-    userName: { type: 'string', length: 1024 },
-    userNameNorm: { type: 'string', length: 1024 },
+    userName: clientText(),
+    userNameNorm: clientText(),
     userNameSkeleton: optionalText(),
     externalId: optionalText(),
     active: { type: 'boolean' },

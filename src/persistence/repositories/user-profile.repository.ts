@@ -22,6 +22,22 @@ export interface UserProfile {
   readonly updatedAt: number;
 }
 
+/**
+ * A folded text column starts with a prefix, as an index range: every string starting with it lies between
+ * it and it followed by U+10FFFF, the greatest code point; the length check keeps only those under any
+ * collation (a PostgreSQL database with a linguistic collation may order others into the range).
+ */
+function prefixRange(column: string): string {
+  return `${column} >= ? AND ${column} < ? AND substr(${column}, 1, ?) = ?`;
+}
+
+function prefixBindings(prefix: string): (string | number)[] {
+  return [prefix, `${prefix}\u{10FFFF}`, [...prefix].length, prefix];
+}
+
+/** Index entries past which a search word no longer narrows the list (UserProfileRepository.narrowestWord). */
+const SELECTIVE_WORD_ENTRIES = 2000;
+
 /** Sort keys: userName and timestamps are columns of users, the rest are mapped fields (their first value). */
 export type UserOrderField = 'userName' | 'displayName' | 'givenName' | 'familyName' | 'department' | 'employeeNumber' | 'createdAt' | 'updatedAt';
 
@@ -38,7 +54,7 @@ export type MappedValueCondition =
   | { readonly fieldKey: string; readonly op: 'in'; readonly values: readonly string[] }
   | { readonly fieldKey: string; readonly op: 'startsWith'; readonly prefix: string };
 
-/** Words that must each appear in the userName or in some value of one of `fieldKeys` (folded, like the stored value text). */
+/** Words that must each start the userName or some value of one of `fieldKeys` (folded, like the stored value text). */
 export interface MappedSearch {
   readonly words: readonly string[];
   readonly fieldKeys: readonly string[];
@@ -119,7 +135,7 @@ export class UserProfileRepository {
 
   async list(tx: Tx, tenantId: string, criteria: UserCriteria, order: UserOrder, page: KeysetRequest): Promise<KeysetPage<UserProfile>> {
     const keyset = keysetOrderOf(order);
-    const query = this.matching(tx, this.profiles(tx), tenantId, criteria);
+    const query = this.matching(tx, this.profiles(tx), tenantId, criteria, await this.narrowestWord(tx, tenantId, criteria.search));
     const paged = applyKeyset(tx, query, keyset, page);
     // A tenant's filter may walk its users: within the read budget.
     const rows = criteria.filter ? await tx.allWithinBudget<UserProfileColumns>(paged) : await tx.all<UserProfileColumns>(paged);
@@ -128,7 +144,7 @@ export class UserProfileRepository {
 
   async count(tx: Tx, tenantId: string, criteria: UserCriteria): Promise<number> {
     if (!criteria.filter && criteria.memberOfGroupId === undefined && (criteria.mappedValues ?? []).length === 0 && (criteria.search?.words ?? []).length === 0) return countTenantRows(tx, 'users', tenantId);
-    const counted = this.matching(tx, tx.knex('users as u').count({ total: '*' }), tenantId, criteria);
+    const counted = this.matching(tx, tx.knex('users as u').count({ total: '*' }), tenantId, criteria, await this.narrowestWord(tx, tenantId, criteria.search));
     const row = criteria.filter ? (await tx.allWithinBudget<{ total: number | string }>(counted))[0] : await tx.first<{ total: number | string }>(counted);
     return toNumber(row?.total ?? 0);
   }
@@ -199,7 +215,8 @@ export class UserProfileRepository {
     return tx.knex('users as u').select(PROFILE_COLUMNS.map((column) => `u.${column}`));
   }
 
-  private matching(tx: Tx, query: Knex.QueryBuilder, tenantId: string, criteria: UserCriteria): Knex.QueryBuilder {
+  /** `narrowest`: the search word whose index ranges list the users (the others are checked per user); none when every word is broad. */
+  private matching(tx: Tx, query: Knex.QueryBuilder, tenantId: string, criteria: UserCriteria, narrowest: string | undefined): Knex.QueryBuilder {
     query.where('u.tenant_id', tenantId);
     if (criteria.filter) {
       const predicate = new FilterSqlBuilder(tx.dialect).build(criteria.filter, 'users', 'u');
@@ -225,20 +242,56 @@ export class UserProfileRepository {
       else values.whereRaw("uv.value_text LIKE ? ESCAPE '\\'", [`${escapeLike(condition.prefix)}%`]);
       query.whereExists(values);
     }
+    const fieldKeys = criteria.search?.fieldKeys ?? [];
     for (const word of criteria.search?.words ?? []) {
-      const pattern = `%${escapeLike(word)}%`;
-      const fieldKeys = criteria.search?.fieldKeys ?? [];
-      query.where((either) => {
-        either.whereRaw("u.user_name_norm LIKE ? ESCAPE '\\'", [pattern]).orWhereExists(
-          tx
-            .knex('user_values as sv')
-            .select(tx.knex.raw('1'))
-            .whereRaw('sv.tenant_id = u.tenant_id AND sv.user_id = u.id')
-            .whereIn('sv.field_key', [...fieldKeys])
-            .whereRaw("sv.value_text LIKE ? ESCAPE '\\'", [pattern]),
-        );
-      });
+      if (word === narrowest) query.whereIn('u.id', this.startingWith(tx, tenantId, word, fieldKeys));
+      else query.where((either) => either.whereRaw(prefixRange('u.user_name_norm'), prefixBindings(word)).orWhereExists(this.valueStartingWith(tx, word, fieldKeys)));
     }
     return query;
+  }
+
+  /**
+   * The search word with the fewest index entries, when it has fewer than SELECTIVE_WORD_ENTRIES: its ranges
+   * then list the candidates and the other words are checked on those alone. A broad word ("a", or the
+   * domain every userName ends with) would make a long list to intersect; when every word is broad, each is
+   * checked per user while the list walks its order, where matches are many and a page fills at once.
+   */
+  private async narrowestWord(tx: Tx, tenantId: string, search: MappedSearch | undefined): Promise<string | undefined> {
+    let narrowest: { word: string; entries: number } | undefined;
+    for (const word of new Set(search?.words ?? [])) {
+      const probe = this.startingWith(tx, tenantId, word, search?.fieldKeys ?? []).limit(SELECTIVE_WORD_ENTRIES);
+      const row = await tx.first<{ total: number | string }>(tx.knex.count({ total: '*' }).from(probe.as('hits')));
+      const entries = toNumber(row?.total ?? 0);
+      if (entries < SELECTIVE_WORD_ENTRIES && (!narrowest || entries < narrowest.entries)) narrowest = { word, entries };
+    }
+    return narrowest?.word;
+  }
+
+  /**
+   * The ids of the users whose userName, or some value of one of `fieldKeys`, starts with `prefix`: one index
+   * range scan per column (users_tenant_user_name_unique, user_values_tenant_field_value_index), so a search
+   * reads only the matching index entries, not every user. The range holds every string starting with the
+   * prefix (U+10FFFF is the greatest code point); the length check keeps only those under any collation.
+   */
+  private startingWith(tx: Tx, tenantId: string, prefix: string, fieldKeys: readonly string[]): Knex.QueryBuilder {
+    const byUserName = tx.knex('users as su').select('su.id').where('su.tenant_id', tenantId).whereRaw(prefixRange('su.user_name_norm'), prefixBindings(prefix));
+    const byValue = fieldKeys.map((fieldKey) =>
+      tx
+        .knex('user_values as sv')
+        .select('sv.user_id')
+        .where({ 'sv.tenant_id': tenantId, 'sv.field_key': fieldKey })
+        .whereRaw(prefixRange('sv.value_text'), prefixBindings(prefix)),
+    );
+    return byUserName.unionAll(byValue);
+  }
+
+  /** Some value of one of `fieldKeys` of the user `u` starts with `prefix` (primary-key lookups of that user's values). */
+  private valueStartingWith(tx: Tx, prefix: string, fieldKeys: readonly string[]): Knex.QueryBuilder {
+    return tx
+      .knex('user_values as sv')
+      .select(tx.knex.raw('1'))
+      .whereRaw('sv.tenant_id = u.tenant_id AND sv.user_id = u.id')
+      .whereIn('sv.field_key', [...fieldKeys])
+      .whereRaw(prefixRange('sv.value_text'), prefixBindings(prefix));
   }
 }

@@ -364,7 +364,7 @@ export type UserFilter = {
   organization?: string | null | undefined;
   /** The mapped region. */
   region?: string | null | undefined;
-  /** Words that must each appear in the userName, a name or the email (case-insensitive). */
+  /** Words that must each start the userName, the displayName, givenName, familyName or the email (a case-insensitive prefix, not a substring: "lov" finds Lovelace, "ace" does not). */
   search?: string | null | undefined;
   title?: string | null | undefined;
   userType?: string | null | undefined;

@@ -1,4 +1,5 @@
 import { containsNul, exceedsMaxStringBytes, MAX_STRING_BYTES } from '../../../src/domain/string-limits';
+import { truncateUtf8 } from '../../../src/domain/text';
 
 describe('containsNul', () => {
   it.each<[unknown, boolean]>([
@@ -24,7 +25,22 @@ describe('exceedsMaxStringBytes', () => {
     // A pair of surrogates is one four-byte character.
     ['\u{1F600}'.repeat(512), false],
     ['\u{1F600}'.repeat(512) + 'x', true],
+    // U+FDFA is 3 bytes and 18 characters (33 bytes) under NFKC: the folded key would not fit.
+    ['\ufdfa'.repeat(62), false],
+    ['\ufdfa'.repeat(63), true],
   ])('case %#', (text, expected) => {
     expect(exceedsMaxStringBytes(text)).toBe(expected);
+  });
+});
+
+describe('truncateUtf8', () => {
+  it.each<[string, number, string]>([
+    ['abc', 2, 'ab'],
+    ['abc', 3, 'abc'],
+    ['\u20ac\u20ac', 5, '\u20ac'],
+    ['a\u{1F600}b', 4, 'a'],
+    ['a\u{1F600}b', 5, 'a\u{1F600}'],
+  ])('%j to %d bytes', (text, bytes, expected) => {
+    expect(truncateUtf8(text, bytes)).toBe(expected);
   });
 });

@@ -6,6 +6,13 @@ const SOURCE_ROOT = path.resolve(__dirname, '..', '..', '..', 'src');
 const OUTBOUND_FOLDER = path.join(SOURCE_ROOT, 'outbound');
 /** Modules that open connections; only src/outbound may use them for more than types. */
 const NETWORK_MODULES = new Set(['undici', 'node:http', 'http', 'node:https', 'https', 'node:http2', 'http2', 'node:net', 'net', 'node:tls', 'tls', 'node:dgram', 'dgram']);
+/** Named imports that only listen (a port probe, the server itself): nothing outbound. */
+const LISTEN_ONLY = new Set(['createServer']);
+
+function listensOnly(node: ts.ImportDeclaration): boolean {
+  const bindings = node.importClause?.namedBindings;
+  return !node.importClause?.name && bindings !== undefined && ts.isNamedImports(bindings) && bindings.elements.every((element) => element.isTypeOnly || LISTEN_ONLY.has((element.propertyName ?? element.name).text));
+}
 
 function sourceFiles(folder: string): string[] {
   return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
@@ -24,7 +31,7 @@ function outboundBypasses(file: string, text: string): string[] {
   const visit = (node: ts.Node): void => {
     if ((ts.isParameter(node) || ts.isVariableDeclaration(node) || ts.isFunctionDeclaration(node)) && node.name && ts.isIdentifier(node.name)) declared.add(node.name.text);
     if (ts.isCallExpression(node)) calls.push(node);
-    if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier) && NETWORK_MODULES.has(node.moduleSpecifier.text) && !node.importClause?.isTypeOnly) {
+    if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier) && NETWORK_MODULES.has(node.moduleSpecifier.text) && !node.importClause?.isTypeOnly && !listensOnly(node)) {
       found.push(`imports ${node.moduleSpecifier.text}`);
     }
     ts.forEachChild(node, visit);
@@ -52,9 +59,11 @@ describe('outbound calls', () => {
     const bypassing = [
       "import { request } from 'node:https';",
       "import type { Server } from 'node:http';",
+      "import { createServer } from 'node:net';",
+      "import { createServer as listener, connect } from 'node:net';",
       "export const calls = [() => request('https://example.com'), () => fetch('https://example.com'), () => createRemoteJWKSet(new URL('https://example.com/jwks'))];",
     ].join('\n');
-    expect(outboundBypasses('probe.ts', bypassing)).toEqual(['imports node:https', 'calls the global fetch', 'creates a remote JWKS without the outbound client (customFetch)']);
+    expect(outboundBypasses('probe.ts', bypassing)).toEqual(['imports node:https', 'imports node:net', 'calls the global fetch', 'creates a remote JWKS without the outbound client (customFetch)']);
     expect(outboundBypasses('local.ts', 'export async function load(fetch: (id: string) => Promise<string>) { return fetch("a"); }')).toEqual([]);
   });
 });
