@@ -196,7 +196,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       retentionDays: config.retention.provisioningLogDays,
       onDropped: (count, reason) => logger.warn({ err: reason, count }, 'provisioning log entries dropped'),
     }),
-    warnings: new AdminWarningsService(tenants, ownership, webhooks, users),
+    warnings: new AdminWarningsService(tenants, ownership, webhooks, users, groups),
     manualEdits: new ManualEditService(database, groups, users, audit, {
       newGroup: (fields) => ({ schemas: [CORE_GROUP_SCHEMA], displayName: fields.displayName, ...(fields.externalId === null ? {} : { externalId: fields.externalId }) }),
       userFields: extractUserFields,

@@ -179,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     maxQueued: integer('SCIM_MAX_QUEUED_REQUESTS', 1000, 0, 100000),
     maxWaitMs: integer('SCIM_MAX_QUEUE_WAIT_MS', 10000, 1, 55000),
     maxEventLoopLagMs: integer('SCIM_MAX_EVENT_LOOP_LAG_MS', 250, 1, 55000),
+    maxConcurrentPerTenant: integer('SCIM_MAX_CONCURRENT_REQUESTS_PER_TENANT', 4, 1, 10000),
   };
 
   /** A comma-separated list, each entry checked by `problem`. */

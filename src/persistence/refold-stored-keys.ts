@@ -1,5 +1,5 @@
 import { foldText, stripDefaultIgnorables, valueKey } from '../domain/text';
-import { userNameSkeleton } from '../domain/identity/confusable-skeleton';
+import { nameSkeletonKey } from '../domain/identity/confusable-skeleton';
 
 /** Runs one statement in the migration's transaction and returns its rows. */
 export type MigrationExecute = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
@@ -25,7 +25,7 @@ const TABLES: readonly KeyedTable[] = [
     reads: ['user_name', 'user_name_norm', 'user_name_skeleton', 'external_id'],
     keys: (row) => ({
       user_name_norm: foldText(String(row.user_name)),
-      user_name_skeleton: userNameSkeleton(String(row.user_name)),
+      user_name_skeleton: nameSkeletonKey(String(row.user_name)),
       external_id: nullable(row.external_id, stripDefaultIgnorables),
     }),
     uniqueKey: 'user_name_norm',
@@ -52,6 +52,22 @@ const TABLES: readonly KeyedTable[] = [
   },
 ];
 
+/** Added after the refold: groups' skeletons (GROUP_NAME_LOOKALIKE), and users' cut to the key length. */
+const NAME_SKELETONS: readonly KeyedTable[] = [
+  {
+    table: 'users',
+    primaryKey: ['tenant_id', 'id'],
+    reads: ['user_name', 'user_name_skeleton'],
+    keys: (row) => ({ user_name_skeleton: nameSkeletonKey(String(row.user_name)) }),
+  },
+  {
+    table: 'groups',
+    primaryKey: ['tenant_id', 'id'],
+    reads: ['display_name', 'display_name_skeleton'],
+    keys: (row) => ({ display_name_skeleton: nameSkeletonKey(String(row.display_name)) }),
+  },
+];
+
 const BATCH = 1000;
 
 export interface RefoldReport {
@@ -65,12 +81,24 @@ export interface RefoldReport {
  * Recomputes the stored matching keys after the fold changed (issue 13: default-ignorable characters
  * removed) and fills users' skeletons. Nothing is lost: a row whose new unique key another row of its
  * tenant already holds keeps its old key (both stay reachable, and the look-alike warning lists them).
- * Reads in primary-key order, a batch at a time, and writes only rows whose keys change.
  */
 export async function refoldStoredKeys(execute: MigrationExecute, quote: (name: string) => string): Promise<RefoldReport> {
+  return recomputeKeys(execute, quote, TABLES);
+}
+
+/**
+ * Fills the skeletons of the groups' displayNames stored before groups had them, and cuts users'
+ * skeletons stored whole (before keys were cut) to the key length, so both compare as new rows do.
+ */
+export async function fillNameSkeletons(execute: MigrationExecute, quote: (name: string) => string): Promise<RefoldReport> {
+  return recomputeKeys(execute, quote, NAME_SKELETONS);
+}
+
+/** Reads in primary-key order, a batch at a time, and writes only rows whose keys change. */
+async function recomputeKeys(execute: MigrationExecute, quote: (name: string) => string, tables: readonly KeyedTable[]): Promise<RefoldReport> {
   const changed: Record<string, number> = {};
   const kept: RefoldReport['kept'] = [];
-  for (const spec of TABLES) {
+  for (const spec of tables) {
     changed[spec.table] = 0;
     const keyList = spec.primaryKey.map(quote).join(', ');
     const columns = [...spec.primaryKey, ...spec.reads].map(quote).join(', ');

@@ -176,9 +176,10 @@ function lowerCaseQuery(query: Request['query']): Record<string, string> {
 
 export function createScimRouter(options: ScimRouterOptions): Router {
   const router = express.Router();
-  router.use(limitOverload(options.overload));
   router.use(logProvisioning(options.provisioningLog, options.recentRequests));
   router.use(authenticate(options.throttle));
+  // After authentication, so each tenant waits in its own line; before the body is read.
+  router.use(limitOverload(options.overload, (request) => (request.user as ScimPrincipal | undefined)?.tenant.id ?? ''));
   // SCIM clients send application/scim+json, application/json, and sometimes no type at all on bodies.
   router.use(express.json({ limit: options.maxBodyBytes, type: () => true, strict: true, verify: refuseDeepJson }));
   router.use((request: Request, response: Response, next: NextFunction) => {

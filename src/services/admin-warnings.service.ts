@@ -4,6 +4,7 @@ import type { OwnershipService, OwnershipWarning } from './ownership.service';
 import { TOKEN_EXPIRY_WARNING_DAYS, type TenantService } from './tenant.service';
 import type { WebhookEndpointService } from './webhook-endpoint.service';
 import type { UserService } from './user.service';
+import type { GroupService } from './group.service';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -14,7 +15,9 @@ export type AdminWarning =
   /** The endpoint kept failing: its deliveries wait for a probe (at: opened; count: consecutive failures). */
   | { readonly code: 'WEBHOOK_CIRCUIT_OPEN'; readonly endpointId: string; readonly at: number | null; readonly nextProbeAt: number | null; readonly count: number }
   /** Users whose userNames look alike (UTS #39 skeleton), one of them in another script: a possible impersonation. */
-  | { readonly code: 'USER_NAME_LOOKALIKE'; readonly userIds: readonly string[]; readonly userNames: readonly string[] };
+  | { readonly code: 'USER_NAME_LOOKALIKE'; readonly userIds: readonly string[]; readonly userNames: readonly string[] }
+  /** Groups whose displayNames look alike the same way. */
+  | { readonly code: 'GROUP_NAME_LOOKALIKE'; readonly groupIds: readonly string[]; readonly displayNames: readonly string[] };
 
 /** The warnings an admin can dismiss; the others last until their cause is fixed (a token rotated, orphans assigned). */
 export const ACKNOWLEDGEABLE_WARNINGS = ['DEFAULT_SUBSTITUTE_DEPROVISIONED'] as const;
@@ -23,7 +26,7 @@ export type AcknowledgeableWarning = (typeof ACKNOWLEDGEABLE_WARNINGS)[number];
 /**
  * One list of what needs a tenant admin: the ownership warnings (substitute deprovisioned or unusable,
  * orphaned resources), a SCIM token that expires within 14 days or has expired, each webhook
- * endpoint whose circuit is open, and each set of look-alike userNames.
+ * endpoint whose circuit is open, and each set of look-alike userNames or group displayNames.
  */
 export class AdminWarningsService {
   constructor(
@@ -31,6 +34,7 @@ export class AdminWarningsService {
     private readonly ownership: OwnershipService,
     private readonly webhooks: WebhookEndpointService,
     private readonly users: UserService,
+    private readonly groups: GroupService,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -46,6 +50,9 @@ export class AdminWarningsService {
     }
     for (const lookalikes of await this.users.lookalikeUserNames(tenantId)) {
       warnings.push({ code: 'USER_NAME_LOOKALIKE', userIds: lookalikes.map((user) => user.id), userNames: lookalikes.map((user) => user.userName) });
+    }
+    for (const lookalikes of await this.groups.lookalikeDisplayNames(tenantId)) {
+      warnings.push({ code: 'GROUP_NAME_LOOKALIKE', groupIds: lookalikes.map((group) => group.id), displayNames: lookalikes.map((group) => group.displayName) });
     }
     return warnings;
   }

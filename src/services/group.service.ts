@@ -9,6 +9,7 @@ import { UserRepository } from '../persistence/repositories/user.repository';
 import { checkVersion, mappingActor, type WriteActor, type WriteConditions } from './write-actor';
 import type { MappingService, UserToMap } from './mapping.service';
 import type { ChangeRecorder } from './change-recorder';
+import { LOOKALIKE_SKELETONS_READ, lookalikeSets } from '../domain/identity/confusable-skeleton';
 
 function fieldsOfStored(group: StoredGroup): GroupIndexFields {
   return { displayName: group.displayName, externalId: typeof group.raw.externalId === 'string' ? group.raw.externalId : null };
@@ -70,6 +71,16 @@ export class GroupService {
         return group;
       })
       .catch(conflictOnDisplayName(write.fields.displayName));
+  }
+
+  /**
+   * Groups whose displayNames look alike (UTS #39 skeleton, one of them beyond plain ASCII): accepted like
+   * userNames, but listed for the admin, since a look-alike of a privileged group's name can be
+   * mistaken for it when granting access. At most LOOKALIKE_SETS_LISTED sets.
+   */
+  async lookalikeDisplayNames(tenantId: string): Promise<{ id: string; displayName: string }[][]> {
+    const sets = await this.database.read((tx) => this.groups.sharingSkeletons(tx, tenantId, LOOKALIKE_SKELETONS_READ));
+    return lookalikeSets(sets, (group) => group.displayName);
   }
 
   async get(tenantId: string, id: string): Promise<StoredGroup> {

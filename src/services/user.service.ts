@@ -13,19 +13,9 @@ import type { MappingRuntime, MappingService } from './mapping.service';
 import type { ChangeRecorder } from './change-recorder';
 import type { UserIndexFields } from '../domain/identity/user';
 import { checkVersion, mappingActor, type WriteActor, type WriteConditions } from './write-actor';
-import { looksAlike } from '../domain/identity/confusable-skeleton';
-import { foldText } from '../domain/text';
-
-/** Sets of look-alike userNames listed as admin warnings, and the skeleton groups read to find them (ASCII-only ones are passed over). */
-const LOOKALIKE_GROUPS_LISTED = 50;
-const LOOKALIKE_GROUPS_READ = 500;
+import { LOOKALIKE_SKELETONS_READ, lookalikeSets } from '../domain/identity/confusable-skeleton';
 /** Reports adopted by one write of their manager: the rest resolve at their own next write or a re-apply. */
 const MAX_ADOPTED_REPORTS = 1_000;
-
-/** Two stored userNames with one folded form: only users stored before the fold dropped invisible characters (the migration kept both). */
-function invisiblyDuplicated(first: string, second: string): boolean {
-  return foldText(first) === foldText(second);
-}
 
 function conflictOnUserName(userName: string) {
   return (error: unknown): never => {
@@ -74,13 +64,11 @@ export class UserService {
   /**
    * Users whose userNames look alike (UTS #39 skeleton, one of them beyond plain ASCII): accepted, since
    * real names in other scripts share skeletons with Latin ones, but listed for the admin. At most
-   * LOOKALIKE_GROUPS_LISTED sets, each the users sharing one skeleton.
+   * LOOKALIKE_SETS_LISTED sets, each the users sharing one skeleton.
    */
   async lookalikeUserNames(tenantId: string): Promise<{ id: string; userName: string }[][]> {
-    const groups = await this.database.read((tx) => this.users.sharingSkeletons(tx, tenantId, LOOKALIKE_GROUPS_READ));
-    return groups
-      .filter((users) => users.some((user, index) => users.slice(index + 1).some((other) => looksAlike(user.userName, other.userName) || invisiblyDuplicated(user.userName, other.userName))))
-      .slice(0, LOOKALIKE_GROUPS_LISTED);
+    const sets = await this.database.read((tx) => this.users.sharingSkeletons(tx, tenantId, LOOKALIKE_SKELETONS_READ));
+    return lookalikeSets(sets, (user) => user.userName);
   }
 
   async get(tenantId: string, id: string): Promise<StoredUser> {

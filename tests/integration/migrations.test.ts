@@ -1,5 +1,7 @@
 import { migrate, openOrm } from '../../src/persistence/orm';
 import { createTestDatabase, testDatabaseKind } from '../support/test-app';
+import { foldText } from '../../src/domain/text';
+import { confusableSkeleton, nameSkeletonKey } from '../../src/domain/identity/confusable-skeleton';
 
 describe(`migrations on ${testDatabaseKind()}`, () => {
   it('leave no difference between the schema and the entity definitions', async () => {
@@ -93,6 +95,44 @@ describe(`migrations on ${testDatabaseKind()}`, () => {
       expect(email).toEqual({ value: 'Bob\u00ad@acme.com', value_norm: 'bob@acme.com' });
       const [group]: { display_name_norm: string }[] = await connection.execute("select display_name_norm from groups where id = 'g'");
       expect(group.display_name_norm).toBe('finance');
+    } finally {
+      await orm.close(true);
+      await database.drop();
+    }
+  });
+
+  it("fill the skeletons of the groups' displayNames already stored, so their look-alikes are listed (issue 13)", async () => {
+    const database = await createTestDatabase();
+    const orm = await openOrm(database.config);
+    try {
+      const migrator = orm.getMigrator();
+      const pending = (await migrator.getPendingMigrations()).map((migration) => migration.name);
+      const skeletons = pending.find((name) => name.endsWith('_group_name_skeletons'));
+      if (!skeletons) throw new Error('the group name skeletons migration is missing');
+      await migrator.up({ to: pending[pending.indexOf(skeletons) - 1] });
+      const connection = orm.em.getConnection();
+      for (const [tenant, id, displayName] of [['t', 'latin', 'Finance Admins'], ['t', 'cyrillic', 'Fin\u0430nce Adm\u0456ns'], ['u', 'other', 'Payroll']] as const) {
+        await connection.execute(
+          "insert into groups (tenant_id, id, display_name, display_name_norm, raw, version, created_at, updated_at) values (?, ?, ?, ?, '{}', 1, 1, 1)",
+          [tenant, id, displayName, foldText(displayName)],
+        );
+      }
+      // A user's skeleton stored whole, as before keys were cut (U+FDFA: 18 code points of skeleton each).
+      const longName = '\ufdfa'.repeat(55);
+      await connection.execute(
+        'insert into users (tenant_id, id, user_name, user_name_norm, user_name_skeleton, active, raw, version, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, 1, 1, 1)',
+        ['t', 'long', longName, foldText(longName), confusableSkeleton(foldText(longName)), true, '{}'],
+      );
+      await migrate(orm);
+      const rows: { id: string; display_name_skeleton: string | null }[] = await connection.execute('select id, display_name_skeleton from groups order by tenant_id, id');
+      const byId = new Map(rows.map((row) => [row.id, row.display_name_skeleton]));
+      expect(byId.get('latin')).toBe(nameSkeletonKey('Finance Admins'));
+      expect(byId.get('cyrillic')).toBe(byId.get('latin'));
+      expect(byId.get('other')).toBe(nameSkeletonKey('Payroll'));
+      const [user]: { user_name_skeleton: string }[] = await connection.execute("select user_name_skeleton from users where id = 'long'");
+      expect(user.user_name_skeleton).toBe(nameSkeletonKey(longName));
+      expect(Buffer.byteLength(user.user_name_skeleton)).toBeLessThanOrEqual(1024);
+      expect(user.user_name_skeleton.length).toBeLessThan(confusableSkeleton(foldText(longName)).length);
     } finally {
       await orm.close(true);
       await database.drop();

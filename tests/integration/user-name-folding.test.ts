@@ -2,7 +2,7 @@ import { testDatabaseKind } from '../support/test-app';
 import { expectScimError, GROUP_SCHEMA, USER_SCHEMA } from '../support/scim-client';
 import { useGraphqlHub } from '../graphql/graphql-hub';
 import { AdminWarningsDocument } from '../graphql/generated/operations';
-import { userNameSkeleton } from '../../src/domain/identity/confusable-skeleton';
+import { nameSkeletonKey } from '../../src/domain/identity/confusable-skeleton';
 
 /**
  * Issue 13: invisible variants of a userName (Default_Ignorable_Code_Point characters) are the same
@@ -64,10 +64,48 @@ describe(`userName folding and look-alikes on ${testDatabaseKind()}`, () => {
     await graphql.hub.hub.database.transaction((tx) =>
       tx.run(
         'insert into users (tenant_id, id, user_name, user_name_norm, user_name_skeleton, active, raw, version, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, 1, 1, 1)',
-        [tenant.credentials.tenant.id, 'legacy-user', legacyName, legacyName, userNameSkeleton(legacyName), true, JSON.stringify({ userName: legacyName })],
+        [tenant.credentials.tenant.id, 'legacy-user', legacyName, legacyName, nameSkeletonKey(legacyName), true, JSON.stringify({ userName: legacyName })],
       ),
     );
     const warnings = (await tenant.admin.data(AdminWarningsDocument)).adminWarnings.filter((warning) => warning.code === 'USER_NAME_LOOKALIKE');
     expect(warnings.map((warning) => [...(warning.userIds ?? [])].sort())).toEqual([[alice.id, 'legacy-user'].sort()]);
+  });
+
+  it('a look-alike group displayName in another script is accepted and listed as GROUP_NAME_LOOKALIKE; renaming it away clears the warning', async () => {
+    const tenant = await graphql.tenant();
+    const groupWarnings = async (admin = tenant.admin) => (await admin.data(AdminWarningsDocument)).adminWarnings.filter((warning) => warning.code === 'GROUP_NAME_LOOKALIKE');
+    const finance = await tenant.scim.createGroup('Finance Admins');
+    await tenant.scim.createGroup('Modern');
+    await tenant.scim.createGroup('Modem');
+    expect(await groupWarnings()).toEqual([]);
+
+    // Cyrillic "а" and "і": the same skeleton as "finance admins".
+    const spoof = await tenant.scim.createGroup('Fin\u0430nce Adm\u0456ns');
+    const warnings = await groupWarnings();
+    expect(warnings).toHaveLength(1);
+    expect([...(warnings[0].groupIds ?? [])].sort()).toEqual([finance.id, spoof.id].sort());
+    expect([...(warnings[0].displayNames ?? [])].sort()).toEqual(['Finance Admins', 'Fin\u0430nce Adm\u0456ns'].sort());
+    expect(warnings[0].acknowledgeable).toBe(false);
+    // Groups and users never pair: a user named like the group is no group look-alike.
+    await tenant.scim.createUser('Fin\u0430nce Admins');
+    expect(await groupWarnings()).toHaveLength(1);
+
+    const other = await graphql.tenant();
+    await other.scim.createGroup('Fin\u0430nce Adm\u0456ns');
+    expect(await groupWarnings(other.admin)).toEqual([]);
+
+    expect((await tenant.scim.put(`/Groups/${spoof.id}`, { schemas: [GROUP_SCHEMA], displayName: 'Finance Auditors' })).status).toBe(200);
+    expect(await groupWarnings()).toEqual([]);
+  });
+
+  it('a name whose skeleton is many times longer than itself is stored (the skeleton key is bounded; look-alikes are still compared in full)', async () => {
+    const { scim, admin } = await graphql.tenant();
+    // U+060A is one character (2 bytes, its own fold) whose skeleton is 5: 1,000 of them fold to 1,000, skeleton 5,000.
+    const long = '\u060a'.repeat(1000);
+    expect((await scim.post('/Users', { schemas: [USER_SCHEMA], userName: long })).status).toBe(201);
+    expect((await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: long })).status).toBe(201);
+    expect((await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: `${long}x` })).status).toBe(201);
+    // Their keys are equal (the first 1,024 bytes); the whole names do not look alike.
+    expect((await admin.data(AdminWarningsDocument)).adminWarnings.filter((warning) => warning.code === 'GROUP_NAME_LOOKALIKE')).toEqual([]);
   });
 });

@@ -26,6 +26,9 @@ const PHASE_MS = sized(4_000, 15_000);
 const ATTACKER_USERS = sized(300, 1_017);
 /** Connections the attacker sends from, each request right after the last: one on a shared machine, four in full. */
 const ATTACKER_LANES = sized(1, 4);
+/** The bulk-write flood's connections (each a 50-operation bulk right after the last, Retry-After ignored): more than the hub serves at once. */
+const FLOOD_LANES = sized(16, 32);
+const FLOOD_OPERATIONS = 50;
 
 function percentile(sorted: readonly number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? 0;
@@ -49,8 +52,8 @@ interface PhaseFigures {
 /**
  * Issue 13, the noisy-neighbour gate: well-behaved tenants send SCIM traffic at a steady rate (POST,
  * filtered GET, GET by id, PATCH) to a hub in its own process while an eleventh tenant sends each attack
- * in turn: hostile YAML, a huge preview, hostile filters, and users whose webhooks go to endpoints that
- * hang. The others keep p99 <= 100 ms with no errors, /healthz answers within 250 ms, and their webhooks
+ * in turn: hostile YAML, a huge preview, hostile filters, users whose webhooks go to endpoints that
+ * hang, and a flood of concurrent bulk writes. The others keep p99 <= 100 ms with no errors, /healthz answers within 250 ms, and their webhooks
  * arrive within 5 s of the commit. A quiet phase first shows the machine's own figure.
  */
 describe(`Noisy neighbour on ${testDatabaseKind()}`, () => {
@@ -143,7 +146,7 @@ describe(`Noisy neighbour on ${testDatabaseKind()}`, () => {
       return fetch(`${base}/graphql`, { method: 'POST', headers: { Authorization: `Bearer ${attacker.adminKey}`, 'Content-Type': 'application/json' }, body });
     };
 
-    // The attacks, each sent back to back from ATTACKER_LANES lanes while its phase lasts.
+    // The attacks, each sent back to back from ATTACKER_LANES lanes (the bulk flood from FLOOD_LANES) while its phase lasts.
     const anchors = `rules: [${Array.from({ length: 15_000 }, (_, index) => `&a${index} y, *a${index}`).join(', ')}]\n`;
     const bigList = `rules: [${Array.from({ length: 240_000 }, () => 'y').join(', ')}]\n`;
     // The largest dry run accepted (100 payloads, 200 requests, mapped on the worker threads), and in full mode
@@ -162,6 +165,7 @@ describe(`Noisy neighbour on ${testDatabaseKind()}`, () => {
     const emailTerms = Array.from({ length: 800 }, (_, index) => `emails[value co "${index}"]`).join(' or ').slice(0, 20_000).replace(/ or [^ ]*$/, '');
     const rawTerms = Array.from({ length: 100 }, (_, index) => `name.formatted co "zz${index}"`).join(' or ');
     let attackerUser = 0;
+    let floodBatch = 0;
     const attacks: Record<string, (lane: number, round: number) => Promise<string>> = {
       'hostile YAML': async (_lane, round) => {
         const response =
@@ -189,7 +193,15 @@ describe(`Noisy neighbour on ${testDatabaseKind()}`, () => {
         await response.arrayBuffer();
         return String(response.status);
       },
+      'bulk writes': async () => {
+        floodBatch += 1;
+        const Operations = Array.from({ length: FLOOD_OPERATIONS }, (_, index) => ({ method: 'POST', path: '/Users', bulkId: `f${index}`, data: { schemas: [USER_SCHEMA], userName: `flood${floodBatch}-${index}@attacker.example` } }));
+        const response = await scim(attacker.token, 'POST', '/Bulk', { schemas: [BULK_REQUEST], Operations });
+        await response.arrayBuffer();
+        return String(response.status);
+      },
     };
+    const lanesOf = (attack: string) => (attack === 'bulk writes' ? FLOOD_LANES : ATTACKER_LANES);
 
     let posted = 0;
     const postedAt = new Map<string, number>();
@@ -206,7 +218,7 @@ describe(`Noisy neighbour on ${testDatabaseKind()}`, () => {
       const inFlight: Promise<void>[] = [];
       const attack = attacks[name];
       const attackers = attack
-        ? Array.from({ length: ATTACKER_LANES }, async (_, lane) => {
+        ? Array.from({ length: lanesOf(name) }, async (_, lane) => {
             for (let round = 0; performance.now() < until; round += 1) {
               const outcome = await attack(lane, round).catch((error: unknown) => `failed: ${String(error)}`);
               phase.attacks[outcome] = (phase.attacks[outcome] ?? 0) + 1;

@@ -80,7 +80,7 @@ export class OwnershipResolver {
   }
 
   @Authorized<Scope>(Scope.ADMIN)
-  @Query(() => [AdminWarning], { description: 'What needs an admin: substitute deprovisioned or unusable, orphaned resources, SCIM token expiring within 14 days, webhook endpoints whose circuit is open (admin).' })
+  @Query(() => [AdminWarning], { description: 'What needs an admin: substitute deprovisioned or unusable, orphaned resources, SCIM token expiring within 14 days, webhook endpoints whose circuit is open, look-alike userNames and group displayNames (admin).' })
   async adminWarnings(@Ctx() context: GraphqlContext): Promise<AdminWarningView[]> {
     return withAcknowledgeable(await context.services.warnings.list(context.tenantId));
   }

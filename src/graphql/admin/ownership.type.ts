@@ -98,7 +98,7 @@ export class AssignOrphanedResourcesPayload {
 export class AdminWarning {
   @Field({
     description:
-      'DEFAULT_SUBSTITUTE_DEPROVISIONED (acknowledgeable), DEFAULT_SUBSTITUTE_UNAVAILABLE, ORPHANED_RESOURCES, SCIM_TOKEN_EXPIRING (within 14 days), SCIM_TOKEN_EXPIRED, WEBHOOK_CIRCUIT_OPEN (an endpoint kept failing; its deliveries wait for a probe), USER_NAME_LOOKALIKE (userNames that look alike, one in another script: a possible impersonation; at most 50 sets listed).',
+      'DEFAULT_SUBSTITUTE_DEPROVISIONED (acknowledgeable), DEFAULT_SUBSTITUTE_UNAVAILABLE, ORPHANED_RESOURCES, SCIM_TOKEN_EXPIRING (within 14 days), SCIM_TOKEN_EXPIRED, WEBHOOK_CIRCUIT_OPEN (an endpoint kept failing; its deliveries wait for a probe), USER_NAME_LOOKALIKE (userNames that look alike, one in another script: a possible impersonation; at most 50 sets listed), GROUP_NAME_LOOKALIKE (group displayNames that look alike the same way; at most 50 sets listed).',
   })
   code!: string;
 
@@ -137,6 +137,12 @@ export class AdminWarning {
 
   @Field(() => [String], { nullable: true, description: 'Their userNames, as stored, in the order of userIds.' })
   userNames?: string[];
+
+  @Field(() => [ID], { nullable: true, description: 'The groups whose displayNames look alike (GROUP_NAME_LOOKALIKE).' })
+  groupIds?: string[];
+
+  @Field(() => [String], { nullable: true, description: 'Their displayNames, as stored, in the order of groupIds.' })
+  displayNames?: string[];
 }
 
 @InputType()

@@ -1,13 +1,14 @@
 import type { GroupIndexFields, GroupMember, MemberType, StoredGroup } from '../../domain/groups/group';
 import type { GroupField, ResolvedFilter } from '../../domain/filter/filter-field';
 import { foldText } from '../../domain/text';
+import { nameSkeletonKey } from '../../domain/identity/confusable-skeleton';
 import type { Tx } from '../database';
 import type { GroupRow } from '../entities/group.entity';
 import type { GroupMemberRow } from '../entities/group-member.entity';
 import { insertText, placeholders, sqlText, updateByIdText } from '../sql-text';
 import { TABLES } from '../tables';
 import { insertRows } from './bulk-rows';
-import { ID_CHUNK, selectExistingIds, type Page, type PageRequest, listRows, selectResourceRow, insertResourceRow, updateResourceRow } from './resource-rows';
+import { ID_CHUNK, selectExistingIds, type Page, type PageRequest, listRows, selectResourceRow, insertResourceRow, updateResourceRow, rowsSharingSkeletons } from './resource-rows';
 
 interface MemberRowColumns {
   member_id: string;
@@ -38,7 +39,7 @@ const MEMBERS = TABLES.groupMembers;
 const RULE_MEMBER_COLUMNS = MEMBERS.names(['tenantId', 'groupId', 'memberId', 'memberType', 'source', 'createdAt']);
 const MEMBER_COLUMNS = MEMBERS.names(['tenantId', 'groupId', 'memberId', 'memberType', 'display', 'createdAt']);
 /** The columns of a group row as the SCIM path writes it (managed_by keeps its default). */
-const ROW_PROPERTIES = ['tenantId', 'id', 'displayName', 'displayNameNorm', 'externalId', 'raw', 'version', 'createdAt', 'updatedAt'] as const satisfies readonly (keyof GroupRow)[];
+const ROW_PROPERTIES = ['tenantId', 'id', 'displayName', 'displayNameNorm', 'displayNameSkeleton', 'externalId', 'raw', 'version', 'createdAt', 'updatedAt'] as const satisfies readonly (keyof GroupRow)[];
 const MEMBER_ROW_PROPERTIES = ['tenantId', 'groupId', 'memberId', 'memberType', 'display', 'source', 'createdAt'] as const satisfies readonly (keyof GroupMemberRow)[];
 /** A membership row as the bulk import writes it. */
 export type NewMemberRow = Pick<GroupMemberRow, (typeof MEMBER_ROW_PROPERTIES)[number]>;
@@ -47,8 +48,8 @@ const STORED = ['tenantId', 'id', 'displayName', 'raw', 'version', 'createdAt', 
 const COLUMNS = GROUPS.names(STORED);
 
 /** The indexed properties of a group row (the bulk import writes the same). */
-export function indexedGroupRow(fields: GroupIndexFields): Pick<GroupRow, 'displayName' | 'displayNameNorm' | 'externalId'> {
-  return { displayName: fields.displayName, displayNameNorm: foldText(fields.displayName), externalId: fields.externalId };
+export function indexedGroupRow(fields: GroupIndexFields): Pick<GroupRow, 'displayName' | 'displayNameNorm' | 'displayNameSkeleton' | 'externalId'> {
+  return { displayName: fields.displayName, displayNameNorm: foldText(fields.displayName), displayNameSkeleton: nameSkeletonKey(fields.displayName), externalId: fields.externalId };
 }
 
 export class GroupRepository {
@@ -98,6 +99,11 @@ export class GroupRepository {
   async list(tx: Tx, tenantId: string, filter: ResolvedFilter | undefined, sort: GroupSort | undefined, page: PageRequest): Promise<Page<StoredGroup>> {
     const { total, rows } = await listRows<Record<string, unknown>, GroupField>(tx, { table: 'groups', columns: COLUMNS, sortColumns: SORT_COLUMNS }, tenantId, filter, sort, page);
     return { total, items: rows.map(GROUPS.reader(tx.dialect, STORED)) };
+  }
+
+  /** Groups whose displayNames share a confusable skeleton, grouped by it: at most `maxSets` sets. */
+  async sharingSkeletons(tx: Tx, tenantId: string, maxSets: number): Promise<{ id: string; displayName: string }[][]> {
+    return (await rowsSharingSkeletons(tx, 'groups', tenantId, maxSets)).map((set) => set.map(({ id, name }) => ({ id, displayName: name })));
   }
 
   /** Adds memberships; ones that already exist are left as they are (idempotent, safe under concurrency). Returns the rows added. */

@@ -45,6 +45,31 @@ export async function selectExistingIds(tx: Tx, table: 'users' | 'groups', tenan
   return new Set(rows.map((row) => row.id));
 }
 
+/** Where a resource table keeps a name and its confusable skeleton. */
+const SKELETON_COLUMNS = {
+  users: { name: 'user_name', skeleton: 'user_name_skeleton' },
+  groups: { name: 'display_name', skeleton: 'display_name_skeleton' },
+} as const;
+
+/**
+ * Rows of `table` whose names share a confusable skeleton (and so may look alike), grouped by it: at
+ * most `maxSets` sets, read through the (tenant_id, skeleton) index.
+ */
+export async function rowsSharingSkeletons(tx: Tx, table: 'users' | 'groups', tenantId: string, maxSets: number): Promise<{ id: string; name: string }[][]> {
+  const { name, skeleton } = SKELETON_COLUMNS[table];
+  const shared = await tx.all<Record<string, string>>(
+    `SELECT ${skeleton} FROM ${table} WHERE tenant_id = ? AND ${skeleton} IS NOT NULL GROUP BY ${skeleton} HAVING count(*) > 1 ORDER BY ${skeleton} LIMIT ?`,
+    [tenantId, maxSets],
+  );
+  if (shared.length === 0) return [];
+  const rows = await tx.all<Record<string, string>>(
+    tx.knex(table).select('id', name, skeleton).where('tenant_id', tenantId).whereIn(skeleton, shared.map((row) => row[skeleton])).orderBy([skeleton, 'id']),
+  );
+  const sets = new Map<string, { id: string; name: string }[]>();
+  for (const row of rows) sets.set(row[skeleton], [...(sets.get(row[skeleton]) ?? []), { id: row.id, name: row[name] }]);
+  return [...sets.values()];
+}
+
 export interface ListSpec<F extends string> {
   readonly table: FilterTable;
   readonly columns: readonly string[];

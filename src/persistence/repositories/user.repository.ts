@@ -1,6 +1,6 @@
 import type { UserIndexFields, StoredUser } from '../../domain/identity/user';
 import { foldText } from '../../domain/text';
-import { userNameSkeleton } from '../../domain/identity/confusable-skeleton';
+import { nameSkeletonKey } from '../../domain/identity/confusable-skeleton';
 import type { ResolvedFilter, UserField } from '../../domain/filter/filter-field';
 import type { Tx } from '../database';
 import type { UserRow } from '../entities/user.entity';
@@ -9,7 +9,7 @@ import { toBoolean, toNumber } from '../column-values';
 import { insertText, updateByIdText } from '../sql-text';
 import { TABLES } from '../tables';
 import { insertRows } from './bulk-rows';
-import { collectInChunks, selectExistingIds, type Page, type PageRequest, listRows, selectResourceRow, insertResourceRow, updateResourceRow } from './resource-rows';
+import { collectInChunks, selectExistingIds, type Page, type PageRequest, listRows, selectResourceRow, insertResourceRow, updateResourceRow, rowsSharingSkeletons } from './resource-rows';
 
 export interface UserWrite {
   readonly raw: Record<string, unknown>;
@@ -59,7 +59,7 @@ export function indexedUserRow(fields: UserIndexFields): Omit<UserRow, 'tenantId
   return {
     userName: fields.userName,
     userNameNorm: foldText(fields.userName),
-    userNameSkeleton: userNameSkeleton(fields.userName),
+    userNameSkeleton: nameSkeletonKey(fields.userName),
     externalId: fields.externalId,
     active: fields.active,
     displayName: fields.displayName,
@@ -175,23 +175,9 @@ export class UserRepository {
     return { total, items: rows.map(storedUserReader(tx)) };
   }
 
-  /**
-   * Users whose userNames share a confusable skeleton (and so may look alike), grouped by it: at most
-   * `maxGroups` groups, read through the (tenant_id, user_name_skeleton) index.
-   */
-  async sharingSkeletons(tx: Tx, tenantId: string, maxGroups: number): Promise<{ id: string; userName: string }[][]> {
-    const shared = await tx.all<{ user_name_skeleton: string }>(
-      'SELECT user_name_skeleton FROM users WHERE tenant_id = ? AND user_name_skeleton IS NOT NULL GROUP BY user_name_skeleton HAVING count(*) > 1 ORDER BY user_name_skeleton LIMIT ?',
-      [tenantId, maxGroups],
-    );
-    if (shared.length === 0) return [];
-    const skeletons = shared.map((row) => row.user_name_skeleton);
-    const rows = await tx.all<{ id: string; user_name: string; user_name_skeleton: string }>(
-      tx.knex('users').select('id', 'user_name', 'user_name_skeleton').where('tenant_id', tenantId).whereIn('user_name_skeleton', skeletons).orderBy(['user_name_skeleton', 'id']),
-    );
-    const groups = new Map<string, { id: string; userName: string }[]>();
-    for (const row of rows) groups.set(row.user_name_skeleton, [...(groups.get(row.user_name_skeleton) ?? []), { id: row.id, userName: row.user_name }]);
-    return [...groups.values()];
+  /** Users whose userNames share a confusable skeleton, grouped by it: at most `maxSets` sets. */
+  async sharingSkeletons(tx: Tx, tenantId: string, maxSets: number): Promise<{ id: string; userName: string }[][]> {
+    return (await rowsSharingSkeletons(tx, 'users', tenantId, maxSets)).map((set) => set.map(({ id, name }) => ({ id, userName: name })));
   }
 
   private async writeEmails(tx: Tx, tenantId: string, userId: string, fields: UserIndexFields): Promise<void> {

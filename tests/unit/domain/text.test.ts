@@ -1,5 +1,5 @@
 import { foldText, stripDefaultIgnorables } from '../../../src/domain/text';
-import { confusableSkeleton, looksAlike } from '../../../src/domain/identity/confusable-skeleton';
+import { confusableSkeleton, lookalikeSets, looksAlike, nameSkeletonKey } from '../../../src/domain/identity/confusable-skeleton';
 
 describe('foldText', () => {
   it.each([
@@ -47,5 +47,25 @@ describe('confusableSkeleton (UTS #39)', () => {
     // ASCII-only pairs (rn and m, 1 and l) are real, typeable names: not flagged.
     expect(looksAlike('arnie@acme.com', 'amie@acme.com')).toBe(false);
     expect(looksAlike('alice@acme.com', 'Alice@ACME.com')).toBe(false);
+  });
+
+  it('nameSkeletonKey: the folded name\'s skeleton, cut to 1,024 bytes (one character can have a skeleton of 5 or 18)', () => {
+    expect(nameSkeletonKey('Fin\u0430nce ADMINS')).toBe(nameSkeletonKey('finance admins'));
+    const long = '\u060a'.repeat(1000);
+    expect(Array.from(confusableSkeleton(long))).toHaveLength(5000);
+    expect(Buffer.byteLength(nameSkeletonKey(long))).toBeLessThanOrEqual(1024);
+    expect(confusableSkeleton(long).startsWith(nameSkeletonKey(long))).toBe(true);
+    expect(nameSkeletonKey(`${long}x`)).toBe(nameSkeletonKey(long));
+  });
+
+  it('lookalikeSets keeps the sets an admin should see: look-alikes beyond ASCII, or names differing only invisibly', () => {
+    const sets = [
+      [{ name: 'Finance' }, { name: 'Fin\u0430nce' }],
+      [{ name: 'arnie' }, { name: 'amie' }],
+      [{ name: 'Payroll' }, { name: 'Pay\u200broll' }],
+      // Equal keys, different whole skeletons (cut at 1,024 bytes).
+      [{ name: '\u060a'.repeat(1000) }, { name: `${'\u060a'.repeat(1000)}\u0430` }],
+    ];
+    expect(lookalikeSets(sets, (row) => row.name)).toEqual([sets[0], sets[2]]);
   });
 });
