@@ -45,6 +45,12 @@ function conflictOnDisplayName(displayName: string) {
   };
 }
 
+/** Which of the ids asked about name users of the tenant, read ahead of the change (see GroupService.modify). */
+interface PrefetchedUsers {
+  readonly asked: ReadonlySet<string>;
+  readonly found: ReadonlySet<string>;
+}
+
 export class GroupService {
   private readonly groups = new GroupRepository();
   private readonly users = new UserRepository();
@@ -91,10 +97,13 @@ export class GroupService {
    * from the stored group (without its members). Memberships change row by row, so the cost follows
    * the number of members named, not the size of the group.
    *
-   * The group is read without a lock first. A change of members only (adds and removes naming their
-   * members, attributes as they were, no If-Match, no `afterWrite`) takes the row lock last, with the
-   * statement that bumps the version, and holds it for one round trip: concurrent PATCHes of one big
-   * group barely wait for each other. Any other change reads the row again under its lock.
+   * With `membersAdded` (the ids the change will add, known before the group is read: a SCIM PATCH
+   * names them), their existence is read in the same round trip as the group, whose row lock is taken
+   * last in it; the writes then go with the COMMIT: two round trips, the lock held for one. Without
+   * it, the group is read without a lock first; a change of members only (adds and removes naming
+   * their members, attributes as they were, no If-Match, no `afterWrite`) takes the row lock with the
+   * statement that bumps the version and holds it for one round trip, and any other change reads the
+   * row again under its lock.
    */
   async modify(
     actor: WriteActor,
@@ -102,17 +111,22 @@ export class GroupService {
     change: (current: StoredGroup) => GroupChange,
     conditions: WriteConditions = {},
     afterWrite?: InGroupTransaction,
+    membersAdded?: readonly string[],
   ): Promise<StoredGroup> {
     let displayName = '';
     return this.database
       .transaction(async (tx) => {
-        const lockFirst = conditions.ifMatch !== undefined || afterWrite !== undefined;
-        const seen = await this.groups.findById(tx, actor.tenant.id, id, { forUpdate: lockFirst });
+        const lockFirst = conditions.ifMatch !== undefined || afterWrite !== undefined || membersAdded !== undefined;
+        const [users, seen] = await Promise.all([
+          membersAdded === undefined ? undefined : this.prefetchUsers(tx, actor.tenant.id, membersAdded),
+          this.groups.findById(tx, actor.tenant.id, id, { forUpdate: lockFirst }),
+        ]);
         if (!seen) throw new DomainError('NOT_FOUND', `Group ${id} not found`);
         checkVersion(seen, conditions);
         const proposed = change(seen);
         displayName = proposed.write.fields.displayName;
-        if (!lockFirst && changesMembersOnly(seen, proposed)) return this.changeMembers(tx, actor, seen, proposed.memberships);
+        const membersOnly = conditions.ifMatch === undefined && afterWrite === undefined && changesMembersOnly(seen, proposed);
+        if (membersOnly) return this.changeMembers(tx, actor, seen, proposed.memberships, lockFirst, users);
         const current = lockFirst ? seen : await this.groups.findById(tx, actor.tenant.id, id, { forUpdate: true });
         if (!current) throw new DomainError('NOT_FOUND', `Group ${id} not found`);
         const { write, memberships } = current === seen ? proposed : change(current);
@@ -120,7 +134,7 @@ export class GroupService {
         const now = Date.now();
         const renamed = write.fields.displayName !== current.displayName || write.fields.externalId !== (current.raw.externalId ?? null);
         const before = renamed || memberships.some((membership) => membership.op === 'removeAll' || membership.op === 'replace') ? await this.memberUserIdsIfMapped(tx, actor, current) : [];
-        const affected = await this.applyMemberships(tx, current, memberships, now);
+        const affected = await this.applyMemberships(tx, current, memberships, now, users);
         const updated = await this.groups.update(tx, current, write, now);
         await this.changes.groupChanged(tx, actor, fieldsOfStored(current), updated, write.fields);
         await this.recordMemberships(tx, actor, updated, memberships);
@@ -144,14 +158,16 @@ export class GroupService {
   }
 
   /**
-   * A change of members only: the named members are checked and the version bumped (taking the row
-   * lock) in one round trip, then the memberships, events and audit rows go with the COMMIT.
+   * A change of members only. On a row this transaction holds locked, the version bump joins the
+   * write log (its new value is known); otherwise the named members are checked and the version
+   * bumped (taking the row lock) in one round trip. The memberships, events and audit rows go with
+   * the COMMIT.
    */
-  private async changeMembers(tx: Tx, actor: WriteActor, seen: StoredGroup, memberships: readonly MembershipChange[]): Promise<StoredGroup> {
+  private async changeMembers(tx: Tx, actor: WriteActor, seen: StoredGroup, memberships: readonly MembershipChange[], locked: boolean, users: PrefetchedUsers | undefined): Promise<StoredGroup> {
     const now = Date.now();
     const [resolved, updated] = await Promise.all([
-      Promise.all(memberships.map((membership) => (membership.op === 'add' ? this.resolveMembers(tx, seen, membership.members) : Promise.resolve([])))),
-      this.groups.bumpVersion(tx, seen.tenantId, seen.id, now),
+      Promise.all(memberships.map((membership) => (membership.op === 'add' ? this.resolveMembers(tx, seen, membership.members, users) : Promise.resolve([])))),
+      locked ? this.groups.bumpLockedVersion(tx, seen, now) : this.groups.bumpVersion(tx, seen.tenantId, seen.id, now),
     ]);
     if (!updated) throw new DomainError('NOT_FOUND', `Group ${seen.id} not found`);
     const named = new Set<string>();
@@ -169,6 +185,12 @@ export class GroupService {
     return updated;
   }
 
+  /** Which of `ids` name users of the tenant, read ahead (see modify). */
+  private async prefetchUsers(tx: Tx, tenantId: string, ids: readonly string[]): Promise<PrefetchedUsers> {
+    const asked = new Set(ids);
+    return { asked, found: await this.users.existingIds(tx, tenantId, [...asked]) };
+  }
+
   /** One membership event per added or removed list, in request order. */
   private async recordMemberships(tx: Tx, actor: WriteActor, group: StoredGroup, changes: readonly MembershipChange[]): Promise<void> {
     for (const change of changes) {
@@ -182,12 +204,12 @@ export class GroupService {
   }
 
   /** Applies membership changes row by row; returns the ids named, whose mapped values may depend on them. */
-  private async applyMemberships(tx: Tx, group: StoredGroup, changes: readonly MembershipChange[], now: number): Promise<Set<string>> {
+  private async applyMemberships(tx: Tx, group: StoredGroup, changes: readonly MembershipChange[], now: number, users?: PrefetchedUsers): Promise<Set<string>> {
     const named = new Set<string>();
     for (const change of changes) {
       switch (change.op) {
         case 'add': {
-          const members = await this.resolveMembers(tx, group, change.members);
+          const members = await this.resolveMembers(tx, group, change.members, users);
           this.groups.addMembers(tx, group.tenantId, group.id, members, now);
           for (const member of members) if (member.type === 'User') named.add(member.value);
           break;
@@ -200,7 +222,7 @@ export class GroupService {
           await this.groups.removeAllMembers(tx, group.tenantId, group.id);
           break;
         case 'replace': {
-          const members = await this.resolveMembers(tx, group, change.members);
+          const members = await this.resolveMembers(tx, group, change.members, users);
           await this.groups.removeAllMembers(tx, group.tenantId, group.id);
           this.groups.addMembers(tx, group.tenantId, group.id, members, now);
           for (const member of members) if (member.type === 'User') named.add(member.value);
@@ -245,12 +267,14 @@ export class GroupService {
    * Every member must name a user or group of the same tenant. An unknown id is refused rather than
    * dropped: an IdP told "done" would believe in a membership that does not exist.
    */
-  private async resolveMembers(tx: Tx, group: StoredGroup, references: readonly MemberReference[]): Promise<GroupMember[]> {
+  private async resolveMembers(tx: Tx, group: StoredGroup, references: readonly MemberReference[], users?: PrefetchedUsers): Promise<GroupMember[]> {
     const unique = new Map<string, MemberReference>();
     for (const reference of references) unique.set(reference.value, reference);
     const ids = [...unique.keys()];
     if (ids.includes(group.id)) throw new DomainError('INVALID_INPUT', 'a group cannot be a member of itself');
-    const userIds = await this.users.existingIds(tx, group.tenantId, ids);
+    const unasked = users ? ids.filter((id) => !users.asked.has(id)) : ids;
+    const userIds = unasked.length > 0 ? await this.users.existingIds(tx, group.tenantId, unasked) : new Set<string>();
+    if (users) for (const id of ids) if (users.found.has(id)) userIds.add(id);
     const groupIds = await this.groups.existingIds(tx, group.tenantId, ids.filter((id) => !userIds.has(id)));
     const unknown = ids.filter((id) => !userIds.has(id) && !groupIds.has(id));
     if (unknown.length > 0) {

@@ -73,10 +73,12 @@ describe(`write log on ${testDatabaseKind()}`, () => {
 
   const onPostgres = testDatabaseKind() === 'postgresql' ? it : it.skip;
 
-  onPostgres('on PostgreSQL a POST /Users is one round trip and a one-member group PATCH three (BEGIN and COMMIT included)', async () => {
+  onPostgres('on PostgreSQL a POST /Users is one round trip and a group PATCH adding or removing one member two (BEGIN and COMMIT included)', async () => {
     const client = await scim.client();
     const member = await client.createUser('member@example.com');
+    const leaving = await client.createUser('leaving@example.com');
     const group = await client.createGroup('Round trips');
+    expectStatus(await client.patch(`/Groups/${group.id}`, [{ op: 'add', path: 'members', value: [{ value: leaving.id }] }]), 204);
     // Warm: credential and mapping caches are filled by the first writes.
     await client.createUser('warm@example.com');
     const query = jest.spyOn(Client.prototype, 'query');
@@ -87,11 +89,15 @@ describe(`write log on ${testDatabaseKind()}`, () => {
       query.mockClear();
       expectStatus(await client.patch(`/Groups/${group.id}`, [{ op: 'add', path: 'members', value: [{ value: member.id }] }]), 204);
       const patchTrips = query.mock.calls.length;
-      expect({ postTrips, patchTrips }).toEqual({ postTrips: 1, patchTrips: 3 });
+      query.mockClear();
+      expectStatus(await client.patch(`/Groups/${group.id}`, [{ op: 'remove', path: `members[value eq "${leaving.id}"]` }]), 204);
+      const removeTrips = query.mock.calls.length;
+      expect({ postTrips, patchTrips, removeTrips }).toEqual({ postTrips: 1, patchTrips: 2, removeTrips: 2 });
     } finally {
       query.mockRestore();
     }
     expect(await client.memberIds(group.id)).toEqual([member.id]);
+    expect((await client.get(`/Groups/${group.id}`)).body.meta.version).toBe('W/"4"');
   });
 
   it('concurrent member-only PATCHes of one group each bump the version once', async () => {

@@ -130,6 +130,15 @@ export class GroupRepository {
     return row && GROUPS.reader(tx.dialect, STORED)(row);
   }
 
+  /**
+   * Bumps the version of a group whose row this transaction holds locked (so its new state is known
+   * here), through the write log; returns the group as it will be.
+   */
+  bumpLockedVersion(tx: Tx, group: StoredGroup, now: number): StoredGroup {
+    tx.write(sqlText('bump-locked-version|groups', () => 'UPDATE groups SET version = version + 1, updated_at = ? WHERE tenant_id = ? AND id = ?'), [now, group.tenantId, group.id]);
+    return { ...group, version: group.version + 1, updatedAt: now };
+  }
+
   async removeAllMembers(tx: Tx, tenantId: string, groupId: string): Promise<void> {
     await tx.run('DELETE FROM group_members WHERE tenant_id = ? AND group_id = ?', [tenantId, groupId]);
   }

@@ -79,6 +79,25 @@ export function parsePatchRequest(body: unknown): PatchOperation[] {
   return operations.map(parseOperation);
 }
 
+/**
+ * The ids a PATCH adds as members with the plain forms (`path: "members"`, or a no-path value with
+ * `members`), read before the operations are applied so their existence can be checked together with
+ * the group; any other form is still found when the operations are applied.
+ */
+export function memberIdsAdded(operations: readonly PatchOperation[]): string[] {
+  const ids: string[] = [];
+  for (const operation of operations) {
+    if (operation.op === 'remove') continue;
+    const members = operation.path === undefined ? (isJsonObject(operation.value) ? readKey(operation.value, 'members') : undefined) : operation.path.toLowerCase() === 'members' ? operation.value : undefined;
+    if (!Array.isArray(members)) continue;
+    for (const member of members) {
+      const value = isJsonObject(member) ? readKey(member, 'value') : undefined;
+      if (typeof value === 'string') ids.push(value);
+    }
+  }
+  return ids;
+}
+
 function parseOperation(operation: unknown, index: number): PatchOperation {
   const where = `Operations[${index}]`;
   if (!isJsonObject(operation)) throw new DomainError('INVALID_SYNTAX', `${where} must be a JSON object`);

@@ -1,6 +1,6 @@
 import { expectDomainError } from '../../support/domain-errors';
 import type { ErrorCode } from '../../../src/domain/errors';
-import { applyPatch, parsePatchRequest, type MemberOperation, type PatchOperation } from '../../../src/scim/protocol/apply-patch';
+import { applyPatch, memberIdsAdded, parsePatchRequest, type MemberOperation, type PatchOperation } from '../../../src/scim/protocol/apply-patch';
 import type { JsonObject } from '../../../src/scim/protocol/normalize-resource';
 import { parseAttributePath, type ParsedAttributePath } from '../../../src/domain/filter/attribute-path';
 import {
@@ -651,5 +651,20 @@ describe('applyPatch on a Group', () => {
       "Attribute 'displayName' is required",
     );
     expect(group).toEqual(storedGroup());
+  });
+});
+
+describe('memberIdsAdded', () => {
+  it('lists the ids added or replaced through `members` and no-path values, in request order; removes and other forms add none', () => {
+    const operations = parsePatchRequest(
+      body(
+        { op: 'Add', path: 'Members', value: [{ value: 'u1' }, { value: 'u2', display: 'Two' }] },
+        { op: 'remove', path: 'members[value eq "u3"]' },
+        { op: 'replace', value: { displayName: 'x', members: [{ value: 'u4' }] } },
+        { op: 'add', path: 'members', value: ['not-an-object', { display: 'no id' }] },
+        { op: 'replace', path: 'displayName', value: 'y' },
+      ),
+    );
+    expect(memberIdsAdded(operations)).toEqual(['u1', 'u2', 'u4']);
   });
 });
