@@ -6,7 +6,7 @@ import type { GroupService } from '../services/group.service';
 import type { ScimPrincipal } from '../services/tenant.service';
 import type { UserService } from '../services/user.service';
 import type { WriteConditions } from '../services/write-actor';
-import { applyPatch, memberIdsAdded, parsePatchRequest, type MemberOperation } from './protocol/apply-patch';
+import { applyPatch, membersAddedOnly, parsePatchRequest, type MemberOperation } from './protocol/apply-patch';
 import { buildListResponse, buildResourceTypes, buildSchemaDocuments, buildServiceProviderConfig } from './protocol/discovery';
 import { parseListQuery, searchRequestParameters, type ListQuery } from './protocol/list-query';
 import { normalizeResource, type JsonObject } from './protocol/normalize-resource';
@@ -324,7 +324,7 @@ export class ScimHandler {
       },
       conditionsOf(request),
       undefined,
-      memberIdsAdded(operations),
+      membersAddedOnly(operations),
     );
     const asked = request.query.attributes !== undefined || request.query.excludedattributes !== undefined;
     if (!asked) return { status: 204, headers: { ETag: formatVersion(group.version) } };

@@ -80,17 +80,17 @@ export function parsePatchRequest(body: unknown): PatchOperation[] {
 }
 
 /**
- * The ids a PATCH adds as members with the plain forms (`path: "members"`, or a no-path value with
- * `members`), read before the operations are applied so their existence can be checked together with
- * the group; any other form is still found when the operations are applied.
+ * When every operation of a PATCH adds members (`path: "members"`) or removes named ones
+ * (`members[value eq "..."]`), the ids it adds, in request order: known before the group is read, so
+ * their existence can be checked together with it. Undefined for any other PATCH.
  */
-export function memberIdsAdded(operations: readonly PatchOperation[]): string[] {
+export function membersAddedOnly(operations: readonly PatchOperation[]): string[] | undefined {
   const ids: string[] = [];
   for (const operation of operations) {
-    if (operation.op === 'remove') continue;
-    const members = operation.path === undefined ? (isJsonObject(operation.value) ? readKey(operation.value, 'members') : undefined) : operation.path.toLowerCase() === 'members' ? operation.value : undefined;
-    if (!Array.isArray(members)) continue;
-    for (const member of members) {
+    const path = operation.path?.toLowerCase();
+    if (operation.op === 'remove' && path?.startsWith('members[')) continue;
+    if (operation.op !== 'add' || path !== 'members' || !Array.isArray(operation.value)) return undefined;
+    for (const member of operation.value) {
       const value = isJsonObject(member) ? readKey(member, 'value') : undefined;
       if (typeof value === 'string') ids.push(value);
     }
