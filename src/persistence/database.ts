@@ -91,7 +91,7 @@ export class Tx {
     this.queued.push(onChanged ? { statement, logged: true, settle: { resolve: (result) => onChanged(result.changed), reject: () => undefined } } : { statement, logged: true });
   }
 
-  /** `write` for a statement with RETURNING: `onRows` hears its rows once it has run, before the unit commits. */
+  /** `write` for a statement with RETURNING: `onRows` hears its rows when the batch it travels in is back (at the latest, the COMMIT's). */
   writeReturning(query: Query | string, bindings: Bindings, onRows: (rows: readonly unknown[]) => void): void {
     const compiled = compile(query, bindings);
     this.onWrite(this, compiled.sql);
