@@ -160,8 +160,12 @@ export interface NewEvent<T extends EventType = EventType> {
   readonly tenantId: string;
   readonly type: T;
   readonly resourceId: string;
-  /** The resource's version after the change (users and groups), for consumers that compare. */
-  readonly resourceVersion?: number;
+  /**
+   * The resource's version after the change (users and groups), for consumers that compare; 'as stored':
+   * the version on the resource's row when the event is written (bumped earlier in the same transaction
+   * by a statement whose result is not back yet).
+   */
+  readonly resourceVersion?: number | 'as stored';
   readonly data: EventPayloads[T];
   /**
    * A deterministic id makes enqueueing idempotent: a second event with the same id is ignored.

@@ -91,6 +91,14 @@ export class Tx {
     this.queued.push(onChanged ? { statement, logged: true, settle: { resolve: (result) => onChanged(result.changed), reject: () => undefined } } : { statement, logged: true });
   }
 
+  /** `write` for a statement with RETURNING: `onRows` hears its rows when the batch it travels in is back (at the latest, the COMMIT's). */
+  writeReturning(query: Query | string, bindings: Bindings, onRows: (rows: readonly unknown[]) => void): void {
+    const compiled = compile(query, bindings);
+    this.onWrite(this, compiled.sql);
+    const statement = { sql: compiled.sql, bindings: compiled.bindings, rows: true };
+    this.queued.push({ statement, logged: true, settle: { resolve: (result) => onRows(result.rows), reject: () => undefined } });
+  }
+
   /** Runs `hook` once the transaction has committed (outside a transaction: once the work is done); never after a rollback. */
   afterCommit(hook: () => void): void {
     this.commitHooks.push(hook);

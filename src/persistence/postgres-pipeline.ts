@@ -1,11 +1,14 @@
 /**
- * Several statements in one round trip to PostgreSQL: a node-postgres "submittable" that writes Parse,
- * Bind, Describe and Execute for each statement and one Sync after the last (the extended protocol's
+ * Several statements in one round trip to PostgreSQL: a node-postgres "submittable" that writes Bind,
+ * Describe and Execute for each statement and one Sync after the last (the extended protocol's
  * pipelining), then reads the answers in order. The server runs them in order and, after an error,
  * skips the rest up to the Sync; node-postgres sends nothing else on the connection meanwhile.
+ * A text is parsed once per connection under a name (PreparedStatements); after its first run it is
+ * neither parsed nor described again on that connection.
  */
 import { types, type Client } from 'pg';
 import { prepareValue } from 'pg/lib/utils';
+import { PreparedStatements, type ConfirmingConnection, type PreparedStatement, type RowShape } from './postgres-prepared-statements';
 import type { Statement, StatementResult } from './session';
 
 interface FieldDescription {
@@ -15,32 +18,43 @@ interface FieldDescription {
 }
 
 /** The parts of node-postgres' connection a submittable writes to. */
-interface WireConnection {
+interface WireConnection extends ConfirmingConnection {
   readonly stream: { cork?(): void; uncork?(): void };
   parse(query: { text: string; name: string; types: number[] }): void;
   bind(config: { portal: string; statement: string; values: unknown[] }): void;
   describe(message: { type: 'P'; name: string }): void;
   execute(config: { portal: string; rows: number }): void;
+  close(message: { type: 'S'; name: string }): void;
   sync(): void;
   sendCopyFail(message: string): void;
 }
 
+const NO_ROWS: RowShape = { names: [], parsers: [] };
+
 class ResultBuilder implements StatementResult {
   rows: Record<string, unknown>[] = [];
   changed = 0;
-  private names: string[] = [];
-  private parsers: ((value: string) => unknown)[] = [];
+  /** Set from the statement's RowDescription, or beforehand from its prepared statement's. */
+  shape: RowShape | undefined;
+
+  constructor(
+    /** The prepared statement to tell its shape once this run (which was described) completes. */
+    private readonly learning: PreparedStatement | undefined,
+  ) {}
 
   describe(fields: readonly FieldDescription[]): void {
-    this.names = fields.map((field) => field.name);
-    this.parsers = fields.map((field) => types.getTypeParser(field.dataTypeID, (field.format ?? 'text') as 'text') as (value: string) => unknown);
+    this.shape = {
+      names: fields.map((field) => field.name),
+      parsers: fields.map((field) => types.getTypeParser(field.dataTypeID, (field.format ?? 'text') as 'text') as (value: string) => unknown),
+    };
   }
 
   add(values: readonly (string | null)[]): void {
+    const { names, parsers } = this.shape ?? NO_ROWS;
     const row: Record<string, unknown> = {};
     for (let index = 0; index < values.length; index += 1) {
       const value = values[index];
-      row[this.names[index]] = value === null ? null : this.parsers[index](value);
+      row[names[index]] = value === null ? null : parsers[index](value);
     }
     this.rows.push(row);
   }
@@ -49,6 +63,8 @@ class ResultBuilder implements StatementResult {
     // "INSERT 0 3", "UPDATE 2", "SELECT 5", "BEGIN": the last number is the row count.
     const count = /(\d+)$/.exec(text);
     this.changed = count ? Number(count[1]) : 0;
+    // Described and no RowDescription came: the statement returns no rows.
+    if (this.learning) this.learning.shape = this.shape ?? null;
   }
 }
 
@@ -56,13 +72,13 @@ class ResultBuilder implements StatementResult {
 export class Pipeline {
   readonly text: string;
   callback: ((error: Error | null, results?: StatementResult[]) => void) | undefined;
-  private readonly results: ResultBuilder[];
+  private results: ResultBuilder[] = [];
+  private prepared: PreparedStatements | undefined;
   private current = 0;
   private done = false;
 
   private constructor(private readonly statements: readonly Statement[]) {
     this.text = statements.map((statement) => statement.sql).join(';\n');
-    this.results = statements.map(() => new ResultBuilder());
   }
 
   static run(client: Client, statements: readonly Statement[]): Promise<StatementResult[]> {
@@ -81,13 +97,21 @@ export class Pipeline {
     } catch (error) {
       return error as Error;
     }
+    const prepared = PreparedStatements.of(connection);
+    this.prepared = prepared;
     connection.stream.cork?.();
     try {
-      this.statements.forEach((statement, index) => {
-        connection.parse({ text: statement.sql, name: '', types: [] });
-        connection.bind({ portal: '', statement: '', values: values[index] });
-        connection.describe({ type: 'P', name: '' });
+      for (const name of prepared.takeEvicted()) connection.close({ type: 'S', name });
+      this.results = this.statements.map((statement, index) => {
+        const plan = prepared.plan(statement.sql, values[index].length);
+        if (plan.parse) connection.parse({ text: statement.sql, name: plan.name, types: [] });
+        connection.bind({ portal: '', statement: plan.name, values: values[index] });
+        const shape = plan.prepared?.shape;
+        if (shape === undefined) connection.describe({ type: 'P', name: '' });
         connection.execute({ portal: '', rows: 0 });
+        const result = new ResultBuilder(shape === undefined ? plan.prepared : undefined);
+        if (shape) result.shape = shape;
+        return result;
       });
       connection.sync();
     } finally {
@@ -137,6 +161,8 @@ export class Pipeline {
   private finish(error: Error | null): void {
     if (this.done) return;
     this.done = true;
+    // Nothing of this batch is answered after its error or its ReadyForQuery.
+    this.prepared?.settle();
     this.callback?.(error, error ? undefined : this.results);
   }
 }

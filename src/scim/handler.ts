@@ -6,7 +6,7 @@ import type { GroupService } from '../services/group.service';
 import type { ScimPrincipal } from '../services/tenant.service';
 import type { UserService } from '../services/user.service';
 import type { WriteConditions } from '../services/write-actor';
-import { applyPatch, parsePatchRequest, type MemberOperation } from './protocol/apply-patch';
+import { applyPatch, membersAddedOnly, parsePatchRequest, type MemberOperation } from './protocol/apply-patch';
 import { buildListResponse, buildResourceTypes, buildSchemaDocuments, buildServiceProviderConfig } from './protocol/discovery';
 import { parseListQuery, searchRequestParameters, type ListQuery } from './protocol/list-query';
 import { normalizeResource, type JsonObject } from './protocol/normalize-resource';
@@ -323,6 +323,8 @@ export class ScimHandler {
         return { write: { raw: resource, fields: extractGroupFields(resource) }, memberships: memberOperations.map(asMembershipChange) };
       },
       conditionsOf(request),
+      undefined,
+      membersAddedOnly(operations),
     );
     const asked = request.query.attributes !== undefined || request.query.excludedattributes !== undefined;
     if (!asked) return { status: 204, headers: { ETag: formatVersion(group.version) } };

@@ -52,10 +52,10 @@ export function groupRenamed(before: GroupIndexFields, after: GroupIndexFields):
 }
 
 /** Membership events name the members a change named, at most MEMBERS_PER_EVENT each; none names none (consumers re-read the group). */
-function membershipEvents(group: StoredGroup, type: 'membership.added' | 'membership.removed', memberIds: readonly string[]): Omit<NewEvent, 'id' | 'tenantId'>[] {
+function membershipEvents(group: StoredGroup, type: 'membership.added' | 'membership.removed', memberIds: readonly string[], version: number | 'as stored'): Omit<NewEvent, 'id' | 'tenantId'>[] {
   const chunks: (readonly string[])[] = [];
   for (let start = 0; start < memberIds.length; start += MEMBERS_PER_EVENT) chunks.push(memberIds.slice(start, start + MEMBERS_PER_EVENT));
-  return (chunks.length > 0 ? chunks : [[]]).map((chunk) => ({ type, resourceId: group.id, resourceVersion: group.version, data: { groupId: group.id, memberIds: chunk } }));
+  return (chunks.length > 0 ? chunks : [[]]).map((chunk) => ({ type, resourceId: group.id, resourceVersion: version, data: { groupId: group.id, memberIds: chunk } }));
 }
 
 /** A user a bulk import created (`before` null) or changed. */
@@ -165,8 +165,9 @@ export class ChangeRecorder {
    * Membership events name the members a request named; a remove-all names none (consumers re-read the
    * group). The audit row names them too, up to MEMBERS_PER_AUDIT_ROW, with their count.
    */
-  async membershipChanged(tx: Tx, actor: WriteActor, group: StoredGroup, type: 'membership.added' | 'membership.removed', memberIds: readonly string[]): Promise<void> {
-    for (const event of membershipEvents(group, type, memberIds)) await this.outbox.enqueue(tx, { ...event, tenantId: group.tenantId });
+  /** `version`: the group's after the change ('as stored': bumped earlier in the transaction, not back yet). */
+  async membershipChanged(tx: Tx, actor: WriteActor, group: StoredGroup, type: 'membership.added' | 'membership.removed', memberIds: readonly string[], version: number | 'as stored' = group.version): Promise<void> {
+    for (const event of membershipEvents(group, type, memberIds, version)) await this.outbox.enqueue(tx, { ...event, tenantId: group.tenantId });
     const details = memberIds.length === 0 ? { allMembers: true } : { memberIds: memberIds.slice(0, MEMBERS_PER_AUDIT_ROW), count: memberIds.length };
     await this.audit.record(tx, { ...contextOf(actor), tenantId: group.tenantId, action: type, target: { type: 'group', id: group.id }, details });
   }
@@ -220,8 +221,8 @@ export class ChangeRecorder {
     for (const { before, after, fields, added, removed } of change.groups) {
       if (!before) events.push({ type: 'group.created', resourceId: after.id, resourceVersion: after.version, data: groupData(after, fields) });
       else if (groupRenamed(before.fields, fields)) events.push({ type: 'group.updated', resourceId: after.id, resourceVersion: after.version, data: groupData(after, fields) });
-      if (added.length > 0) events.push(...membershipEvents(after, 'membership.added', added));
-      if (removed.length > 0) events.push(...membershipEvents(after, 'membership.removed', removed));
+      if (added.length > 0) events.push(...membershipEvents(after, 'membership.added', added, after.version));
+      if (removed.length > 0) events.push(...membershipEvents(after, 'membership.removed', removed, after.version));
     }
     await this.outbox.enqueueMany(tx, tenantId, events);
     for (const userId of deactivated) await this.ownership.transferOwnership(tx, tenantId, userId, 'deactivated', context);

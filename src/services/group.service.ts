@@ -46,6 +46,12 @@ function conflictOnDisplayName(displayName: string) {
   };
 }
 
+/** Which of the ids asked about name users of the tenant, read ahead of the change (see GroupService.modify). */
+interface PrefetchedUsers {
+  readonly asked: ReadonlySet<string>;
+  readonly found: ReadonlySet<string>;
+}
+
 export class GroupService {
   private readonly groups = new GroupRepository();
   private readonly users = new UserRepository();
@@ -102,10 +108,15 @@ export class GroupService {
    * from the stored group (without its members). Memberships change row by row, so the cost follows
    * the number of members named, not the size of the group.
    *
-   * The group is read without a lock first. A change of members only (adds and removes naming their
-   * members, attributes as they were, no If-Match, no `afterWrite`) takes the row lock last, with the
-   * statement that bumps the version, and holds it for one round trip: concurrent PATCHes of one big
-   * group barely wait for each other. Any other change reads the row again under its lock.
+   * `membersAdded`, given when the caller knows before the group is read that the change only adds
+   * and removes named members (a SCIM PATCH says so), lists the ids it adds: their existence is read
+   * in the same round trip as the group, which is read under a key-share lock (no delete can come
+   * between); the version bump, whose lock serialises the writers of one group, then goes with the
+   * writes and the COMMIT, so that lock is held for no round trip of the hub's: two round trips in all.
+   * Otherwise the group is read without a lock first; a change of members only (adds and removes
+   * naming their members, attributes as they were, no If-Match, no `afterWrite`) takes the row lock
+   * with the statement that bumps the version and holds it for one round trip, and any other change
+   * reads the row again under its lock.
    */
   async modify(
     actor: WriteActor,
@@ -113,39 +124,47 @@ export class GroupService {
     change: (current: StoredGroup) => GroupChange,
     conditions: WriteConditions = {},
     afterWrite?: InGroupTransaction,
+    membersAdded?: readonly string[],
   ): Promise<StoredGroup> {
     let displayName = '';
     return this.database
-      .transaction(async (tx) => {
+      .transaction(async (tx): Promise<() => StoredGroup> => {
         const lockFirst = conditions.ifMatch !== undefined || afterWrite !== undefined;
-        const seen = await this.groups.findById(tx, actor.tenant.id, id, { forUpdate: lockFirst });
+        const bumpAtCommit = membersAdded !== undefined && !lockFirst;
+        const [users, seen] = await Promise.all([
+          membersAdded === undefined ? undefined : this.prefetchUsers(tx, actor.tenant.id, membersAdded),
+          this.groups.findById(tx, actor.tenant.id, id, { lock: lockFirst ? 'update' : bumpAtCommit ? 'key share' : undefined }),
+        ]);
         if (!seen) throw new DomainError('NOT_FOUND', `Group ${id} not found`);
         checkVersion(seen, conditions);
         const proposed = change(seen);
         displayName = proposed.write.fields.displayName;
-        if (!lockFirst && changesMembersOnly(seen, proposed)) return this.changeMembers(tx, actor, seen, proposed.memberships);
-        const current = lockFirst ? seen : await this.groups.findById(tx, actor.tenant.id, id, { forUpdate: true });
+        if (!lockFirst && changesMembersOnly(seen, proposed)) {
+          return bumpAtCommit ? this.changeMembersAtCommit(tx, actor, seen, proposed.memberships, users) : this.changeMembers(tx, actor, seen, proposed.memberships);
+        }
+        const current = lockFirst ? seen : await this.groups.findById(tx, actor.tenant.id, id, { lock: 'update' });
         if (!current) throw new DomainError('NOT_FOUND', `Group ${id} not found`);
         const { write, memberships } = current === seen ? proposed : change(current);
         displayName = write.fields.displayName;
         const now = Date.now();
         const renamed = write.fields.displayName !== current.displayName || write.fields.externalId !== (current.raw.externalId ?? null);
         const before = renamed || memberships.some((membership) => membership.op === 'removeAll' || membership.op === 'replace') ? await this.memberUserIdsIfMapped(tx, actor, current) : [];
-        const affected = await this.applyMemberships(tx, current, memberships, now);
+        const affected = await this.applyMemberships(tx, current, memberships, now, users);
         const updated = await this.groups.update(tx, current, write, now);
         await this.changes.groupChanged(tx, actor, fieldsOfStored(current), updated, write.fields);
         await this.recordMemberships(tx, actor, updated, memberships);
         await this.remapMembers(tx, actor, updated, new Set([...before, ...affected]), renamed);
         await afterWrite?.(tx, updated, now);
-        return updated;
+        return () => updated;
       })
+      .then((committed) => committed())
       .catch((error: unknown) => conflictOnDisplayName(displayName)(error));
   }
 
   async delete(actor: WriteActor, id: string, conditions: WriteConditions = {}, beforeDelete?: InGroupTransaction): Promise<void> {
     const tenantId = actor.tenant.id;
     await this.database.transaction(async (tx) => {
-      const current = await this.groups.findById(tx, tenantId, id, { forUpdate: true });
+      const current = await this.groups.findById(tx, tenantId, id, { lock: 'update' });
       if (!current) throw new DomainError('NOT_FOUND', `Group ${id} not found`);
       checkVersion(current, conditions);
       await beforeDelete?.(tx, current, Date.now());
@@ -155,50 +174,87 @@ export class GroupService {
   }
 
   /**
-   * A change of members only: the named members are checked and the version bumped (taking the row
-   * lock) in one round trip, then the memberships, events and audit rows go with the COMMIT.
+   * A change of members only, on a group read without a lock: the named members are checked and the
+   * version bumped (taking the row lock) in one round trip; the memberships, events and audit rows go
+   * with the COMMIT.
    */
-  private async changeMembers(tx: Tx, actor: WriteActor, seen: StoredGroup, memberships: readonly MembershipChange[]): Promise<StoredGroup> {
+  private async changeMembers(tx: Tx, actor: WriteActor, seen: StoredGroup, memberships: readonly MembershipChange[]): Promise<() => StoredGroup> {
     const now = Date.now();
-    const [resolved, updated] = await Promise.all([
-      Promise.all(memberships.map((membership) => (membership.op === 'add' ? this.resolveMembers(tx, seen, membership.members) : Promise.resolve([])))),
-      this.groups.bumpVersion(tx, seen.tenantId, seen.id, now),
-    ]);
+    const [resolved, updated] = await Promise.all([this.resolveAdded(tx, seen, memberships, undefined), this.groups.bumpVersion(tx, seen.tenantId, seen.id, now)]);
     if (!updated) throw new DomainError('NOT_FOUND', `Group ${seen.id} not found`);
+    const named = this.writeMemberships(tx, seen, memberships, resolved, now);
+    await this.recordMemberships(tx, actor, updated, memberships);
+    await this.remapMembers(tx, actor, updated, named, false);
+    return () => updated;
+  }
+
+  /**
+   * A change of members only, on a group this transaction keeps from being deleted (key-share lock):
+   * the version bump joins the write log ahead of the memberships, events (which take the version as
+   * stored) and audit rows, and runs with them and the COMMIT. The group as it is then is known once
+   * the unit has committed.
+   */
+  private async changeMembersAtCommit(tx: Tx, actor: WriteActor, seen: StoredGroup, memberships: readonly MembershipChange[], users: PrefetchedUsers | undefined): Promise<() => StoredGroup> {
+    const now = Date.now();
+    const resolved = await this.resolveAdded(tx, seen, memberships, users);
+    let version: number | undefined;
+    this.groups.bumpVersionInLog(tx, seen.tenantId, seen.id, now, (bumped) => {
+      version = bumped;
+    });
+    const named = this.writeMemberships(tx, seen, memberships, resolved, now);
+    await this.recordMemberships(tx, actor, seen, memberships, 'as stored');
+    await this.remapMembers(tx, actor, seen, named, false);
+    return () => {
+      if (version === undefined) throw new Error(`the version bump of group ${seen.id} did not run`);
+      return { ...seen, version, updatedAt: now };
+    };
+  }
+
+  /** The members each add names, resolved (checked to exist); nothing for the other changes. */
+  private resolveAdded(tx: Tx, group: StoredGroup, memberships: readonly MembershipChange[], users: PrefetchedUsers | undefined): Promise<GroupMember[][]> {
+    return Promise.all(memberships.map((membership) => (membership.op === 'add' ? this.resolveMembers(tx, group, membership.members, users) : Promise.resolve([]))));
+  }
+
+  /** The adds and removes of a change of members only, through the write log; returns the ids named. */
+  private writeMemberships(tx: Tx, group: StoredGroup, memberships: readonly MembershipChange[], resolved: readonly GroupMember[][], now: number): Set<string> {
     const named = new Set<string>();
     memberships.forEach((membership, index) => {
       if (membership.op === 'add') {
-        this.groups.addMembers(tx, updated.tenantId, updated.id, resolved[index], now);
+        this.groups.addMembers(tx, group.tenantId, group.id, resolved[index], now);
         for (const member of resolved[index]) if (member.type === 'User') named.add(member.value);
       } else if (membership.op === 'remove') {
-        this.groups.removeMembers(tx, updated.tenantId, updated.id, membership.values);
+        this.groups.removeMembers(tx, group.tenantId, group.id, membership.values);
         for (const value of membership.values) named.add(value);
       }
     });
-    await this.recordMemberships(tx, actor, updated, memberships);
-    await this.remapMembers(tx, actor, updated, named, false);
-    return updated;
+    return named;
   }
 
-  /** One membership event per added or removed list, in request order. */
-  private async recordMemberships(tx: Tx, actor: WriteActor, group: StoredGroup, changes: readonly MembershipChange[]): Promise<void> {
+  /** Which of `ids` name users of the tenant, read ahead (see modify). */
+  private async prefetchUsers(tx: Tx, tenantId: string, ids: readonly string[]): Promise<PrefetchedUsers> {
+    const asked = new Set(ids);
+    return { asked, found: await this.users.existingIds(tx, tenantId, [...asked]) };
+  }
+
+  /** One membership event per added or removed list, in request order; `version` is the group's after the change. */
+  private async recordMemberships(tx: Tx, actor: WriteActor, group: StoredGroup, changes: readonly MembershipChange[], version: number | 'as stored' = group.version): Promise<void> {
     for (const change of changes) {
       if (change.op === 'add' || change.op === 'replace') {
-        if (change.op === 'replace') await this.changes.membershipChanged(tx, actor, group, 'membership.removed', []);
-        await this.changes.membershipChanged(tx, actor, group, 'membership.added', change.members.map((member) => member.value));
+        if (change.op === 'replace') await this.changes.membershipChanged(tx, actor, group, 'membership.removed', [], version);
+        await this.changes.membershipChanged(tx, actor, group, 'membership.added', change.members.map((member) => member.value), version);
       } else {
-        await this.changes.membershipChanged(tx, actor, group, 'membership.removed', change.op === 'remove' ? change.values : []);
+        await this.changes.membershipChanged(tx, actor, group, 'membership.removed', change.op === 'remove' ? change.values : [], version);
       }
     }
   }
 
   /** Applies membership changes row by row; returns the ids named, whose mapped values may depend on them. */
-  private async applyMemberships(tx: Tx, group: StoredGroup, changes: readonly MembershipChange[], now: number): Promise<Set<string>> {
+  private async applyMemberships(tx: Tx, group: StoredGroup, changes: readonly MembershipChange[], now: number, users?: PrefetchedUsers): Promise<Set<string>> {
     const named = new Set<string>();
     for (const change of changes) {
       switch (change.op) {
         case 'add': {
-          const members = await this.resolveMembers(tx, group, change.members);
+          const members = await this.resolveMembers(tx, group, change.members, users);
           this.groups.addMembers(tx, group.tenantId, group.id, members, now);
           for (const member of members) if (member.type === 'User') named.add(member.value);
           break;
@@ -211,7 +267,7 @@ export class GroupService {
           await this.groups.removeAllMembers(tx, group.tenantId, group.id);
           break;
         case 'replace': {
-          const members = await this.resolveMembers(tx, group, change.members);
+          const members = await this.resolveMembers(tx, group, change.members, users);
           await this.groups.removeAllMembers(tx, group.tenantId, group.id);
           this.groups.addMembers(tx, group.tenantId, group.id, members, now);
           for (const member of members) if (member.type === 'User') named.add(member.value);
@@ -256,12 +312,14 @@ export class GroupService {
    * Every member must name a user or group of the same tenant. An unknown id is refused rather than
    * dropped: an IdP told "done" would believe in a membership that does not exist.
    */
-  private async resolveMembers(tx: Tx, group: StoredGroup, references: readonly MemberReference[]): Promise<GroupMember[]> {
+  private async resolveMembers(tx: Tx, group: StoredGroup, references: readonly MemberReference[], users?: PrefetchedUsers): Promise<GroupMember[]> {
     const unique = new Map<string, MemberReference>();
     for (const reference of references) unique.set(reference.value, reference);
     const ids = [...unique.keys()];
     if (ids.includes(group.id)) throw new DomainError('INVALID_INPUT', 'a group cannot be a member of itself');
-    const userIds = await this.users.existingIds(tx, group.tenantId, ids);
+    const unasked = users ? ids.filter((id) => !users.asked.has(id)) : ids;
+    const userIds = unasked.length > 0 ? await this.users.existingIds(tx, group.tenantId, unasked) : new Set<string>();
+    if (users) for (const id of ids) if (users.found.has(id)) userIds.add(id);
     const groupIds = await this.groups.existingIds(tx, group.tenantId, ids.filter((id) => !userIds.has(id)));
     const unknown = ids.filter((id) => !userIds.has(id) && !groupIds.has(id));
     if (unknown.length > 0) {

@@ -18,6 +18,12 @@ const SWEEP_BATCHES_PER_TENANT = 20;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** The wire form of a stored event: what webhooks carry (and subscriptions will). */
+/** The version an event of a bulk write names (those never take it 'as stored'). */
+function versionNamed(event: Omit<NewEvent, 'id' | 'tenantId'>): number | null {
+  if (event.resourceVersion === 'as stored') throw new Error('events written in bulk name their versions');
+  return event.resourceVersion ?? null;
+}
+
 export function toEventEnvelope(event: OutboxEvent): EventEnvelope {
   return {
     id: event.id,
@@ -56,13 +62,15 @@ export class OutboxService {
   async enqueue<T extends EventType>(tx: Tx, event: NewEvent<T>): Promise<{ id: string; inserted: boolean }> {
     const generated = nextTimeOrderedId();
     const id = event.id ?? generated.id;
+    const asStored = event.resourceVersion === 'as stored';
+    if (asStored && event.id !== undefined) throw new Error('an idempotent event names its version');
     const row: OutboxEvent = {
       tenantId: event.tenantId,
       id,
       type: event.type,
       resourceType: EVENT_RESOURCE_TYPES[event.type],
       resourceId: event.resourceId,
-      resourceVersion: event.resourceVersion ?? null,
+      resourceVersion: typeof event.resourceVersion === 'number' ? event.resourceVersion : null,
       payload: event.data,
       createdAt: generated.at,
     };
@@ -71,7 +79,8 @@ export class OutboxService {
     };
     // A fresh id cannot collide: the event and its deliveries join the transaction's write log.
     if (event.id === undefined) {
-      this.outbox.append(tx, row);
+      if (asStored) this.outbox.appendWithStoredVersion(tx, row);
+      else this.outbox.append(tx, row);
       this.webhooks.appendDeliveriesOfEvent(tx, event.tenantId, id, event.type, generated.at, onDeliveries);
       return { id, inserted: true };
     }
@@ -91,7 +100,7 @@ export class OutboxService {
     const deliveries: { tenantId: string; endpointId: string; eventId: string; at: number }[] = [];
     for (const event of events) {
       const { id, at } = nextTimeOrderedId();
-      rows.push({ tenantId, id, type: event.type, resourceType: EVENT_RESOURCE_TYPES[event.type], resourceId: event.resourceId, resourceVersion: event.resourceVersion ?? null, payload: event.data, createdAt: at });
+      rows.push({ tenantId, id, type: event.type, resourceType: EVENT_RESOURCE_TYPES[event.type], resourceId: event.resourceId, resourceVersion: versionNamed(event), payload: event.data, createdAt: at });
       for (const endpointId of subscribers(endpoints, event.type)) deliveries.push({ tenantId, endpointId, eventId: id, at });
     }
     await this.outbox.insertMany(tx, rows);

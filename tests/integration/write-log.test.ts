@@ -7,7 +7,7 @@ import { DomainError } from '../../src/domain/errors';
 /**
  * The write log of a unit of work (issue 17): writes nobody waits for ride with the unit's next
  * statement or its COMMIT, in order; a failing one fails the whole unit. On PostgreSQL the statements of
- * one batch travel in one round trip: a SCIM POST /Users costs one, a one-member group PATCH three.
+ * one batch travel in one round trip: a SCIM POST /Users costs one, a one-member group PATCH two.
  */
 describe(`write log on ${testDatabaseKind()}`, () => {
   const scim = useScimHub();
@@ -73,10 +73,12 @@ describe(`write log on ${testDatabaseKind()}`, () => {
 
   const onPostgres = testDatabaseKind() === 'postgresql' ? it : it.skip;
 
-  onPostgres('on PostgreSQL a POST /Users is one round trip and a one-member group PATCH three (BEGIN and COMMIT included)', async () => {
+  onPostgres('on PostgreSQL a POST /Users is one round trip and a group PATCH adding or removing one member two (BEGIN and COMMIT included)', async () => {
     const client = await scim.client();
     const member = await client.createUser('member@example.com');
+    const leaving = await client.createUser('leaving@example.com');
     const group = await client.createGroup('Round trips');
+    expectStatus(await client.patch(`/Groups/${group.id}`, [{ op: 'add', path: 'members', value: [{ value: leaving.id }] }]), 204);
     // Warm: credential and mapping caches are filled by the first writes.
     await client.createUser('warm@example.com');
     const query = jest.spyOn(Client.prototype, 'query');
@@ -87,14 +89,25 @@ describe(`write log on ${testDatabaseKind()}`, () => {
       query.mockClear();
       expectStatus(await client.patch(`/Groups/${group.id}`, [{ op: 'add', path: 'members', value: [{ value: member.id }] }]), 204);
       const patchTrips = query.mock.calls.length;
-      expect({ postTrips, patchTrips }).toEqual({ postTrips: 1, patchTrips: 3 });
+      query.mockClear();
+      expectStatus(await client.patch(`/Groups/${group.id}`, [{ op: 'remove', path: `members[value eq "${leaving.id}"]` }]), 204);
+      const removeTrips = query.mock.calls.length;
+      expect({ postTrips, patchTrips, removeTrips }).toEqual({ postTrips: 1, patchTrips: 2, removeTrips: 2 });
     } finally {
       query.mockRestore();
     }
     expect(await client.memberIds(group.id)).toEqual([member.id]);
+    expect((await client.get(`/Groups/${group.id}`)).body.meta.version).toBe('W/"4"');
   });
 
-  it('concurrent member-only PATCHes of one group each bump the version once', async () => {
+  async function membershipEventVersions(groupId: string): Promise<number[]> {
+    const rows = await scim.hub.hub.database.read((tx) =>
+      tx.all<{ resource_version: number | string }>("SELECT resource_version FROM outbox_events WHERE resource_id = ? AND type = 'membership.added' ORDER BY resource_version", [groupId]),
+    );
+    return rows.map((row) => Number(row.resource_version));
+  }
+
+  it('concurrent member-only PATCHes of one group each bump the version once, and each event carries its own', async () => {
     const client = await scim.client();
     const users: string[] = [];
     for (let index = 0; index < 20; index += 1) users.push((await client.createUser(`v${index}@example.com`)).id);
@@ -106,6 +119,35 @@ describe(`write log on ${testDatabaseKind()}`, () => {
     const after = await client.get(`/Groups/${group.id}`);
     expect(after.body.meta.version).toBe(`W/"${1 + users.length}"`);
     expect(await client.memberIds(group.id)).toEqual([...users].sort());
+    const versions = users.map((_, index) => index + 2);
+    expect(await membershipEventVersions(group.id)).toEqual(versions);
+    expect([...etags].map((etag) => Number(/"(\d+)"/.exec(String(etag))?.[1])).sort((a, b) => a - b)).toEqual(versions);
+  });
+
+  onPostgres('a member-only PATCH that meets a DELETE of its group under way waits for it and answers 404, leaving no membership', async () => {
+    const client = await scim.client();
+    const member = await client.createUser('late@example.com');
+    const group = await client.createGroup('Being deleted');
+    const { database } = scim.hub.config;
+    if (database.kind !== 'postgresql') throw new Error('a PostgreSQL test');
+    // Another session deletes the group as GroupService.delete does: the row locked first, then the rows removed.
+    const deleter = new Client({ connectionString: database.url });
+    await deleter.connect();
+    try {
+      await deleter.query('BEGIN');
+      await deleter.query('SELECT id FROM groups WHERE id = $1 FOR UPDATE', [group.id]);
+      // then() sends the request now; it is awaited after the delete.
+      const patch = client.patch(`/Groups/${group.id}`, [{ op: 'add', path: 'members', value: [{ value: member.id }] }]).then((response) => response);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await deleter.query('DELETE FROM group_members WHERE group_id = $1', [group.id]);
+      await deleter.query('DELETE FROM groups WHERE id = $1', [group.id]);
+      await deleter.query('COMMIT');
+      expect((await patch).status).toBe(404);
+    } finally {
+      await deleter.end();
+    }
+    const left = await scim.hub.hub.database.read((tx) => tx.all('SELECT member_id FROM group_members WHERE group_id = ?', [group.id]));
+    expect(left).toEqual([]);
   });
 
   it('a member-only PATCH naming an unknown member changes nothing, the version included', async () => {

@@ -8,7 +8,7 @@ import type { GroupMemberRow } from '../entities/group-member.entity';
 import { insertText, placeholders, sqlText, updateByIdText } from '../sql-text';
 import { TABLES } from '../tables';
 import { insertRows } from './bulk-rows';
-import { ID_CHUNK, selectExistingIds, type Page, type PageRequest, listRows, selectResourceRow, insertResourceRow, updateResourceRow, rowsSharingSkeletons } from './resource-rows';
+import { ID_CHUNK, selectExistingIds, type Page, type PageRequest, type RowLock, listRows, selectResourceRow, insertResourceRow, updateResourceRow, rowsSharingSkeletons } from './resource-rows';
 
 interface MemberRowColumns {
   member_id: string;
@@ -53,8 +53,8 @@ export function indexedGroupRow(fields: GroupIndexFields): Pick<GroupRow, 'displ
 }
 
 export class GroupRepository {
-  async findById(tx: Tx, tenantId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<StoredGroup | undefined> {
-    return selectResourceRow(tx, GROUPS, STORED, tenantId, id, options.forUpdate);
+  async findById(tx: Tx, tenantId: string, id: string, options: { lock?: RowLock } = {}): Promise<StoredGroup | undefined> {
+    return selectResourceRow(tx, GROUPS, STORED, tenantId, id, options.lock);
   }
 
   async existingIds(tx: Tx, tenantId: string, ids: readonly string[]): Promise<Set<string>> {
@@ -134,6 +134,19 @@ export class GroupRepository {
     const sql = sqlText('bump-version|groups', () => `UPDATE groups SET version = version + 1, updated_at = ? WHERE tenant_id = ? AND id = ? RETURNING ${COLUMNS.join(', ')}`);
     const row = await tx.first<Record<string, unknown>>(sql, [now, tenantId, id]);
     return row && GROUPS.reader(tx.dialect, STORED)(row);
+  }
+
+  /**
+   * Bumps the version through the write log, so the row lock it takes is held only from there to the
+   * COMMIT (within one round trip); `onBumped` hears the new version when the statement has run. The
+   * transaction must keep the row from being deleted meanwhile (read it with the `key share` lock).
+   */
+  bumpVersionInLog(tx: Tx, tenantId: string, id: string, now: number, onBumped: (version: number) => void): void {
+    const sql = sqlText('bump-version-in-log|groups', () => 'UPDATE groups SET version = version + 1, updated_at = ? WHERE tenant_id = ? AND id = ? RETURNING version');
+    tx.writeReturning(sql, [now, tenantId, id], (rows) => {
+      const row = rows[0] as { version: number | string } | undefined;
+      if (row) onBumped(Number(row.version));
+    });
   }
 
   async removeAllMembers(tx: Tx, tenantId: string, groupId: string): Promise<void> {

@@ -1,13 +1,16 @@
 import type { EventResourceType, EventType } from '../../domain/events';
 import type { Tx } from '../database';
 import type { OutboxEventRow } from '../entities/outbox-event.entity';
-import { insertText } from '../sql-text';
+import { insertText, placeholders, sqlText } from '../sql-text';
 import { TABLES } from '../tables';
 import { insertRows } from './bulk-rows';
 
 const EVENTS = TABLES.outboxEvents;
 const PROPERTIES = ['tenantId', 'id', 'type', 'resourceType', 'resourceId', 'resourceVersion', 'payload', 'createdAt'] as const satisfies readonly (keyof OutboxEventRow)[];
 const COLUMNS = EVENTS.names(PROPERTIES);
+const VERSION_INDEX = PROPERTIES.indexOf('resourceVersion');
+/** The rows whose version an event can take as stored (appendWithStoredVersion). */
+const VERSIONED_TABLES: Partial<Record<EventResourceType, string>> = { user: 'users', group: 'groups' };
 
 export interface OutboxEvent {
   readonly tenantId: string;
@@ -35,6 +38,22 @@ export class OutboxRepository {
   /** Appends a new event (a fresh id) to the transaction's write log. */
   append(tx: Tx, event: OutboxEvent): void {
     tx.write(insertText(EVENTS.name, COLUMNS, 1), EVENTS.values(event as OutboxEventRow, PROPERTIES));
+  }
+
+  /**
+   * `append`, with the resource's version read from its row as the statement runs (it sees the
+   * transaction's own earlier bump, whose result is not back yet).
+   */
+  appendWithStoredVersion(tx: Tx, event: OutboxEvent): void {
+    const table = VERSIONED_TABLES[event.resourceType];
+    if (!table) throw new Error(`${event.resourceType} rows have no version`);
+    const values = EVENTS.values(event as OutboxEventRow, PROPERTIES);
+    const sql = sqlText(`outbox-stored-version|${table}`, () => {
+      const before = placeholders(VERSION_INDEX);
+      const after = placeholders(PROPERTIES.length - VERSION_INDEX - 1);
+      return `INSERT INTO ${EVENTS.name} (${COLUMNS.join(', ')}) VALUES (${before}, (SELECT version FROM ${table} WHERE tenant_id = ? AND id = ?), ${after})`;
+    });
+    tx.write(sql, [...values.slice(0, VERSION_INDEX), event.tenantId, event.resourceId, ...values.slice(VERSION_INDEX + 1)]);
   }
 
   /** Many new events (fresh ids) in multi-row statements. */

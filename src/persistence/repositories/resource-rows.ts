@@ -255,18 +255,25 @@ async function selectPageAnchors(tx: Tx, table: FilterTable, tenantId: string, s
   };
 }
 
-const LOCKING_SUFFIX: Record<Tx['dialect'], string> = { sqlite: '', postgresql: ' FOR UPDATE' };
+/**
+ * A row lock taken by a read, held to the end of the transaction (PostgreSQL; a SQLite transaction
+ * holds the whole database). `update` excludes every other lock and change; `key share` only keeps the
+ * row from being deleted (or its keys changed), while others may still update its other columns.
+ */
+export type RowLock = 'update' | 'key share';
 
-/** Reads these properties of one resource row by id; with `forUpdate` it is locked for the rest of the transaction (PostgreSQL). */
+const LOCKING_SUFFIX: Record<Tx['dialect'], Record<RowLock, string>> = { sqlite: { update: '', 'key share': '' }, postgresql: { update: ' FOR UPDATE', 'key share': ' FOR KEY SHARE' } };
+
+/** Reads these properties of one resource row by id, taking `lock` on it when given. */
 export async function selectResourceRow<Row extends ResourceRow, P extends keyof Row & string>(
   tx: Tx,
   table: EntityTable<Row>,
   properties: readonly P[],
   tenantId: string,
   id: string,
-  forUpdate = false,
+  lock?: RowLock,
 ): Promise<Required<Pick<Row, P>> | undefined> {
-  const suffix = forUpdate ? LOCKING_SUFFIX[tx.dialect] : '';
+  const suffix = lock ? LOCKING_SUFFIX[tx.dialect][lock] : '';
   const sql = sqlText(`row|${table.name}|${properties.join(',')}|${suffix}`, () => `SELECT ${table.names(properties).join(', ')} FROM ${table.name} WHERE tenant_id = ? AND id = ?${suffix}`);
   const row = await tx.first<Record<string, unknown>>(sql, [tenantId, id]);
   return row && table.reader(tx.dialect, properties)(row);

@@ -102,7 +102,7 @@ export class UserRepository {
   }
 
   async findById(tx: Tx, tenantId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<StoredUser | undefined> {
-    return selectResourceRow(tx, USERS, STORED, tenantId, id, options.forUpdate);
+    return selectResourceRow(tx, USERS, STORED, tenantId, id, options.forUpdate ? 'update' : undefined);
   }
 
   async existingIds(tx: Tx, tenantId: string, ids: readonly string[]): Promise<Set<string>> {

@@ -79,6 +79,25 @@ export function parsePatchRequest(body: unknown): PatchOperation[] {
   return operations.map(parseOperation);
 }
 
+/**
+ * When every operation of a PATCH adds members (`path: "members"`) or removes named ones
+ * (`members[value eq "..."]`), the ids it adds, in request order: known before the group is read, so
+ * their existence can be checked together with it. Undefined for any other PATCH.
+ */
+export function membersAddedOnly(operations: readonly PatchOperation[]): string[] | undefined {
+  const ids: string[] = [];
+  for (const operation of operations) {
+    const path = operation.path?.toLowerCase();
+    if (operation.op === 'remove' && path?.startsWith('members[')) continue;
+    if (operation.op !== 'add' || path !== 'members' || !Array.isArray(operation.value)) return undefined;
+    for (const member of operation.value) {
+      const value = isJsonObject(member) ? readKey(member, 'value') : undefined;
+      if (typeof value === 'string') ids.push(value);
+    }
+  }
+  return ids;
+}
+
 function parseOperation(operation: unknown, index: number): PatchOperation {
   const where = `Operations[${index}]`;
   if (!isJsonObject(operation)) throw new DomainError('INVALID_SYNTAX', `${where} must be a JSON object`);

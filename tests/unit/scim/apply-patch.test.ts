@@ -1,6 +1,6 @@
 import { expectDomainError } from '../../support/domain-errors';
 import type { ErrorCode } from '../../../src/domain/errors';
-import { applyPatch, parsePatchRequest, type MemberOperation, type PatchOperation } from '../../../src/scim/protocol/apply-patch';
+import { applyPatch, membersAddedOnly, parsePatchRequest, type MemberOperation, type PatchOperation } from '../../../src/scim/protocol/apply-patch';
 import type { JsonObject } from '../../../src/scim/protocol/normalize-resource';
 import { parseAttributePath, type ParsedAttributePath } from '../../../src/domain/filter/attribute-path';
 import {
@@ -651,5 +651,28 @@ describe('applyPatch on a Group', () => {
       "Attribute 'displayName' is required",
     );
     expect(group).toEqual(storedGroup());
+  });
+});
+
+describe('membersAddedOnly', () => {
+  it('lists the ids added when every operation adds members or removes named ones, in request order', () => {
+    const operations = parsePatchRequest(
+      body(
+        { op: 'Add', path: 'Members', value: [{ value: 'u1' }, { value: 'u2', display: 'Two' }] },
+        { op: 'remove', path: 'members[value eq "u3"]' },
+        { op: 'add', path: 'members', value: ['not-an-object', { display: 'no id' }, { value: 'u4' }] },
+      ),
+    );
+    expect(membersAddedOnly(operations)).toEqual(['u1', 'u2', 'u4']);
+    expect(membersAddedOnly(parsePatchRequest(body({ op: 'remove', path: 'members[value eq "u3"]' })))).toEqual([]);
+  });
+
+  it.each([
+    ['a change of another attribute', { op: 'replace', path: 'displayName', value: 'y' }],
+    ['a no-path value', { op: 'add', value: { members: [{ value: 'u1' }] } }],
+    ['a replace of the members', { op: 'replace', path: 'members', value: [{ value: 'u1' }] }],
+    ['a removal of every member', { op: 'remove', path: 'members' }],
+  ])('is undefined with %s among the operations', (_label, other) => {
+    expect(membersAddedOnly(parsePatchRequest(body({ op: 'add', path: 'members', value: [{ value: 'u1' }] }, other)))).toBeUndefined();
   });
 });
