@@ -84,10 +84,13 @@ describe('console: mapping with preview and rollback (Chromium)', () => {
 
     await open(page, 'Mapping', 'Mapping');
     const form = page.getByRole('form', { name: 'Roles from IdP groups' });
+    await form.getByRole('button', { name: 'Save group roles as draft' }).click();
+    await form.getByText('Add a group first: there is no group rule to change.').waitFor();
     await form.getByRole('button', { name: 'Add a group' }).click();
     await form.getByRole('button', { name: 'Save group roles as draft' }).click();
     await expect(form.getByRole('textbox', { name: 'Group name, row 1' }).getAttribute('aria-invalid')).resolves.toBe('true');
     await form.getByText('Enter the name of the group as the IdP sends it.').waitFor();
+    await expect(form.getByText('Add a group first').count()).resolves.toBe(0);
     await form.getByRole('textbox', { name: 'Group name, row 1' }).fill('App-Admins');
     await form.getByRole('combobox', { name: 'Role for group, row 1' }).selectOption('Admin');
     await form.getByRole('button', { name: 'Add a group' }).click();

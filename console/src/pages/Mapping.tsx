@@ -138,12 +138,15 @@ function GroupRolesForm({
   const [rows, setRows] = useState<GroupRoleRow[]>(initialRows);
   const [shownErrors, setShownErrors] = useState<(string | null)[]>([]);
   const [savedRuleIndex, setSavedRuleIndex] = useState<number | null>(null);
+  const [formProblem, setFormProblem] = useState<string | null>(null);
   const serverErrors = entryIssues(issues, savedRuleIndex);
   const change = (index: number, row: GroupRoleRow) => setRows(rows.map((existing, at) => (at === index ? row : existing)));
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const errors = groupRowErrors(rows);
     setShownErrors(errors);
+    setFormProblem(rows.length === 0 && !rule ? 'Add a group first: there is no group rule to change.' : null);
+    if (rows.length === 0 && !rule) return;
     if (errors.some((error) => error !== null)) return;
     const saved = withGroupRoles(definition, rows);
     const savedRule = groupRoleRuleOf(saved);
@@ -202,6 +205,7 @@ function GroupRolesForm({
       <button type="submit" className="primary" disabled={busy}>
         Save group roles as draft
       </button>
+      <ErrorText>{formProblem}</ErrorText>
     </form>
   );
 }
