@@ -84,7 +84,7 @@ const ALL: Runnable[] = [
   { name: 'p1', title: 'P1 PostgreSQL vs SQLite: POST /Users and one-member group PATCH, round trips and CPU per request', run: (context) => runPostgres(context) },
   { name: 'peers', title: 'PEER the hub beside scimgateway and Jackson (BENCH_PEERS_DIR, prepared outside the repository)', run: (context) => runPeers(context) },
   { name: 's8', title: 'S8 Entra-like mixed load (lookup, POST, group PATCH per new user), then overload', run: (context) => runMixedLoad(context) },
-  { name: 'console', title: 'C1-C3 admin console: first-load JavaScript, users page in Chromium at 100k users', run: (context) => runConsole(context) },
+  { name: 'console', title: 'C1-C4 admin console: first-load JavaScript, users page and every page in Chromium at 100k users', run: (context) => runConsole(context) },
 ];
 
 /** The commit measured (BENCH_COMMIT when running from an exported tree), plus whether src/ had local changes. */

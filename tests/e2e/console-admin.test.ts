@@ -9,7 +9,7 @@ async function open(page: Page, name: string): Promise<void> {
 describe('console: fields, settings, logs, apps and users (Chromium)', () => {
   const bed = useConsoleTestBed();
 
-  it('adds a dropdown field, refuses an empty name, approves the value the IdP added, renames, adds and merges values', async () => {
+  it('adds a dropdown field, refuses an empty name, approves the value the IdP added, renames, adds, merges and retires values', async () => {
     const { tenant, page, context } = await bed.signedIn();
     await open(page, 'Fields and option lists');
     await page.getByRole('button', { name: 'Add field' }).click();
@@ -40,6 +40,14 @@ describe('console: fields, settings, logs, apps and users (Chromium)', () => {
     await list.getByRole('combobox', { name: 'into' }).selectOption('Europe');
     await list.getByRole('button', { name: 'Merge' }).click();
     await list.getByText(/Merged Americas into Europe/).waitFor();
+    await list.getByRole('textbox', { name: 'New Cost region value' }).fill('APAC');
+    await list.getByRole('button', { name: 'Add value' }).click();
+    await list.getByText('Added APAC.').waitFor();
+    await list.getByRole('combobox', { name: 'Cost region value to retire' }).selectOption('APAC');
+    await list.getByRole('button', { name: 'Retire' }).click();
+    await list.getByText('Retired APAC: kept on record, matched no more; 0 users followed.').waitFor();
+    await list.getByRole('listitem').filter({ hasText: 'APAC' }).getByText('Retired').waitFor();
+    await expect(list.getByRole('combobox', { name: 'Cost region value to retire' }).locator('option').allTextContents()).resolves.toEqual(['Europe']);
     await context.close();
   });
 

@@ -75,6 +75,54 @@ describe('console: mapping with preview and rollback (Chromium)', () => {
     await context.close();
   });
 
+  it('maps IdP groups to roles with the group table: a missing or repeated name gets a message next to it; saved, activated, re-applied, then removed', async () => {
+    const { tenant, page, context } = await bed.signedIn();
+    const tenantId = tenant.credentials.tenant.id;
+    const uli = (await tenant.scim.createUser('uli@example.com', { userType: 'user' })).id as string;
+    await tenant.scim.createGroup('App-Admins', [uli]);
+    expect(await rolesOf(bed, tenantId, [uli])).toEqual(['Contributor']);
+
+    await open(page, 'Mapping', 'Mapping');
+    const form = page.getByRole('form', { name: 'Roles from IdP groups' });
+    await form.getByRole('button', { name: 'Save group roles as draft' }).click();
+    await form.getByText('Add a group first: there is no group rule to change.').waitFor();
+    await form.getByRole('button', { name: 'Add a group' }).click();
+    await form.getByRole('button', { name: 'Save group roles as draft' }).click();
+    await expect(form.getByRole('textbox', { name: 'Group name, row 1' }).getAttribute('aria-invalid')).resolves.toBe('true');
+    await form.getByText('Enter the name of the group as the IdP sends it.').waitFor();
+    await expect(form.getByText('Add a group first').count()).resolves.toBe(0);
+    await form.getByRole('textbox', { name: 'Group name, row 1' }).fill('App-Admins');
+    await form.getByRole('combobox', { name: 'Role for group, row 1' }).selectOption('Admin');
+    await form.getByRole('button', { name: 'Add a group' }).click();
+    await form.getByRole('textbox', { name: 'Group name, row 2' }).fill('app-admins');
+    await form.getByRole('button', { name: 'Save group roles as draft' }).click();
+    await form.getByText('This group is listed already.').waitFor();
+    await expect(page.getByText(/Saved as draft version/).count()).resolves.toBe(0);
+    await form.getByRole('button', { name: 'Remove group row 2 (app-admins)' }).click();
+    await form.getByRole('button', { name: 'Save group roles as draft' }).click();
+    await page.getByText('Saved as draft version 2; it is valid.').waitFor();
+
+    await page.getByRole('button', { name: 'Activate version 2' }).click();
+    await page.getByText('Version 2 is active.').waitFor();
+    await page.getByRole('button', { name: 'Re-apply the active version' }).click();
+    await page.getByText(/Re-applied: \d+ users written/).waitFor({ timeout: 60_000 });
+    expect(await rolesOf(bed, tenantId, [uli])).toEqual(['Admin', 'Contributor']);
+
+    await page.reload();
+    await page.getByText('Active: version 2').waitFor();
+    await expect(form.getByRole('textbox', { name: 'Group name, row 1' }).inputValue()).resolves.toBe('App-Admins');
+    await expect(form.getByRole('combobox', { name: 'Role for group, row 1' }).inputValue()).resolves.toBe('Admin');
+    await form.getByRole('button', { name: 'Remove group row 1 (App-Admins)' }).click();
+    await form.getByRole('button', { name: 'Save group roles as draft' }).click();
+    await page.getByText('Saved as draft version 3; it is valid.').waitFor();
+    await page.getByRole('button', { name: 'Activate version 3' }).click();
+    await page.getByText('Version 3 is active.').waitFor();
+    await page.getByRole('button', { name: 'Re-apply the active version' }).click();
+    await page.getByText(/Re-applied: \d+ users written/).waitFor({ timeout: 60_000 });
+    expect(await rolesOf(bed, tenantId, [uli])).toEqual(['Contributor']);
+    await context.close();
+  });
+
   it('shows located errors for invalid YAML and stores nothing active', async () => {
     const { page, context } = await bed.signedIn();
     await open(page, 'Mapping', 'Mapping');

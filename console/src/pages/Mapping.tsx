@@ -58,6 +58,158 @@ function withRoleTable(definition: MappingDefinition, table: Record<string, stri
   };
 }
 
+interface GroupEntry {
+  readonly name?: string;
+  readonly value?: unknown;
+  readonly priority?: number;
+  readonly [matcher: string]: unknown;
+}
+interface GroupRoleRow {
+  readonly name: string;
+  readonly role: string;
+  readonly priority?: number;
+}
+/** Id of the rule the form adds when the mapping has no group → role rule yet. */
+const GROUP_ROLE_RULE_ID = 'role-from-groups';
+
+/** The group → role rule of the mapping: the first appRoles rule reading group memberships. */
+function groupRoleRuleOf(definition: MappingDefinition): Rule | null {
+  return definition.rules.find((rule) => rule.target === 'appRoles' && Array.isArray(rule.fromGroups)) ?? null;
+}
+
+/** The entries the form edits (matched by group name); entries by id, externalId or pattern are kept as they are. */
+function groupRoleRowsOf(rule: Rule | null): { rows: GroupRoleRow[]; others: GroupEntry[] } {
+  const entries = (rule?.fromGroups ?? []) as readonly GroupEntry[];
+  const byName = entries.filter((entry) => typeof entry.name === 'string');
+  return {
+    rows: byName.map((entry) => ({ name: entry.name!, role: String(entry.value ?? ''), ...(entry.priority === undefined ? {} : { priority: entry.priority }) })),
+    others: entries.filter((entry) => typeof entry.name !== 'string'),
+  };
+}
+
+/**
+ * The definition with the group → role rule's named entries replaced by rows (named entries first, so row i is
+ * entry i); a new rule merges its roles with the role table's, and a rule left with no entry is dropped.
+ */
+function withGroupRoles(definition: MappingDefinition, rows: readonly GroupRoleRow[]): MappingDefinition {
+  const rule = groupRoleRuleOf(definition);
+  const others = groupRoleRowsOf(rule).others;
+  const entries = [...rows.map((row) => ({ name: row.name.trim(), value: row.role, ...(row.priority === undefined ? {} : { priority: row.priority }) })), ...others];
+  if (!rule) return entries.length === 0 ? definition : { ...definition, rules: [...definition.rules, { id: GROUP_ROLE_RULE_ID, target: 'appRoles', mode: 'merge', fromGroups: entries }] };
+  return { ...definition, rules: entries.length === 0 ? definition.rules.filter((existing) => existing !== rule) : definition.rules.map((existing) => (existing === rule ? { ...rule, fromGroups: entries } : existing)) };
+}
+
+/** Row errors: a name is needed, and a group is listed once (names match ignoring case). */
+function groupRowErrors(rows: readonly GroupRoleRow[]): (string | null)[] {
+  const folded = rows.map((row) => row.name.trim().toLowerCase());
+  return rows.map((row, index) => {
+    if (!row.name.trim()) return 'Enter the name of the group as the IdP sends it.';
+    if (!row.role) return 'Choose the role this group gives.';
+    return folded.indexOf(folded[index]!) < index ? 'This group is listed already.' : null;
+  });
+}
+
+/** Server problems of fromGroups entry i of the rule at ruleIndex, e.g. path "rules[12].fromGroups[0].value". */
+function entryIssues(issues: readonly MappingIssue[], ruleIndex: number | null): Map<number, string> {
+  const found = new Map<number, string>();
+  for (const issue of issues) {
+    const match = /^rules\[(\d+)\]\.fromGroups\[(\d+)\]/.exec(issue.path);
+    if (match && Number(match[1]) === ruleIndex) found.set(Number(match[2]), issue.message);
+  }
+  return found;
+}
+
+/** Group → role rule as a table: IdP group name → role, rows added and removed, saved as a draft. */
+function GroupRolesForm({
+  definition,
+  roles,
+  issues,
+  busy,
+  onSave,
+}: {
+  definition: MappingDefinition;
+  roles: readonly string[];
+  issues: readonly MappingIssue[];
+  busy: boolean;
+  onSave: (definition: MappingDefinition) => void;
+}) {
+  const rule = groupRoleRuleOf(definition);
+  const { rows: initialRows, others } = groupRoleRowsOf(rule);
+  const [rows, setRows] = useState<GroupRoleRow[]>(initialRows);
+  const [shownErrors, setShownErrors] = useState<(string | null)[]>([]);
+  const [savedRuleIndex, setSavedRuleIndex] = useState<number | null>(null);
+  const [formProblem, setFormProblem] = useState<string | null>(null);
+  const serverErrors = entryIssues(issues, savedRuleIndex);
+  const change = (index: number, row: GroupRoleRow) => setRows(rows.map((existing, at) => (at === index ? row : existing)));
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const errors = groupRowErrors(rows);
+    setShownErrors(errors);
+    setFormProblem(rows.length === 0 && !rule ? 'Add a group first: there is no group rule to change.' : null);
+    if (rows.length === 0 && !rule) return;
+    if (errors.some((error) => error !== null)) return;
+    const saved = withGroupRoles(definition, rows);
+    const savedRule = groupRoleRuleOf(saved);
+    setSavedRuleIndex(savedRule ? saved.rules.indexOf(savedRule) : null);
+    onSave(saved);
+  };
+  return (
+    <form onSubmit={submit} noValidate aria-label="Roles from IdP groups">
+      <p>
+        Which role a member of each IdP group gets{rule ? ` (rule “${rule.id}”)` : '; saving adds a rule whose roles join the role table’s'}. Group names match ignoring case.
+        {others.length > 0 && ` ${others.length} more entries (by group id, externalId or name pattern) are kept as they are; edit them in the YAML.`}
+      </p>
+      {rows.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">IdP group</th>
+              <th scope="col">Role</th>
+              <th scope="col">Action</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((row, index) => (
+              <tr key={index}>
+                <td>
+                  <TextField label={`Group name, row ${index + 1}`} value={row.name} onChange={(name) => change(index, { ...row, name })} error={shownErrors[index] ?? serverErrors.get(index) ?? null} placeholder="App-Admins" />
+                </td>
+                <td>
+                  <SelectField
+                    label={`Role for group, row ${index + 1}`}
+                    value={row.role}
+                    onChange={(role) => change(index, { ...row, role })}
+                    options={[...new Set([row.role, ...roles])].filter(Boolean).map((name) => [name, name] as const)}
+                  />
+                </td>
+                <td>
+                  <button
+                    type="button"
+                    aria-label={`Remove group row ${index + 1}${row.name ? ` (${row.name})` : ''}`}
+                    onClick={() => {
+                      setRows(rows.filter((_, at) => at !== index));
+                      setShownErrors(shownErrors.filter((_, at) => at !== index));
+                    }}
+                  >
+                    Remove
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <button type="button" onClick={() => setRows([...rows, { name: '', role: roles[0] ?? '' }])}>
+        Add a group
+      </button>{' '}
+      <button type="submit" className="primary" disabled={busy}>
+        Save group roles as draft
+      </button>
+      <ErrorText>{formProblem}</ErrorText>
+    </form>
+  );
+}
+
 /** One rule in words: target <- source (or expression), then its steps. */
 function describeRule(rule: Rule): string {
   const from = rule.from === undefined ? (typeof rule.expr === 'string' ? rule.expr : rule.fromGroups !== undefined ? 'group memberships' : 'a constant') : ([] as unknown[]).concat(rule.from).join(', else ');
@@ -375,6 +527,11 @@ export function MappingPage() {
               Save role table as draft
             </button>
           </form>
+        </Panel>
+      )}
+      {activeDefinition && (
+        <Panel title="Roles from IdP groups">
+          <GroupRolesForm key={active!.version} definition={activeDefinition} roles={roles} issues={issues} busy={drafting.fetching} onSave={(definition) => void saveDraft({ definition }, 'console: group roles')} />
         </Panel>
       )}
       {activeDefinition && (

@@ -125,6 +125,9 @@ export async function selectPagesPerParent<R extends Record<string, unknown>, T 
     return rows;
   };
   const rows = await collectInChunks(parentIds, async (chunk) => {
+    // One parent (a group's page of members): ORDER BY ... LIMIT reads the first rows along the (parent, key) index;
+    // ROW_NUMBER() would number, and join, every row of the parent first (450 ms for a group of 100k users on SQLite).
+    if (chunk.length === 1) return tx.all<R & { page_parent: string }>(rowsOf(chunk).orderByRaw(keysetOrderBy(order)).limit(page.limit + 1));
     if (fewPerParent) {
       const bound = chunk.length * (page.limit + 1);
       const everyRow = await tx.all<R & { page_parent: string }>(rowsOf(chunk).orderByRaw(`${parentColumn} ASC, ${keysetOrderBy(order)}`).limit(bound + 1));
