@@ -73,7 +73,15 @@ export function createOrmOptions(database: DatabaseConfig, options: OrmOptions =
     ...common,
     driver: PostgreSqlDriver,
     clientUrl: database.url,
-    pool: { min: 0, max: 10 },
+    pool: {
+      min: 0,
+      max: 10,
+      // Statements are prepared once per connection (PreparedStatements), but planned for each run's values:
+      // tenants differ by orders of magnitude, and a generic plan chosen on small ones stalls the big ones.
+      afterCreate(connection: { query(sql: string, callback: (error: Error | null) => void): void }, done: (error: Error | null, connection: unknown) => void) {
+        connection.query('SET plan_cache_mode = force_custom_plan', (error) => done(error, connection));
+      },
+    },
   } as Options;
 }
 

@@ -4,6 +4,8 @@ import { createScratchPostgresDatabase, type ScratchDatabase } from '../support/
 import { Pipeline } from '../../src/persistence/postgres-pipeline';
 import { MAX_BINDINGS_PREPARED, PREPARED_PER_CONNECTION } from '../../src/persistence/postgres-prepared-statements';
 import type { Statement } from '../../src/persistence/session';
+import { openOrm } from '../../src/persistence/orm';
+import { Database } from '../../src/persistence/database';
 
 /**
  * Named statements in the PostgreSQL pipeline, observed on the server (pg_prepared_statements of the
@@ -52,6 +54,18 @@ onPostgres('named statements in the PostgreSQL pipeline', () => {
     if (!error) throw new Error('expected the batch to fail');
     return error;
   }
+
+  // A generic plan chosen on small tenants stalled the webhook queue of a big one (noisy-neighbour gate:
+  // neighbours' webhooks 5.9 s late instead of 0.1 s).
+  it("the hub's connections plan each run for its values (plan_cache_mode force_custom_plan)", async () => {
+    const orm = await openOrm({ kind: 'postgresql', url: scratch.url });
+    try {
+      const rows = await new Database(orm).read((tx) => tx.all<{ plan_cache_mode: string }>('SHOW plan_cache_mode'));
+      expect(rows).toEqual([{ plan_cache_mode: 'force_custom_plan' }]);
+    } finally {
+      await orm.close();
+    }
+  });
 
   it('parses a text once per connection and runs it again with new values and its rows as before', async () => {
     const text = 'SELECT $1::int AS n, $2::text AS label, now() AS at';
