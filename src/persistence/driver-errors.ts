@@ -42,16 +42,22 @@ export class CommitOutcomeUnknown extends DomainError {
 
 /** A connection cut (not a refused statement): whatever was in flight on it has an unknown outcome. */
 export function isConnectionCut(error: unknown): boolean {
-  const code = (error as { code?: string }).code ?? (error instanceof DriverException ? error.code : undefined);
-  return isConnectionLost(error) || error instanceof ConnectionException || (typeof code === 'string' && (code === 'ECONNRESET' || code === 'EPIPE' || /^08[0-9A-Z]{3}$/.test(code) || ['57P01', '57P02', '57P03'].includes(code)));
+  const code = errorCode(error);
+  return isConnectionLost(error) || error instanceof ConnectionException || code === 'EPIPE' || isCutCode(code);
+}
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown }).code ?? (error instanceof DriverException ? error.code : undefined);
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** ECONNRESET, class 08 connection exceptions, 57P01/57P02/57P03 server shutting down, crashed or starting. */
+function isCutCode(code: string | undefined): boolean {
+  return code !== undefined && (code === 'ECONNRESET' || /^08[0-9A-Z]{3}$/.test(code) || ['57P01', '57P02', '57P03'].includes(code));
 }
 
 function isBusy(error: unknown): boolean {
-  const code = (error as { code?: string }).code ?? (error instanceof DriverException ? error.code : undefined);
-  // 40001 serialization failure, 40P01 deadlock, 55P03 lock not available, 57P01/57P02/57P03 server shutting down,
-  // crashed or starting, 53300 too many connections, class 08 connection exceptions.
-  return (
-    typeof code === 'string' &&
-    (code.startsWith('SQLITE_BUSY') || code === 'ECONNREFUSED' || code === 'ECONNRESET' || /^08[0-9A-Z]{3}$/.test(code) || ['40001', '40P01', '55P03', '57P01', '57P02', '57P03', '53300'].includes(code))
-  );
+  const code = errorCode(error);
+  // A cut connection, 40001 serialization failure, 40P01 deadlock, 55P03 lock not available, 53300 too many connections.
+  return code !== undefined && (isCutCode(code) || code.startsWith('SQLITE_BUSY') || code === 'ECONNREFUSED' || ['40001', '40P01', '55P03', '53300'].includes(code));
 }

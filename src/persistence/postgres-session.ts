@@ -100,7 +100,8 @@ export function postgresAutocommitSession(pool: PostgresPool, log: (sql: string,
 export class PostgresTransactionSession implements Session {
   readonly pipelined = true;
   private client: Client | undefined;
-  private begun = false;
+  /** BEGIN has been sent. */
+  private open = false;
 
   constructor(
     private readonly pool: PostgresPool,
@@ -109,24 +110,18 @@ export class PostgresTransactionSession implements Session {
 
   async batch(statements: readonly Statement[]): Promise<StatementResult[]> {
     if (statements.length === 0) return [];
-    this.client ??= await this.pool.acquire().catch((error: unknown) => {
-      throw translateDriverError(error);
-    });
-    if (this.begun) return runBatch(this.client, statements, this.log);
-    this.begun = true;
-    const results = await runBatch(this.client, [BEGIN, ...statements], this.log);
-    return results.slice(1);
+    const client = await this.connection();
+    const sent = this.withBegin(statements);
+    const results = await runBatch(client, sent, this.log);
+    return results.slice(sent.length - statements.length);
   }
 
   /** A budgeted read inside the transaction: a timeout fails the transaction, as any failed statement does. */
   async allWithin<T>(sql: string, bindings: Bindings, budgetMs: number): Promise<T[]> {
-    this.client ??= await this.pool.acquire().catch((error: unknown) => {
-      throw translateDriverError(error);
-    });
-    const statements = this.begun ? budgeted(sql, bindings, budgetMs) : [BEGIN, ...budgeted(sql, bindings, budgetMs)];
-    this.begun = true;
-    const results = await runBatch(this.client, statements, this.log, budgetError(budgetMs));
-    return results[statements.length - 2].rows as T[];
+    const client = await this.connection();
+    const sent = this.withBegin(budgeted(sql, bindings, budgetMs));
+    const results = await runBatch(client, sent, this.log, budgetError(budgetMs));
+    return results[sent.length - 2].rows as T[];
   }
 
   /**
@@ -134,16 +129,28 @@ export class PostgresTransactionSession implements Session {
    * A connection cut during that round trip throws CommitOutcomeUnknown: it may have committed.
    */
   async commit(statements: readonly Statement[]): Promise<StatementResult[]> {
-    if (!this.begun && statements.length === 0) return [];
+    if (!this.open && statements.length === 0) return [];
+    const client = await this.connection();
+    const sent = this.withBegin([...statements, COMMIT]);
+    const results = await runBatch(client, sent, this.log, (error) => {
+      throw isConnectionCut(error) ? new CommitOutcomeUnknown() : translateDriverError(error);
+    });
+    return results.slice(sent.length - statements.length - 1, -1);
+  }
+
+  /** `statements`, after BEGIN when they are the transaction's first. */
+  private withBegin(statements: readonly Statement[]): readonly Statement[] {
+    if (this.open) return statements;
+    this.open = true;
+    return [BEGIN, ...statements];
+  }
+
+  /** The transaction's connection, taken from the pool at its first statement. */
+  private async connection(): Promise<Client> {
     this.client ??= await this.pool.acquire().catch((error: unknown) => {
       throw translateDriverError(error);
     });
-    const batch = this.begun ? [...statements, COMMIT] : [BEGIN, ...statements, COMMIT];
-    this.begun = true;
-    const results = await runBatch(this.client, batch, this.log, (error) => {
-      throw isConnectionCut(error) ? new CommitOutcomeUnknown() : translateDriverError(error);
-    });
-    return results.slice(batch.length - statements.length - 1, -1);
+    return this.client;
   }
 
   /** Ends the transaction (ROLLBACK after a failure) and returns the connection to the pool. */
@@ -151,7 +158,7 @@ export class PostgresTransactionSession implements Session {
     const client = this.client;
     this.client = undefined;
     if (!client) return;
-    if (failed && this.begun) {
+    if (failed && this.open) {
       try {
         await client.query('ROLLBACK');
       } catch (error) {
