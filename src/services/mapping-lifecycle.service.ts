@@ -22,6 +22,7 @@ import type { MappingService, SchemaVersionDefinition } from './mapping.service'
 import type { ParsedMappingFile } from './mapping-file';
 import type { CompileInput } from './offload/mapping-tasks';
 import type { OffloadPool } from './offload/offload-pool';
+import { TimeSlices } from './time-slices';
 
 /** A compile problem with where it is: the definition path and, inside an expression, line and column. */
 export interface LocatedIssue {
@@ -98,6 +99,8 @@ export const RECENT_REQUESTS_MAX = 200;
 export const PREVIEW_PAYLOADS_MAX = 100;
 export const PREVIEW_REQUESTS_MAX = RECENT_REQUESTS_MAX;
 const JOB_LIST_MAX = 50;
+/** How long the replays of one dry run hold the event loop at most before yielding (ms). */
+const REPLAY_SLICE_MS = 10;
 
 export interface MappingJobView extends StoredMappingJob {
   /** For an impact job, the report so far (complete when succeeded); for a re-apply, the users written and failing samples. */
@@ -321,7 +324,13 @@ export class MappingLifecycleService {
 
   /** A dry run of IdP requests (pasted, a dialect's samples, or logged): each sequence replayed as SCIM would store it, then mapped. */
   async previewRequests(tenant: Tenant, connection: Connection, source: MappingSource, sequences: readonly UserRequestSequence[], notes: readonly string[] = []): Promise<PreviewReport> {
-    const replayed = await Promise.all(sequences.map((sequence) => this.options.replay(tenant, connection, sequence)));
+    // The replays run on the event loop: in slices, so 200 requests (up to 60 ms) never hold it at once.
+    const slices = new TimeSlices(REPLAY_SLICE_MS);
+    const replayed: Awaited<ReturnType<ReplayUserRequests>>[] = [];
+    for (const sequence of sequences) {
+      await slices.yieldIfDue();
+      replayed.push(await this.options.replay(tenant, connection, sequence));
+    }
     const mapped = await this.preview(tenant, connection, source, replayed.map((replay, index) => ({ label: sequences[index]!.label, resources: replay.resources, initial: sequences[index]!.initial })));
     const results = mapped.map((result, index) => {
       const replay = replayed[index]!;

@@ -4,6 +4,7 @@ import type { AuditContext } from '../../src/domain/audit';
 import type { NewEvent } from '../../src/domain/events';
 import { createGraphqlTestHub, type GraphqlTestHub } from '../graphql/graphql-hub';
 import { AdminWarningsDocument, WebhookEndpointsDocument } from '../graphql/generated/operations';
+import { WebhookRepository } from '../../src/persistence/repositories/webhook.repository';
 import { testDatabaseKind } from '../support/test-app';
 import { startHangingEndpoint, startHealthyReceiver, type TestEndpoint } from '../support/webhook-receivers';
 
@@ -117,6 +118,35 @@ describe(`webhook delivery isolation on ${testDatabaseKind()}`, () => {
     // Oldest-first alone served the whole backlog first (issue 13: 2.5 minutes for 300 at 20 a round).
     const backlogServed = slowReceivers.reduce((sum, receiver) => sum + receiver.received.length, 0);
     expect(backlogServed).toBeLessThan(30);
+  });
+
+  it("reads only the first 100 pending deliveries of each endpoint, oldest events first: a backlog costs its endpoint's window, not a scan", async () => {
+    const testHub = await createGraphqlTestHub({ WEBHOOK_ALLOW_HTTP: 'true' }, { backgroundJobs: false });
+    opened.push(testHub);
+    const { database, services } = testHub.hub;
+    const { tenant: busy } = await testHub.createTenant();
+    const { tenant: other } = await testHub.createTenant();
+    const { endpoint: busyEndpoint } = await services.webhooks.createEndpoint(busy.id, { url: 'http://127.0.0.1:9/busy' }, admin);
+    const { endpoint: otherEndpoint } = await services.webhooks.createEndpoint(other.id, { url: 'http://127.0.0.1:9/other' }, admin);
+    await enqueue(testHub, Array.from({ length: 101 }, (_, index) => userCreated(busy.id, `busy-${index}`)));
+    await enqueue(testHub, [userCreated(other.id, 'other-1')]);
+    const backlog = (await deliveriesOf(testHub, busy.id, busyEndpoint.id)).map((delivery) => delivery.eventId).sort();
+    expect(backlog).toHaveLength(101);
+
+    // The busy endpoint's 100 oldest deliveries are leased (in flight elsewhere); its newest is due.
+    const repository = new WebhookRepository();
+    const now = Date.now();
+    const keys = backlog.map((eventId) => ({ tenantId: busy.id, endpointId: busyEndpoint.id, eventId }));
+    await database.transaction(async (tx) => {
+      for (const key of keys.slice(0, 100)) await repository.leaseDelivery(tx, key, now + 60_000);
+    });
+    const due = (maxPerEndpoint: number) =>
+      database.transaction((tx) => repository.findDue(tx, now, { limit: 100, perTenant: 100, perEndpoint: maxPerEndpoint, excludedTenants: [], excludedEndpoints: [] }));
+    expect((await due(100)).map((delivery) => delivery.eventId)).toEqual([(await deliveriesOf(testHub, other.id, otherEndpoint.id))[0]!.eventId]);
+
+    // One of the window's deliveries is handed back: it is due again, the 101st still waits behind the window.
+    await database.transaction((tx) => repository.releaseDelivery(tx, keys[50]!, now));
+    expect((await due(100)).filter((delivery) => delivery.tenantId === busy.id).map((delivery) => delivery.eventId)).toEqual([keys[50]!.eventId]);
   });
 
   it('opens the circuit of an endpoint that keeps failing: its deliveries wait without spending attempts, a probe closes it, the admin sees it', async () => {

@@ -28,5 +28,6 @@ export const WebhookDeliveryEntity = new EntitySchema<WebhookDeliveryRow>({
     deliveredAt: { ...epochMillis(), nullable: true },
     createdAt: epochMillis(),
   },
-  indexes: [{ name: 'webhook_deliveries_status_next_index', properties: ['status', 'nextAttemptAt'] }],
+  // An endpoint's pending deliveries in event order (event ids are time-ordered): the worker reads only the head of each queue.
+  indexes: [{ name: 'webhook_deliveries_queue_index', properties: ['tenantId', 'endpointId', 'status', 'eventId'] }],
 });

@@ -140,6 +140,10 @@ const JSON_TEXT_SET: Record<Tx['dialect'], string> = {
   sqlite: '(SELECT value FROM json_each(?))',
   postgresql: '(SELECT jsonb_array_elements_text(?::jsonb))',
 };
+/** Pending deliveries of one endpoint that a worker's call reads, the oldest events first (see findDue). */
+const DUE_WINDOW = 100;
+/** Sorts after every id (UUID text is hex digits and dashes): the bound of a window that has no end. */
+const AFTER_EVERY_ID = 'g';
 /** Event ids are time-ordered, so the primary key (tenant, endpoint, event) lists an endpoint's deliveries newest first. */
 const NEWEST_FIRST: KeysetOrder = { id: 'd.event_id', descending: true };
 
@@ -342,19 +346,33 @@ export class WebhookRepository {
    * circuit is open and due; none while it is open and not due) and `perTenant` per tenant; the tenants
    * interleaved by their own order (each tenant's first, then each one's second, ...), so one tenant's
    * backlog never stands before another tenant's first delivery. Nothing is locked: `lockDue` takes them.
+   *
+   * Only the first DUE_WINDOW pending deliveries of each endpoint, in event order, are read (an index
+   * range each): the cost of a call is bounded by the number of endpoints, not by the backlog. A tenant
+   * whose hanging endpoints hold 30,000 pending deliveries made every call read all of them (0.8 s on
+   * the SQLite event loop, issue 13). An earlier event of a resource is never behind a later one in
+   * event order, so the window never hides the delivery that unblocks the others.
    */
   async findDue(tx: Tx, now: number, request: DueRequest): Promise<DueDelivery[]> {
     const rows = await tx.all<{ tenant_id: string; endpoint_id: string; event_id: string; circuit_state: string }>(
-      `WITH due AS (
+      `WITH endpoints AS (
+         SELECT w.tenant_id, w.id, w.circuit_state,
+                (SELECT q.event_id FROM webhook_deliveries q
+                  WHERE q.tenant_id = w.tenant_id AND q.endpoint_id = w.id AND q.status = 'pending'
+                  ORDER BY q.event_id LIMIT 1 OFFSET ${DUE_WINDOW}) AS beyond
+           FROM webhook_endpoints w
+          WHERE w.active = ? AND (w.circuit_state = 'closed' OR w.circuit_next_probe_at <= ?)
+            AND w.tenant_id NOT IN ${JSON_TEXT_SET[tx.dialect]}
+            AND w.id NOT IN ${JSON_TEXT_SET[tx.dialect]}
+       ), due AS (
          SELECT d.tenant_id, d.endpoint_id, d.event_id, d.next_attempt_at, e.created_at AS event_created_at, w.circuit_state,
                 ROW_NUMBER() OVER (PARTITION BY d.tenant_id, d.endpoint_id ORDER BY d.next_attempt_at, e.created_at, e.id) AS endpoint_rank
-           FROM webhook_deliveries d
-           JOIN webhook_endpoints w ON w.tenant_id = d.tenant_id AND w.id = d.endpoint_id
+           FROM endpoints w
+           -- CROSS JOIN keeps SQLite's loop over the endpoints outermost (PostgreSQL plans it as any join).
+           CROSS JOIN webhook_deliveries d
            JOIN outbox_events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
-          WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND w.active = ?
-            AND (w.circuit_state = 'closed' OR w.circuit_next_probe_at <= ?)
-            AND d.tenant_id NOT IN ${JSON_TEXT_SET[tx.dialect]}
-            AND d.endpoint_id NOT IN ${JSON_TEXT_SET[tx.dialect]}
+          WHERE d.tenant_id = w.tenant_id AND d.endpoint_id = w.id AND d.status = 'pending' AND d.event_id < COALESCE(w.beyond, ?)
+            AND d.next_attempt_at <= ?
             AND NOT EXISTS (
               SELECT 1 FROM outbox_events pe
                 JOIN webhook_deliveries pd ON pd.tenant_id = pe.tenant_id AND pd.endpoint_id = d.endpoint_id AND pd.event_id = pe.id
@@ -371,7 +389,7 @@ export class WebhookRepository {
         WHERE tenant_rank <= ?
         ORDER BY tenant_rank, next_attempt_at, event_created_at, event_id
         LIMIT ?`,
-      [now, true, now, JSON.stringify(request.excludedTenants), JSON.stringify(request.excludedEndpoints), request.perEndpoint, request.perTenant, request.limit],
+      [true, now, JSON.stringify(request.excludedTenants), JSON.stringify(request.excludedEndpoints), AFTER_EVERY_ID, now, request.perEndpoint, request.perTenant, request.limit],
     );
     return rows.map((row) => ({ tenantId: row.tenant_id, endpointId: row.endpoint_id, eventId: row.event_id, circuitState: row.circuit_state as CircuitState }));
   }
