@@ -8,6 +8,7 @@ import { postgresAutocommitSession, PostgresTransactionSession, type PostgresPoo
 import { DEFAULT_READ_BUDGET_MS } from './read-budget';
 import type { Bindings, Dialect, Session, Statement, StatementResult } from './session';
 import { SqliteConnection, type SqliteHandle } from './sqlite-group-commit';
+import { FilteredReads } from './filtered-reads';
 import { SqliteReadPool } from './sqlite-read-pool';
 
 export type { Dialect } from './session';
@@ -50,6 +51,8 @@ export class Tx {
     private readonly onWrite: (tx: Tx, sql: string) => void,
     /** How long a read shaped by a tenant's filter may run (allWithinBudget). */
     readonly readBudgetMs: number,
+    /** The line such reads outside a transaction go through; inside one they run at once (the unit holds its connection meanwhile, and must not wait behind reads that may need one). */
+    private readonly filteredReads?: FilteredReads,
   ) {}
 
   async all<T>(query: Query | string, bindings: Bindings = []): Promise<T[]> {
@@ -58,12 +61,16 @@ export class Tx {
     return result.rows as T[];
   }
 
-  /** A read whose cost a tenant's filter decides: refused with TOO_MANY past the read budget, not waited for. */
-  async allWithinBudget<T>(query: Query | string, bindings: Bindings = []): Promise<T[]> {
+  /**
+   * A read whose cost the tenant's filter decides: refused with TOO_MANY past the read budget, not waited
+   * for, and outside a transaction one of the tenant's at a time (see FilteredReads).
+   */
+  async allWithinBudget<T>(tenantId: string, query: Query | string, bindings: Bindings = []): Promise<T[]> {
     const compiled = compile(query, bindings);
     // What the unit queued so far goes first: the read must see it.
     await this.sendQueued();
-    return this.session.allWithin<T>(compiled.sql, compiled.bindings, this.readBudgetMs);
+    const read = () => this.session.allWithin<T>(compiled.sql, compiled.bindings, this.readBudgetMs);
+    return this.filteredReads ? this.filteredReads.run(tenantId, read) : read();
   }
 
   async first<T>(query: Query | string, bindings: Bindings = []): Promise<T | undefined> {
@@ -180,15 +187,17 @@ export class Database {
   private readonly pool: PostgresPool;
   /** SQLite: the thread budgeted reads run on (see SqliteReadPool). */
   private readonly sqliteReaders: SqliteReadPool | undefined;
+  private readonly filteredReads: FilteredReads;
 
   constructor(
     readonly orm: Orm,
-    /** See Tx.readBudgetMs. */
+    /** See Tx.readBudgetMs (FILTER_READ_BUDGET_MS). */
     private readonly readBudgetMs = DEFAULT_READ_BUDGET_MS,
   ) {
     this.dialect = orm.config.get('clientUrl')?.startsWith('postgres') ? 'postgresql' : 'sqlite';
     this.knex = (orm.em.getConnection() as AbstractSqlConnection).getKnex();
     this.sqliteReaders = this.dialect === 'sqlite' ? new SqliteReadPool() : undefined;
+    this.filteredReads = new FilteredReads();
     // The ORM's query log (debug mode, tests that count statements) sees every statement, as before.
     this.log = (sql, bindings) => {
       if (orm.config.get('debug')) orm.config.getLogger().logQuery({ query: sql, params: [...bindings], level: 'info' });
@@ -299,7 +308,7 @@ export class Database {
   /** Runs `work` without a transaction: for reads whose statements need no common snapshot. */
   async read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const tx =
-      this.dialect === 'sqlite' ? new Tx((await this.sqliteConnection()).shared, 'sqlite', this.knex, this.noteWrite, this.readBudgetMs) : new Tx(postgresAutocommitSession(this.pool, this.log), 'postgresql', this.knex, this.noteWrite, this.readBudgetMs);
+      this.dialect === 'sqlite' ? new Tx((await this.sqliteConnection()).shared, 'sqlite', this.knex, this.noteWrite, this.readBudgetMs, this.filteredReads) : new Tx(postgresAutocommitSession(this.pool, this.log), 'postgresql', this.knex, this.noteWrite, this.readBudgetMs, this.filteredReads);
     const result = await work(tx);
     await tx.finish();
     tx.committed();

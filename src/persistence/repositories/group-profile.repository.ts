@@ -59,13 +59,13 @@ export class GroupProfileRepository {
     const query = this.matching(tx, this.profiles(tx), tenantId, filter);
     const keyset = applyKeyset(tx, query, DISPLAY_NAME_ORDER, page);
     // A tenant's filter may walk its groups: within the read budget.
-    const rows = filter ? await tx.allWithinBudget<GroupProfileColumns>(keyset) : await tx.all<GroupProfileColumns>(keyset);
+    const rows = filter ? await tx.allWithinBudget<GroupProfileColumns>(tenantId, keyset) : await tx.all<GroupProfileColumns>(keyset);
     return toKeysetPage(rows, page.limit, DISPLAY_NAME_ORDER, toGroupProfile);
   }
 
   async count(tx: Tx, tenantId: string, filter: ResolvedFilter | undefined): Promise<number> {
     if (!filter) return countTenantRows(tx, 'groups', tenantId);
-    const [row] = await tx.allWithinBudget<{ total: number | string }>(this.matching(tx, tx.knex('groups as g').count({ total: '*' }), tenantId, filter));
+    const [row] = await tx.allWithinBudget<{ total: number | string }>(tenantId, this.matching(tx, tx.knex('groups as g').count({ total: '*' }), tenantId, filter));
     return toNumber(row?.total ?? 0);
   }
 

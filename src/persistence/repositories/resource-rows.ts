@@ -120,7 +120,7 @@ export async function listRows<R, F extends string>(
   const bindings: unknown[] = [tenantId, ...predicate.bindings];
   const pinned = pinnedBy(filter);
   // A filter no index pins walks the tenant's rows: its cost is the tenant's to bear, within the read budget.
-  const read = <T>(sql: string, values: unknown[]) => (pinned ? tx.all<T>(sql, values) : tx.allWithinBudget<T>(sql, values));
+  const read = <T>(sql: string, values: unknown[]) => (pinned ? tx.all<T>(sql, values) : tx.allWithinBudget<T>(tenantId, sql, values));
   const count = async () => toNumber((await read<{ total: number | string }>(`SELECT COUNT(*) AS total FROM ${spec.table} r WHERE ${where}`, bindings))[0]?.total ?? 0);
   if (page.limit === 0) return { total: await count(), rows: [] };
   const order: string[] = [];

@@ -138,14 +138,14 @@ export class UserProfileRepository {
     const query = this.matching(tx, this.profiles(tx), tenantId, criteria, await this.narrowestWord(tx, tenantId, criteria.search));
     const paged = applyKeyset(tx, query, keyset, page);
     // A tenant's filter may walk its users: within the read budget.
-    const rows = criteria.filter ? await tx.allWithinBudget<UserProfileColumns>(paged) : await tx.all<UserProfileColumns>(paged);
+    const rows = criteria.filter ? await tx.allWithinBudget<UserProfileColumns>(tenantId, paged) : await tx.all<UserProfileColumns>(paged);
     return toKeysetPage(rows, page.limit, keyset, toUserProfile);
   }
 
   async count(tx: Tx, tenantId: string, criteria: UserCriteria): Promise<number> {
     if (!criteria.filter && criteria.memberOfGroupId === undefined && (criteria.mappedValues ?? []).length === 0 && (criteria.search?.words ?? []).length === 0) return countTenantRows(tx, 'users', tenantId);
     const counted = this.matching(tx, tx.knex('users as u').count({ total: '*' }), tenantId, criteria, await this.narrowestWord(tx, tenantId, criteria.search));
-    const row = criteria.filter ? (await tx.allWithinBudget<{ total: number | string }>(counted))[0] : await tx.first<{ total: number | string }>(counted);
+    const row = criteria.filter ? (await tx.allWithinBudget<{ total: number | string }>(tenantId, counted))[0] : await tx.first<{ total: number | string }>(counted);
     return toNumber(row?.total ?? 0);
   }
 
