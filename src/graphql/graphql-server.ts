@@ -8,6 +8,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { Logger } from 'pino';
 import type { FailedAuthThrottle } from '../auth/failed-auth-throttle';
 import { authenticateGraphqlRequests } from '../auth/graphql-authentication';
+import { oneLargeRequestPerTenant } from './large-requests';
 import type { GraphqlPrincipal } from '../auth/graphql-principal';
 import type { OidcTokenVerifier } from '../auth/oidc-token.strategy';
 import type { ConsolePrincipalResolver } from '../console/console-principal';
@@ -58,7 +59,7 @@ function sendRequestError(response: Response, status: number, message: string, c
 }
 
 /**
- * /graphql: authentication (API key or OIDC access token), the JSON body, then Apollo with the
+ * /graphql: authentication (API key or OIDC access token), one large request of a tenant at a time, the JSON body, then Apollo with the
  * type-graphql schema. One JSON operation per request (batching is off), limits checked before any
  * resolver runs, a fresh context (principal, tenant, DataLoaders) per request.
  */
@@ -99,6 +100,12 @@ export async function createGraphqlEndpoint(options: GraphqlOptions): Promise<Gr
       throttle: options.throttle,
       errorCode: (code) => GRAPHQL_ERROR_CODES[code],
       consolePrincipal: options.consolePrincipal,
+    }),
+  );
+  router.use(
+    oneLargeRequestPerTenant((response, retryAfterSeconds, message) => {
+      response.setHeader('Retry-After', String(retryAfterSeconds));
+      sendRequestError(response, 429, message, GRAPHQL_ERROR_CODES.TOO_MANY);
     }),
   );
   router.use(express.json({ limit: options.maxBodyBytes, verify: refuseDeepJson }));
