@@ -5,6 +5,7 @@
  */
 import 'reflect-metadata';
 import BetterSqlite3 from 'better-sqlite3';
+import { SQLITE_BUDGET_FUNCTION } from '../../src/persistence/read-budget';
 import { openOrm } from '../../src/persistence/orm';
 import { Database } from '../../src/persistence/database';
 import { UserRepository } from '../../src/persistence/repositories/user.repository';
@@ -127,6 +128,8 @@ async function run(job: O1Job): Promise<O1OpResult[]> {
   const groups = new GroupRepository();
   const registry = createDefaultSchemaRegistry();
   const raw = new BetterSqlite3(job.file);
+  // Filters call the hub's per-row read-budget function; EXPLAIN on this connection needs it to exist.
+  (raw as unknown as { function(name: string, options: { deterministic: boolean }, implementation: () => number): void }).function(SQLITE_BUDGET_FUNCTION, { deterministic: false }, () => 1);
   raw.pragma('journal_mode = WAL');
   raw.pragma(`synchronous = ${job.synchronous}`);
   raw.pragma('busy_timeout = 10000');
