@@ -109,10 +109,14 @@ describe('console: fields, settings, logs, apps and users (Chromium)', () => {
     await bed.hub.hub.services.provisioningLog.flush();
 
     await open(page, 'Logs');
+    const rows = page.getByRole('table').first().locator('tbody tr');
+    // The unfiltered log already shows the failure; the filter has applied once the success row is gone.
+    const succeeded = rows.filter({ hasText: /POST \/Users.*201/ });
+    await succeeded.waitFor();
     await page.getByRole('combobox', { name: 'Outcome' }).selectOption('failed');
     await page.getByRole('button', { name: 'Apply filters' }).click();
+    await succeeded.waitFor({ state: 'detached' });
     await page.getByText('Failed 400').waitFor();
-    const rows = page.getByRole('table').first().locator('tbody tr');
     await expect(rows.count()).resolves.toBe(1);
     await rows.first().getByRole('button', { name: 'Show details' }).click();
     await rows.first().getByText(/SCIM error: .*userName/).waitFor();
