@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { GraphqlPrincipal } from '../auth/graphql-principal';
+import { TenantTurns } from '../domain/tenants/tenant-turns';
 
 /** A GraphQL request body above this many bytes (or of unannounced length) is large. */
 export const LARGE_REQUEST_BYTES = 64 * 1024;
@@ -18,8 +19,7 @@ const RETRY_AFTER_SECONDS = 1;
  * and thrown away. What the admin console and the CLI send is far smaller, and one at a time.
  */
 export function oneLargeRequestPerTenant(refuse: (response: Response, retryAfterSeconds: number, message: string) => void): RequestHandler {
-  /** Per tenant with a large request in progress: the turns of those waiting. */
-  const lines = new Map<string, (() => void)[]>();
+  const turns = new TenantTurns(LARGE_REQUESTS_WAITING_PER_TENANT);
   return (request: Request, response: Response, next: NextFunction) => {
     const length = request.headers['content-length'];
     const large = length === undefined ? request.headers['transfer-encoding'] !== undefined : Number(length) > LARGE_REQUEST_BYTES;
@@ -27,36 +27,18 @@ export function oneLargeRequestPerTenant(refuse: (response: Response, retryAfter
       next();
       return;
     }
-    const tenantId = (request.user as GraphqlPrincipal).tenant.id;
-    const begin = () => {
-      let done = false;
-      const passTurn = () => {
-        if (done) return;
-        done = true;
-        const waiting = lines.get(tenantId);
-        const following = waiting?.shift();
-        if (following) following();
-        else lines.delete(tenantId);
-      };
-      response.once('finish', passTurn);
-      response.once('close', passTurn);
+    let begun = false;
+    const place = turns.enter((request.user as GraphqlPrincipal).tenant.id, (turn) => {
+      begun = true;
+      response.once('finish', () => turn.pass());
+      response.once('close', () => turn.pass());
       next();
-    };
-    const waiting = lines.get(tenantId);
-    if (!waiting) {
-      lines.set(tenantId, []);
-      begin();
-      return;
-    }
-    if (waiting.length >= LARGE_REQUESTS_WAITING_PER_TENANT) {
+    });
+    if (!place) {
       refuse(response, RETRY_AFTER_SECONDS, `one request over ${LARGE_REQUEST_BYTES} bytes of a tenant is served at a time and ${LARGE_REQUESTS_WAITING_PER_TENANT} wait; retry when those have been answered`);
       return;
     }
-    waiting.push(begin);
-    // A client that gives up while waiting leaves the line.
-    response.once('close', () => {
-      const at = waiting.indexOf(begin);
-      if (at >= 0) waiting.splice(at, 1);
-    });
+    // A client that gives up while waiting leaves the line (leaving once served does nothing).
+    if (!begun) response.once('close', () => place.leave());
   };
 }

@@ -1,8 +1,7 @@
 import { DomainError } from '../domain/errors';
+import { TenantTurns } from '../domain/tenants/tenant-turns';
 
-/** Reads shaped by one tenant's filters that run at once on a process; the others of the tenant wait their turn. */
-export const FILTERED_READS_PER_TENANT = 1;
-/** Reads of one tenant waiting for their turn at most; one more is UNAVAILABLE. */
+/** Reads of one tenant waiting for their turn at most (one runs); one more is UNAVAILABLE. */
 export const FILTERED_READS_WAITING_PER_TENANT = 8;
 /**
  * The share of the time one tenant's filtered reads may keep a database connection busy: after a read
@@ -11,11 +10,6 @@ export const FILTERED_READS_WAITING_PER_TENANT = 8;
  */
 export const FILTERED_READ_SHARE = 0.5;
 const PACE_FROM_MS = 20;
-
-interface TenantLine {
-  running: number;
-  readonly waiting: (() => void)[];
-}
 
 /**
  * The line that reads shaped by a tenant's filter (the ones no index pins, run within the read budget)
@@ -27,34 +21,18 @@ interface TenantLine {
  * Reads inside a transaction do not queue here (see Tx.allWithinBudget).
  */
 export class FilteredReads {
-  private readonly lines = new Map<string, TenantLine>();
+  private readonly turns = new TenantTurns(FILTERED_READS_WAITING_PER_TENANT);
 
   async run<T>(tenantId: string, read: () => Promise<T>): Promise<T> {
-    const line = this.lines.get(tenantId) ?? { running: 0, waiting: [] };
-    this.lines.set(tenantId, line);
-    if (line.running >= FILTERED_READS_PER_TENANT) {
-      if (line.waiting.length >= FILTERED_READS_WAITING_PER_TENANT) {
-        throw new DomainError('UNAVAILABLE', `at most ${FILTERED_READS_PER_TENANT + FILTERED_READS_WAITING_PER_TENANT} filtered reads of one tenant run or wait at once; retry shortly`);
-      }
-      await new Promise<void>((resume) => line.waiting.push(resume));
-    } else {
-      line.running += 1;
-    }
+    const waiting = this.turns.wait(tenantId);
+    if (!waiting) throw new DomainError('UNAVAILABLE', `one filtered read of a tenant runs at a time and at most ${FILTERED_READS_WAITING_PER_TENANT} wait; retry shortly`);
+    const turn = await waiting;
     const started = performance.now();
     try {
       return await read();
     } finally {
       const elapsed = performance.now() - started;
-      const rest = elapsed >= PACE_FROM_MS ? (elapsed * (1 - FILTERED_READ_SHARE)) / FILTERED_READ_SHARE : 0;
-      if (rest > 0) setTimeout(() => this.passTurn(tenantId, line), rest);
-      else this.passTurn(tenantId, line);
+      turn.pass(elapsed >= PACE_FROM_MS ? (elapsed * (1 - FILTERED_READ_SHARE)) / FILTERED_READ_SHARE : 0);
     }
-  }
-
-  private passTurn(tenantId: string, line: TenantLine): void {
-    const next = line.waiting.shift();
-    // The turn passes to the next read of the tenant as it is (running stays counted).
-    if (next) next();
-    else if (--line.running === 0) this.lines.delete(tenantId);
   }
 }
