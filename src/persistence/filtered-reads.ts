@@ -21,18 +21,11 @@ const PACE_FROM_MS = 20;
  * Reads inside a transaction do not queue here (see Tx.allWithinBudget).
  */
 export class FilteredReads {
-  private readonly turns = new TenantTurns(FILTERED_READS_WAITING_PER_TENANT);
+  private readonly turns = new TenantTurns(FILTERED_READS_WAITING_PER_TENANT, { share: FILTERED_READ_SHARE, fromMs: PACE_FROM_MS });
 
-  async run<T>(tenantId: string, read: () => Promise<T>): Promise<T> {
-    const waiting = this.turns.wait(tenantId);
-    if (!waiting) throw new DomainError('UNAVAILABLE', `one filtered read of a tenant runs at a time and at most ${FILTERED_READS_WAITING_PER_TENANT} wait; retry shortly`);
-    const turn = await waiting;
-    const started = performance.now();
-    try {
-      return await read();
-    } finally {
-      const elapsed = performance.now() - started;
-      turn.pass(elapsed >= PACE_FROM_MS ? (elapsed * (1 - FILTERED_READ_SHARE)) / FILTERED_READ_SHARE : 0);
-    }
+  run<T>(tenantId: string, read: () => Promise<T>): Promise<T> {
+    const running = this.turns.run(tenantId, read);
+    if (!running) return Promise.reject(new DomainError('UNAVAILABLE', `one filtered read of a tenant runs at a time and at most ${FILTERED_READS_WAITING_PER_TENANT} wait; retry shortly`));
+    return running;
   }
 }

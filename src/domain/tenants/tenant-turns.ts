@@ -23,7 +23,11 @@ export class TenantTurns {
   /** Per tenant holding the turn: those waiting for it. */
   private readonly lines = new Map<string, Waiter[]>();
 
-  constructor(private readonly waitingAtMost: number) {}
+  constructor(
+    private readonly waitingAtMost: number,
+    /** For `run`: the share of the time a tenant's work may take; work shorter than `fromMs` passes the turn at once. */
+    private readonly pacing: { readonly share: number; readonly fromMs: number } = { share: 1, fromMs: 0 },
+  ) {}
 
   /**
    * Calls `begin` with the tenant's turn: at once when no work of the tenant holds it, else once those
@@ -52,6 +56,24 @@ export class TenantTurns {
     let grant!: (turn: Turn) => void;
     const turn = new Promise<Turn>((resolve) => (grant = resolve));
     return this.enter(tenantId, grant) ? turn : undefined;
+  }
+
+  /**
+   * Runs `work` in the tenant's turn, then keeps the turn for the rest of the tenant's share: after work
+   * of `d` ms, the tenant's next starts `d * (1 / share - 1)` ms later. Undefined when the line is full.
+   */
+  run<T>(tenantId: string, work: () => Promise<T>): Promise<T> | undefined {
+    const waiting = this.wait(tenantId);
+    if (!waiting) return undefined;
+    return waiting.then(async (turn) => {
+      const started = performance.now();
+      try {
+        return await work();
+      } finally {
+        const elapsed = performance.now() - started;
+        turn.pass(elapsed >= this.pacing.fromMs ? elapsed * (1 / this.pacing.share - 1) : 0);
+      }
+    });
   }
 
   private turnOf(tenantId: string): Turn {
