@@ -1,5 +1,6 @@
 import pino from 'pino';
-import request from 'supertest';
+import supertest from 'supertest';
+import { request, type Dispatcher } from 'undici';
 import type { AuditContext } from '../../src/domain/audit';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
@@ -85,7 +86,7 @@ describe(`Noisy neighbour on ${testDatabaseKind()}`, () => {
     let attacker: { token: string; adminKey: string; slug: string };
     try {
       const bulk = async (token: string, users: Record<string, unknown>[]) => {
-        const response = await request(setup.app)
+        const response = await supertest(setup.app)
           .post('/scim/v2/Bulk')
           .set('Authorization', `Bearer ${token}`)
           .set('Content-Type', 'application/scim+json')
@@ -128,12 +129,15 @@ describe(`Noisy neighbour on ${testDatabaseKind()}`, () => {
     // The server logs its errors: an attack answered 500 shows why in the failure.
     server = await startServer({ ...env, LOG_LEVEL: 'error' }, await freePort());
     const base = server.baseUrl;
-    const scim = (token: string, method: string, path: string, body?: unknown) =>
-      fetch(`${base}/scim/v2${path}`, {
+    // undici's request, not fetch: the load generator shares the 2 cores with the hub, and fetch costs it several times the CPU per request.
+    const scim = async (token: string, method: Dispatcher.HttpMethod, path: string, body?: unknown) => {
+      const response = await request(`${base}/scim/v2${path}`, {
         method,
         headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/scim+json' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
+      return { status: response.statusCode, arrayBuffer: () => response.body.arrayBuffer() };
+    };
     // The attacker's bodies are serialised once: the load generator shares this process with the tenants' clients.
     const bodies = new Map<unknown, string>();
     const graphql = (query: string, variables: Record<string, unknown>) => {
@@ -228,8 +232,8 @@ describe(`Noisy neighbour on ${testDatabaseKind()}`, () => {
       const healthz = (async () => {
         while (performance.now() < until) {
           const started = performance.now();
-          const response = await fetch(`${base}/healthz`);
-          await response.arrayBuffer();
+          const response = await request(`${base}/healthz`);
+          await response.body.arrayBuffer();
           phase.healthz.push(performance.now() - started);
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
@@ -244,7 +248,7 @@ describe(`Noisy neighbour on ${testDatabaseKind()}`, () => {
           const userId = neighbour.userIds[sent % neighbour.userIds.length]!;
           const kind = sent % 5;
           const started = performance.now();
-          let call: Promise<Response>;
+          let call: Promise<{ status: number; arrayBuffer(): Promise<ArrayBuffer> }>;
           if (kind === 0) {
             posted += 1;
             const userName = `u${posted}@neighbour-${neighbour.index}.example`;
