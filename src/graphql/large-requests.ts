@@ -27,7 +27,7 @@ const RETRY_AFTER_SECONDS = 1;
  * What the admin console and the CLI send is far smaller, and one at a time.
  */
 export function oneLargeRequestPerTenant(refuse: (response: Response, retryAfterSeconds: number, message: string) => void): RequestHandler {
-  const turns = new TenantTurns(LARGE_REQUESTS_WAITING_PER_TENANT);
+  const turns = new TenantTurns(LARGE_REQUESTS_WAITING_PER_TENANT, { share: LARGE_REQUEST_SHARE, fromMs: 0 });
   return (request: Request, response: Response, next: NextFunction) => {
     const length = request.headers['content-length'];
     const large = length === undefined ? request.headers['transfer-encoding'] !== undefined : Number(length) > LARGE_REQUEST_BYTES;
@@ -42,8 +42,7 @@ export function oneLargeRequestPerTenant(refuse: (response: Response, retryAfter
       let arrived: EventLoopUtilization | undefined;
       request.once('end', () => (arrived = performance.eventLoopUtilization()));
       const passTurn = () => {
-        const busyMs = arrived ? performance.eventLoopUtilization(arrived).active : 0;
-        turn.pass(busyMs * (1 / LARGE_REQUEST_SHARE - 1));
+        turn.pass(turns.restAfter(arrived ? performance.eventLoopUtilization(arrived).active : 0));
       };
       response.once('finish', passTurn);
       response.once('close', passTurn);

@@ -9,6 +9,9 @@ export interface Place {
   leave(): void;
 }
 
+/** The place of work that began at once: nothing to leave. */
+const SERVED: Place = { leave: () => undefined };
+
 interface Waiter {
   readonly begin: (turn: Turn) => void;
 }
@@ -25,7 +28,7 @@ export class TenantTurns {
 
   constructor(
     private readonly waitingAtMost: number,
-    /** For `run`: the share of the time a tenant's work may take; work shorter than `fromMs` passes the turn at once. */
+    /** For `run` and `restAfter`: the share of the time a tenant's work may take; work shorter than `fromMs` passes the turn at once. */
     private readonly pacing: { readonly share: number; readonly fromMs: number } = { share: 1, fromMs: 0 },
   ) {}
 
@@ -38,7 +41,7 @@ export class TenantTurns {
     if (!waiting) {
       this.lines.set(tenantId, []);
       begin(this.turnOf(tenantId));
-      return { leave: () => undefined };
+      return SERVED;
     }
     if (waiting.length >= this.waitingAtMost) return undefined;
     const waiter: Waiter = { begin };
@@ -70,10 +73,14 @@ export class TenantTurns {
       try {
         return await work();
       } finally {
-        const elapsed = performance.now() - started;
-        turn.pass(elapsed >= this.pacing.fromMs ? elapsed * (1 / this.pacing.share - 1) : 0);
+        turn.pass(this.restAfter(performance.now() - started));
       }
     });
+  }
+
+  /** How long a turn is kept after work of `workMs` so that the tenant's work keeps to its share. */
+  restAfter(workMs: number): number {
+    return workMs >= this.pacing.fromMs ? workMs * (1 / this.pacing.share - 1) : 0;
   }
 
   private turnOf(tenantId: string): Turn {
