@@ -5,10 +5,10 @@ import { TenantTurns } from '../domain/tenants/tenant-turns';
 export const FILTERED_READS_WAITING_PER_TENANT = 8;
 /**
  * The share of the time one tenant's filtered reads may keep a database connection busy: after a read
- * of `d` ms the tenant's next one starts `d` ms later at the earliest. Reads under PACE_FROM_MS pass
+ * of `d` ms the tenant's next one starts `3 d` ms later at the earliest. Reads under PACE_FROM_MS pass
  * the turn at once.
  */
-export const FILTERED_READ_SHARE = 0.5;
+export const FILTERED_READ_SHARE = 0.25;
 const PACE_FROM_MS = 20;
 
 /**

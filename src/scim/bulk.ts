@@ -19,7 +19,7 @@ export const BULK_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:BulkR
  * after one of `d` ms the tenant's next starts `d * (1 / share - 1)` ms later. Concurrent bulk requests of
  * a tenant wait in its line (SCIM admission bounds how many: SCIM_MAX_CONCURRENT_REQUESTS_PER_TENANT).
  */
-export const BULK_OPERATION_SHARE = 0.5;
+export const BULK_OPERATION_SHARE = 0.25;
 
 const METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'] as const;
 type BulkMethod = (typeof METHODS)[number];

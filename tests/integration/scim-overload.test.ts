@@ -1,4 +1,5 @@
 import { testDatabaseKind } from '../support/test-app';
+import { blockEventLoop } from '../support/event-loop';
 import { USER_SCHEMA, expectStatus, useScimHub, type ScimClient } from '../support/scim-client';
 
 const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
@@ -11,12 +12,6 @@ function expectBusy(response: { status: number; headers: Record<string, string>;
 
 function createUsers(client: ScimClient, prefix: string, count: number) {
   return Array.from({ length: count }, (_, index) => client.post('/Users', { schemas: [USER_SCHEMA], userName: `${prefix}${index}@example.com` }));
-}
-
-/** Holds this process (and so the in-process hub's event loop) busy for one turn, as a long request would. */
-function blockEventLoop(ms: number): void {
-  const until = performance.now() + ms;
-  while (performance.now() < until);
 }
 
 /**

@@ -147,7 +147,10 @@ describe(`Noisy neighbour on ${testDatabaseKind()}`, () => {
         body = JSON.stringify({ query, variables });
         bodies.set(key, body);
       }
-      return fetch(`${base}/graphql`, { method: 'POST', headers: { Authorization: `Bearer ${attacker.adminKey}`, 'Content-Type': 'application/json' }, body });
+      return request(`${base}/graphql`, { method: 'POST', headers: { Authorization: `Bearer ${attacker.adminKey}`, 'Content-Type': 'application/json' }, body }).then((response) => ({
+        status: response.statusCode,
+        json: () => response.body.json(),
+      }));
     };
 
     // The attacks, each sent back to back from ATTACKER_LANES lanes (the bulk flood from FLOOD_LANES) while its phase lasts.

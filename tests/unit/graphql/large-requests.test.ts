@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { blockEventLoop } from '../../support/event-loop';
 import type { Request, Response } from 'express';
 import { LARGE_REQUEST_BYTES, LARGE_REQUEST_SHARE, oneLargeRequestPerTenant } from '../../../src/graphql/large-requests';
 
@@ -9,11 +10,6 @@ function largeRequest(tenantId: string) {
   return { request: request as unknown as Request, response: response as unknown as Response, end: () => request.emit('end'), finish: () => response.emit('finish') };
 }
 
-/** Keeps the event loop busy, as decoding and coercing a large body does. */
-function busyFor(ms: number): void {
-  const until = performance.now() + ms;
-  while (performance.now() < until);
-}
 
 describe('oneLargeRequestPerTenant: pacing', () => {
   it(`starts a tenant's next large request only after the event loop had the rest of the time: ${1 / LARGE_REQUEST_SHARE} times what the last one kept it busy`, async () => {
@@ -27,7 +23,7 @@ describe('oneLargeRequestPerTenant: pacing', () => {
     middleware(second.request, second.response, () => (secondStarted = performance.now()));
     expect(firstStarted).toBe(true);
     first.end();
-    busyFor(40);
+    blockEventLoop(40);
     first.finish();
     const finished = performance.now();
     let otherStarted = false;
@@ -47,7 +43,7 @@ describe('oneLargeRequestPerTenant: pacing', () => {
     middleware(first.request, first.response, () => undefined);
     middleware(second.request, second.response, () => (secondStarted = performance.now()));
     // Other work keeps the loop busy while the body is still arriving: charged, it would hold the next one 300 ms.
-    busyFor(100);
+    blockEventLoop(100);
     first.end();
     first.finish();
     const finished = performance.now();
