@@ -116,6 +116,12 @@ const MAPPING_JOB_LEASE_MS = 60_000;
 const MAPPING_JOB_POLL_MS = 5_000;
 /** Subscriptions see a committed event within about this long. */
 const EVENT_POLL_INTERVAL_MS = 200;
+/**
+ * A commit's deliveries are claimed within this long: the commits and settled attempts of a burst share
+ * one claim. Woken at once, the worker claimed 25-33 times a second under the noisy-neighbour gate's
+ * steady traffic, and planning its claim took 6% of a core of PostgreSQL.
+ */
+const WEBHOOK_WAKE_WITHIN_MS = 100;
 /** A change whose transaction commits later than this after its event was stamped may be missed live (not on resume). */
 const EVENT_LOOKBACK_MS = 5_000;
 /** How long an authenticated API key is trusted without a lookup (changes made anywhere drop it at once: credential-changes.ts). */
@@ -222,7 +228,13 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const backgroundJobs = new BackgroundJobs(
     [
       // Claims what is due up to the free capacity and returns without waiting for the attempts; again at once while it found work.
-      { name: 'webhook-delivery', intervalMs: config.webhooks.pollIntervalMs, run: async () => (await deliveryWorker.deliverDue()) > 0, interrupt: () => deliveryWorker.interrupt() },
+      {
+        name: 'webhook-delivery',
+        intervalMs: config.webhooks.pollIntervalMs,
+        wakeWithinMs: WEBHOOK_WAKE_WITHIN_MS,
+        run: async () => (await deliveryWorker.deliverDue()).more,
+        interrupt: () => deliveryWorker.interrupt(),
+      },
       {
         name: 'token-expiry-check',
         intervalMs: HOUR_MS,

@@ -12,6 +12,11 @@ export interface BackgroundJob {
   readonly firstRunAfterMs?: number;
   /** True when work remains and the job should run again without waiting. */
   readonly run: () => Promise<boolean>;
+  /**
+   * How long a wake may wait, so that the wakes of a burst (a commit each) are served by one run; 0 (the
+   * default) runs at once.
+   */
+  readonly wakeWithinMs?: number;
   /** Called on stop, before waiting for a run in progress: cut long waits short. */
   readonly interrupt?: () => void;
   /** Runs in one process of the hub per interval: the one whose `claim` of the job succeeds. */
@@ -19,7 +24,7 @@ export interface BackgroundJob {
 }
 
 export class BackgroundJobs {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { readonly timer: NodeJS.Timeout; readonly at: number }>();
   private readonly running = new Set<Promise<void>>();
   /** Jobs woken while they ran: they run again at once. */
   private readonly woken = new Set<string>();
@@ -36,24 +41,29 @@ export class BackgroundJobs {
     for (const job of this.jobs) this.schedule(job, job.firstRunAfterMs ?? job.intervalMs);
   }
 
-  /** Runs the job now rather than after its interval (new work arrived); while it runs, again right after. */
+  /**
+   * Runs the job within its `wakeWithinMs` rather than after its interval (new work arrived); while it
+   * runs, again that soon after.
+   */
   wake(name: string): void {
     const job = this.jobs.find((candidate) => candidate.name === name);
     if (!job || this.stopped) return;
-    const timer = this.timers.get(name);
-    if (timer === undefined) {
+    const scheduled = this.timers.get(name);
+    if (scheduled === undefined) {
       this.woken.add(name);
       return;
     }
-    clearTimeout(timer);
+    const withinMs = job.wakeWithinMs ?? 0;
+    if (scheduled.at <= performance.now() + withinMs) return;
+    clearTimeout(scheduled.timer);
     this.timers.delete(name);
-    this.schedule(job, 0);
+    this.schedule(job, withinMs);
   }
 
   /** No new runs; interrupts the jobs and waits for runs in progress to finish. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     for (const job of this.jobs) job.interrupt?.();
     await Promise.all(this.running);
@@ -69,7 +79,7 @@ export class BackgroundJobs {
     }, delayMs);
     // A forgotten stop() must not keep the process alive.
     timer.unref();
-    this.timers.set(job.name, timer);
+    this.timers.set(job.name, { timer, at: performance.now() + delayMs });
   }
 
   private async runOnce(job: BackgroundJob): Promise<void> {
@@ -80,6 +90,6 @@ export class BackgroundJobs {
       this.onError(job.name, error);
     }
     const woken = this.woken.delete(job.name);
-    this.schedule(job, more || woken ? 0 : job.intervalMs);
+    this.schedule(job, more ? 0 : woken ? (job.wakeWithinMs ?? 0) : job.intervalMs);
   }
 }

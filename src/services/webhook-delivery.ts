@@ -97,10 +97,13 @@ export class WebhookDeliveryWorker {
     this.random = options.random ?? Math.random;
   }
 
-  /** Claims due deliveries up to the free capacity and starts them; returns how many it started. */
-  async deliverDue(): Promise<number> {
+  /**
+   * Claims due deliveries up to the free capacity and starts them: how many it started, and whether more
+   * may be due now (it filled the free capacity). A commit or a settled attempt wakes the worker for the rest.
+   */
+  async deliverDue(): Promise<{ readonly started: number; readonly more: boolean }> {
     const free = this.options.maxInFlight - this.inFlight.size;
-    if (this.stopping.signal.aborted || free <= 0) return 0;
+    if (this.stopping.signal.aborted || free <= 0) return { started: 0, more: false };
     const claimed = await this.database.transaction(async (tx) => {
       const now = this.now();
       const due = await this.webhooks.findDue(tx, now, {
@@ -123,7 +126,7 @@ export class WebhookDeliveryWorker {
       return taken;
     });
     for (const delivery of claimed) this.start(delivery);
-    return claimed.length;
+    return { started: claimed.length, more: claimed.length >= free };
   }
 
   /** Aborts attempts in flight; their deliveries are handed back untried for the next worker. */

@@ -280,7 +280,7 @@ describe(`webhooks on ${testDatabaseKind()}`, () => {
       await Promise.all(
         workers.map(async (worker) => {
           while (target.accepted().length < ids.length) {
-            if ((await worker.deliverDue()) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+            if ((await worker.deliverDue()).started === 0) await new Promise((resolve) => setTimeout(resolve, 5));
           }
           await worker.drain();
         }),
