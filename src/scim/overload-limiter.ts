@@ -21,27 +21,50 @@ export interface OverloadLimits {
   readonly maxConcurrentPerTenant: number;
 }
 
-/** How often the loop's lateness is measured. */
-const LAG_SAMPLE_MS = 100;
+/** How often the loop's lateness and busy share are measured. */
+const LOOP_SAMPLE_MS = 100;
+/** What is left, after one sample, of the time a tenant's requests held places: a window of about half a second. */
+const HELD_DECAY_PER_SAMPLE = 0.8;
+/** Below this (ms) a tenant no longer counts as sending. */
+const HELD_FORGOTTEN_MS = 0.5;
+/** The event loop's busy share (over the last two samples) from which a heavy tenant gets one place. */
+const HEAVY_FROM_BUSY = 0.5;
+/** A tenant is heavy when its requests held places more than this many times the equal share of the tenants sending. */
+const HEAVY_FROM_EQUAL_SHARES = 2;
+
+interface LoopWatch {
+  /** How late the loop runs, in ms. */
+  readonly lag: number;
+  /** The share of the time the loop was busy, 0 to 1. */
+  readonly busy: number;
+}
 
 /**
- * How late the event loop runs, in ms: the smaller lateness of the last two ticks of a recurring timer,
- * so one long request (a big group read) does not count as overload, a loop that stays behind does.
+ * How late the event loop runs and how busy it is: the smaller figure of the last two ticks of a
+ * recurring timer, so one long request (a big group read) does not count as overload, a loop that stays
+ * behind (or busy) does. `onTick` runs at each sample.
  */
-function watchEventLoopLag(): { readonly current: number } {
-  const lag = { current: 0 };
-  let previous = 0;
-  let expected = performance.now() + LAG_SAMPLE_MS;
+function watchEventLoop(onTick: () => void): LoopWatch {
+  const watch = { lag: 0, busy: 0 };
+  let previousLate = 0;
+  let previousBusy = 0;
+  let expected = performance.now() + LOOP_SAMPLE_MS;
+  let utilization = performance.eventLoopUtilization();
   const tick = () => {
     const now = performance.now();
     const late = Math.max(0, now - expected);
-    lag.current = Math.min(late, previous);
-    previous = late;
-    expected = now + LAG_SAMPLE_MS;
-    setTimeout(tick, LAG_SAMPLE_MS).unref();
+    watch.lag = Math.min(late, previousLate);
+    previousLate = late;
+    const busy = performance.eventLoopUtilization(utilization).utilization;
+    utilization = performance.eventLoopUtilization();
+    watch.busy = Math.min(busy, previousBusy);
+    previousBusy = busy;
+    expected = now + LOOP_SAMPLE_MS;
+    onTick();
+    setTimeout(tick, LOOP_SAMPLE_MS).unref();
   };
-  setTimeout(tick, LAG_SAMPLE_MS).unref();
-  return lag;
+  setTimeout(tick, LOOP_SAMPLE_MS).unref();
+  return watch;
 }
 
 const MAX_RETRY_AFTER_SECONDS = 60;
@@ -70,7 +93,9 @@ function retryAfterSeconds(drainMs: number): number {
  * Admits SCIM requests after authentication: bounds the requests in progress, in all and per tenant, and
  * sheds load while the event loop falls behind. A tenant's requests past its share wait in its own line,
  * and a place that frees up goes to the waiting line with the fewest requests in progress, so one
- * tenant's backlog (a flood of bulk writes) never stands ahead of another tenant's request. Under
+ * tenant's backlog (a flood of bulk writes) never stands ahead of another tenant's request. While the
+ * loop is busy, a tenant whose requests held far more than an equal share of the places of late gets one
+ * place: sending back to back, it would otherwise take most of the server from the others. Under
  * overload an IdP is told to come back (429 with an integer Retry-After, the only form Okta honours)
  * instead of every request getting slower until the IdP's own timeout fails it: a request is served,
  * waits in a bounded line (refused at once when the line ahead would outlast the longest wait), or is
@@ -80,23 +105,48 @@ function retryAfterSeconds(drainMs: number): number {
  */
 export function limitOverload(limits: OverloadLimits, tenantOf: (request: Request) => string) {
   const perTenant = Math.min(limits.maxConcurrentPerTenant, limits.maxConcurrent);
+  /** Per tenant sending of late: how long its requests held places (ms), decaying each sample. */
+  const held = new Map<string, number>();
+  /** While the loop is busy: the tenants whose requests held places far past an equal share. They get one place. */
+  let heavy = new Set<string>();
   let active = 0;
   let waiting = 0;
   let meanServiceMs = 10;
   /** Tenants with requests in progress or waiting, in turn order: the line served last goes to the back. */
   const lines = new Map<string, TenantLine>();
-  const lag = watchEventLoopLag();
+  const loop = watchEventLoop(() => {
+    let total = 0;
+    for (const [tenant, ms] of held) {
+      const left = ms * HELD_DECAY_PER_SAMPLE;
+      if (left < HELD_FORGOTTEN_MS) held.delete(tenant);
+      else held.set(tenant, left);
+      total += left;
+    }
+    heavy = new Set();
+    if (loop.busy >= HEAVY_FROM_BUSY) {
+      const heavyFromMs = (HEAVY_FROM_EQUAL_SHARES * total) / held.size;
+      for (const [tenant, ms] of held) if (ms > heavyFromMs) heavy.add(tenant);
+    }
+    admitWaiting();
+  });
+  const placesOf = (tenant: string) => (heavy.has(tenant) ? 1 : perTenant);
 
-  const globalDrainMs = () => Math.max(lag.current, ((waiting + active) * meanServiceMs) / limits.maxConcurrent);
-  const tenantDrainMs = (line: TenantLine) => Math.max(globalDrainMs(), ((line.waiting.length + line.active) * line.meanServiceMs) / perTenant);
+  const globalDrainMs = () => Math.max(loop.lag, ((waiting + active) * meanServiceMs) / limits.maxConcurrent);
+  const tenantDrainMs = (tenant: string, line: TenantLine) => Math.max(globalDrainMs(), ((line.waiting.length + line.active) * line.meanServiceMs) / placesOf(tenant));
 
   const refuse = (response: Response, drainMs: number, detail: string) => {
     response.status(429).setHeader('Retry-After', String(retryAfterSeconds(drainMs)));
     response.setHeader('Content-Type', 'application/scim+json; charset=utf-8');
     response.send(JSON.stringify(scimErrorBody(429, detail)));
   };
-  const refuseForTenant = (response: Response, line: TenantLine) =>
-    refuse(response, tenantDrainMs(line), `at most ${perTenant} SCIM requests of a tenant run at once, and this tenant has ${line.waiting.length} more waiting; retry after the time in Retry-After`);
+  const refuseForTenant = (response: Response, tenant: string, line: TenantLine) =>
+    refuse(
+      response,
+      tenantDrainMs(tenant, line),
+      heavy.has(tenant)
+        ? `this tenant's SCIM requests run one at a time while the server is busy: they held more than ${HEAVY_FROM_EQUAL_SHARES} times an equal share of it of late, and ${line.waiting.length} more are waiting; retry after the time in Retry-After`
+        : `at most ${perTenant} SCIM requests of a tenant run at once, and this tenant has ${line.waiting.length} more waiting; retry after the time in Retry-After`,
+    );
 
   const dropIfIdle = (tenant: string, line: TenantLine) => {
     if (line.active === 0 && line.waiting.length === 0) lines.delete(tenant);
@@ -107,7 +157,7 @@ export function limitOverload(limits: OverloadLimits, tenantOf: (request: Reques
     while (active < limits.maxConcurrent) {
       let next: [string, TenantLine] | undefined;
       for (const entry of lines) {
-        if (entry[1].waiting.length > 0 && entry[1].active < perTenant && (!next || entry[1].active < next[1].active)) next = entry;
+        if (entry[1].waiting.length > 0 && entry[1].active < placesOf(entry[0]) && (!next || entry[1].active < next[1].active)) next = entry;
       }
       if (!next) return;
       const [tenant, line] = next;
@@ -131,6 +181,7 @@ export function limitOverload(limits: OverloadLimits, tenantOf: (request: Reques
       line.active -= 1;
       meanServiceMs += SMOOTHING * (tookMs - meanServiceMs);
       line.meanServiceMs += SMOOTHING * (tookMs - line.meanServiceMs);
+      held.set(tenant, (held.get(tenant) ?? 0) + tookMs);
       dropIfIdle(tenant, line);
       admitWaiting();
     });
@@ -139,7 +190,7 @@ export function limitOverload(limits: OverloadLimits, tenantOf: (request: Reques
 
   return (request: Request, response: Response, next: NextFunction): void => {
     // A request finding nothing in progress is no backlog, however late the loop ran (a big group read just ended).
-    if (lag.current > limits.maxEventLoopLagMs && (active > 0 || waiting > 0)) {
+    if (loop.lag > limits.maxEventLoopLagMs && (active > 0 || waiting > 0)) {
       refuse(response, globalDrainMs(), BUSY);
       return;
     }
@@ -149,15 +200,15 @@ export function limitOverload(limits: OverloadLimits, tenantOf: (request: Reques
       line = { active: 0, waiting: [], meanServiceMs };
       lines.set(tenant, line);
     }
-    if (active < limits.maxConcurrent && line.active < perTenant && line.waiting.length === 0) {
+    if (active < limits.maxConcurrent && line.active < placesOf(tenant) && line.waiting.length === 0) {
       serve(tenant, line, response, next);
       return;
     }
     // A request that would wait past the limit at the recent pace is told so at once, not after the wait.
-    const tenantBound = line.active >= perTenant;
-    const expectedWaitMs = tenantBound ? ((line.waiting.length + 1) * line.meanServiceMs) / perTenant : ((waiting + 1) * meanServiceMs) / limits.maxConcurrent;
+    const tenantBound = line.active >= placesOf(tenant);
+    const expectedWaitMs = tenantBound ? ((line.waiting.length + 1) * line.meanServiceMs) / placesOf(tenant) : ((waiting + 1) * meanServiceMs) / limits.maxConcurrent;
     if (tenantBound && expectedWaitMs > limits.maxWaitMs) {
-      refuseForTenant(response, line);
+      refuseForTenant(response, tenant, line);
       dropIfIdle(tenant, line);
       return;
     }
@@ -180,9 +231,9 @@ export function limitOverload(limits: OverloadLimits, tenantOf: (request: Reques
         serve(tenant, queued, response, next);
       },
       timer: setTimeout(() => {
-        const tenantBoundNow = queued.active >= perTenant;
+        const tenantBoundNow = queued.active >= placesOf(tenant);
         leave();
-        if (tenantBoundNow) refuseForTenant(response, queued);
+        if (tenantBoundNow) refuseForTenant(response, tenant, queued);
         else refuse(response, globalDrainMs(), BUSY);
       }, limits.maxWaitMs),
     };

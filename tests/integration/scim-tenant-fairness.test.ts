@@ -1,5 +1,6 @@
 import { testDatabaseKind } from '../support/test-app';
-import { USER_SCHEMA, useScimHub } from '../support/scim-client';
+import { blockEventLoop } from '../support/event-loop';
+import { USER_SCHEMA, useScimHub, type ScimClient } from '../support/scim-client';
 
 const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 /** Concurrent connections of the flooding tenant, each sending its next bulk write as soon as the last is answered. */
@@ -61,6 +62,51 @@ describe(`SCIM admission per tenant on ${testDatabaseKind()}`, () => {
     console.log(`${testDatabaseKind()}: quiet tenant latencies alone ${alone.join(', ')} ms, during the flood ${latencies.join(', ')} ms; flood ${[...statuses].map(([status, count]) => `${count}x${status}`).join(' ')}, ${created} users created`);
     expect(created).toBeGreaterThan(0);
     expect(Math.max(...latencies)).toBeLessThan(QUIET_BUDGET_MS);
+  });
+
+  describe('while the event loop is busy', () => {
+    // A request that cannot be served at once is refused, so the places a tenant has show as 429s.
+    const shared = useScimHub({ SCIM_MAX_QUEUE_WAIT_MS: '1' });
+    const bulk = (prefix: string) => ({
+      schemas: [BULK_REQUEST],
+      Operations: Array.from({ length: 10 }, (_, index) => ({ method: 'POST', path: '/Users', bulkId: `u${index}`, data: { schemas: [USER_SCHEMA], userName: `${prefix}-${index}@example.com` } })),
+    });
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    it('a tenant whose requests held far more than an equal share of the places gets one at a time, the others keep theirs, and all are given back once the loop is idle', async () => {
+      const heavy = await shared.client();
+      const light = await Promise.all([shared.client(), shared.client(), shared.client()]);
+      const lightUser = await light[0]!.createUser('light@example.com');
+      const heavyRound = async (round: string) => (await Promise.all([0, 1, 2].map((lane) => heavy.post('/Bulk', bulk(`${round}${lane}`))))).map((response) => response.status);
+      // An idle loop: the tenant has its four places.
+      expect(await heavyRound('idle')).toEqual([200, 200, 200]);
+      // The light tenants send too (a tenant alone is never heavy, whatever it sends).
+      for (const client of light) expect((await client.get('/Users?count=1')).status).toBe(200);
+
+      // Busy turns of 60 ms back to back: the loop is busy, yet not late past SCIM_MAX_EVENT_LOOP_LAG_MS.
+      const hog = setInterval(() => blockEventLoop(60), 1);
+      let busy: Awaited<ReturnType<ScimClient['post']>>[];
+      let lightStatuses: number[];
+      try {
+        await pause(250);
+        [busy, lightStatuses] = await Promise.all([
+          Promise.all([0, 1, 2].map((lane) => heavy.post('/Bulk', bulk(`busy${lane}`)))),
+          Promise.all([0, 1].map(() => light[0]!.get(`/Users/${lightUser.id}`).then((response) => response.status))),
+        ]);
+      } finally {
+        clearInterval(hog);
+      }
+      expect(busy.map((response) => response.status).sort()).toEqual([200, 429, 429]);
+      for (const response of busy.filter((refused) => refused.status === 429)) {
+        expect(response.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+        expect(response.body.detail).toContain("this tenant's SCIM requests run one at a time while the server is busy");
+      }
+      // A light tenant's two requests at once are both served.
+      expect(lightStatuses).toEqual([200, 200]);
+
+      await pause(300);
+      expect(await heavyRound('after')).toEqual([200, 200, 200]);
+    });
   });
 
   describe('past the per-tenant limit', () => {
