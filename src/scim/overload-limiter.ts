@@ -31,6 +31,8 @@ const HELD_FORGOTTEN_MS = 0.5;
 const HEAVY_FROM_BUSY = 0.5;
 /** A tenant is heavy when its requests held places more than this many times the equal share of the tenants sending. */
 const HEAVY_FROM_EQUAL_SHARES = 2;
+/** A heavy tenant's share of its one place: after a request of `d` ms its next starts `d * (1 / share - 1)` ms later. */
+const HEAVY_PLACE_SHARE = 0.5;
 
 interface LoopWatch {
   /** How late the loop runs, in ms. */
@@ -95,7 +97,7 @@ function retryAfterSeconds(drainMs: number): number {
  * and a place that frees up goes to the waiting line with the fewest requests in progress, so one
  * tenant's backlog (a flood of bulk writes) never stands ahead of another tenant's request. While the
  * loop is busy, a tenant whose requests held far more than an equal share of the places of late gets one
- * place: sending back to back, it would otherwise take most of the server from the others. Under
+ * place, half of the time: sending back to back, it would otherwise take most of the server from the others. Under
  * overload an IdP is told to come back (429 with an integer Retry-After, the only form Okta honours)
  * instead of every request getting slower until the IdP's own timeout fails it: a request is served,
  * waits in a bounded line (refused at once when the line ahead would outlast the longest wait), or is
@@ -109,6 +111,8 @@ export function limitOverload(limits: OverloadLimits, tenantOf: (request: Reques
   const held = new Map<string, number>();
   /** While the loop is busy: the tenants whose requests held places far past an equal share. They get one place. */
   let heavy = new Set<string>();
+  /** Heavy tenants resting after a request, until when (performance.now()). */
+  const restingUntil = new Map<string, number>();
   let active = 0;
   let waiting = 0;
   let meanServiceMs = 10;
@@ -122,6 +126,8 @@ export function limitOverload(limits: OverloadLimits, tenantOf: (request: Reques
       else held.set(tenant, left);
       total += left;
     }
+    const now = performance.now();
+    for (const [tenant, until] of restingUntil) if (until <= now) restingUntil.delete(tenant);
     heavy = new Set();
     if (loop.busy >= HEAVY_FROM_BUSY) {
       const heavyFromMs = (HEAVY_FROM_EQUAL_SHARES * total) / held.size;
@@ -130,6 +136,8 @@ export function limitOverload(limits: OverloadLimits, tenantOf: (request: Reques
     admitWaiting();
   });
   const placesOf = (tenant: string) => (heavy.has(tenant) ? 1 : perTenant);
+  const restLeftMs = (tenant: string) => Math.max(0, (restingUntil.get(tenant) ?? 0) - performance.now());
+  const hasPlace = (tenant: string, line: TenantLine) => line.active < placesOf(tenant) && restLeftMs(tenant) === 0;
 
   const globalDrainMs = () => Math.max(loop.lag, ((waiting + active) * meanServiceMs) / limits.maxConcurrent);
   const tenantDrainMs = (tenant: string, line: TenantLine) => Math.max(globalDrainMs(), ((line.waiting.length + line.active) * line.meanServiceMs) / placesOf(tenant));
@@ -144,7 +152,7 @@ export function limitOverload(limits: OverloadLimits, tenantOf: (request: Reques
       response,
       tenantDrainMs(tenant, line),
       heavy.has(tenant)
-        ? `this tenant's SCIM requests run one at a time while the server is busy: they held more than ${HEAVY_FROM_EQUAL_SHARES} times an equal share of it of late, and ${line.waiting.length} more are waiting; retry after the time in Retry-After`
+        ? `this tenant's SCIM requests run one at a time, resting as long as each took, while the server is busy: they held more than ${HEAVY_FROM_EQUAL_SHARES} times an equal share of it of late, and ${line.waiting.length} more are waiting; retry after the time in Retry-After`
         : `at most ${perTenant} SCIM requests of a tenant run at once, and this tenant has ${line.waiting.length} more waiting; retry after the time in Retry-After`,
     );
 
@@ -157,7 +165,7 @@ export function limitOverload(limits: OverloadLimits, tenantOf: (request: Reques
     while (active < limits.maxConcurrent) {
       let next: [string, TenantLine] | undefined;
       for (const entry of lines) {
-        if (entry[1].waiting.length > 0 && entry[1].active < placesOf(entry[0]) && (!next || entry[1].active < next[1].active)) next = entry;
+        if (entry[1].waiting.length > 0 && hasPlace(entry[0], entry[1]) && (!next || entry[1].active < next[1].active)) next = entry;
       }
       if (!next) return;
       const [tenant, line] = next;
@@ -182,6 +190,11 @@ export function limitOverload(limits: OverloadLimits, tenantOf: (request: Reques
       meanServiceMs += SMOOTHING * (tookMs - meanServiceMs);
       line.meanServiceMs += SMOOTHING * (tookMs - line.meanServiceMs);
       held.set(tenant, (held.get(tenant) ?? 0) + tookMs);
+      if (heavy.has(tenant)) {
+        const restMs = tookMs * (1 / HEAVY_PLACE_SHARE - 1);
+        restingUntil.set(tenant, performance.now() + restMs);
+        setTimeout(admitWaiting, restMs).unref();
+      }
       dropIfIdle(tenant, line);
       admitWaiting();
     });
@@ -200,13 +213,13 @@ export function limitOverload(limits: OverloadLimits, tenantOf: (request: Reques
       line = { active: 0, waiting: [], meanServiceMs };
       lines.set(tenant, line);
     }
-    if (active < limits.maxConcurrent && line.active < placesOf(tenant) && line.waiting.length === 0) {
+    if (active < limits.maxConcurrent && hasPlace(tenant, line) && line.waiting.length === 0) {
       serve(tenant, line, response, next);
       return;
     }
     // A request that would wait past the limit at the recent pace is told so at once, not after the wait.
-    const tenantBound = line.active >= placesOf(tenant);
-    const expectedWaitMs = tenantBound ? ((line.waiting.length + 1) * line.meanServiceMs) / placesOf(tenant) : ((waiting + 1) * meanServiceMs) / limits.maxConcurrent;
+    const tenantBound = !hasPlace(tenant, line);
+    const expectedWaitMs = tenantBound ? restLeftMs(tenant) + ((line.waiting.length + 1) * line.meanServiceMs) / placesOf(tenant) : ((waiting + 1) * meanServiceMs) / limits.maxConcurrent;
     if (tenantBound && expectedWaitMs > limits.maxWaitMs) {
       refuseForTenant(response, tenant, line);
       dropIfIdle(tenant, line);
@@ -231,7 +244,7 @@ export function limitOverload(limits: OverloadLimits, tenantOf: (request: Reques
         serve(tenant, queued, response, next);
       },
       timer: setTimeout(() => {
-        const tenantBoundNow = queued.active >= placesOf(tenant);
+        const tenantBoundNow = !hasPlace(tenant, queued);
         leave();
         if (tenantBoundNow) refuseForTenant(response, tenant, queued);
         else refuse(response, globalDrainMs(), BUSY);
