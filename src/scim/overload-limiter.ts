@@ -70,6 +70,13 @@ function watchEventLoop(onTick: () => void): LoopWatch {
 }
 
 const MAX_RETRY_AFTER_SECONDS = 60;
+/**
+ * A request refused at once because its own tenant's line is full is answered this late: a client that
+ * ignores Retry-After and sends again at once then sends one request a second per connection, not
+ * hundreds (each refusal still costs the event loop and a provisioning log row). A client that honours
+ * Retry-After waits at least a second anyway.
+ */
+const TENANT_REFUSAL_DELAY_MS = 1_000;
 /** Weight of the newest request in the running mean of service times. */
 const SMOOTHING = 0.1;
 const BUSY = 'the server is busy; retry after the time in Retry-After';
@@ -147,14 +154,19 @@ export function limitOverload(limits: OverloadLimits, tenantOf: (request: Reques
     response.setHeader('Content-Type', 'application/scim+json; charset=utf-8');
     response.send(JSON.stringify(scimErrorBody(429, detail)));
   };
-  const refuseForTenant = (response: Response, tenant: string, line: TenantLine) =>
-    refuse(
-      response,
-      tenantDrainMs(tenant, line),
-      heavy.has(tenant)
-        ? `this tenant's SCIM requests run one at a time, resting as long as each took, while the server is busy: they held more than ${HEAVY_FROM_EQUAL_SHARES} times an equal share of it of late, and ${line.waiting.length} more are waiting; retry after the time in Retry-After`
-        : `at most ${perTenant} SCIM requests of a tenant run at once, and this tenant has ${line.waiting.length} more waiting; retry after the time in Retry-After`,
-    );
+  /** Refuses for the tenant's own line, `delayMs` later (the figures are those of now). */
+  const refuseForTenant = (response: Response, tenant: string, line: TenantLine, delayMs = 0) => {
+    const drainMs = tenantDrainMs(tenant, line);
+    const detail = heavy.has(tenant)
+      ? `this tenant's SCIM requests run one at a time, resting as long as each took, while the server is busy: they held more than ${HEAVY_FROM_EQUAL_SHARES} times an equal share of it of late, and ${line.waiting.length} more are waiting; retry after the time in Retry-After`
+      : `at most ${perTenant} SCIM requests of a tenant run at once, and this tenant has ${line.waiting.length} more waiting; retry after the time in Retry-After`;
+    if (delayMs === 0) {
+      refuse(response, drainMs, detail);
+      return;
+    }
+    const timer = setTimeout(() => refuse(response, drainMs, detail), delayMs);
+    response.once('close', () => clearTimeout(timer));
+  };
 
   const dropIfIdle = (tenant: string, line: TenantLine) => {
     if (line.active === 0 && line.waiting.length === 0) lines.delete(tenant);
@@ -221,7 +233,7 @@ export function limitOverload(limits: OverloadLimits, tenantOf: (request: Reques
     const tenantBound = !hasPlace(tenant, line);
     const expectedWaitMs = tenantBound ? restLeftMs(tenant) + ((line.waiting.length + 1) * line.meanServiceMs) / placesOf(tenant) : ((waiting + 1) * meanServiceMs) / limits.maxConcurrent;
     if (tenantBound && expectedWaitMs > limits.maxWaitMs) {
-      refuseForTenant(response, tenant, line);
+      refuseForTenant(response, tenant, line, TENANT_REFUSAL_DELAY_MS);
       dropIfIdle(tenant, line);
       return;
     }

@@ -120,7 +120,12 @@ describe(`SCIM admission per tenant on ${testDatabaseKind()}`, () => {
         schemas: [BULK_REQUEST],
         Operations: Array.from({ length: OPERATIONS_PER_BULK }, (_, index) => ({ method: 'POST', path: '/Users', bulkId: `u${index}`, data: { schemas: [USER_SCHEMA], userName: `b${batch}-${index}@example.com` } })),
       });
-      const [responses, otherResponse] = await Promise.all([Promise.all(Array.from({ length: 5 }, (_, batch) => busy.post('/Bulk', bulk(batch)))), other.get(`/Users/${otherUser.id}`)]);
+      const timed = async (batch: number) => {
+        const started = performance.now();
+        const response = await busy.post('/Bulk', bulk(batch));
+        return Object.assign(response, { tookMs: performance.now() - started });
+      };
+      const [responses, otherResponse] = await Promise.all([Promise.all(Array.from({ length: 5 }, (_, batch) => timed(batch))), other.get(`/Users/${otherUser.id}`)]);
       expect(otherResponse.status).toBe(200);
       const refused = responses.filter((response) => response.status === 429);
       const served = responses.filter((response) => response.status === 200);
@@ -130,6 +135,8 @@ describe(`SCIM admission per tenant on ${testDatabaseKind()}`, () => {
       expect(responses.every((response) => response.status === 200 || response.status === 429)).toBe(true);
       for (const response of refused) {
         expect(response.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+        // Answered a second late: a client that ignores Retry-After cannot send hundreds a second.
+        expect(response.tookMs).toBeGreaterThanOrEqual(950);
         // RFC 7644 defines scimType keywords for 400 only; 429 (RFC 6585) carries none.
         expect(response.body).toEqual({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '429', detail: expect.stringContaining('at most 1 SCIM requests of a tenant run at once') });
       }
