@@ -227,7 +227,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const jobLeases = new JobLeases(database);
   const backgroundJobs = new BackgroundJobs(
     [
-      // Claims what is due up to the free capacity and returns without waiting for the attempts; again at once while it found work.
+      // Claims what is due up to the free capacity and returns without waiting for the attempts; again at once while it filled that capacity.
       {
         name: 'webhook-delivery',
         intervalMs: config.webhooks.pollIntervalMs,

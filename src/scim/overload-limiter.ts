@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import { restToKeepShare } from '../domain/tenants/tenant-turns';
 import { scimErrorBody } from './errors';
 
 export interface OverloadLimits {
@@ -203,7 +204,7 @@ export function limitOverload(limits: OverloadLimits, tenantOf: (request: Reques
       line.meanServiceMs += SMOOTHING * (tookMs - line.meanServiceMs);
       held.set(tenant, (held.get(tenant) ?? 0) + tookMs);
       if (heavy.has(tenant)) {
-        const restMs = tookMs * (1 / HEAVY_PLACE_SHARE - 1);
+        const restMs = restToKeepShare(tookMs, HEAVY_PLACE_SHARE);
         restingUntil.set(tenant, performance.now() + restMs);
         setTimeout(admitWaiting, restMs).unref();
       }
@@ -225,12 +226,12 @@ export function limitOverload(limits: OverloadLimits, tenantOf: (request: Reques
       line = { active: 0, waiting: [], meanServiceMs };
       lines.set(tenant, line);
     }
-    if (active < limits.maxConcurrent && hasPlace(tenant, line) && line.waiting.length === 0) {
+    const tenantBound = !hasPlace(tenant, line);
+    if (active < limits.maxConcurrent && !tenantBound && line.waiting.length === 0) {
       serve(tenant, line, response, next);
       return;
     }
     // A request that would wait past the limit at the recent pace is told so at once, not after the wait.
-    const tenantBound = !hasPlace(tenant, line);
     const expectedWaitMs = tenantBound ? restLeftMs(tenant) + ((line.waiting.length + 1) * line.meanServiceMs) / placesOf(tenant) : ((waiting + 1) * meanServiceMs) / limits.maxConcurrent;
     if (tenantBound && expectedWaitMs > limits.maxWaitMs) {
       refuseForTenant(response, tenant, line, TENANT_REFUSAL_DELAY_MS);

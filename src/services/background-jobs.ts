@@ -26,7 +26,7 @@ export interface BackgroundJob {
 export class BackgroundJobs {
   private readonly timers = new Map<string, { readonly timer: NodeJS.Timeout; readonly at: number }>();
   private readonly running = new Set<Promise<void>>();
-  /** Jobs woken while they ran: they run again at once. */
+  /** Jobs woken while they ran: they run again within their `wakeWithinMs` of the run's end. */
   private readonly woken = new Set<string>();
   private stopped = false;
 

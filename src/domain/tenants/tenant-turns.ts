@@ -9,6 +9,11 @@ export interface Place {
   leave(): void;
 }
 
+/** How long to rest after work of `workMs` so that work keeps to `share` of the time: `workMs * (1 / share - 1)`. */
+export function restToKeepShare(workMs: number, share: number): number {
+  return workMs * (1 / share - 1);
+}
+
 /** The place of work that began at once: nothing to leave. */
 const SERVED: Place = { leave: () => undefined };
 
@@ -80,7 +85,7 @@ export class TenantTurns {
 
   /** How long a turn is kept after work of `workMs` so that the tenant's work keeps to its share. */
   restAfter(workMs: number): number {
-    return workMs >= this.pacing.fromMs ? workMs * (1 / this.pacing.share - 1) : 0;
+    return workMs >= this.pacing.fromMs ? restToKeepShare(workMs, this.pacing.share) : 0;
   }
 
   private turnOf(tenantId: string): Turn {
