@@ -5,6 +5,7 @@ import { DomainError } from '../domain/errors';
 import type { Orm } from './orm';
 import { CommitOutcomeUnknown, isConnectionLost } from './driver-errors';
 import { postgresAutocommitSession, PostgresTransactionSession, type PostgresPool } from './postgres-session';
+import { KeyedQuery, type Query } from './keyed-query';
 import { DEFAULT_READ_BUDGET_MS } from './read-budget';
 import type { Bindings, Dialect, Session, Statement, StatementResult } from './session';
 import { SqliteConnection, type SqliteHandle } from './sqlite-group-commit';
@@ -16,7 +17,7 @@ export type { Dialect } from './session';
 /** Tries of a transaction that keeps losing lock races before the client is told to retry (503). */
 const TRANSACTION_ATTEMPTS = 4;
 
-type Query = Knex.QueryBuilder | Knex.Raw;
+type AnyQuery = Query | string | KeyedQuery;
 /** The table an INSERT, UPDATE or DELETE writes to. */
 const WRITTEN_TABLE = /^\s*(?:insert\s+into|update|delete\s+from)\s+[`"]?(\w+)/i;
 
@@ -55,9 +56,8 @@ export class Tx {
     private readonly filteredReads?: FilteredReads,
   ) {}
 
-  async all<T>(query: Query | string, bindings: Bindings = []): Promise<T[]> {
-    const compiled = compile(query, bindings);
-    const result = await this.enqueue({ sql: compiled.sql, bindings: compiled.bindings, rows: true });
+  async all<T>(query: AnyQuery, bindings: Bindings = []): Promise<T[]> {
+    const result = await this.enqueue({ ...compile(query, bindings), rows: true });
     return result.rows as T[];
   }
 
@@ -73,16 +73,16 @@ export class Tx {
     return this.filteredReads ? this.filteredReads.run(tenantId, read) : read();
   }
 
-  async first<T>(query: Query | string, bindings: Bindings = []): Promise<T | undefined> {
+  async first<T>(query: AnyQuery, bindings: Bindings = []): Promise<T | undefined> {
     const rows = await this.all<T>(query, bindings);
     return rows[0];
   }
 
   /** Runs a statement; returns the rows it changed. */
-  async run(query: Query | string, bindings: Bindings = []): Promise<number> {
+  async run(query: AnyQuery, bindings: Bindings = []): Promise<number> {
     const compiled = compile(query, bindings);
     this.onWrite(this, compiled.sql);
-    const result = await this.enqueue({ sql: compiled.sql, bindings: compiled.bindings, rows: false });
+    const result = await this.enqueue({ ...compiled, rows: false });
     return result.changed;
   }
 
@@ -91,18 +91,18 @@ export class Tx {
    * the unit's next statement or at its end (with the COMMIT), in the same round trip. `onChanged`
    * hears how many rows it changed, before the unit commits.
    */
-  write(query: Query | string, bindings: Bindings = [], onChanged?: (changed: number) => void): void {
+  write(query: AnyQuery, bindings: Bindings = [], onChanged?: (changed: number) => void): void {
     const compiled = compile(query, bindings);
     this.onWrite(this, compiled.sql);
-    const statement = { sql: compiled.sql, bindings: compiled.bindings, rows: false };
+    const statement = { ...compiled, rows: false };
     this.queued.push(onChanged ? { statement, logged: true, settle: { resolve: (result) => onChanged(result.changed), reject: () => undefined } } : { statement, logged: true });
   }
 
   /** `write` for a statement with RETURNING: `onRows` hears its rows when the batch it travels in is back (at the latest, the COMMIT's). */
-  writeReturning(query: Query | string, bindings: Bindings, onRows: (rows: readonly unknown[]) => void): void {
+  writeReturning(query: AnyQuery, bindings: Bindings, onRows: (rows: readonly unknown[]) => void): void {
     const compiled = compile(query, bindings);
     this.onWrite(this, compiled.sql);
-    const statement = { sql: compiled.sql, bindings: compiled.bindings, rows: true };
+    const statement = { ...compiled, rows: true };
     this.queued.push({ statement, logged: true, settle: { resolve: (result) => onRows(result.rows), reject: () => undefined } });
   }
 
@@ -168,12 +168,13 @@ export class Tx {
   }
 }
 
-function compile(query: Query | string, bindings: Bindings): { sql: string; bindings: Bindings } {
-  if (typeof query === 'string') return { sql: query, bindings };
+function compile(query: AnyQuery, bindings: Bindings): { sql: string; bindings: Bindings; keyed: boolean } {
+  if (query instanceof KeyedQuery) return { ...compile(query.query, bindings), keyed: true };
+  if (typeof query === 'string') return { sql: query, bindings, keyed: false };
   const native = query.toSQL() as unknown as Knex.Sql | Knex.Sql[];
   if (Array.isArray(native) && native.length !== 1) throw new Error('a query must compile to exactly one statement');
   const single = Array.isArray(native) ? native[0] : native;
-  return { sql: single.sql, bindings: single.bindings ?? [] };
+  return { sql: single.sql, bindings: single.bindings ?? [], keyed: false };
 }
 
 export class Database {

@@ -76,10 +76,10 @@ export function createOrmOptions(database: DatabaseConfig, options: OrmOptions =
     pool: {
       min: 0,
       max: 10,
-      // Statements are prepared once per connection (PreparedStatements), but planned for each run's values:
-      // tenants differ by orders of magnitude, and a generic plan chosen on small ones stalls the big ones.
+      // Keyed statements are prepared once per connection and may keep one plan; the others are planned for
+      // each run's values (PreparedStatements). `auto` is what lets the server choose so, whatever its own default.
       afterCreate(connection: { query(sql: string, callback: (error: Error | null) => void): void }, done: (error: Error | null, connection: unknown) => void) {
-        connection.query('SET plan_cache_mode = force_custom_plan', (error) => done(error, connection));
+        connection.query('SET plan_cache_mode = auto', (error) => done(error, connection));
       },
     },
   } as Options;

@@ -3,8 +3,8 @@
  * Describe and Execute for each statement and one Sync after the last (the extended protocol's
  * pipelining), then reads the answers in order. The server runs them in order and, after an error,
  * skips the rest up to the Sync; node-postgres sends nothing else on the connection meanwhile.
- * A text is parsed once per connection under a name (PreparedStatements); after its first run it is
- * neither parsed nor described again on that connection.
+ * A keyed text is parsed once per connection under a name (PreparedStatements); after its first run
+ * it is neither parsed nor described again on that connection.
  */
 import { types, type Client } from 'pg';
 import { prepareValue } from 'pg/lib/utils';
@@ -103,7 +103,7 @@ export class Pipeline {
     try {
       for (const name of prepared.takeEvicted()) connection.close({ type: 'S', name });
       this.results = this.statements.map((statement, index) => {
-        const plan = prepared.plan(statement.sql, values[index].length);
+        const plan = prepared.plan(statement.sql, values[index].length, statement.keyed === true);
         if (plan.parse) connection.parse({ text: statement.sql, name: plan.name, types: [] });
         connection.bind({ portal: '', statement: plan.name, values: values[index] });
         const shape = plan.prepared?.shape;

@@ -6,8 +6,13 @@
  * Bounded: past PREPARED_PER_CONNECTION texts the least recently used one is closed on the server.
  * A new connection starts empty (the cache belongs to the connection object), so a replaced
  * connection never hears of its predecessor's names.
+ *
+ * Only keyed statements (Statement.keyed) and those without values are named. After five runs
+ * PostgreSQL may give a named statement one generic plan, chosen without its values: right for a
+ * lookup by key, wrong where tenants that differ by orders of magnitude want different plans (a
+ * generic plan of the webhook claim made neighbours' webhooks seconds late). The unnamed statement
+ * is planned for the values of each run.
  */
-
 /** Texts kept prepared per connection (each costs the server a little memory for the session's life). */
 export const PREPARED_PER_CONNECTION = 500;
 /**
@@ -79,8 +84,8 @@ export class PreparedStatements {
   }
 
   /** The plan for one statement of the batch being written; the Parse it asks for is then awaited. */
-  plan(text: string, bindings: number): StatementPlan {
-    if (bindings > MAX_BINDINGS_PREPARED) {
+  plan(text: string, bindings: number, keyed: boolean): StatementPlan {
+    if (bindings > MAX_BINDINGS_PREPARED || (!keyed && bindings > 0)) {
       this.parsing.push(undefined);
       return UNNAMED;
     }

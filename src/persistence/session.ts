@@ -7,6 +7,12 @@ export interface Statement {
   readonly sql: string;
   readonly bindings: Bindings;
   readonly rows: boolean;
+  /**
+   * It finds or writes its rows by a key (every column of a unique index, a row's values): the best plan
+   * is the same whatever the values, so PostgreSQL may plan it once per connection. Other statements
+   * are planned for each run's values (see PreparedStatements).
+   */
+  readonly keyed?: boolean;
 }
 
 export interface StatementResult {

@@ -6,11 +6,12 @@ import { MAX_BINDINGS_PREPARED, PREPARED_PER_CONNECTION } from '../../src/persis
 import type { Statement } from '../../src/persistence/session';
 import { openOrm } from '../../src/persistence/orm';
 import { Database } from '../../src/persistence/database';
+import { keyed } from '../../src/persistence/keyed-query';
 
 /**
  * Named statements in the PostgreSQL pipeline, observed on the server (pg_prepared_statements of the
- * connection): each text is parsed once per connection, a failed or skipped Parse leaves no name
- * behind, and the names per connection are bounded. The wire protocol is PostgreSQL's: on SQLite
+ * connection): each keyed text is parsed once per connection, a failed or skipped Parse leaves no name
+ * behind, the names per connection are bounded, and a text that is not keyed stays unnamed. The wire protocol is PostgreSQL's: on SQLite
  * (better-sqlite3 keeps its own prepared statements) there is nothing of this to test.
  */
 const onPostgres = testDatabaseKind() === 'postgresql' ? describe : describe.skip;
@@ -38,8 +39,8 @@ onPostgres('named statements in the PostgreSQL pipeline', () => {
     await client.end();
   });
 
-  function statement(sql: string, bindings: unknown[] = []): Statement {
-    return { sql, bindings, rows: true };
+  function statement(sql: string, bindings: unknown[] = [], keyed = true): Statement {
+    return { sql, bindings, rows: true, keyed };
   }
 
   /** The texts the pipeline has prepared on `on`, as the server lists them (the listing's own text left out). */
@@ -56,15 +57,45 @@ onPostgres('named statements in the PostgreSQL pipeline', () => {
   }
 
   // A generic plan chosen on small tenants stalled the webhook queue of a big one (noisy-neighbour gate:
-  // neighbours' webhooks 5.9 s late instead of 0.1 s).
-  it("the hub's connections plan each run for its values (plan_cache_mode force_custom_plan)", async () => {
+  // neighbours' webhooks 5.9 s late instead of 0.1 s): only keyed statements may keep one plan.
+  it("through the hub's connections, a keyed query keeps one generic plan and any other is planned for each run", async () => {
     const orm = await openOrm({ kind: 'postgresql', url: scratch.url });
     try {
-      const rows = await new Database(orm).read((tx) => tx.all<{ plan_cache_mode: string }>('SHOW plan_cache_mode'));
-      expect(rows).toEqual([{ plan_cache_mode: 'force_custom_plan' }]);
+      const database = new Database(orm);
+      const lookup = 'SELECT label FROM items WHERE id = ?';
+      const range = 'SELECT count(*)::int AS n FROM items WHERE id >= ?';
+      const seen = await database.transaction(async (tx) => {
+        await tx.run("INSERT INTO items (id, label) VALUES (1, 'one')");
+        const labels: unknown[] = [];
+        for (let run = 0; run < 8; run += 1) {
+          labels.push(...(await tx.all(keyed(lookup), [1])));
+          await tx.all(range, [run]);
+        }
+        const mode = await tx.all<{ plan_cache_mode: string }>('SHOW plan_cache_mode');
+        // With a value of its own, the listing is not keyed either, so it does not list itself.
+        const plans = await tx.all<{ statement: string; generic_plans: number | string; custom_plans: number | string }>(
+          'SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE ?',
+          ['SELECT % FROM items WHERE id %'],
+        );
+        return { labels, mode, plans };
+      });
+      expect(seen.mode).toEqual([{ plan_cache_mode: 'auto' }]);
+      expect(seen.labels).toEqual(Array.from({ length: 8 }, () => ({ label: 'one' })));
+      // PostgreSQL plans a named statement for its values five times, then compares with the generic plan.
+      expect(seen.plans.map((plan) => ({ statement: plan.statement, generic: Number(plan.generic_plans), custom: Number(plan.custom_plans) }))).toEqual([
+        { statement: 'SELECT label FROM items WHERE id = $1', generic: 3, custom: 5 },
+      ]);
     } finally {
       await orm.close();
     }
+  });
+
+  it('a text that is not keyed runs unnamed: parsed and planned for every run, never prepared', async () => {
+    const text = 'SELECT $1::int * 2 AS n';
+    const results = await Pipeline.run(client, [statement(text, [1], false), statement(text, [2], false)]);
+    const again = await Pipeline.run(client, [statement(text, [3], false)]);
+    expect([...results, ...again].map((result) => result.rows)).toEqual([[{ n: 2 }], [{ n: 4 }], [{ n: 6 }]]);
+    expect(await preparedTexts()).toEqual([]);
   });
 
   it('parses a text once per connection and runs it again with new values and its rows as before', async () => {

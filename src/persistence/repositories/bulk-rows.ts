@@ -4,6 +4,7 @@
  */
 import type { GroupMember, MemberType } from '../../domain/groups/group';
 import type { Tx } from '../database';
+import { keyed } from '../keyed-query';
 import { parseJsonColumn } from '../column-values';
 import type { EntityTable } from '../entity-table';
 import { buildInsertText, insertText } from '../sql-text';
@@ -64,7 +65,7 @@ export async function insertRows<Row extends object, P extends keyof Row & strin
       for (let column = 0; column < properties.length; column += 1) bindings[at++] = binders[column](row[properties[column]]);
     }
     start += size;
-    tx.write(tx.dialect === 'sqlite' ? insertText(table.name, columns, size, suffix) : buildInsertText(table.name, columns, size, suffix), bindings);
+    tx.write(keyed(tx.dialect === 'sqlite' ? insertText(table.name, columns, size, suffix) : buildInsertText(table.name, columns, size, suffix)), bindings);
   }
 }
 

@@ -3,6 +3,7 @@ import type { GroupField, ResolvedFilter } from '../../domain/filter/filter-fiel
 import { foldText } from '../../domain/text';
 import { nameSkeletonKey } from '../../domain/identity/confusable-skeleton';
 import type { Tx } from '../database';
+import { keyed } from '../keyed-query';
 import type { GroupRow } from '../entities/group.entity';
 import type { GroupMemberRow } from '../entities/group-member.entity';
 import { insertText, placeholders, sqlText, updateByIdText } from '../sql-text';
@@ -87,7 +88,7 @@ export class GroupRepository {
     for (const { id, write, version } of groups) {
       const changes = { ...indexedGroupRow(write.fields), raw: write.raw, version, updatedAt: now };
       const properties = Object.keys(changes) as (keyof GroupRow & string)[];
-      await tx.run(updateByIdText(GROUPS.name, GROUPS.names(properties)), [...GROUPS.values(changes, properties), tenantId, id]);
+      await tx.run(keyed(updateByIdText(GROUPS.name, GROUPS.names(properties))), [...GROUPS.values(changes, properties), tenantId, id]);
     }
   }
 
@@ -113,7 +114,7 @@ export class GroupRepository {
       const chunk = members.slice(start, start + ID_CHUNK);
       const bindings: unknown[] = [];
       for (const member of chunk) bindings.push(tenantId, groupId, member.value, member.type, member.display, now);
-      tx.write(insertText('group_members', MEMBER_COLUMNS, chunk.length, 'ON CONFLICT (tenant_id, group_id, member_id) DO NOTHING'), bindings);
+      tx.write(keyed(insertText('group_members', MEMBER_COLUMNS, chunk.length, 'ON CONFLICT (tenant_id, group_id, member_id) DO NOTHING')), bindings);
     }
   }
 
@@ -132,7 +133,7 @@ export class GroupRepository {
    */
   async bumpVersion(tx: Tx, tenantId: string, id: string, now: number): Promise<StoredGroup | undefined> {
     const sql = sqlText('bump-version|groups', () => `UPDATE groups SET version = version + 1, updated_at = ? WHERE tenant_id = ? AND id = ? RETURNING ${COLUMNS.join(', ')}`);
-    const row = await tx.first<Record<string, unknown>>(sql, [now, tenantId, id]);
+    const row = await tx.first<Record<string, unknown>>(keyed(sql), [now, tenantId, id]);
     return row && GROUPS.reader(tx.dialect, STORED)(row);
   }
 
@@ -143,7 +144,7 @@ export class GroupRepository {
    */
   bumpVersionInLog(tx: Tx, tenantId: string, id: string, now: number, onBumped: (version: number) => void): void {
     const sql = sqlText('bump-version-in-log|groups', () => 'UPDATE groups SET version = version + 1, updated_at = ? WHERE tenant_id = ? AND id = ? RETURNING version');
-    tx.writeReturning(sql, [now, tenantId, id], (rows) => {
+    tx.writeReturning(keyed(sql), [now, tenantId, id], (rows) => {
       const row = rows[0] as { version: number | string } | undefined;
       if (row) onBumped(Number(row.version));
     });
@@ -173,8 +174,9 @@ export class GroupRepository {
 
   /** Groups a user (or group) belongs to, for the User `groups` attribute. */
   async groupsOfMember(tx: Tx, tenantId: string, memberId: string): Promise<{ id: string; displayName: string; externalId: string | null; source: string }[]> {
+    // Keyed: through the (tenant, member) index and each group's key, however many members the tenant has.
     const rows = await tx.all<{ id: string; display_name: string; external_id: string | null; source: string }>(
-      'SELECT g.id, g.display_name, g.external_id, m.source FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id WHERE m.tenant_id = ? AND m.member_id = ? ORDER BY g.display_name_norm',
+      keyed('SELECT g.id, g.display_name, g.external_id, m.source FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id WHERE m.tenant_id = ? AND m.member_id = ? ORDER BY g.display_name_norm'),
       [tenantId, memberId],
     );
     return rows.map((row) => ({ id: row.id, displayName: row.display_name, externalId: row.external_id, source: row.source }));
@@ -200,7 +202,7 @@ export class GroupRepository {
     if (groupIds.length === 0) return;
     const bindings: unknown[] = [];
     for (const groupId of groupIds) bindings.push(tenantId, groupId, memberId, 'User', 'rule', now);
-    await tx.run(insertText('group_members', RULE_MEMBER_COLUMNS, groupIds.length, 'ON CONFLICT (tenant_id, group_id, member_id) DO NOTHING'), bindings);
+    await tx.run(keyed(insertText('group_members', RULE_MEMBER_COLUMNS, groupIds.length, 'ON CONFLICT (tenant_id, group_id, member_id) DO NOTHING')), bindings);
   }
 
   /** The groups of many members in one statement per chunk, by member id (re-apply maps a batch of users at once). */
@@ -226,7 +228,7 @@ export class GroupRepository {
   /** Removes every rule-granted membership of these members (the ones a mapping no longer grants). */
   async removeRuleMembershipsOf(tx: Tx, tenantId: string, memberIds: readonly string[]): Promise<void> {
     for (let start = 0; start < memberIds.length; start += ID_CHUNK) {
-      await tx.run(tx.knex('group_members').where({ tenant_id: tenantId, source: 'rule' }).whereIn('member_id', memberIds.slice(start, start + ID_CHUNK)).delete());
+      await tx.run(keyed(tx.knex('group_members').where({ tenant_id: tenantId, source: 'rule' }).whereIn('member_id', memberIds.slice(start, start + ID_CHUNK)).delete()));
     }
   }
 }

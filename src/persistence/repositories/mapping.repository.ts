@@ -1,4 +1,5 @@
 import type { Tx } from '../database';
+import { keyed } from '../keyed-query';
 import { parseJsonColumn, toBoolean, toNumber } from '../column-values';
 import type { UserIdentity } from './user.repository';
 import { collectInChunks, countTenantRows, ID_CHUNK, lockingRead } from './resource-rows';
@@ -9,6 +10,7 @@ import { TABLES } from '../tables';
 const VALUES = TABLES.userValues;
 const VALUE_PROPERTIES = ['tenantId', 'userId', 'fieldKey', 'position', 'value', 'valueText', 'ruleId', 'mappingVersion', 'sourcePath', 'rawValue', 'updatedAt'] as const satisfies readonly (keyof UserValueRow)[];
 const USER_VALUE_COLUMNS = VALUES.names(VALUE_PROPERTIES);
+const DELETE_USER_VALUES = keyed('DELETE FROM user_values WHERE tenant_id = ? AND user_id = ?');
 /** What a StoredUserValue is read from. */
 const STORED_VALUE = VALUE_PROPERTIES.filter((property) => property !== 'tenantId') as Exclude<(typeof VALUE_PROPERTIES)[number], 'tenantId'>[];
 
@@ -152,7 +154,7 @@ async function insertUserValueRows(tx: Tx, tenantId: string, values: readonly St
     const chunk = values.slice(start, start + ID_CHUNK);
     const bindings: unknown[] = [];
     for (const value of chunk) bindings.push(...VALUES.values({ ...value, tenantId }, VALUE_PROPERTIES));
-    tx.write(insertText(VALUES.name, USER_VALUE_COLUMNS, chunk.length), bindings);
+    tx.write(keyed(insertText(VALUES.name, USER_VALUE_COLUMNS, chunk.length)), bindings);
   }
 }
 
@@ -363,7 +365,7 @@ export class MappingRepository {
   }
 
   async deleteUserValues(tx: Tx, tenantId: string, userId: string): Promise<void> {
-    tx.write('DELETE FROM user_values WHERE tenant_id = ? AND user_id = ?', [tenantId, userId]);
+    tx.write(DELETE_USER_VALUES, [tenantId, userId]);
   }
 
   /** Values of many users in one statement per chunk, ordered by field and position. */
@@ -376,7 +378,7 @@ export class MappingRepository {
   async userValues(tx: Tx, tenantId: string, userIds: readonly string[]): Promise<StoredUserValue[]> {
     const rows = await collectInChunks(userIds, (chunk) =>
       tx.all<Record<string, unknown>>(
-        sqlText(`user-values|${chunk.length}`, () => `SELECT ${USER_VALUE_COLUMNS.join(', ')} FROM user_values WHERE tenant_id = ? AND user_id IN (${placeholders(chunk.length)}) ORDER BY user_id, field_key, position`),
+        keyed(sqlText(`user-values|${chunk.length}`, () => `SELECT ${USER_VALUE_COLUMNS.join(', ')} FROM user_values WHERE tenant_id = ? AND user_id IN (${placeholders(chunk.length)}) ORDER BY user_id, field_key, position`)),
         [tenantId, ...chunk],
       ),
     );
@@ -424,7 +426,7 @@ export class MappingRepository {
     const keyColumns = ['user_id', 'field_key', 'position'];
     const keyOf = (row: ValueKey) => [row.userId, row.fieldKey, row.position];
     for (let start = 0; start < changes.deleted.length; start += ID_CHUNK) {
-      await tx.run(tx.knex('user_values').where('tenant_id', tenantId).whereIn(keyColumns, changes.deleted.slice(start, start + ID_CHUNK).map(keyOf)).delete());
+      await tx.run(keyed(tx.knex('user_values').where('tenant_id', tenantId).whereIn(keyColumns, changes.deleted.slice(start, start + ID_CHUNK).map(keyOf)).delete()));
     }
     await insertUserValueRows(tx, tenantId, changes.inserted);
     const byVersion = new Map<number, ValueKey[]>();

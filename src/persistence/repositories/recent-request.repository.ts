@@ -1,4 +1,5 @@
 import type { Tx } from '../database';
+import { keyed } from '../keyed-query';
 import type { RecentRequestRow } from '../entities/recent-request.entity';
 import { TABLES } from '../tables';
 import { insertRows } from './bulk-rows';
@@ -18,9 +19,12 @@ export class RecentRequestRepository {
 
   /** Keeps the newest `keep` requests of the connection (ids are time-ordered); one statement. */
   async trim(tx: Tx, tenantId: string, connectionId: string, keep: number): Promise<void> {
+    // Keyed: a connection holds about `keep` rows, whatever the tenant's size.
     await tx.run(
-      'DELETE FROM recent_requests WHERE tenant_id = ? AND connection_id = ? AND id <= ' +
-        '(SELECT id FROM recent_requests WHERE tenant_id = ? AND connection_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)',
+      keyed(
+        'DELETE FROM recent_requests WHERE tenant_id = ? AND connection_id = ? AND id <= ' +
+          '(SELECT id FROM recent_requests WHERE tenant_id = ? AND connection_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)',
+      ),
       [tenantId, connectionId, tenantId, connectionId, keep],
     );
   }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { ResolvedFilter } from '../../domain/filter/filter-field';
 import type { Tx } from '../database';
+import { keyed } from '../keyed-query';
 import { toNumber } from '../column-values';
 import type { EntityTable } from '../entity-table';
 import type { GroupRow } from '../entities/group.entity';
@@ -40,7 +41,7 @@ export async function collectInChunks<K, T>(ids: readonly K[], work: (chunk: rea
 /** The subset of `ids` that name rows of `table` in the tenant. */
 export async function selectExistingIds(tx: Tx, table: 'users' | 'groups', tenantId: string, ids: readonly string[]): Promise<Set<string>> {
   const rows = await collectInChunks(ids, (chunk) =>
-    tx.all<{ id: string }>(sqlText(`existing|${table}|${chunk.length}`, () => `SELECT id FROM ${table} WHERE tenant_id = ? AND id IN (${placeholders(chunk.length)})`), [tenantId, ...chunk]),
+    tx.all<{ id: string }>(keyed(sqlText(`existing|${table}|${chunk.length}`, () => `SELECT id FROM ${table} WHERE tenant_id = ? AND id IN (${placeholders(chunk.length)})`)), [tenantId, ...chunk]),
   );
   return new Set(rows.map((row) => row.id));
 }
@@ -129,7 +130,9 @@ export async function listRows<R, F extends string>(
   // The unary plus keeps SQLite from choosing the (tenant_id, created_at) index over the filter's own.
   if (pinned !== 'unique' || order.length > 0) order.push(pinned === 'indexed' ? `+${tieBreak('r')}` : tieBreak('r'));
   const sql = `SELECT ${spec.columns.map((column) => `r.${column}`).join(', ')} FROM ${spec.table} r WHERE ${where}${order.length > 0 ? ` ORDER BY ${order.join(', ')}` : ''} LIMIT ? OFFSET ?`;
-  const rows = await read<R>(sql, [...bindings, page.limit, page.offset]);
+  const values = [...bindings, page.limit, page.offset];
+  // A lookup by a unique key alone is keyed: one index probe whatever the tenant's size.
+  const rows = await (pinned === 'unique' && order.length === 0 ? tx.all<R>(keyed(sql), values) : read<R>(sql, values));
   const complete = rows.length < page.limit && (rows.length > 0 || page.offset === 0);
   return { total: complete ? page.offset + rows.length : await count(), rows };
 }
@@ -275,7 +278,7 @@ export async function selectResourceRow<Row extends ResourceRow, P extends keyof
 ): Promise<Required<Pick<Row, P>> | undefined> {
   const suffix = lock ? LOCKING_SUFFIX[tx.dialect][lock] : '';
   const sql = sqlText(`row|${table.name}|${properties.join(',')}|${suffix}`, () => `SELECT ${table.names(properties).join(', ')} FROM ${table.name} WHERE tenant_id = ? AND id = ?${suffix}`);
-  const row = await tx.first<Record<string, unknown>>(sql, [tenantId, id]);
+  const row = await tx.first<Record<string, unknown>>(keyed(sql), [tenantId, id]);
   return row && table.reader(tx.dialect, properties)(row);
 }
 
@@ -283,7 +286,7 @@ export async function selectResourceRow<Row extends ResourceRow, P extends keyof
 export async function insertResourceRow<Row extends ResourceRow>(tx: Tx, table: EntityTable<Row>, tenantId: string, id: string, indexed: Partial<Row>, raw: Record<string, unknown>, now: number): Promise<void> {
   const row = { tenantId, id, ...indexed, raw, version: 1, createdAt: now, updatedAt: now } as Partial<Row>;
   const properties = Object.keys(row) as (keyof Row & string)[];
-  tx.write(insertText(table.name, table.names(properties), 1), table.values(row, properties));
+  tx.write(keyed(insertText(table.name, table.names(properties), 1)), table.values(row, properties));
 }
 
 /** Writes a new state of a resource row and bumps its version (the ETag); returns the new version. */
@@ -291,6 +294,6 @@ export async function updateResourceRow<Row extends ResourceRow>(tx: Tx, table: 
   const version = current.version + 1;
   const changes = { ...indexed, raw, version, updatedAt: now } as Partial<Row>;
   const properties = Object.keys(changes) as (keyof Row & string)[];
-  tx.write(updateByIdText(table.name, table.names(properties)), [...table.values(changes, properties), current.tenantId, current.id]);
+  tx.write(keyed(updateByIdText(table.name, table.names(properties))), [...table.values(changes, properties), current.tenantId, current.id]);
   return version;
 }

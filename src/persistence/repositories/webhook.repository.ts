@@ -1,6 +1,7 @@
 import type { EventResourceType, EventType } from '../../domain/events';
 import { CLOSED_CIRCUIT, type CircuitState, type EndpointCircuit, type EndpointHealth } from '../../domain/webhook-circuit';
 import type { Dialect, Tx } from '../database';
+import { keyed, type KeyedQuery } from '../keyed-query';
 import { sqlText } from '../sql-text';
 import { parseJsonColumn, toBoolean, toNumber } from '../column-values';
 import { applyKeyset, type KeysetOrder, type KeysetPage, type KeysetRequest } from './keyset';
@@ -213,8 +214,8 @@ function truncated(text: string): string {
 
 /** Webhook endpoints (with their delivery status) and the per-endpoint delivery queue. */
 /** One pending delivery of an event per active endpoint of the tenant that wants its type. */
-function deliveriesOfEventText(dialect: Dialect): string {
-  return sqlText(`deliveries-of-event|${dialect}`, () => `INSERT INTO webhook_deliveries (${DELIVERY_COLUMNS.join(', ')}) SELECT e.tenant_id, e.id, ?, 'pending', 0, ?, ? FROM webhook_endpoints e WHERE e.tenant_id = ? AND e.active = ? AND (e.event_types IS NULL OR ${WANTS_TYPE[dialect]})`);
+function deliveriesOfEventText(dialect: Dialect): KeyedQuery {
+  return keyed(sqlText(`deliveries-of-event|${dialect}`, () => `INSERT INTO webhook_deliveries (${DELIVERY_COLUMNS.join(', ')}) SELECT e.tenant_id, e.id, ?, 'pending', 0, ?, ? FROM webhook_endpoints e WHERE e.tenant_id = ? AND e.active = ? AND (e.event_types IS NULL OR ${WANTS_TYPE[dialect]})`));
 }
 
 export class WebhookRepository {
@@ -266,16 +267,16 @@ export class WebhookRepository {
   /** The endpoint's failure count and circuit, locked (PostgreSQL) until the transaction ends: outcomes of one endpoint are recorded one at a time. */
   async lockEndpointHealth(tx: Tx, tenantId: string, id: string): Promise<EndpointHealth | undefined> {
     const query = tx.knex('webhook_endpoints').select(HEALTH_COLUMNS).where({ tenant_id: tenantId, id });
-    const row = await tx.first<HealthColumns>(tx.dialect === 'postgresql' ? query.forUpdate() : query);
+    const row = await tx.first<HealthColumns>(keyed(tx.dialect === 'postgresql' ? query.forUpdate() : query));
     return row && toHealth(row);
   }
 
   async recordEndpointSuccess(tx: Tx, tenantId: string, id: string, now: number, health: EndpointHealth): Promise<void> {
-    await tx.run(tx.knex('webhook_endpoints').where({ tenant_id: tenantId, id }).update({ last_success_at: now, ...healthColumns(health) }));
+    await tx.run(keyed(tx.knex('webhook_endpoints').where({ tenant_id: tenantId, id }).update({ last_success_at: now, ...healthColumns(health) })));
   }
 
   async recordEndpointFailure(tx: Tx, tenantId: string, id: string, now: number, error: string, health: EndpointHealth): Promise<void> {
-    await tx.run(tx.knex('webhook_endpoints').where({ tenant_id: tenantId, id }).update({ last_failure_at: now, last_error: truncated(error), ...healthColumns(health) }));
+    await tx.run(keyed(tx.knex('webhook_endpoints').where({ tenant_id: tenantId, id }).update({ last_failure_at: now, last_error: truncated(error), ...healthColumns(health) })));
   }
 
   async saveCircuit(tx: Tx, tenantId: string, id: string, circuit: EndpointCircuit): Promise<void> {
@@ -437,19 +438,21 @@ export class WebhookRepository {
 
   /** Keeps other workers off a claimed delivery until `until`; a worker that dies leaves it to be retried then. */
   async leaseDelivery(tx: Tx, key: DeliveryKey, until: number): Promise<void> {
-    await tx.run(this.deliveryRow(tx, key).update({ next_attempt_at: until }));
+    await tx.run(keyed(this.deliveryRow(tx, key).update({ next_attempt_at: until })));
   }
 
   async recordDelivered(tx: Tx, key: DeliveryKey, attempts: number, now: number): Promise<void> {
-    await tx.run(this.deliveryRow(tx, key).where({ status: 'pending' }).update({ status: 'delivered', attempts, delivered_at: now, next_attempt_at: null, last_error: null }));
+    await tx.run(keyed(this.deliveryRow(tx, key).where({ status: 'pending' }).update({ status: 'delivered', attempts, delivered_at: now, next_attempt_at: null, last_error: null })));
   }
 
   /** A failed attempt: retried at `nextAttemptAt`, or given up (status failed) when that is null. */
   async recordAttemptFailed(tx: Tx, key: DeliveryKey, attempts: number, nextAttemptAt: number | null, error: string): Promise<void> {
     await tx.run(
-      this.deliveryRow(tx, key)
-        .where({ status: 'pending' })
-        .update({ status: nextAttemptAt === null ? 'failed' : 'pending', attempts, next_attempt_at: nextAttemptAt, last_error: truncated(error) }),
+      keyed(
+        this.deliveryRow(tx, key)
+          .where({ status: 'pending' })
+          .update({ status: nextAttemptAt === null ? 'failed' : 'pending', attempts, next_attempt_at: nextAttemptAt, last_error: truncated(error) }),
+      ),
     );
   }
 
