@@ -134,13 +134,14 @@ export function limitOverload(limits: OverloadLimits, tenantOf: (request: Reques
       else held.set(tenant, left);
       total += left;
     }
-    const now = performance.now();
-    for (const [tenant, until] of restingUntil) if (until <= now) restingUntil.delete(tenant);
     heavy = new Set();
     if (loop.busy >= HEAVY_FROM_BUSY) {
       const heavyFromMs = (HEAVY_FROM_EQUAL_SHARES * total) / held.size;
       for (const [tenant, ms] of held) if (ms > heavyFromMs) heavy.add(tenant);
     }
+    // A rest paces a heavy tenant: it ends when its time is up or the tenant is no longer heavy (an idle loop).
+    const now = performance.now();
+    for (const [tenant, until] of restingUntil) if (until <= now || !heavy.has(tenant)) restingUntil.delete(tenant);
     admitWaiting();
   });
   const placesOf = (tenant: string) => (heavy.has(tenant) ? 1 : perTenant);

@@ -80,8 +80,9 @@ describe(`SCIM admission per tenant on ${testDatabaseKind()}`, () => {
       const heavyRound = async (round: string) => (await Promise.all([0, 1, 2].map((lane) => heavy.post('/Bulk', bulk(`${round}${lane}`))))).map((response) => response.status);
       // An idle loop: the tenant has its four places.
       expect(await heavyRound('idle')).toEqual([200, 200, 200]);
-      // The light tenants send too (a tenant alone is never heavy, whatever it sends).
-      for (const client of light) expect((await client.get('/Users?count=1')).status).toBe(200);
+      // The light tenants send too (a tenant alone is never heavy, whatever it sends): a write each, which holds
+      // its place long enough to be remembered into the busy round (a GET of under half a millisecond is forgotten at once).
+      for (const [index, client] of light.entries()) await client.createUser(`light${index}-pre@example.com`);
 
       // Busy turns of 60 ms back to back: the loop is busy, yet not late past SCIM_MAX_EVENT_LOOP_LAG_MS.
       const hog = setInterval(() => blockEventLoop(60), 1);

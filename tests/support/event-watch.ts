@@ -42,17 +42,22 @@ export class EventWatch {
 
   /** Webhook deliveries so far, in the order received, once one of each `types` has arrived. */
   async webhooks(...types: string[]): Promise<WatchedEvent[]> {
-    const received = await poll(
-      () => this.receiver.received.map((hook) => hook.body as WatchedEvent),
-      (events) => types.every((type) => events.some((event) => event.type === type)),
-      `webhooks ${types.join(', ')}`,
-    );
-    return received;
+    return this.webhooksUntil((events) => types.every((type) => events.some((event) => event.type === type)), `webhooks ${types.join(', ')}`);
+  }
+
+  /** Webhook deliveries so far, in the order received, once `done` holds for them (deliveries of different resources may arrive in any order). */
+  async webhooksUntil(done: (events: WatchedEvent[]) => boolean, what: string): Promise<WatchedEvent[]> {
+    return poll(() => this.receiver.received.map((hook) => hook.body as WatchedEvent), done, what);
   }
 
   /** The events a subscription replays from the first webhook delivery on, once one of each `types` has arrived. */
   async subscription(...types: string[]): Promise<WatchedEvent[]> {
-    const [first] = await this.webhooks(...types);
+    return this.subscriptionUntil((events) => types.every((type) => events.some((event) => event.type === type)), `subscription events ${types.join(', ')}`);
+  }
+
+  /** The events a subscription replays from the first webhook delivery on, once `done` holds for them. */
+  async subscriptionUntil(done: (events: WatchedEvent[]) => boolean, what: string): Promise<WatchedEvent[]> {
+    const [first] = await this.webhooksUntil(done, what);
     const client = createClient({ url: this.hub.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${this.tenant.credentials.adminApiKey}` }, retryAttempts: 0 });
     const events: WatchedEvent[] = [first];
     try {
@@ -60,7 +65,7 @@ export class EventWatch {
         { query: 'subscription($after: ID) { events(after: $after) { id type resource { type id version } data } }', variables: { after: first.id } },
         { next: (result) => void (result.data?.events && events.push(result.data.events)), error: () => undefined, complete: () => undefined },
       );
-      await poll(() => events, (seen) => types.every((type) => seen.some((event) => event.type === type)), `subscription events ${types.join(', ')}`);
+      await poll(() => events, done, what);
       unsubscribe();
       return events;
     } finally {
