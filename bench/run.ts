@@ -24,7 +24,7 @@ import { runO1 } from './benchmarks/o1';
 import { runMappingLifecycle } from './benchmarks/mapping-lifecycle';
 import { runInitialSync } from './benchmarks/initial-sync';
 import { runGraphql } from './benchmarks/graphql';
-import { runMixedLoad } from './benchmarks/mixed-load';
+import { runMixedLoad, runMixedLoadOnPostgres } from './benchmarks/mixed-load';
 import { runPostgres } from './benchmarks/postgres';
 import { runPeers } from './benchmarks/peers';
 import { runConsole } from './benchmarks/console';
@@ -84,6 +84,7 @@ const ALL: Runnable[] = [
   { name: 'p1', title: 'P1 PostgreSQL vs SQLite: POST /Users and one-member group PATCH, round trips and CPU per request', run: (context) => runPostgres(context) },
   { name: 'peers', title: 'PEER the hub beside scimgateway and Jackson (BENCH_PEERS_DIR, prepared outside the repository)', run: (context) => runPeers(context) },
   { name: 's8', title: 'S8 Entra-like mixed load (lookup, POST, group PATCH per new user), then overload', run: (context) => runMixedLoad(context) },
+  { name: 's8pg', title: 'S8-PG the same mixed load with the hub on PostgreSQL', run: (context) => runMixedLoadOnPostgres(context) },
   { name: 'console', title: 'C1-C4 admin console: first-load JavaScript, users page and every page in Chromium at 100k users', run: (context) => runConsole(context) },
 ];
 

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { check, summarise, type BenchmarkResult, type CaseRun, type Context, type Seeding } from '../lib/harness';
 import { createDatabase, PATCH_SCHEMA, seedGroups, seedUsers, userBody, type TenantSeed } from '../lib/seed';
+import { copySqliteRows, createMigratedPostgresDatabase } from '../lib/postgres';
 import { sampleRss, ServerHandle } from '../lib/servers';
 import { max, percentile, show } from '../lib/stats';
 
@@ -207,9 +208,8 @@ function toRun(exchanges: readonly Exchange[], phase: PhaseResult): CaseRun {
   };
 }
 
-export async function runMixedLoad(context: Context): Promise<Omit<BenchmarkResult, 'name' | 'title' | 'seconds'>> {
-  const sizes = mixedSizes(context.mode.smoke);
-  const file = path.join(context.workDir, 's8.sqlite');
+/** The 40 tenants' users and groups, written into a SQLite file (bench/lib/seed.ts). */
+async function seedTenants(file: string, sizes: MixedSizes): Promise<{ targets: TenantTarget[]; seeding: Seeding[] }> {
   const started = performance.now();
   const slugs = Array.from({ length: sizes.tenants }, (_, index) => `entra${index}`);
   const tenants = await createDatabase(file, slugs);
@@ -225,8 +225,56 @@ export async function runMixedLoad(context: Context): Promise<Omit<BenchmarkResu
     seeded += sizes.usersPerTenant;
   }
   seeding.push({ what: `${sizes.usersPerTenant} users and a group holding them, per tenant`, rows: seeded * 2, seconds: (performance.now() - seedStarted) / 1000 });
+  return { targets, seeding };
+}
 
-  const hub = await ServerHandle.start('hub', { kind: 'hub', sqliteFile: file });
+export async function runMixedLoad(context: Context): Promise<Omit<BenchmarkResult, 'name' | 'title' | 'seconds'>> {
+  const sizes = mixedSizes(context.mode.smoke);
+  const file = path.join(context.workDir, 's8.sqlite');
+  const { targets, seeding } = await seedTenants(file, sizes);
+  return measureMixedLoad(context, sizes, targets, seeding, {
+    id: 'S8',
+    start: () => ServerHandle.start('hub', { kind: 'hub', sqliteFile: file }),
+    storage: 'SQLite file, default durability (synchronous FULL)',
+  });
+}
+
+/** S8 on PostgreSQL: the same seed (copied from a SQLite file into a scratch database), the same load. */
+export async function runMixedLoadOnPostgres(context: Context): Promise<Omit<BenchmarkResult, 'name' | 'title' | 'seconds'>> {
+  const sizes = mixedSizes(context.mode.smoke);
+  const file = path.join(context.workDir, 's8-postgresql.sqlite');
+  const { targets, seeding } = await seedTenants(file, sizes);
+  const database = await createMigratedPostgresDatabase('bench_s8');
+  try {
+    const started = performance.now();
+    const rows = await copySqliteRows(file, database.url);
+    seeding.push({ what: 'the same rows copied into PostgreSQL', rows, seconds: (performance.now() - started) / 1000 });
+    return await measureMixedLoad(context, sizes, targets, seeding, {
+      id: 'S8-PG',
+      start: () => ServerHandle.start('hub PostgreSQL', { kind: 'hub', env: { DATABASE_URL: database.url } }),
+      storage: 'PostgreSQL (the local server, default settings), one hub process',
+    });
+  } finally {
+    await database.drop();
+  }
+}
+
+interface MixedLoadSubject {
+  /** The check id of the rows this run reports. */
+  readonly id: string;
+  start(): Promise<ServerHandle>;
+  /** Where the hub stores, for the notes. */
+  readonly storage: string;
+}
+
+async function measureMixedLoad(
+  context: Context,
+  sizes: MixedSizes,
+  targets: readonly TenantTarget[],
+  seeding: Seeding[],
+  subject: MixedLoadSubject,
+): Promise<Omit<BenchmarkResult, 'name' | 'title' | 'seconds'>> {
+  const hub = await subject.start();
   try {
     const flowsPerSecond = sizes.requestsPerSecondPerTenant / 3;
     const offeredRps = sizes.requestsPerSecondPerTenant * sizes.tenants;
@@ -259,18 +307,18 @@ export async function runMixedLoad(context: Context): Promise<Omit<BenchmarkResu
       cases: steadyCases,
       ratios: [],
       checks: [
-        check('S8', `p99 of every request at ${sizes.requestsPerSecondPerTenant} rps x ${sizes.tenants} tenants for ${sizes.steadySeconds} s`, '<= 100 ms', `${show(steadyP99)} ms (${steady.exchanges.length} requests)`, steadyP99 <= 100),
-        check('S8', 'requests served (2xx) of those offered, steady phase', '>= 99%', `${show(servedShare * 100, 1)}% (${served.length} of ${steady.offeredRequests}; ${steady.exchanges.length - served.length} refused or failed, ${steady.flowsNotStarted} flows not started)`, servedShare >= 0.99),
-        check('S8', 'no 5xx (or connection error), steady and overload', '0', `${fiveHundreds}; other non-2xx but 429: ${unexpected}`, fiveHundreds === 0 && unexpected === 0),
-        check('S8', `overload answered 429 with an integer Retry-After (x${sizes.overloadFactor} phase)`, 'every 429 has it, some 429', `${refused.length} x 429, ${withRetryAfter} with Retry-After`, refused.length > 0 && withRetryAfter === refused.length),
-        check('S8', 'slowest request of either phase', '< 60 s', `${show(slowest / 1000, 2)} s`, slowest < ENTRA_TIMEOUT_MS),
+        check(subject.id, `p99 of every request at ${sizes.requestsPerSecondPerTenant} rps x ${sizes.tenants} tenants for ${sizes.steadySeconds} s`, '<= 100 ms', `${show(steadyP99)} ms (${steady.exchanges.length} requests)`, steadyP99 <= 100),
+        check(subject.id, 'requests served (2xx) of those offered, steady phase', '>= 99%', `${show(servedShare * 100, 1)}% (${served.length} of ${steady.offeredRequests}; ${steady.exchanges.length - served.length} refused or failed, ${steady.flowsNotStarted} flows not started)`, servedShare >= 0.99),
+        check(subject.id, 'no 5xx (or connection error), steady and overload', '0', `${fiveHundreds}; other non-2xx but 429: ${unexpected}`, fiveHundreds === 0 && unexpected === 0),
+        check(subject.id, `overload answered 429 with an integer Retry-After (x${sizes.overloadFactor} phase)`, 'every 429 has it, some 429', `${refused.length} x 429, ${withRetryAfter} with Retry-After`, refused.length > 0 && withRetryAfter === refused.length),
+        check(subject.id, 'slowest request of either phase', '< 60 s', `${show(slowest / 1000, 2)} s`, slowest < ENTRA_TIMEOUT_MS),
       ],
       seeding,
       notes: [
         `Open-loop: each tenant starts a new-user flow every ${show(1000 / flowsPerSecond, 0)} ms (lookup, then POST, then PATCH adding the user to a group of ${sizes.usersPerTenant}); a non-2xx answer ends the flow (an IdP would retry after Retry-After). Latencies run from the request getting one of the generator's 512 keep-alive connections to the end of the answer; status 0 is a connection error or a 65 s timeout.`,
         `Overload phase: ${overload.exchanges.length} requests, ${overload.exchanges.filter((exchange) => exchange.status === 429).length} answered 429, p99 ${show(percentile(overload.exchanges.map((exchange) => exchange.ms), 99))} ms, ${overload.flowsNotStarted} flows not started.`,
         `Load generator (this process) event loop lateness, p99 / max: steady ${show(steady.generatorLagMs.p99)} / ${show(steady.generatorLagMs.max)} ms, overload ${show(overload.generatorLagMs.p99)} / ${show(overload.generatorLagMs.max)} ms (latencies above include it); server CPU steady ${show(steady.serverCpuPct, 0)}%, overload ${show(overload.serverCpuPct, 0)}% of one core.`,
-        `SQLite file, default durability (synchronous FULL); server peak RSS ${show(Math.max(steady.rssPeakMB, overload.rssPeakMB), 0)} MB.`,
+        `${subject.storage}; server peak RSS ${show(Math.max(steady.rssPeakMB, overload.rssPeakMB), 0)} MB.`,
       ],
     };
   } finally {
