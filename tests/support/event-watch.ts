@@ -20,6 +20,11 @@ async function poll<T>(read: () => T | Promise<T>, done: (value: T) => boolean, 
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** Whether the events hold at least one of each type. */
+function oneOfEach(types: readonly string[]): (events: WatchedEvent[]) => boolean {
+  return (events) => types.every((type) => events.some((event) => event.type === type));
+}
+
 /**
  * Watches a tenant's events on both channels apps use: a webhook endpoint (registered now, receiving
  * what is committed from now on) and a GraphQL subscription, opened on demand with `after:` the first
@@ -42,7 +47,7 @@ export class EventWatch {
 
   /** Webhook deliveries so far, in the order received, once one of each `types` has arrived. */
   async webhooks(...types: string[]): Promise<WatchedEvent[]> {
-    return this.webhooksUntil((events) => types.every((type) => events.some((event) => event.type === type)), `webhooks ${types.join(', ')}`);
+    return this.webhooksUntil(oneOfEach(types), `webhooks ${types.join(', ')}`);
   }
 
   /** Webhook deliveries so far, in the order received, once `done` holds for them (deliveries of different resources may arrive in any order). */
@@ -52,7 +57,7 @@ export class EventWatch {
 
   /** The events a subscription replays from the first webhook delivery on, once one of each `types` has arrived. */
   async subscription(...types: string[]): Promise<WatchedEvent[]> {
-    return this.subscriptionUntil((events) => types.every((type) => events.some((event) => event.type === type)), `subscription events ${types.join(', ')}`);
+    return this.subscriptionUntil(oneOfEach(types), `subscription events ${types.join(', ')}`);
   }
 
   /** The events a subscription replays from the first webhook delivery on, once `done` holds for them. */

@@ -1,6 +1,5 @@
 import type { ActorType, AuditDiff, AuditEvent } from '../../domain/audit';
 import type { Tx } from '../database';
-import { keyed } from '../keyed-query';
 import type { AuditEventRow } from '../entities/audit-event.entity';
 import { insertText } from '../sql-text';
 import { TABLES } from '../tables';
@@ -55,7 +54,7 @@ function auditRow(event: AuditEvent): AuditEventRow {
 export class AuditRepository {
   /** Appends the row to the transaction's write log (written with its next statement or its COMMIT). */
   append(tx: Tx, event: AuditEvent): void {
-    tx.write(keyed(insertText(AUDIT.name, COLUMNS, 1)), AUDIT.values(auditRow(event), PROPERTIES));
+    tx.write(insertText(AUDIT.name, COLUMNS, 1), AUDIT.values(auditRow(event), PROPERTIES));
   }
 
   async list(tx: Tx, tenantId: string, criteria: AuditCriteria, page: KeysetRequest): Promise<KeysetPage<AuditEvent>> {

@@ -65,7 +65,7 @@ export async function insertRows<Row extends object, P extends keyof Row & strin
       for (let column = 0; column < properties.length; column += 1) bindings[at++] = binders[column](row[properties[column]]);
     }
     start += size;
-    tx.write(keyed(tx.dialect === 'sqlite' ? insertText(table.name, columns, size, suffix) : buildInsertText(table.name, columns, size, suffix)), bindings);
+    tx.write(tx.dialect === 'sqlite' ? insertText(table.name, columns, size, suffix) : keyed(buildInsertText(table.name, columns, size, suffix)), bindings);
   }
 }
 

@@ -1,5 +1,4 @@
 import type { Tx } from '../database';
-import { keyed } from '../keyed-query';
 import type { DeprovisionedUserRow } from '../entities/deprovisioned-user.entity';
 import { insertText } from '../sql-text';
 import { TABLES } from '../tables';
@@ -16,7 +15,7 @@ const NEWEST_FIRST: KeysetOrder = { key: { sql: 'deprovisioned_at', nullable: fa
 /** The deprovisioned users of a tenant: kept, listed, taken back out (restore or purge). */
 export class DeprovisionedUserRepository {
   async insert(tx: Tx, user: DeprovisionedUser): Promise<void> {
-    await tx.run(keyed(insertText(TABLE.name, TABLE.names(PROPERTIES), 1)), TABLE.values(user, PROPERTIES));
+    await tx.run(insertText(TABLE.name, TABLE.names(PROPERTIES), 1), TABLE.values(user, PROPERTIES));
   }
 
   async find(tx: Tx, tenantId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<DeprovisionedUser | undefined> {

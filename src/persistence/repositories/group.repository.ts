@@ -6,7 +6,7 @@ import type { Tx } from '../database';
 import { keyed } from '../keyed-query';
 import type { GroupRow } from '../entities/group.entity';
 import type { GroupMemberRow } from '../entities/group-member.entity';
-import { insertText, placeholders, sqlText, updateByIdText } from '../sql-text';
+import { insertText, keyedSqlText, placeholders, sqlText, updateByIdText } from '../sql-text';
 import { TABLES } from '../tables';
 import { insertRows } from './bulk-rows';
 import { ID_CHUNK, selectExistingIds, type Page, type PageRequest, type RowLock, listRows, selectResourceRow, insertResourceRow, updateResourceRow, rowsSharingSkeletons } from './resource-rows';
@@ -88,7 +88,7 @@ export class GroupRepository {
     for (const { id, write, version } of groups) {
       const changes = { ...indexedGroupRow(write.fields), raw: write.raw, version, updatedAt: now };
       const properties = Object.keys(changes) as (keyof GroupRow & string)[];
-      await tx.run(keyed(updateByIdText(GROUPS.name, GROUPS.names(properties))), [...GROUPS.values(changes, properties), tenantId, id]);
+      await tx.run(updateByIdText(GROUPS.name, GROUPS.names(properties)), [...GROUPS.values(changes, properties), tenantId, id]);
     }
   }
 
@@ -114,7 +114,7 @@ export class GroupRepository {
       const chunk = members.slice(start, start + ID_CHUNK);
       const bindings: unknown[] = [];
       for (const member of chunk) bindings.push(tenantId, groupId, member.value, member.type, member.display, now);
-      tx.write(keyed(insertText('group_members', MEMBER_COLUMNS, chunk.length, 'ON CONFLICT (tenant_id, group_id, member_id) DO NOTHING')), bindings);
+      tx.write(insertText('group_members', MEMBER_COLUMNS, chunk.length, 'ON CONFLICT (tenant_id, group_id, member_id) DO NOTHING'), bindings);
     }
   }
 
@@ -132,8 +132,8 @@ export class GroupRepository {
    * its row lock with this statement; returns the group as it now is, or undefined when it is gone.
    */
   async bumpVersion(tx: Tx, tenantId: string, id: string, now: number): Promise<StoredGroup | undefined> {
-    const sql = sqlText('bump-version|groups', () => `UPDATE groups SET version = version + 1, updated_at = ? WHERE tenant_id = ? AND id = ? RETURNING ${COLUMNS.join(', ')}`);
-    const row = await tx.first<Record<string, unknown>>(keyed(sql), [now, tenantId, id]);
+    const sql = keyedSqlText('bump-version|groups', () => `UPDATE groups SET version = version + 1, updated_at = ? WHERE tenant_id = ? AND id = ? RETURNING ${COLUMNS.join(', ')}`);
+    const row = await tx.first<Record<string, unknown>>(sql, [now, tenantId, id]);
     return row && GROUPS.reader(tx.dialect, STORED)(row);
   }
 
@@ -143,8 +143,8 @@ export class GroupRepository {
    * transaction must keep the row from being deleted meanwhile (read it with the `key share` lock).
    */
   bumpVersionInLog(tx: Tx, tenantId: string, id: string, now: number, onBumped: (version: number) => void): void {
-    const sql = sqlText('bump-version-in-log|groups', () => 'UPDATE groups SET version = version + 1, updated_at = ? WHERE tenant_id = ? AND id = ? RETURNING version');
-    tx.writeReturning(keyed(sql), [now, tenantId, id], (rows) => {
+    const sql = keyedSqlText('bump-version-in-log|groups', () => 'UPDATE groups SET version = version + 1, updated_at = ? WHERE tenant_id = ? AND id = ? RETURNING version');
+    tx.writeReturning(sql, [now, tenantId, id], (rows) => {
       const row = rows[0] as { version: number | string } | undefined;
       if (row) onBumped(Number(row.version));
     });
@@ -202,7 +202,7 @@ export class GroupRepository {
     if (groupIds.length === 0) return;
     const bindings: unknown[] = [];
     for (const groupId of groupIds) bindings.push(tenantId, groupId, memberId, 'User', 'rule', now);
-    await tx.run(keyed(insertText('group_members', RULE_MEMBER_COLUMNS, groupIds.length, 'ON CONFLICT (tenant_id, group_id, member_id) DO NOTHING')), bindings);
+    await tx.run(insertText('group_members', RULE_MEMBER_COLUMNS, groupIds.length, 'ON CONFLICT (tenant_id, group_id, member_id) DO NOTHING'), bindings);
   }
 
   /** The groups of many members in one statement per chunk, by member id (re-apply maps a batch of users at once). */

@@ -3,7 +3,7 @@ import { keyed } from '../keyed-query';
 import { parseJsonColumn, toBoolean, toNumber } from '../column-values';
 import type { UserIdentity } from './user.repository';
 import { collectInChunks, countTenantRows, ID_CHUNK, lockingRead } from './resource-rows';
-import { insertText, placeholders, sqlText } from '../sql-text';
+import { insertText, keyedSqlText, placeholders } from '../sql-text';
 import type { UserValueRow } from '../entities/user-value.entity';
 import { TABLES } from '../tables';
 
@@ -154,7 +154,7 @@ async function insertUserValueRows(tx: Tx, tenantId: string, values: readonly St
     const chunk = values.slice(start, start + ID_CHUNK);
     const bindings: unknown[] = [];
     for (const value of chunk) bindings.push(...VALUES.values({ ...value, tenantId }, VALUE_PROPERTIES));
-    tx.write(keyed(insertText(VALUES.name, USER_VALUE_COLUMNS, chunk.length)), bindings);
+    tx.write(insertText(VALUES.name, USER_VALUE_COLUMNS, chunk.length), bindings);
   }
 }
 
@@ -378,7 +378,7 @@ export class MappingRepository {
   async userValues(tx: Tx, tenantId: string, userIds: readonly string[]): Promise<StoredUserValue[]> {
     const rows = await collectInChunks(userIds, (chunk) =>
       tx.all<Record<string, unknown>>(
-        keyed(sqlText(`user-values|${chunk.length}`, () => `SELECT ${USER_VALUE_COLUMNS.join(', ')} FROM user_values WHERE tenant_id = ? AND user_id IN (${placeholders(chunk.length)}) ORDER BY user_id, field_key, position`)),
+        keyedSqlText(`user-values|${chunk.length}`, () => `SELECT ${USER_VALUE_COLUMNS.join(', ')} FROM user_values WHERE tenant_id = ? AND user_id IN (${placeholders(chunk.length)}) ORDER BY user_id, field_key, position`),
         [tenantId, ...chunk],
       ),
     );

@@ -1,8 +1,7 @@
 import type { EventResourceType, EventType } from '../../domain/events';
 import type { Tx } from '../database';
-import { keyed } from '../keyed-query';
 import type { OutboxEventRow } from '../entities/outbox-event.entity';
-import { insertText, placeholders, sqlText } from '../sql-text';
+import { insertText, keyedSqlText, placeholders } from '../sql-text';
 import { TABLES } from '../tables';
 import { insertRows } from './bulk-rows';
 
@@ -32,13 +31,13 @@ function reader(tx: Tx): (row: Record<string, unknown>) => OutboxEvent {
 export class OutboxRepository {
   /** False when an event with this id already exists (idempotent enqueue); the row is then left as it was. */
   async insert(tx: Tx, event: OutboxEvent): Promise<boolean> {
-    const inserted = await tx.run(keyed(insertText(EVENTS.name, COLUMNS, 1, 'ON CONFLICT (tenant_id, id) DO NOTHING')), EVENTS.values(event as OutboxEventRow, PROPERTIES));
+    const inserted = await tx.run(insertText(EVENTS.name, COLUMNS, 1, 'ON CONFLICT (tenant_id, id) DO NOTHING'), EVENTS.values(event as OutboxEventRow, PROPERTIES));
     return inserted > 0;
   }
 
   /** Appends a new event (a fresh id) to the transaction's write log. */
   append(tx: Tx, event: OutboxEvent): void {
-    tx.write(keyed(insertText(EVENTS.name, COLUMNS, 1)), EVENTS.values(event as OutboxEventRow, PROPERTIES));
+    tx.write(insertText(EVENTS.name, COLUMNS, 1), EVENTS.values(event as OutboxEventRow, PROPERTIES));
   }
 
   /**
@@ -49,12 +48,12 @@ export class OutboxRepository {
     const table = VERSIONED_TABLES[event.resourceType];
     if (!table) throw new Error(`${event.resourceType} rows have no version`);
     const values = EVENTS.values(event as OutboxEventRow, PROPERTIES);
-    const sql = sqlText(`outbox-stored-version|${table}`, () => {
+    const sql = keyedSqlText(`outbox-stored-version|${table}`, () => {
       const before = placeholders(VERSION_INDEX);
       const after = placeholders(PROPERTIES.length - VERSION_INDEX - 1);
       return `INSERT INTO ${EVENTS.name} (${COLUMNS.join(', ')}) VALUES (${before}, (SELECT version FROM ${table} WHERE tenant_id = ? AND id = ?), ${after})`;
     });
-    tx.write(keyed(sql), [...values.slice(0, VERSION_INDEX), event.tenantId, event.resourceId, ...values.slice(VERSION_INDEX + 1)]);
+    tx.write(sql, [...values.slice(0, VERSION_INDEX), event.tenantId, event.resourceId, ...values.slice(VERSION_INDEX + 1)]);
   }
 
   /** Many new events (fresh ids) in multi-row statements. */

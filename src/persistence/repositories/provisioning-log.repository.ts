@@ -1,5 +1,4 @@
 import type { Tx } from '../database';
-import { keyed } from '../keyed-query';
 import { parseJsonColumn, toNumber } from '../column-values';
 import { insertText } from '../sql-text';
 import { applyKeyset, toKeysetPage, type KeysetOrder, type KeysetPage, type KeysetRequest } from './keyset';
@@ -101,7 +100,7 @@ export class ProvisioningLogRepository {
         entry.requestId,
       );
     }
-    tx.write(keyed(insertText('provisioning_log', COLUMNS, entries.length)), bindings);
+    tx.write(insertText('provisioning_log', COLUMNS, entries.length), bindings);
   }
 
   async list(tx: Tx, tenantId: string, criteria: ProvisioningLogCriteria, page: KeysetRequest): Promise<KeysetPage<ProvisioningLogEntry>> {

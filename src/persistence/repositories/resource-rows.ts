@@ -7,7 +7,7 @@ import type { EntityTable } from '../entity-table';
 import type { GroupRow } from '../entities/group.entity';
 import type { UserRow } from '../entities/user.entity';
 import { FilterSqlBuilder, type FilterTable } from '../filter-sql';
-import { insertText, placeholders, sqlText, updateByIdText } from '../sql-text';
+import { insertText, keyedSqlText, placeholders, sqlText, updateByIdText } from '../sql-text';
 import { PageAnchorCache, seekFor, type PageAnchors, type Seek } from '../page-anchors';
 
 /** A resource table (users, groups): its rows carry the raw resource and its version. */
@@ -41,7 +41,7 @@ export async function collectInChunks<K, T>(ids: readonly K[], work: (chunk: rea
 /** The subset of `ids` that name rows of `table` in the tenant. */
 export async function selectExistingIds(tx: Tx, table: 'users' | 'groups', tenantId: string, ids: readonly string[]): Promise<Set<string>> {
   const rows = await collectInChunks(ids, (chunk) =>
-    tx.all<{ id: string }>(keyed(sqlText(`existing|${table}|${chunk.length}`, () => `SELECT id FROM ${table} WHERE tenant_id = ? AND id IN (${placeholders(chunk.length)})`)), [tenantId, ...chunk]),
+    tx.all<{ id: string }>(keyedSqlText(`existing|${table}|${chunk.length}`, () => `SELECT id FROM ${table} WHERE tenant_id = ? AND id IN (${placeholders(chunk.length)})`), [tenantId, ...chunk]),
   );
   return new Set(rows.map((row) => row.id));
 }
@@ -277,8 +277,8 @@ export async function selectResourceRow<Row extends ResourceRow, P extends keyof
   lock?: RowLock,
 ): Promise<Required<Pick<Row, P>> | undefined> {
   const suffix = lock ? LOCKING_SUFFIX[tx.dialect][lock] : '';
-  const sql = sqlText(`row|${table.name}|${properties.join(',')}|${suffix}`, () => `SELECT ${table.names(properties).join(', ')} FROM ${table.name} WHERE tenant_id = ? AND id = ?${suffix}`);
-  const row = await tx.first<Record<string, unknown>>(keyed(sql), [tenantId, id]);
+  const sql = keyedSqlText(`row|${table.name}|${properties.join(',')}|${suffix}`, () => `SELECT ${table.names(properties).join(', ')} FROM ${table.name} WHERE tenant_id = ? AND id = ?${suffix}`);
+  const row = await tx.first<Record<string, unknown>>(sql, [tenantId, id]);
   return row && table.reader(tx.dialect, properties)(row);
 }
 
@@ -286,7 +286,7 @@ export async function selectResourceRow<Row extends ResourceRow, P extends keyof
 export async function insertResourceRow<Row extends ResourceRow>(tx: Tx, table: EntityTable<Row>, tenantId: string, id: string, indexed: Partial<Row>, raw: Record<string, unknown>, now: number): Promise<void> {
   const row = { tenantId, id, ...indexed, raw, version: 1, createdAt: now, updatedAt: now } as Partial<Row>;
   const properties = Object.keys(row) as (keyof Row & string)[];
-  tx.write(keyed(insertText(table.name, table.names(properties), 1)), table.values(row, properties));
+  tx.write(insertText(table.name, table.names(properties), 1), table.values(row, properties));
 }
 
 /** Writes a new state of a resource row and bumps its version (the ETag); returns the new version. */
@@ -294,6 +294,6 @@ export async function updateResourceRow<Row extends ResourceRow>(tx: Tx, table: 
   const version = current.version + 1;
   const changes = { ...indexed, raw, version, updatedAt: now } as Partial<Row>;
   const properties = Object.keys(changes) as (keyof Row & string)[];
-  tx.write(keyed(updateByIdText(table.name, table.names(properties))), [...table.values(changes, properties), current.tenantId, current.id]);
+  tx.write(updateByIdText(table.name, table.names(properties)), [...table.values(changes, properties), current.tenantId, current.id]);
   return version;
 }

@@ -126,7 +126,7 @@ export class UserRepository {
   /** Puts a deprovisioned user back under its own id and creation time, at the version after the one it had. */
   async reinsert(tx: Tx, tenantId: string, id: string, write: UserWrite, previous: { readonly version: number; readonly createdAt: number }, now: number): Promise<StoredUser> {
     const row = { tenantId, id, ...indexedUserRow(write.fields), raw: write.raw, version: previous.version + 1, createdAt: previous.createdAt, updatedAt: now };
-    await tx.run(keyed(insertText(USERS.name, USERS.names(ROW_PROPERTIES), 1)), USERS.values(row, ROW_PROPERTIES));
+    await tx.run(insertText(USERS.name, USERS.names(ROW_PROPERTIES), 1), USERS.values(row, ROW_PROPERTIES));
     await this.writeEmails(tx, tenantId, id, write.fields);
     return { tenantId, id, raw: write.raw, version: row.version, createdAt: row.createdAt, updatedAt: now, userName: write.fields.userName, active: write.fields.active };
   }
@@ -162,7 +162,7 @@ export class UserRepository {
     for (const { id, write, version } of users) {
       const changes = { ...indexedUserRow(write.fields), raw: write.raw, version, updatedAt: now };
       const properties = Object.keys(changes) as (keyof UserRow & string)[];
-      await tx.run(keyed(updateByIdText(USERS.name, USERS.names(properties))), [...USERS.values(changes, properties), tenantId, id]);
+      await tx.run(updateByIdText(USERS.name, USERS.names(properties)), [...USERS.values(changes, properties), tenantId, id]);
     }
     await collectInChunks(users, async (chunk) => {
       await tx.run(tx.knex(EMAILS.name).where('tenant_id', tenantId).whereIn('user_id', chunk.map((user) => user.id)).delete());
@@ -185,6 +185,6 @@ export class UserRepository {
     if (fields.emails.length === 0) return;
     const bindings: unknown[] = [];
     for (const row of emailRows(tenantId, userId, fields)) bindings.push(...EMAILS.values(row, EMAIL_PROPERTIES));
-    tx.write(keyed(insertText(EMAILS.name, EMAILS.names(EMAIL_PROPERTIES), fields.emails.length)), bindings);
+    tx.write(insertText(EMAILS.name, EMAILS.names(EMAIL_PROPERTIES), fields.emails.length), bindings);
   }
 }

@@ -2,7 +2,7 @@ import type { EventResourceType, EventType } from '../../domain/events';
 import { CLOSED_CIRCUIT, type CircuitState, type EndpointCircuit, type EndpointHealth } from '../../domain/webhook-circuit';
 import type { Dialect, Tx } from '../database';
 import { keyed, type KeyedQuery } from '../keyed-query';
-import { sqlText } from '../sql-text';
+import { keyedSqlText } from '../sql-text';
 import { parseJsonColumn, toBoolean, toNumber } from '../column-values';
 import { applyKeyset, type KeysetOrder, type KeysetPage, type KeysetRequest } from './keyset';
 import type { OutboxEvent } from './outbox.repository';
@@ -215,7 +215,7 @@ function truncated(text: string): string {
 /** Webhook endpoints (with their delivery status) and the per-endpoint delivery queue. */
 /** One pending delivery of an event per active endpoint of the tenant that wants its type. */
 function deliveriesOfEventText(dialect: Dialect): KeyedQuery {
-  return keyed(sqlText(`deliveries-of-event|${dialect}`, () => `INSERT INTO webhook_deliveries (${DELIVERY_COLUMNS.join(', ')}) SELECT e.tenant_id, e.id, ?, 'pending', 0, ?, ? FROM webhook_endpoints e WHERE e.tenant_id = ? AND e.active = ? AND (e.event_types IS NULL OR ${WANTS_TYPE[dialect]})`));
+  return keyedSqlText(`deliveries-of-event|${dialect}`, () => `INSERT INTO webhook_deliveries (${DELIVERY_COLUMNS.join(', ')}) SELECT e.tenant_id, e.id, ?, 'pending', 0, ?, ? FROM webhook_endpoints e WHERE e.tenant_id = ? AND e.active = ? AND (e.event_types IS NULL OR ${WANTS_TYPE[dialect]})`);
 }
 
 export class WebhookRepository {
