@@ -3,6 +3,9 @@
  * SQLite and PostgreSQL and prints one table row per gate and database with its measured figure and
  * PASS/FAIL. Reduced counts by default (CI and `npm test`), the large counts with --full. Writes the
  * totals to .test-output/reliability/summary.json for scripts/run-tests.js. Extra arguments go to jest.
+ * Each gate file runs on each database in a jest process of its own, one after another: a gate that
+ * measures latency from the test process is not slowed by the heap, timers and servers the gates before
+ * it left behind.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,7 +31,6 @@ interface Figure {
 const root = path.resolve(__dirname, '..');
 const output = path.join(root, '.test-output', 'reliability');
 const figuresDirectory = path.join(output, 'figures');
-const jestReport = path.join(output, 'jest.json');
 const summaryFile = path.join(output, 'summary.json');
 
 const args = process.argv.slice(2);
@@ -42,11 +44,26 @@ rmSync(output, { recursive: true, force: true });
 mkdirSync(figuresDirectory, { recursive: true });
 
 const started = Date.now();
-const jest = spawnSync(
-  process.execPath,
-  [require.resolve('jest/bin/jest'), '--config', path.join(root, 'tests', 'reliability', 'jest.config.js'), '--runInBand', '--json', `--outputFile=${jestReport}`, ...jestArgs],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, RELIABILITY_MODE: mode, RELIABILITY_FIGURES_DIR: figuresDirectory, RELIABILITY_PG_RESTART: pgRestart ? '1' : '0' } },
-);
+const jestCommand = [require.resolve('jest/bin/jest'), '--config', path.join(root, 'tests', 'reliability', 'jest.config.js')];
+const gateEnv = (database: string, file?: string) => ({
+  ...process.env,
+  RELIABILITY_DATABASE: database,
+  ...(file ? { RELIABILITY_GATE_FILE: file } : {}),
+  RELIABILITY_MODE: mode,
+  RELIABILITY_FIGURES_DIR: figuresDirectory,
+  RELIABILITY_PG_RESTART: pgRestart ? '1' : '0',
+});
+// The gate files jest's arguments select, per database (a database whose project the arguments leave out lists none).
+const gates = ['sqlite', 'postgresql'].flatMap((database) => {
+  const listed = spawnSync(process.execPath, [...jestCommand, '--listTests', '--json', ...jestArgs], { cwd: root, encoding: 'utf8', env: gateEnv(database) });
+  if (listed.status !== 0) return [];
+  return (JSON.parse(listed.stdout) as string[]).sort().map((file) => ({ database, file }));
+});
+const runs = gates.map(({ database, file }, index) => {
+  const report = path.join(output, `jest-${index}.json`);
+  const jest = spawnSync(process.execPath, [...jestCommand, '--runInBand', '--json', `--outputFile=${report}`, ...jestArgs], { cwd: root, stdio: 'inherit', env: gateEnv(database, file) });
+  return { report, status: jest.status };
+});
 
 const figures = new Map<string, Figure>();
 for (const file of readdirSync(figuresDirectory)) {
@@ -63,8 +80,14 @@ interface Row {
 }
 const rows: Row[] = [];
 let failedSuites = 0;
-if (existsSync(jestReport)) {
-  const report = JSON.parse(readFileSync(jestReport, 'utf8')) as JestReport;
+/** A jest run that wrote no report (or no gate file found) has no rows: counted so the table cannot read green. */
+let missingReports = gates.length === 0 ? 1 : 0;
+for (const run of runs) {
+  if (!existsSync(run.report)) {
+    missingReports += 1;
+    continue;
+  }
+  const report = JSON.parse(readFileSync(run.report, 'utf8')) as JestReport;
   for (const suite of report.testResults) {
     // A suite that fails to load has no tests of its own; count it so the table cannot read green.
     if (suite.status === 'failed' && suite.assertionResults.length === 0) {
@@ -88,8 +111,6 @@ if (existsSync(jestReport)) {
       });
     }
   }
-} else {
-  failedSuites += 1;
 }
 
 const gateWidth = Math.min(70, Math.max(4, ...rows.map((row) => row.gate.length)));
@@ -100,7 +121,7 @@ console.log(line('-'.repeat(gateWidth), '-'.repeat(10), '----', '-'.repeat(40)))
 for (const row of rows) console.log(line(row.gate, row.database, row.skipped ? 'SKIP' : row.pass ? 'PASS' : 'FAIL', row.figure));
 
 const passed = rows.filter((row) => row.pass && !row.skipped).length;
-const failed = rows.filter((row) => !row.pass).length + (existsSync(jestReport) ? 0 : 1);
+const failed = rows.filter((row) => !row.pass).length + missingReports;
 writeFileSync(summaryFile, JSON.stringify({ mode, passed, failed, rows }, null, 2));
 console.log(`${passed} gates passed, ${failed} failed, ${rows.filter((row) => row.skipped).length} not run in this mode`);
-process.exit(jest.status === 0 && failed === 0 && failedSuites === 0 ? 0 : 1);
+process.exit(runs.every((run) => run.status === 0) && failed === 0 && failedSuites === 0 ? 0 : 1);
