@@ -106,6 +106,18 @@ export class Tx {
     this.queued.push({ statement, logged: true, settle: { resolve: (result) => onRows(result.rows), reject: () => undefined } });
   }
 
+  /**
+   * A read queued behind the write log: it sees every write queued before it, and travels with the
+   * unit's next statement or its COMMIT, a round trip fewer than reading after the unit. Its failure
+   * fails the unit.
+   */
+  readWithLog<T>(query: AnyQuery, bindings: Bindings = []): Promise<T[]> {
+    const statement = { ...compile(query, bindings), rows: true };
+    return new Promise<T[]>((resolve, reject) => {
+      this.queued.push({ statement, logged: true, settle: { resolve: (result) => resolve(result.rows as T[]), reject } });
+    });
+  }
+
   /** Runs `hook` once the transaction has committed (outside a transaction: once the work is done); never after a rollback. */
   afterCommit(hook: () => void): void {
     this.commitHooks.push(hook);

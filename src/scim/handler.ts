@@ -1,10 +1,9 @@
 import { DomainError, isDomainError } from '../domain/errors';
 import type { MemberReference, MembershipChange, StoredGroup, GroupMember } from '../domain/groups/group';
-import type { StoredUser } from '../domain/identity/user';
 import type { GroupField, UserField } from '../domain/filter/filter-field';
 import type { GroupService } from '../services/group.service';
 import type { ScimPrincipal } from '../services/tenant.service';
-import type { UserService } from '../services/user.service';
+import type { ModifiedUser, UserService } from '../services/user.service';
 import type { WriteConditions } from '../services/write-actor';
 import { applyPatch, membersAddedOnly, parsePatchRequest, type MemberOperation } from './protocol/apply-patch';
 import { buildListResponse, buildResourceTypes, buildSchemaDocuments, buildServiceProviderConfig } from './protocol/discovery';
@@ -181,11 +180,14 @@ export class ScimHandler {
     return { raw: resource, fields: extractUserFields(resource) };
   }
 
-  private async userResponse(request: RoutedRequest, user: StoredUser, status: number, options: { knownToHaveNoGroups?: boolean } = {}): Promise<ScimResponse> {
+  /** Whether the answer about a user shows its groups (they cost a read). */
+  private wantsGroups(request: RoutedRequest): boolean {
+    return wantsAttribute(request.registry, 'User', projectionOf(request.query), { attribute: 'groups' });
+  }
+
+  private async userResponse(request: RoutedRequest, user: ModifiedUser, status: number, options: { knownToHaveNoGroups?: boolean } = {}): Promise<ScimResponse> {
     const projection = projectionOf(request.query);
-    const groups = options.knownToHaveNoGroups || !wantsAttribute(request.registry, 'User', projection, { attribute: 'groups' })
-      ? undefined
-      : await this.deps.users.groupsOf(user.tenantId, user.id);
+    const groups = options.knownToHaveNoGroups || !this.wantsGroups(request) ? undefined : (user.groups ?? (await this.deps.users.groupsOf(user.tenantId, user.id)));
     const body = projectResource(request.registry, 'User', renderUser(user, request.baseUrl, groups), projection);
     const headers: Record<string, string> = { ETag: formatVersion(user.version) };
     if (status === 201) headers.Location = `${request.baseUrl}/Users/${user.id}`;
@@ -217,12 +219,15 @@ export class ScimHandler {
         return this.userWrite(resource);
       },
       conditionsOf(request),
+      { readGroups: this.wantsGroups(request) },
     );
     return { ...(await this.userResponse(request, user, 200)), previousResource };
   }
 
   private async patchUser(request: RoutedRequest, principal: ScimPrincipal, id: string): Promise<ScimResponse> {
     const operations = parsePatchRequest(request.body);
+    const asked = request.query.attributes !== undefined || request.query.excludedattributes !== undefined;
+    const answersNoContent = principal.tenant.settings.userPatchStatus === 204 && !asked;
     let previousResource: Record<string, unknown> | undefined;
     const user = await this.deps.users.modify(
       this.actor(request, principal),
@@ -232,9 +237,9 @@ export class ScimHandler {
         return this.userWrite(applyPatch(request.registry, 'User', current.raw, operations).resource);
       },
       conditionsOf(request),
+      { readGroups: !answersNoContent && this.wantsGroups(request) },
     );
-    const asked = request.query.attributes !== undefined || request.query.excludedattributes !== undefined;
-    if (principal.tenant.settings.userPatchStatus === 204 && !asked) return { status: 204, headers: { ETag: formatVersion(user.version) }, previousResource };
+    if (answersNoContent) return { status: 204, headers: { ETag: formatVersion(user.version) }, previousResource };
     return { ...(await this.userResponse(request, user, 200)), previousResource };
   }
 

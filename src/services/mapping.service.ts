@@ -87,6 +87,14 @@ export interface MapAndStoreOptions {
    * change, option list edit). A SCIM write or an import leaves it out: it names the changes in its own event.
    */
   readonly announce?: MappedChangeCause;
+  /** What `readMappingInputs` read for these users, when the caller started that read earlier (in the same round trip as its own reads). */
+  readonly inputs?: Promise<MappingInputs>;
+}
+
+/** What mapping existing users reads first: their stored values and, when the mapping reads groups, their groups. */
+export interface MappingInputs {
+  readonly storedRows: ReadonlyMap<string, StoredUserValue[]>;
+  readonly groups: ReadonlyMap<string, MappingGroupRef[]>;
 }
 
 export interface MappingActor {
@@ -451,9 +459,7 @@ export class MappingService {
    */
   async mapAndStore(tx: Tx, runtime: MappingRuntime, users: readonly UserToMap[], options: MapAndStoreOptions): Promise<MapAndStoreResult> {
     const { tenantId } = runtime;
-    const existingIds = users.filter((user) => !user.isCreate).map((user) => user.id);
-    const storedRows = existingIds.length > 0 ? groupRows(await this.mappings.userValues(tx, tenantId, existingIds)) : new Map<string, StoredUserValue[]>();
-    const groups = existingIds.length > 0 && runtime.compiled.readsGroups ? await this.groups.groupsOfMembers(tx, tenantId, existingIds) : new Map<string, MappingGroupRef[]>();
+    const { storedRows, groups } = await (options.inputs ?? this.readMappingInputs(tx, runtime, users.filter((user) => !user.isCreate).map((user) => user.id)));
     const now = Date.now();
     const changed = new Map<string, MappedChanges>();
     const failed: { userId: string; message: string }[] = [];
@@ -498,6 +504,16 @@ export class MappingService {
     await this.storeRuleMemberships(tx, tenantId, users.filter((user) => !failedIds.has(user.id)), grants, now);
     if (options.announce !== undefined) await this.announce(tx, tenantId, users, changed, options.announce);
     return { changed, failed, written };
+  }
+
+  /** The stored values (and groups, when the mapping reads them) of existing users, read together: one round trip on PostgreSQL. */
+  async readMappingInputs(tx: Tx, runtime: MappingRuntime, existingIds: readonly string[]): Promise<MappingInputs> {
+    if (existingIds.length === 0) return { storedRows: new Map(), groups: new Map() };
+    const [values, groups] = await Promise.all([
+      this.mappings.userValues(tx, runtime.tenantId, existingIds),
+      runtime.compiled.readsGroups ? this.groups.groupsOfMembers(tx, runtime.tenantId, existingIds) : new Map<string, MappingGroupRef[]>(),
+    ]);
+    return { storedRows: groupRows(values), groups };
   }
 
   /**

@@ -3,7 +3,7 @@ import { DomainError } from '../domain/errors';
 import type { StoredUser } from '../domain/identity/user';
 import type { ResolvedFilter } from '../domain/filter/filter-field';
 import type { Database, Tx } from '../persistence/database';
-import { GroupRepository } from '../persistence/repositories/group.repository';
+import { GroupRepository, type MemberGroup } from '../persistence/repositories/group.repository';
 import type { Page, PageRequest } from '../persistence/repositories/resource-rows';
 import { UserRepository, type UserSort, type UserWrite } from '../persistence/repositories/user.repository';
 import { MappingRepository } from '../persistence/repositories/mapping.repository';
@@ -31,6 +31,11 @@ function checkUserNameChange(actor: WriteActor, current: StoredUser, write: User
   if (actor.auditActor === undefined && !actor.tenant.settings.idpMayChangeUserName && write.fields.userName !== current.userName) {
     throw new DomainError('MUTABILITY', `this tenant does not let the identity provider change a userName ("${current.userName}" stays; setting idpMayChangeUserName)`);
   }
+}
+
+/** A user as a change left it; its groups when the caller asked for them. */
+export interface ModifiedUser extends StoredUser {
+  readonly groups?: readonly MemberGroup[];
 }
 
 export class UserService {
@@ -85,24 +90,35 @@ export class UserService {
    * Loads the user under a lock, derives the new state with `change` (pure: PUT or PATCH applied to
    * the stored resource) and writes it, all in one transaction: a failing change writes nothing.
    */
-  async modify(actor: WriteActor, id: string, change: (current: StoredUser) => UserWrite, conditions: WriteConditions = {}): Promise<StoredUser> {
+  async modify(actor: WriteActor, id: string, change: (current: StoredUser) => UserWrite, conditions: WriteConditions = {}, options: { readGroups?: boolean } = {}): Promise<ModifiedUser> {
     let userName = '';
-    return this.database
+    let groups: Promise<MemberGroup[]> | undefined;
+    const updated = await this.database
       .transaction(async (tx) => {
-        const current = await this.users.findById(tx, actor.tenant.id, id, { forUpdate: true });
+        const runtime = await this.mapping.runtime(tx, actor.tenant, actor.connection);
+        // The locked read and the mapping's reads of the same user go together (one round trip on PostgreSQL); the lock is taken first, so those reads see what the last writer committed.
+        const found = this.users.findById(tx, actor.tenant.id, id, { forUpdate: true });
+        const inputs = this.mapping.readMappingInputs(tx, runtime, [id]);
+        // Awaited by the mapping below; a request that fails before it gets there leaves the read unawaited.
+        inputs.catch(() => undefined);
+        const current = await found;
         if (!current) throw new DomainError('NOT_FOUND', `User ${id} not found`);
         checkVersion(current, conditions);
         const write = change(current);
         userName = write.fields.userName;
         checkUserNameChange(actor, current, write);
-        const runtime = await this.mapping.runtime(tx, actor.tenant, actor.connection);
-        const updated = await this.users.update(tx, current, write, Date.now());
-        const outcome = await this.mapping.mapAndStore(tx, runtime, [{ id, raw: write.raw, isCreate: false }], { actor: mappingActor(actor), onFailure: 'throw' });
-        await this.adoptReports(tx, actor, runtime, id, this.fieldsOf(current.raw), write.fields);
-        await this.changes.userChanged(tx, actor, current, this.fieldsOf(current.raw), updated, write.fields, outcome.changed.get(id));
+        const before = this.fieldsOf(current.raw);
+        const updated = await this.users.update(tx, current, before, write, Date.now());
+        const outcome = await this.mapping.mapAndStore(tx, runtime, [{ id, raw: write.raw, isCreate: false }], { actor: mappingActor(actor), onFailure: 'throw', inputs });
+        await this.adoptReports(tx, actor, runtime, id, before, write.fields);
+        await this.changes.userChanged(tx, actor, current, before, updated, write.fields, outcome.changed.get(id));
+        // Read behind the writes (the mapping may have granted or taken rule memberships), with the COMMIT: it is awaited once the unit is done.
+        groups = options.readGroups ? this.groups.groupsOfMember(tx, actor.tenant.id, id, { withLog: true }) : undefined;
+        groups?.catch(() => undefined);
         return updated;
       })
       .catch((error: unknown) => conflictOnUserName(userName)(error));
+    return groups ? { ...updated, groups: await groups } : updated;
   }
 
   /**

@@ -53,6 +53,23 @@ export function indexedGroupRow(fields: GroupIndexFields): Pick<GroupRow, 'displ
   return { displayName: fields.displayName, displayNameNorm: foldText(fields.displayName), displayNameSkeleton: nameSkeletonKey(fields.displayName), externalId: fields.externalId };
 }
 
+
+/** A group a member belongs to (the User `groups` attribute). */
+export interface MemberGroup {
+  readonly id: string;
+  readonly displayName: string;
+  readonly externalId: string | null;
+  readonly source: string;
+}
+interface MemberGroupRow {
+  readonly id: string;
+  readonly display_name: string;
+  readonly external_id: string | null;
+  readonly source: string;
+}
+// Keyed: through the (tenant, member) index and each group's key, however many members the tenant has.
+const GROUPS_OF_MEMBER = keyed('SELECT g.id, g.display_name, g.external_id, m.source FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id WHERE m.tenant_id = ? AND m.member_id = ? ORDER BY g.display_name_norm');
+
 export class GroupRepository {
   async findById(tx: Tx, tenantId: string, id: string, options: { lock?: RowLock } = {}): Promise<StoredGroup | undefined> {
     return selectResourceRow(tx, GROUPS, STORED, tenantId, id, options.lock);
@@ -172,13 +189,12 @@ export class GroupRepository {
     return rows.map((row) => ({ value: row.member_id, type: row.member_type as MemberType, display: row.display }));
   }
 
-  /** Groups a user (or group) belongs to, for the User `groups` attribute. */
-  async groupsOfMember(tx: Tx, tenantId: string, memberId: string): Promise<{ id: string; displayName: string; externalId: string | null; source: string }[]> {
-    // Keyed: through the (tenant, member) index and each group's key, however many members the tenant has.
-    const rows = await tx.all<{ id: string; display_name: string; external_id: string | null; source: string }>(
-      keyed('SELECT g.id, g.display_name, g.external_id, m.source FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id WHERE m.tenant_id = ? AND m.member_id = ? ORDER BY g.display_name_norm'),
-      [tenantId, memberId],
-    );
+  /**
+   * Groups a user (or group) belongs to, for the User `groups` attribute; `withLog`: read behind the
+   * unit's write log, seeing its writes, in the round trip of its COMMIT (see Tx.readWithLog).
+   */
+  async groupsOfMember(tx: Tx, tenantId: string, memberId: string, options: { withLog?: boolean } = {}): Promise<MemberGroup[]> {
+    const rows = await (options.withLog ? tx.readWithLog<MemberGroupRow>(GROUPS_OF_MEMBER, [tenantId, memberId]) : tx.all<MemberGroupRow>(GROUPS_OF_MEMBER, [tenantId, memberId]));
     return rows.map((row) => ({ id: row.id, displayName: row.display_name, externalId: row.external_id, source: row.source }));
   }
 
@@ -228,7 +244,7 @@ export class GroupRepository {
   /** Removes every rule-granted membership of these members (the ones a mapping no longer grants). */
   async removeRuleMembershipsOf(tx: Tx, tenantId: string, memberIds: readonly string[]): Promise<void> {
     for (let start = 0; start < memberIds.length; start += ID_CHUNK) {
-      await tx.run(keyed(tx.knex('group_members').where({ tenant_id: tenantId, source: 'rule' }).whereIn('member_id', memberIds.slice(start, start + ID_CHUNK)).delete()));
+      tx.write(keyed(tx.knex('group_members').where({ tenant_id: tenantId, source: 'rule' }).whereIn('member_id', memberIds.slice(start, start + ID_CHUNK)).delete()));
     }
   }
 }

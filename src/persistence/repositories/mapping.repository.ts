@@ -420,20 +420,21 @@ export class MappingRepository {
 
   /**
    * Writes many users' value changes at once, in few statements: rows whose value stayed get only the new
-   * version stamped (one index to update instead of three), changed rows are deleted and inserted.
+   * version stamped (one index to update instead of three), changed rows are deleted and inserted. All go
+   * to the unit's write log (nobody waits for their outcome).
    */
   async applyValueChanges(tx: Tx, tenantId: string, changes: ValueChanges, now: number): Promise<void> {
     const keyColumns = ['user_id', 'field_key', 'position'];
     const keyOf = (row: ValueKey) => [row.userId, row.fieldKey, row.position];
     for (let start = 0; start < changes.deleted.length; start += ID_CHUNK) {
-      await tx.run(keyed(tx.knex('user_values').where('tenant_id', tenantId).whereIn(keyColumns, changes.deleted.slice(start, start + ID_CHUNK).map(keyOf)).delete()));
+      tx.write(keyed(tx.knex('user_values').where('tenant_id', tenantId).whereIn(keyColumns, changes.deleted.slice(start, start + ID_CHUNK).map(keyOf)).delete()));
     }
     await insertUserValueRows(tx, tenantId, changes.inserted);
     const byVersion = new Map<number, ValueKey[]>();
     for (const row of changes.restamped) byVersion.set(row.mappingVersion, [...(byVersion.get(row.mappingVersion) ?? []), row]);
     for (const [version, rows] of byVersion) {
       for (let start = 0; start < rows.length; start += ID_CHUNK) {
-        await tx.run(tx.knex('user_values').where('tenant_id', tenantId).whereIn(keyColumns, rows.slice(start, start + ID_CHUNK).map(keyOf)).update({ mapping_version: version, updated_at: now }));
+        tx.write(tx.knex('user_values').where('tenant_id', tenantId).whereIn(keyColumns, rows.slice(start, start + ID_CHUNK).map(keyOf)).update({ mapping_version: version, updated_at: now }));
       }
     }
   }

@@ -82,6 +82,10 @@ export function emailRows(tenantId: string, userId: string, fields: UserIndexFie
   return fields.emails.map((email, position) => ({ tenantId, userId, position, value: email.value, valueNorm: foldText(email.value), type: email.type, isPrimary: email.primary }));
 }
 
+function sameEmails(left: UserIndexFields['emails'], right: UserIndexFields['emails']): boolean {
+  return left.length === right.length && left.every((email, index) => email.value === right[index]!.value && email.type === right[index]!.type && email.primary === right[index]!.primary);
+}
+
 /** What events name a user by. */
 export interface UserIdentity {
   readonly id: string;
@@ -116,10 +120,13 @@ export class UserRepository {
     return { tenantId, id, raw: write.raw, version: 1, createdAt: now, updatedAt: now, userName: write.fields.userName, active: write.fields.active };
   }
 
-  async update(tx: Tx, current: StoredUser, write: UserWrite, now: number): Promise<StoredUser> {
+  /** Writes the user's new state; its email rows only when its emails changed (`before`: the fields of the stored state). */
+  async update(tx: Tx, current: StoredUser, before: UserIndexFields, write: UserWrite, now: number): Promise<StoredUser> {
     const version = await updateResourceRow(tx, USERS, current, indexedUserRow(write.fields), write.raw, now);
-    tx.write(DELETE_EMAILS, [current.tenantId, current.id]);
-    await this.writeEmails(tx, current.tenantId, current.id, write.fields);
+    if (!sameEmails(before.emails, write.fields.emails)) {
+      tx.write(DELETE_EMAILS, [current.tenantId, current.id]);
+      await this.writeEmails(tx, current.tenantId, current.id, write.fields);
+    }
     return { ...current, raw: write.raw, version, updatedAt: now, userName: write.fields.userName, active: write.fields.active };
   }
 
