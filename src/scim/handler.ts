@@ -181,13 +181,14 @@ export class ScimHandler {
   }
 
   /** Whether the answer about a user shows its groups (they cost a read). */
-  private wantsGroups(request: RoutedRequest): boolean {
-    return wantsAttribute(request.registry, 'User', projectionOf(request.query), { attribute: 'groups' });
+  private wantsGroups(request: RoutedRequest, projection = projectionOf(request.query)): boolean {
+    return wantsAttribute(request.registry, 'User', projection, { attribute: 'groups' });
   }
 
   private async userResponse(request: RoutedRequest, user: ModifiedUser, status: number, options: { knownToHaveNoGroups?: boolean } = {}): Promise<ScimResponse> {
     const projection = projectionOf(request.query);
-    const groups = options.knownToHaveNoGroups || !this.wantsGroups(request) ? undefined : (user.groups ?? (await this.deps.users.groupsOf(user.tenantId, user.id)));
+    // A change read the groups with its COMMIT only when the answer shows them.
+    const groups = user.groups ?? (options.knownToHaveNoGroups || !this.wantsGroups(request, projection) ? undefined : await this.deps.users.groupsOf(user.tenantId, user.id));
     const body = projectResource(request.registry, 'User', renderUser(user, request.baseUrl, groups), projection);
     const headers: Record<string, string> = { ETag: formatVersion(user.version) };
     if (status === 201) headers.Location = `${request.baseUrl}/Users/${user.id}`;

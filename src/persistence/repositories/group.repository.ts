@@ -53,7 +53,6 @@ export function indexedGroupRow(fields: GroupIndexFields): Pick<GroupRow, 'displ
   return { displayName: fields.displayName, displayNameNorm: foldText(fields.displayName), displayNameSkeleton: nameSkeletonKey(fields.displayName), externalId: fields.externalId };
 }
 
-
 /** A group a member belongs to (the User `groups` attribute). */
 export interface MemberGroup {
   readonly id: string;
