@@ -32,4 +32,4 @@ EXPOSE 4000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Exec form, no shell in between: node is PID 1, so docker stop's SIGTERM reaches it and it shuts down gracefully.
-CMD ["node", "dist/src/server.js"]
+CMD ["node", "--max-semi-space-size=64", "dist/src/server.js"]

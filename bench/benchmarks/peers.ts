@@ -19,6 +19,7 @@ import { requestRetrying, runLoad, type LoadSpec } from '../lib/load';
 import { createPostgresDatabase, type ScratchPostgres } from '../lib/postgres';
 import { createDatabase, GROUP_SCHEMA, PATCH_SCHEMA, userBody } from '../lib/seed';
 import { childPidsOf, cpuSecondsOf, PROJECT_ROOT } from '../lib/servers';
+import { SERVER_NODE_FLAGS } from '../../tests/support/processes';
 import { median, min } from '../lib/stats';
 
 const PEERS_DIR = process.env.BENCH_PEERS_DIR;
@@ -107,7 +108,7 @@ function hubPeer(kind: 'sqlite' | 'postgresql'): Peer {
         url = postgres.url;
         token = postgres.tenant.scimToken;
       }
-      const process_ = launch(process.execPath, ['-r', '@swc-node/register', 'src/server.ts'], PROJECT_ROOT, {
+      const process_ = launch(process.execPath, [...SERVER_NODE_FLAGS, '-r', '@swc-node/register', 'src/server.ts'], PROJECT_ROOT, {
         DATABASE_URL: url,
         PORT: String(port),
         HOST: '127.0.0.1',

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { SERVER_NODE_FLAGS } from '../../tests/support/processes';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const ENTRY = path.join(PROJECT_ROOT, 'bench', 'servers', 'entry.ts');
@@ -63,7 +64,7 @@ export class ServerHandle {
     // The hub logs a line per request at the default level; it goes to /dev/null (or a file in the
     // scratch directory), as a real deployment's log shipping would take it off the process.
     const log = openSync(options.logFile ?? '/dev/null', 'w');
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', ENTRY], {
+    const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, '-r', '@swc-node/register', ENTRY], {
       cwd: PROJECT_ROOT,
       env,
       stdio: ['ignore', log, 'pipe', 'ipc'],

@@ -10,9 +10,7 @@ import { scimErrorBody, toScimError } from './errors';
 import { ScimHandler, type ScimHandlerDependencies, type ScimRequest, type ScimResponse } from './handler';
 import { isJsonObject, readKey } from './protocol/normalize-resource';
 import { BULK_MAX_OPERATIONS } from './protocol/discovery';
-
-export const BULK_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
-export const BULK_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse';
+import { BULK_REQUEST_SCHEMA, BULK_RESPONSE_SCHEMA } from './protocol/schema-definitions';
 
 /**
  * The share of the time one tenant's bulk operations may take, per process: they run one at a time, and

@@ -1,8 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DatabaseConfig } from '../../src/config';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+
+/** The V8 flags `npm start` gives node (package.json), so that a hub started by a test or a bench runs as deployed. */
+export const SERVER_NODE_FLAGS: readonly string[] = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+  .split(/\s+/)
+  .filter((word) => word.startsWith('--'));
 
 export function databaseUrl(database: DatabaseConfig): string {
   return database.kind === 'sqlite' ? `sqlite:${database.path}` : database.url;
@@ -46,7 +52,7 @@ export interface RunningServer {
  * `env` asks for workers (WEB_CONCURRENCY): what these tests count (throttles, restarts) is per process.
  */
 export async function startServer(env: Record<string, string>, port: number): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/server.ts'], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, '-r', '@swc-node/register', 'src/server.ts'], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: String(port), WEB_CONCURRENCY: '1', ...env },
   });

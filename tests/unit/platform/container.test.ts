@@ -28,6 +28,12 @@ describe('Dockerfile', () => {
     expect(`exec ${argv.join(' ')}`).toBe(manifest.scripts['start:production']);
   });
 
+  it('gives node the V8 flags npm start gives it', () => {
+    const flags = (script: string) => script.split(/\s+/).filter((word) => word.startsWith('--'));
+    expect(flags(manifest.scripts.start)).toContain('--max-semi-space-size=64');
+    expect(flags(manifest.scripts['start:production'])).toEqual(flags(manifest.scripts.start));
+  });
+
   it('.dockerignore keeps local state and dependencies out of the build context', () => {
     const ignored = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n');
     for (const entry of ['.git', 'node_modules', 'dist', 'data', '.env']) expect(ignored).toContain(entry);
