@@ -207,7 +207,7 @@ export class UserService {
     await this.mapping.mapAndStore(tx, runtime, reports.map((report) => ({ id: report.id, raw: report.raw, isCreate: false })), { actor: mappingActor(actor), onFailure: 'skip', announce: 'scim' });
   }
 
-  async groupsOf(tenantId: string, userId: string): Promise<{ id: string; displayName: string }[]> {
+  async groupsOf(tenantId: string, userId: string): Promise<MemberGroup[]> {
     return this.database.read((tx) => this.groups.groupsOfMember(tx, tenantId, userId));
   }
 }

@@ -38,8 +38,8 @@ function percentile(sorted: readonly number[], fraction: number): number {
 
 /**
  * The helper threads of this process at the lowest priority (Linux: nice is per thread; elsewhere nothing):
- * between phases V8 collects this process's large heap (jest, and the hub loaded here for the setup) on them,
- * and at normal priority that took both cores from the hub for a quarter of a second. The main thread, which
+ * while the load runs, V8 collects this process's large heap (jest, and the hub loaded here for the setup) on
+ * them, and at normal priority that took both cores from the hub for a quarter of a second. The main thread, which
  * receives the neighbours' webhooks, keeps its priority.
  */
 function yieldHelperThreads(): void {
