@@ -29,8 +29,6 @@ const ATTACKER_USERS = sized(300, 1_017);
 const ATTACKER_LANES = sized(1, 4);
 /** The bulk-write flood's connections (each a 50-operation bulk right after the last, Retry-After ignored): more than the hub serves at once. */
 const FLOOD_LANES = sized(16, 32);
-/** The attacks in the order of their phases. */
-const ATTACKS = ['hostile YAML', 'huge preview', 'hostile filter', 'slow webhooks', 'bulk writes'];
 
 function percentile(sorted: readonly number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? 0;
@@ -144,8 +142,6 @@ describe(`Noisy neighbour on ${testDatabaseKind()}`, () => {
     server = await startServer({ ...env, LOG_LEVEL: 'error' }, await freePort());
     const plan: LoadPlan = {
       baseUrl: server.baseUrl,
-      // A warm-up phase that is not judged, then a quiet phase, which shows the machine's own figure, then each attack.
-      phases: ['warm-up', 'quiet', ...ATTACKS],
       phaseMs: PHASE_MS,
       requestsPerSecond: REQUESTS_PER_SECOND,
       neighbours: neighbours.map(({ index, token, userIds }) => ({ index, token, userIds })),
