@@ -9,6 +9,7 @@ import { UserRepository } from '../persistence/repositories/user.repository';
 import { checkVersion, mappingActor, type WriteActor, type WriteConditions } from './write-actor';
 import type { MappingService, UserToMap } from './mapping.service';
 import type { ChangeRecorder } from './change-recorder';
+import { KeyedBatches } from './keyed-batches';
 import { LOOKALIKE_SKELETONS_READ, lookalikeSets } from '../domain/identity/confusable-skeleton';
 
 function fieldsOfStored(group: StoredGroup): GroupIndexFields {
@@ -52,9 +53,33 @@ interface PrefetchedUsers {
   readonly found: ReadonlySet<string>;
 }
 
+/** A SCIM PATCH of a group's members, waiting to share its group's next transaction. */
+interface MemberPatch {
+  readonly actor: WriteActor;
+  readonly id: string;
+  readonly change: (current: StoredGroup) => GroupChange;
+  readonly membersAdded: readonly string[];
+}
+
+type MemberPatchCheck =
+  | { readonly kind: 'resolved'; readonly memberships: readonly MembershipChange[]; readonly resolved: GroupMember[][] }
+  | { readonly kind: 'refused'; readonly error: unknown }
+  | { readonly kind: 'alone' };
+
+type MemberPatchOutcome = Exclude<MemberPatchCheck, { kind: 'resolved' }> | { readonly kind: 'written'; readonly committed: () => StoredGroup };
+
+function settled<T>(outcome: PromiseSettledResult<T>): T {
+  if (outcome.status === 'rejected') throw outcome.reason;
+  return outcome.value;
+}
+
+/** Member PATCHes of one group that share a transaction, at most; a tenant's SCIM admission keeps batches far smaller. */
+const MEMBER_PATCHES_PER_TRANSACTION = 32;
+
 export class GroupService {
   private readonly groups = new GroupRepository();
   private readonly users = new UserRepository();
+  private readonly memberPatches = new KeyedBatches<MemberPatch, StoredGroup>(MEMBER_PATCHES_PER_TRANSACTION, (patches) => this.patchMembersTogether(patches));
 
   constructor(
     private readonly database: Database,
@@ -109,10 +134,10 @@ export class GroupService {
    * the number of members named, not the size of the group.
    *
    * `membersAdded`, given when the caller knows before the group is read that the change only adds
-   * and removes named members (a SCIM PATCH says so), lists the ids it adds: their existence is read
-   * in the same round trip as the group, which is read under a key-share lock (no delete can come
-   * between); the version bump, whose lock serialises the writers of one group, then goes with the
-   * writes and the COMMIT, so that lock is held for no round trip of the hub's: two round trips in all.
+   * and removes named members (a SCIM PATCH says so), lists the ids it adds. Such a change without
+   * If-Match or `afterWrite` goes through patchMembersTogether; on PostgreSQL it joins the member
+   * PATCHes of its group: they all wait on the group's row lock anyway, so those that arrive while one
+   * runs share the next turn.
    * Otherwise the group is read without a lock first; a change of members only (adds and removes
    * naming their members, attributes as they were, no If-Match, no `afterWrite`) takes the row lock
    * with the statement that bumps the version and holds it for one round trip, and any other change
@@ -126,22 +151,27 @@ export class GroupService {
     afterWrite?: InGroupTransaction,
     membersAdded?: readonly string[],
   ): Promise<StoredGroup> {
+    if (membersAdded !== undefined && conditions.ifMatch === undefined && afterWrite === undefined) {
+      const patch = { actor, id, change, membersAdded };
+      // SQLite has one writer and commits concurrent transactions together already: waiting for the
+      // group's previous turn would only add its fsync to this PATCH's time.
+      if (this.database.dialect === 'sqlite') return settled((await this.patchMembersTogether([patch]))[0]);
+      return this.memberPatches.submit(`${actor.tenant.id}/${id}`, patch);
+    }
+    return this.modifyAlone(actor, id, change, conditions, afterWrite);
+  }
+
+  private async modifyAlone(actor: WriteActor, id: string, change: (current: StoredGroup) => GroupChange, conditions: WriteConditions, afterWrite?: InGroupTransaction): Promise<StoredGroup> {
     let displayName = '';
     return this.database
       .transaction(async (tx): Promise<() => StoredGroup> => {
         const lockFirst = conditions.ifMatch !== undefined || afterWrite !== undefined;
-        const bumpAtCommit = membersAdded !== undefined && !lockFirst;
-        const [users, seen] = await Promise.all([
-          membersAdded === undefined ? undefined : this.prefetchUsers(tx, actor.tenant.id, membersAdded),
-          this.groups.findById(tx, actor.tenant.id, id, { lock: lockFirst ? 'update' : bumpAtCommit ? 'key share' : undefined }),
-        ]);
+        const seen = await this.groups.findById(tx, actor.tenant.id, id, { lock: lockFirst ? 'update' : undefined });
         if (!seen) throw new DomainError('NOT_FOUND', `Group ${id} not found`);
         checkVersion(seen, conditions);
         const proposed = change(seen);
         displayName = proposed.write.fields.displayName;
-        if (!lockFirst && changesMembersOnly(seen, proposed)) {
-          return bumpAtCommit ? this.changeMembersAtCommit(tx, actor, seen, proposed.memberships, users) : this.changeMembers(tx, actor, seen, proposed.memberships);
-        }
+        if (!lockFirst && changesMembersOnly(seen, proposed)) return this.changeMembers(tx, actor, seen, proposed.memberships);
         const current = lockFirst ? seen : await this.groups.findById(tx, actor.tenant.id, id, { lock: 'update' });
         if (!current) throw new DomainError('NOT_FOUND', `Group ${id} not found`);
         const { write, memberships } = current === seen ? proposed : change(current);
@@ -149,7 +179,7 @@ export class GroupService {
         const now = Date.now();
         const renamed = write.fields.displayName !== current.displayName || write.fields.externalId !== (current.raw.externalId ?? null);
         const before = renamed || memberships.some((membership) => membership.op === 'removeAll' || membership.op === 'replace') ? await this.memberUserIdsIfMapped(tx, actor, current) : [];
-        const affected = await this.applyMemberships(tx, current, memberships, now, users);
+        const affected = await this.applyMemberships(tx, current, memberships, now);
         const updated = await this.groups.update(tx, current, write, now);
         await this.changes.groupChanged(tx, actor, fieldsOfStored(current), updated, write.fields);
         await this.recordMemberships(tx, actor, updated, memberships);
@@ -159,6 +189,61 @@ export class GroupService {
       })
       .then((committed) => committed())
       .catch((error: unknown) => conflictOnDisplayName(displayName)(error));
+  }
+
+  /**
+   * Member PATCHes of one group in one transaction, in arrival order, each with its own version bump,
+   * events and audit rows. The users they add are read in the same round trip as the group, which is
+   * read under a key-share lock (no delete can come between); the version bumps, whose row lock
+   * serialises the writers of the group, go with the writes and the COMMIT, so that lock is held for
+   * no round trip of the hub's: two round trips for the whole batch. A PATCH refused on what this
+   * transaction read (an unknown member, a bad path) gets its own error; one that turns out to change
+   * more than members runs alone afterwards; and when the transaction fails, each PATCH of a batch is
+   * retried alone, so one PATCH's failure is never another's.
+   */
+  private async patchMembersTogether(patches: readonly MemberPatch[]): Promise<PromiseSettledResult<StoredGroup>[]> {
+    const { actor, id } = patches[0];
+    let outcomes: MemberPatchOutcome[];
+    try {
+      outcomes = await this.database.transaction(async (tx) => {
+        const [users, seen] = await Promise.all([
+          this.prefetchUsers(tx, actor.tenant.id, patches.flatMap((patch) => patch.membersAdded)),
+          this.groups.findById(tx, actor.tenant.id, id, { lock: 'key share' }),
+        ]);
+        if (!seen) throw new DomainError('NOT_FOUND', `Group ${id} not found`);
+        const checked = await Promise.all(patches.map((patch) => this.checkMemberPatch(tx, seen, patch, users)));
+        const written: MemberPatchOutcome[] = [];
+        for (const [index, check] of checked.entries()) {
+          written.push(check.kind === 'resolved' ? { kind: 'written', committed: await this.changeMembersAtCommit(tx, patches[index].actor, seen, check.memberships, check.resolved) } : check);
+        }
+        return written;
+      });
+    } catch (error) {
+      if (patches.length === 1) return [{ status: 'rejected', reason: error }];
+      return (await Promise.all(patches.map((patch) => this.patchMembersTogether([patch])))).flat();
+    }
+    return Promise.all(
+      outcomes.map(async (outcome, index): Promise<PromiseSettledResult<StoredGroup>> => {
+        if (outcome.kind === 'refused') return { status: 'rejected', reason: outcome.error };
+        if (outcome.kind === 'written') return { status: 'fulfilled', value: outcome.committed() };
+        const { actor: alone, change } = patches[index];
+        return this.modifyAlone(alone, id, change, {}).then(
+          (value) => ({ status: 'fulfilled', value }),
+          (reason: unknown) => ({ status: 'rejected', reason }),
+        );
+      }),
+    );
+  }
+
+  /** What a member PATCH would write on the group as read: its resolved members, or why not. */
+  private async checkMemberPatch(tx: Tx, seen: StoredGroup, patch: MemberPatch, users: PrefetchedUsers): Promise<MemberPatchCheck> {
+    try {
+      const proposed = patch.change(seen);
+      if (!changesMembersOnly(seen, proposed)) return { kind: 'alone' };
+      return { kind: 'resolved', memberships: proposed.memberships, resolved: await this.resolveAdded(tx, seen, proposed.memberships, users) };
+    } catch (error) {
+      return { kind: 'refused', error };
+    }
   }
 
   async delete(actor: WriteActor, id: string, conditions: WriteConditions = {}, beforeDelete?: InGroupTransaction): Promise<void> {
@@ -194,9 +279,8 @@ export class GroupService {
    * stored) and audit rows, and runs with them and the COMMIT. The group as it is then is known once
    * the unit has committed.
    */
-  private async changeMembersAtCommit(tx: Tx, actor: WriteActor, seen: StoredGroup, memberships: readonly MembershipChange[], users: PrefetchedUsers | undefined): Promise<() => StoredGroup> {
+  private async changeMembersAtCommit(tx: Tx, actor: WriteActor, seen: StoredGroup, memberships: readonly MembershipChange[], resolved: readonly GroupMember[][]): Promise<() => StoredGroup> {
     const now = Date.now();
-    const resolved = await this.resolveAdded(tx, seen, memberships, users);
     let version: number | undefined;
     this.groups.bumpVersionInLog(tx, seen.tenantId, seen.id, now, (bumped) => {
       version = bumped;
@@ -249,12 +333,12 @@ export class GroupService {
   }
 
   /** Applies membership changes row by row; returns the ids named, whose mapped values may depend on them. */
-  private async applyMemberships(tx: Tx, group: StoredGroup, changes: readonly MembershipChange[], now: number, users?: PrefetchedUsers): Promise<Set<string>> {
+  private async applyMemberships(tx: Tx, group: StoredGroup, changes: readonly MembershipChange[], now: number): Promise<Set<string>> {
     const named = new Set<string>();
     for (const change of changes) {
       switch (change.op) {
         case 'add': {
-          const members = await this.resolveMembers(tx, group, change.members, users);
+          const members = await this.resolveMembers(tx, group, change.members);
           this.groups.addMembers(tx, group.tenantId, group.id, members, now);
           for (const member of members) if (member.type === 'User') named.add(member.value);
           break;
@@ -267,7 +351,7 @@ export class GroupService {
           await this.groups.removeAllMembers(tx, group.tenantId, group.id);
           break;
         case 'replace': {
-          const members = await this.resolveMembers(tx, group, change.members, users);
+          const members = await this.resolveMembers(tx, group, change.members);
           await this.groups.removeAllMembers(tx, group.tenantId, group.id);
           this.groups.addMembers(tx, group.tenantId, group.id, members, now);
           for (const member of members) if (member.type === 'User') named.add(member.value);

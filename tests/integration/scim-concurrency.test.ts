@@ -3,7 +3,7 @@ import request from 'supertest';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createTestDatabase, testDatabaseKind } from '../support/test-app';
-import { GROUP_SCHEMA, USER_SCHEMA, expectStatus, useScimHub } from '../support/scim-client';
+import { GROUP_SCHEMA, ScimClient, USER_SCHEMA, expectStatus, useScimHub } from '../support/scim-client';
 
 /** Concurrent IdP traffic: uniqueness, no lost membership updates, If-Match, several writers on one database. */
 describe(`SCIM under concurrency on ${testDatabaseKind()}`, () => {
@@ -35,6 +35,57 @@ describe(`SCIM under concurrency on ${testDatabaseKind()}`, () => {
     expect(responses.filter((response) => response.status >= 500)).toEqual([]);
     expect(responses.every((response) => response.status === 204)).toBe(true);
     expect(await client.memberIds(group.id)).toEqual([...keep].sort());
+  });
+
+  it('concurrent member PATCHes of one group each get their own version, event and audit row; an unknown member is refused alone', async () => {
+    const tenant = await scim.hub.createTenant();
+    const client = new ScimClient(scim.hub, tenant.scimToken);
+    const users: string[] = [];
+    for (let index = 0; index < 30; index += 1) users.push((await client.createUser(`t${index}@example.com`)).id);
+    const group = await client.createGroup('Together');
+    const start = Number(/\d+/.exec(group.meta.version)?.[0]);
+    const adds = users.map((id) => client.patch(`/Groups/${group.id}`, [{ op: 'add', path: 'members', value: [{ value: id }] }]));
+    const unknown = client.patch(`/Groups/${group.id}`, [{ op: 'add', path: 'members', value: [{ value: 'no-such-member' }] }]);
+    const [responses, refused] = await Promise.all([Promise.all(adds), unknown]);
+
+    expect(responses.map((response) => response.status)).toEqual(users.map(() => 204));
+    expect(refused.status).toBe(400);
+    expect(refused.body.scimType).toBe('invalidValue');
+    const versions = responses.map((response) => Number(/\d+/.exec(String(response.headers.etag))?.[0])).sort((a, b) => a - b);
+    expect(versions).toEqual(users.map((_, index) => start + index + 1));
+    expect(await client.memberIds(group.id)).toEqual([...users].sort());
+    const stored = await client.get(`/Groups/${group.id}?excludedAttributes=members`);
+    expectStatus(stored, 200);
+    expect(stored.body.meta.version).toBe(`W/"${start + users.length}"`);
+
+    const events = await scim.hub.hub.database.read((tx) =>
+      tx.all<{ resource_version: number | string; payload: unknown }>(tx.knex('outbox_events').select('resource_version', 'payload').where({ tenant_id: tenant.tenant.id, type: 'membership.added', resource_id: group.id })),
+    );
+    expect(events.map((event) => Number(event.resource_version)).sort((a, b) => a - b)).toEqual(versions);
+    const audit = await scim.hub.hub.database.read((tx) => tx.all<{ diff: unknown }>(tx.knex('audit_events').select('diff').where({ tenant_id: tenant.tenant.id, action: 'membership.added', target_id: group.id })));
+    const audited = audit.map((row) => (typeof row.diff === 'string' ? JSON.parse(row.diff) : row.diff) as { details: { memberIds: string[] } }).flatMap((diff) => diff.details.memberIds);
+    expect(audited.sort()).toEqual([...users].sort());
+  });
+
+  it('a group deleted during a burst of member PATCHes: each PATCH answers 204 or 404, and no membership outlives the group', async () => {
+    const tenant = await scim.hub.createTenant();
+    const client = new ScimClient(scim.hub, tenant.scimToken);
+    const users: string[] = [];
+    for (let index = 0; index < 24; index += 1) users.push((await client.createUser(`d${index}@example.com`)).id);
+    const group = await client.createGroup('Doomed');
+    const patch = (id: string) => client.patch(`/Groups/${group.id}`, [{ op: 'add', path: 'members', value: [{ value: id }] }]);
+    const before = users.slice(0, 12).map(patch);
+    const deleted = client.delete(`/Groups/${group.id}`);
+    const after = users.slice(12).map(patch);
+    // supertest sends a request when it is awaited: Promise.all starts them in this order.
+    const responses = await Promise.all([...before, deleted, ...after]);
+    expectStatus(responses[before.length], 204);
+    const statuses = responses.filter((_, index) => index !== before.length).map((response) => response.status);
+
+    expect(statuses.filter((status) => status !== 204 && status !== 404)).toEqual([]);
+    expect(statuses).toContain(404);
+    const left = await scim.hub.hub.database.read((tx) => tx.all(tx.knex('group_members').where({ tenant_id: tenant.tenant.id, group_id: group.id })));
+    expect(left).toEqual([]);
   });
 
   it('20 concurrent PUTs with the same If-Match on one user: exactly one succeeds, the rest get 412', async () => {

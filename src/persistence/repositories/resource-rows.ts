@@ -38,10 +38,20 @@ export async function collectInChunks<K, T>(ids: readonly K[], work: (chunk: rea
   return results;
 }
 
-/** The subset of `ids` that name rows of `table` in the tenant. */
+/**
+ * The subset of `ids` that name rows of `table` in the tenant. On PostgreSQL one primary-key probe per
+ * id, the ids bound as one array, and the LIMIT keeps the planner from turning the probes into a join:
+ * `id IN (...)`, or the join, kept as a generic plan scanned the whole tenant once the table had grown
+ * since its statistics (tests/integration/postgres-generic-plans.test.ts).
+ */
 export async function selectExistingIds(tx: Tx, table: 'users' | 'groups', tenantId: string, ids: readonly string[]): Promise<Set<string>> {
   const rows = await collectInChunks(ids, (chunk) =>
-    tx.all<{ id: string }>(keyedSqlText(`existing|${table}|${chunk.length}`, () => `SELECT id FROM ${table} WHERE tenant_id = ? AND id IN (${placeholders(chunk.length)})`), [tenantId, ...chunk]),
+    tx.dialect === 'postgresql'
+      ? tx.all<{ id: string }>(
+          keyedSqlText(`existing|${table}`, () => `SELECT found.id FROM unnest(?::text[]) AS wanted(id) CROSS JOIN LATERAL (SELECT id FROM ${table} WHERE tenant_id = ? AND id = wanted.id LIMIT 1) AS found`),
+          [[...chunk], tenantId],
+        )
+      : tx.all<{ id: string }>(keyedSqlText(`existing|${table}|${chunk.length}`, () => `SELECT id FROM ${table} WHERE tenant_id = ? AND id IN (${placeholders(chunk.length)})`), [tenantId, ...chunk]),
   );
   return new Set(rows.map((row) => row.id));
 }
