@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { createTestHub, testDatabaseKind, type TestHub } from '../support/test-app';
 import type { Tx } from '../../src/persistence/database';
 import { KeyedQuery } from '../../src/persistence/keyed-query';
+import { positionBindings } from '../../src/persistence/postgres-session';
 import { buildInsertText } from '../../src/persistence/sql-text';
 import { UserRepository } from '../../src/persistence/repositories/user.repository';
 
@@ -62,9 +63,7 @@ onPostgres('generic plans of keyed id-list reads on PostgreSQL', () => {
     await client.connect();
     try {
       await client.query('SET plan_cache_mode = force_generic_plan');
-      let position = 0;
-      const text = sent[0].sql.replace(/\?/g, () => `$${(position += 1)}`);
-      await client.query({ name: 'existing', text, values: [...sent[0].bindings] });
+      await client.query({ name: 'existing', text: positionBindings(sent[0].sql), values: [...sent[0].bindings] });
       const plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, COSTS OFF) EXECUTE existing(${sent[0].bindings.map((value) => client.escapeLiteral(Array.isArray(value) ? `{${value.join(',')}}` : String(value))).join(', ')})`);
       const lines = plan.rows.map((row) => row['QUERY PLAN']).join('\n');
       expect(lines).toMatch(/Index (Only )?Scan using users_pkey/);

@@ -37,15 +37,22 @@ describe(`SCIM under concurrency on ${testDatabaseKind()}`, () => {
     expect(await client.memberIds(group.id)).toEqual([...keep].sort());
   });
 
-  it('concurrent member PATCHes of one group each get their own version, event and audit row; an unknown member is refused alone', async () => {
+  /** A new tenant with `count` users and one empty group, and a PATCH adding a user to that group. */
+  async function groupAndUsers(count: number, prefix: string, displayName: string) {
     const tenant = await scim.hub.createTenant();
     const client = new ScimClient(scim.hub, tenant.scimToken);
     const users: string[] = [];
-    for (let index = 0; index < 30; index += 1) users.push((await client.createUser(`t${index}@example.com`)).id);
-    const group = await client.createGroup('Together');
+    for (let index = 0; index < count; index += 1) users.push((await client.createUser(`${prefix}${index}@example.com`)).id);
+    const group = await client.createGroup(displayName);
+    const addMember = (id: string) => client.patch(`/Groups/${group.id}`, [{ op: 'add', path: 'members', value: [{ value: id }] }]);
+    return { tenantId: tenant.tenant.id, client, users, group, addMember };
+  }
+
+  it('concurrent member PATCHes of one group each get their own version, event and audit row; an unknown member is refused alone', async () => {
+    const { tenantId, client, users, group, addMember } = await groupAndUsers(30, 't', 'Together');
     const start = Number(/\d+/.exec(group.meta.version)?.[0]);
-    const adds = users.map((id) => client.patch(`/Groups/${group.id}`, [{ op: 'add', path: 'members', value: [{ value: id }] }]));
-    const unknown = client.patch(`/Groups/${group.id}`, [{ op: 'add', path: 'members', value: [{ value: 'no-such-member' }] }]);
+    const adds = users.map(addMember);
+    const unknown = addMember('no-such-member');
     const [responses, refused] = await Promise.all([Promise.all(adds), unknown]);
 
     expect(responses.map((response) => response.status)).toEqual(users.map(() => 204));
@@ -59,24 +66,19 @@ describe(`SCIM under concurrency on ${testDatabaseKind()}`, () => {
     expect(stored.body.meta.version).toBe(`W/"${start + users.length}"`);
 
     const events = await scim.hub.hub.database.read((tx) =>
-      tx.all<{ resource_version: number | string; payload: unknown }>(tx.knex('outbox_events').select('resource_version', 'payload').where({ tenant_id: tenant.tenant.id, type: 'membership.added', resource_id: group.id })),
+      tx.all<{ resource_version: number | string; payload: unknown }>(tx.knex('outbox_events').select('resource_version', 'payload').where({ tenant_id: tenantId, type: 'membership.added', resource_id: group.id })),
     );
     expect(events.map((event) => Number(event.resource_version)).sort((a, b) => a - b)).toEqual(versions);
-    const audit = await scim.hub.hub.database.read((tx) => tx.all<{ diff: unknown }>(tx.knex('audit_events').select('diff').where({ tenant_id: tenant.tenant.id, action: 'membership.added', target_id: group.id })));
+    const audit = await scim.hub.hub.database.read((tx) => tx.all<{ diff: unknown }>(tx.knex('audit_events').select('diff').where({ tenant_id: tenantId, action: 'membership.added', target_id: group.id })));
     const audited = audit.map((row) => (typeof row.diff === 'string' ? JSON.parse(row.diff) : row.diff) as { details: { memberIds: string[] } }).flatMap((diff) => diff.details.memberIds);
     expect(audited.sort()).toEqual([...users].sort());
   });
 
   it('a group deleted during a burst of member PATCHes: each PATCH answers 204 or 404, and no membership outlives the group', async () => {
-    const tenant = await scim.hub.createTenant();
-    const client = new ScimClient(scim.hub, tenant.scimToken);
-    const users: string[] = [];
-    for (let index = 0; index < 24; index += 1) users.push((await client.createUser(`d${index}@example.com`)).id);
-    const group = await client.createGroup('Doomed');
-    const patch = (id: string) => client.patch(`/Groups/${group.id}`, [{ op: 'add', path: 'members', value: [{ value: id }] }]);
-    const before = users.slice(0, 12).map(patch);
+    const { tenantId, client, users, group, addMember } = await groupAndUsers(24, 'd', 'Doomed');
+    const before = users.slice(0, 12).map(addMember);
     const deleted = client.delete(`/Groups/${group.id}`);
-    const after = users.slice(12).map(patch);
+    const after = users.slice(12).map(addMember);
     // supertest sends a request when it is awaited: Promise.all starts them in this order.
     const responses = await Promise.all([...before, deleted, ...after]);
     expectStatus(responses[before.length], 204);
@@ -84,7 +86,7 @@ describe(`SCIM under concurrency on ${testDatabaseKind()}`, () => {
 
     expect(statuses.filter((status) => status !== 204 && status !== 404)).toEqual([]);
     expect(statuses).toContain(404);
-    const left = await scim.hub.hub.database.read((tx) => tx.all(tx.knex('group_members').where({ tenant_id: tenant.tenant.id, group_id: group.id })));
+    const left = await scim.hub.hub.database.read((tx) => tx.all(tx.knex('group_members').where({ tenant_id: tenantId, group_id: group.id })));
     expect(left).toEqual([]);
   });
 
