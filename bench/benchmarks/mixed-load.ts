@@ -8,6 +8,7 @@
  * Duration: BENCH_S8_SECONDS (full default 600; smoke 3).
  */
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { check, summarise, type BenchmarkResult, type CaseRun, type Context, type Seeding } from '../lib/harness';
@@ -57,6 +58,11 @@ interface PhaseResult {
   seconds: number;
   rssPeakMB: number;
   serverCpuPct: number;
+  serverCpuSeconds: number;
+  /** CPU of this process (the load generator) over the phase, % of one core. */
+  generatorCpuPct: number;
+  /** CPU of the database's server processes over the phase, % of one core (NaN when the hub stores in-process). */
+  databaseCpuPct: number;
   /** How late this process's (the load generator's) event loop ran, p99 and max, ms: latencies include it. */
   generatorLagMs: { p99: number; max: number };
 }
@@ -99,7 +105,7 @@ interface TenantTarget {
 }
 
 /** Runs the flows of every tenant at `flowsPerSecond` each for `seconds`, open-loop; waits for the last answers. */
-async function runPhase(server: ServerHandle, targets: readonly TenantTarget[], flowsPerSecond: number, seconds: number, label: string): Promise<PhaseResult> {
+async function runPhase(server: ServerHandle, targets: readonly TenantTarget[], flowsPerSecond: number, seconds: number, label: string, databaseCpuSeconds?: () => Promise<number>): Promise<PhaseResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
   const exchanges: Exchange[] = [];
   let inFlight = 0;
@@ -136,6 +142,8 @@ async function runPhase(server: ServerHandle, targets: readonly TenantTarget[], 
   };
 
   const cpuBefore = server.cpuSeconds();
+  const generatorCpuBefore = process.cpuUsage();
+  const databaseCpuBefore = databaseCpuSeconds ? await databaseCpuSeconds() : Number.NaN;
   const rss = sampleRss(server, 200);
   const generatorLag = monitorEventLoopDelay({ resolution: 10 });
   generatorLag.enable();
@@ -168,6 +176,9 @@ async function runPhase(server: ServerHandle, targets: readonly TenantTarget[], 
   const sendingSeconds = (performance.now() - started) / 1000;
   await Promise.all(flows);
   const cpu = server.cpuSeconds() - cpuBefore;
+  const generatorCpu = process.cpuUsage(generatorCpuBefore);
+  const databaseCpu = databaseCpuSeconds ? (await databaseCpuSeconds()) - databaseCpuBefore : Number.NaN;
+  const elapsedSeconds = (performance.now() - started) / 1000;
   generatorLag.disable();
   agent.destroy();
   return {
@@ -177,7 +188,10 @@ async function runPhase(server: ServerHandle, targets: readonly TenantTarget[], 
     flowsCut,
     seconds: sendingSeconds,
     rssPeakMB: rss.stop() / (1024 * 1024),
-    serverCpuPct: (100 * cpu) / ((performance.now() - started) / 1000),
+    serverCpuPct: (100 * cpu) / elapsedSeconds,
+    serverCpuSeconds: cpu,
+    generatorCpuPct: (generatorCpu.user + generatorCpu.system) / 1e4 / elapsedSeconds,
+    databaseCpuPct: (100 * databaseCpu) / elapsedSeconds,
     generatorLagMs: { p99: generatorLag.percentile(99) / 1e6, max: generatorLag.max / 1e6 },
   };
 }
@@ -252,6 +266,7 @@ export async function runMixedLoadOnPostgres(context: Context): Promise<Omit<Ben
     return await measureMixedLoad(context, sizes, targets, seeding, {
       id: 'S8-PG',
       start: () => ServerHandle.start('hub PostgreSQL', { kind: 'hub', env: { DATABASE_URL: database.url } }),
+      databaseCpuSeconds: () => database.backendCpuSeconds(),
       storage: 'PostgreSQL (the local server, default settings), one hub process',
     });
   } finally {
@@ -265,6 +280,8 @@ interface MixedLoadSubject {
   start(): Promise<ServerHandle>;
   /** Where the hub stores, for the notes. */
   readonly storage: string;
+  /** CPU seconds used so far by the database's own processes, when they are not the hub's. */
+  databaseCpuSeconds?(): Promise<number>;
 }
 
 async function measureMixedLoad(
@@ -281,9 +298,9 @@ async function measureMixedLoad(
     // Warm the server (JIT, caches, token stamps) at the steady rate; these answers are not counted.
     await runPhase(hub, targets, flowsPerSecond, context.mode.smoke ? 1 : 10, 'warmup');
     context.log(`  S8 steady: ${sizes.tenants} tenants x ${sizes.requestsPerSecondPerTenant} rps = ${offeredRps} rps offered for ${sizes.steadySeconds} s`);
-    const steady = await runPhase(hub, targets, flowsPerSecond, sizes.steadySeconds, 'steady');
+    const steady = await runPhase(hub, targets, flowsPerSecond, sizes.steadySeconds, 'steady', subject.databaseCpuSeconds);
     context.log(`  S8 overload: x${sizes.overloadFactor} for ${sizes.overloadSeconds} s`);
-    const overload = await runPhase(hub, targets, flowsPerSecond * sizes.overloadFactor, sizes.overloadSeconds, 'overload');
+    const overload = await runPhase(hub, targets, flowsPerSecond * sizes.overloadFactor, sizes.overloadSeconds, 'overload', subject.databaseCpuSeconds);
     if (!hub.alive) throw new Error(`the hub died during S8\n${hub.lastErrors}`);
 
     const kinds: Kind[] = ['lookup', 'create', 'patch'];
@@ -317,7 +334,8 @@ async function measureMixedLoad(
       notes: [
         `Open-loop: each tenant starts a new-user flow every ${show(1000 / flowsPerSecond, 0)} ms (lookup, then POST, then PATCH adding the user to a group of ${sizes.usersPerTenant}); a non-2xx answer ends the flow (an IdP would retry after Retry-After). Latencies run from the request getting one of the generator's 512 keep-alive connections to the end of the answer; status 0 is a connection error or a 65 s timeout.`,
         `Overload phase: ${overload.exchanges.length} requests, ${overload.exchanges.filter((exchange) => exchange.status === 429).length} answered 429, p99 ${show(percentile(overload.exchanges.map((exchange) => exchange.ms), 99))} ms, ${overload.flowsNotStarted} flows not started.`,
-        `Load generator (this process) event loop lateness, p99 / max: steady ${show(steady.generatorLagMs.p99)} / ${show(steady.generatorLagMs.max)} ms, overload ${show(overload.generatorLagMs.p99)} / ${show(overload.generatorLagMs.max)} ms (latencies above include it); server CPU steady ${show(steady.serverCpuPct, 0)}%, overload ${show(overload.serverCpuPct, 0)}% of one core.`,
+        `Load generator (this process) event loop lateness, p99 / max: steady ${show(steady.generatorLagMs.p99)} / ${show(steady.generatorLagMs.max)} ms, overload ${show(overload.generatorLagMs.p99)} / ${show(overload.generatorLagMs.max)} ms (latencies above include it).`,
+        `CPU, % of one core (the box has ${os.cpus().length}), steady / overload: hub ${show(steady.serverCpuPct, 0)} / ${show(overload.serverCpuPct, 0)}, load generator ${show(steady.generatorCpuPct, 0)} / ${show(overload.generatorCpuPct, 0)}${Number.isNaN(steady.databaseCpuPct) ? '' : `, PostgreSQL backends ${show(steady.databaseCpuPct, 0)} / ${show(overload.databaseCpuPct, 0)}`}; hub CPU per answered request in the steady phase ${show((steady.serverCpuSeconds * 1e6) / Math.max(1, steady.exchanges.length), 0)} µs.`,
         `${subject.storage}; server peak RSS ${show(Math.max(steady.rssPeakMB, overload.rssPeakMB), 0)} MB.`,
       ],
     };
