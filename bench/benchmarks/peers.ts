@@ -1,11 +1,12 @@
 /**
- * PEER (issue 17): the hub on SQLite and on PostgreSQL beside peer SCIM servers on the same box, in one
- * run: scimgateway (in-memory LokiJS) and Ory Polis / BoxyHQ Jackson (directory sync on SQLite). The peers
- * are never part of this repository: BENCH_PEERS_DIR names a scratch folder prepared at bench time as
- * bench/README.md describes (`scimgateway/` and `jackson/`); a peer that is missing is reported as such.
- * Per run and server: a fresh process and an empty database; POST /Users (5,000 users, 10 connections),
- * GET /Users?filter=userName eq over them, then PATCH adding one member to an empty group (member ids
- * taken from the 201 bodies). Runs alternate the servers; figures are min / median over runs, with the
+ * PEER (issue 17): the hub on SQLite (FULL and NORMAL) and on PostgreSQL beside peer SCIM servers on the
+ * same box, in one run: scimgateway (in-memory LokiJS) and Ory Polis / BoxyHQ Jackson (directory sync on
+ * SQLite). The peers are never part of this repository: BENCH_PEERS_DIR names a scratch folder prepared at
+ * bench time as bench/README.md describes (`scimgateway/` and `jackson/`); a peer that is missing is reported
+ * as such. Per run and server: a fresh process and an empty database; POST /Users (5,000 users, 10
+ * connections), GET /Users?filter=userName eq over them, pages of 100 (startIndex/count), then PATCHes each
+ * adding one user to an empty group and to a 4,000-member group (member ids taken from the 201 bodies).
+ * Runs alternate the servers; figures are min / median over runs, with the
  * 1-minute load average before each run and the server's CPU per request (its processes, and for the hub
  * on PostgreSQL its backends too).
  */
@@ -90,9 +91,9 @@ function launch(command: string, args: string[], cwd: string, env: Record<string
   };
 }
 
-function hubPeer(kind: 'sqlite' | 'postgresql'): Peer {
+function hubPeer(kind: 'sqlite' | 'postgresql', synchronous: 'FULL' | 'NORMAL' = 'FULL'): Peer {
   return {
-    name: kind === 'sqlite' ? 'hub SQLite FULL' : 'hub PostgreSQL',
+    name: kind === 'sqlite' ? `hub SQLite ${synchronous}` : 'hub PostgreSQL',
     available: () => undefined,
     async start(port, scratch) {
       let postgres: ScratchPostgres | undefined;
@@ -115,6 +116,7 @@ function hubPeer(kind: 'sqlite' | 'postgresql'): Peer {
         NODE_ENV: 'production',
         LOG_LEVEL: 'info',
         WEB_CONCURRENCY: '1',
+        ...(kind === 'sqlite' ? { SQLITE_SYNCHRONOUS: synchronous } : {}),
       });
       await waitForPort(port, process_.child, process_.output);
       return {
@@ -214,11 +216,51 @@ function basePath(running: Running): string {
   return new URL(running.base).pathname.replace(/\/$/, '');
 }
 
-async function oneRun(running: Running, users: number, seconds: number): Promise<Record<string, Measure>> {
+interface RunSizes {
+  /** Users POSTed (measured), then looked up and listed. */
+  readonly users: number;
+  /** Users each measured PATCH adds, one per request. */
+  readonly memberPool: number;
+  /** Members of the big group before its PATCHes are measured. */
+  readonly bigGroup: number;
+  readonly seconds: number;
+}
+
+/** POSTs users (not measured), SEED_CONCURRENCY at a time; returns their ids as the server names them. */
+async function seedUsers(running: Running, prefix: string, headers: Record<string, string>, count: number): Promise<string[]> {
+  const ids = new Array<string>(count);
+  let seeded = 0;
+  await Promise.all(
+    Array.from({ length: SEED_CONCURRENCY }, async () => {
+      for (let index = seeded++; index < count; index = seeded++) {
+        const response = await requestRetrying(new URL(running.base).origin, 'POST', `${prefix}/Users`, headers, JSON.stringify(userBody(`m${index}@acme.example.com`, `ext-m-${index}`, index)));
+        if (response.status !== 201) throw new Error(`seeding answered ${response.status}: ${response.body.slice(0, 200)}`);
+        ids[index] = running.ids === 'userName' ? `m${index}@acme.example.com` : (JSON.parse(response.body) as { id: string }).id;
+      }
+    }),
+  );
+  return ids;
+}
+
+/** Creates a group holding `members` (added 100 at a time); returns its id as the server names it. */
+async function seedGroup(running: Running, prefix: string, headers: Record<string, string>, displayName: string, members: readonly string[]): Promise<string> {
+  const origin = new URL(running.base).origin;
+  const group = await requestRetrying(origin, 'POST', `${prefix}/Groups`, headers, JSON.stringify({ schemas: [GROUP_SCHEMA], displayName, members: [] }));
+  if (group.status !== 201) throw new Error(`group answered ${group.status}: ${group.body.slice(0, 200)}`);
+  const groupId = running.ids === 'userName' ? displayName : (JSON.parse(group.body) as { id: string }).id;
+  for (let offset = 0; offset < members.length; offset += 100) {
+    const body = { schemas: [PATCH_SCHEMA], Operations: [{ op: 'add', path: 'members', value: members.slice(offset, offset + 100).map((value) => ({ value })) }] };
+    const response = await requestRetrying(origin, 'PATCH', `${prefix}/Groups/${encodeURIComponent(groupId)}`, headers, JSON.stringify(body));
+    if (response.status >= 300) throw new Error(`adding members answered ${response.status}: ${response.body.slice(0, 200)}`);
+  }
+  return groupId;
+}
+
+async function oneRun(running: Running, sizes: RunSizes): Promise<Record<string, Measure>> {
   const prefix = basePath(running);
   const headers = { ...running.headers, 'content-type': 'application/scim+json' };
   let next = 0;
-  const post = await measured(running, users, {
+  const post = await measured(running, sizes.users, {
     method: 'POST',
     path: `${prefix}/Users`,
     headers,
@@ -235,37 +277,43 @@ async function oneRun(running: Running, users: number, seconds: number): Promise
       return `${prefix}/Users?filter=${encodeURIComponent(`userName eq "u${walk + 1}@acme.example.com"`)}`;
     },
     headers,
-  }, seconds);
-  // Members for the PATCH, their ids from the 201 bodies; then a fresh empty group.
-  const pool = 1000;
-  const ids = new Array<string>(pool);
-  let seeded = 0;
-  await Promise.all(
-    Array.from({ length: SEED_CONCURRENCY }, async () => {
-      for (let index = seeded++; index < pool; index = seeded++) {
-        const response = await requestRetrying(new URL(running.base).origin, 'POST', `${prefix}/Users`, headers, JSON.stringify(userBody(`m${index}@acme.example.com`, `ext-m-${index}`, index)));
-        if (response.status !== 201) throw new Error(`seeding answered ${response.status}: ${response.body.slice(0, 200)}`);
-        ids[index] = running.ids === 'userName' ? `m${index}@acme.example.com` : (JSON.parse(response.body) as { id: string }).id;
-      }
-    }),
-  );
-  const group = await requestRetrying(new URL(running.base).origin, 'POST', `${prefix}/Groups`, headers, JSON.stringify({ schemas: [GROUP_SCHEMA], displayName: 'bench-group', members: [] }));
-  if (group.status !== 201) throw new Error(`group answered ${group.status}: ${group.body.slice(0, 200)}`);
-  const groupId = running.ids === 'userName' ? 'bench-group' : (JSON.parse(group.body) as { id: string }).id;
-  let member = 0;
-  const patch = await measured(running, pool, {
-    method: 'PATCH',
-    path: `${prefix}/Groups/${encodeURIComponent(groupId)}`,
+  }, sizes.seconds);
+  const pages = Math.max(1, Math.floor(next / 100));
+  let page = 0;
+  const list = await measured(running, 200_000, {
+    method: 'GET',
+    path: () => {
+      page = (page + 1) % pages;
+      return `${prefix}/Users?startIndex=${page * 100 + 1}&count=100`;
+    },
     headers,
-    body: () => JSON.stringify({ schemas: [PATCH_SCHEMA], Operations: [{ op: 'add', path: 'members', value: [{ value: ids[member++ % pool] }] }] }),
-  }, 60);
-  return { 'POST /Users': post, 'GET filter userName eq': lookup, 'PATCH add 1 member (empty group)': patch };
+  }, sizes.seconds);
+  // The PATCHes add users nobody has added yet (ids from the 201 bodies), to an empty group and to a big one.
+  const ids = await seedUsers(running, prefix, headers, sizes.memberPool + sizes.bigGroup);
+  const pool = ids.slice(0, sizes.memberPool);
+  const addOne = async (groupId: string) => {
+    let member = 0;
+    return measured(running, pool.length, {
+      method: 'PATCH',
+      path: `${prefix}/Groups/${encodeURIComponent(groupId)}`,
+      headers,
+      body: () => JSON.stringify({ schemas: [PATCH_SCHEMA], Operations: [{ op: 'add', path: 'members', value: [{ value: pool[member++ % pool.length] }] }] }),
+    }, 60);
+  };
+  const empty = await addOne(await seedGroup(running, prefix, headers, 'bench-group', []));
+  const big = await addOne(await seedGroup(running, prefix, headers, 'bench-big-group', ids.slice(sizes.memberPool)));
+  return {
+    'POST /Users': post,
+    'GET filter userName eq': lookup,
+    'GET page of 100': list,
+    'PATCH add 1 member (empty group)': empty,
+    [`PATCH add 1 member (${sizes.bigGroup}-member group)`]: big,
+  };
 }
 
 export async function runPeers(context: Context): Promise<Omit<BenchmarkResult, 'name' | 'title' | 'seconds'>> {
-  const users = context.mode.smoke ? 200 : 5000;
-  const seconds = context.mode.smoke ? 1 : 8;
-  const peers = [hubPeer('sqlite'), hubPeer('postgresql'), scimgateway, jackson];
+  const sizes: RunSizes = context.mode.smoke ? { users: 200, memberPool: 50, bigGroup: 100, seconds: 1 } : { users: 5000, memberPool: 1000, bigGroup: 4000, seconds: 8 };
+  const peers = [hubPeer('sqlite'), hubPeer('sqlite', 'NORMAL'), hubPeer('postgresql'), scimgateway, jackson];
   const notes: string[] = [];
   const usable = peers.filter((peer) => {
     const missing = peer.available();
@@ -281,7 +329,7 @@ export async function runPeers(context: Context): Promise<Omit<BenchmarkResult, 
       let running: Running | undefined;
       try {
         running = await peer.start(await freePort(), scratch);
-        const figures = await oneRun(running, users, seconds);
+        const figures = await oneRun(running, sizes);
         results.set(peer.name, [...(results.get(peer.name) ?? []), figures]);
         context.log(`  run ${run + 1} ${peer.name} (load ${load.toFixed(2)}): ${Object.entries(figures).map(([name, m]) => `${name} ${m.rps.toFixed(0)} rps ${m.cpuUsPerRequest.toFixed(0)} us/req`).join('; ')}`);
         notes.push(`run ${run + 1} ${peer.name}: 1-minute load ${load.toFixed(2)} before.`);
@@ -294,7 +342,7 @@ export async function runPeers(context: Context): Promise<Omit<BenchmarkResult, 
     }
   }
   const table = ['| rps min / median (CPU µs per request, median) | ' + [...results.keys()].join(' | ') + ' |', '| --- |' + [...results.keys()].map(() => ' --- |').join('')];
-  const operations = ['POST /Users', 'GET filter userName eq', 'PATCH add 1 member (empty group)'];
+  const operations = Object.keys([...results.values()][0]?.[0] ?? {});
   const medianOf = (name: string, operation: string) => median((results.get(name) ?? []).map((figures) => figures[operation].rps));
   for (const operation of operations) {
     table.push(`| ${operation} | ${[...results.keys()].map((name) => {

@@ -26,6 +26,17 @@ export interface ScratchPostgres extends ScratchPostgresDatabase {
   readonly tenant: TenantSeed;
 }
 
+/** Runs `work` on a connection of its own to `url`, closed afterwards. */
+async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
 function cpuSecondsOfPid(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -50,13 +61,7 @@ export async function createPostgresDatabase(prefix: string, slug: string): Prom
 /** A scratch database, migrated by the app's own code and holding nothing else. */
 export async function createMigratedPostgresDatabase(prefix: string): Promise<ScratchPostgresDatabase> {
   const name = `${prefix}_${process.pid}_${Date.now()}`;
-  const admin = new Client({ connectionString: POSTGRES_ADMIN_URL });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
+  await withClient(POSTGRES_ADMIN_URL, (admin) => admin.query(`create database ${name}`));
   const url = new URL(POSTGRES_ADMIN_URL);
   url.pathname = `/${name}`;
   await (await createApp(loadConfig({ DATABASE_URL: url.toString(), LOG_LEVEL: 'silent' }), { logger: pino({ level: 'silent' }), backgroundJobs: false })).close();
@@ -66,29 +71,17 @@ export async function createMigratedPostgresDatabase(prefix: string): Promise<Sc
     name,
     url: url.toString(),
     async backendCpuSeconds() {
-      const client = new Client({ connectionString: POSTGRES_ADMIN_URL });
-      await client.connect();
-      try {
-        const { rows } = await client.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [name]);
-        for (const { pid } of rows) {
-          const seconds = cpuSecondsOfPid(pid);
-          if (seconds > 0) seen.set(pid, seconds);
-        }
-      } finally {
-        await client.end();
+      const { rows } = await withClient(POSTGRES_ADMIN_URL, (client) => client.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [name]));
+      for (const { pid } of rows) {
+        const seconds = cpuSecondsOfPid(pid);
+        if (seconds > 0) seen.set(pid, seconds);
       }
       let total = 0;
       for (const seconds of seen.values()) total += seconds;
       return total;
     },
     async drop() {
-      const client = new Client({ connectionString: POSTGRES_ADMIN_URL });
-      await client.connect();
-      try {
-        await client.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await client.end();
-      }
+      await withClient(POSTGRES_ADMIN_URL, (client) => client.query(`drop database if exists ${name} with (force)`));
     },
   };
 }
@@ -135,4 +128,9 @@ export async function copySqliteRows(file: string, url: string): Promise<number>
     sqlite.close();
   }
   return copied;
+}
+
+/** Takes PostgreSQL's statistics of every table now, as autovacuum would a little after a bulk load. */
+export async function analyzeDatabase(url: string): Promise<void> {
+  await withClient(url, (client) => client.query('ANALYZE'));
 }

@@ -13,7 +13,6 @@ export interface RunReport {
   commit: string | null;
   settings: Record<string, unknown>;
   benchmarks: BenchmarkResult[];
-  notMeasured: { id: string; why: string }[];
 }
 
 function pad(text: string, width: number): string {
@@ -82,7 +81,6 @@ export function markdown(report: RunReport): string {
       lines.push(`| ${item.id} | ${escapeCell(item.description)} | ${escapeCell(item.measured)} | ${escapeCell(item.target)} | ${item.pass ? 'PASS' : '**FAIL**'} |`);
     }
   }
-  for (const missing of report.notMeasured) lines.push(`| ${missing.id} | ${escapeCell(missing.why)} | not yet measured | | — |`);
   lines.push('');
   for (const benchmark of report.benchmarks) {
     const load = benchmark.loadAverage ? ` Load average ${benchmark.loadAverage.before} → ${benchmark.loadAverage.after}.` : '';
