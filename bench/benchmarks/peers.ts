@@ -226,14 +226,15 @@ interface RunSizes {
   readonly seconds: number;
 }
 
-/** POSTs users (not measured), SEED_CONCURRENCY at a time; returns their ids as the server names them. */
-async function seedUsers(running: Running, prefix: string, headers: Record<string, string>, count: number): Promise<string[]> {
+/** POSTs the users the PATCHes add (not measured), SEED_CONCURRENCY at a time; returns their ids as the server names them. */
+async function postMembers(running: Running, prefix: string, headers: Record<string, string>, count: number): Promise<string[]> {
+  const origin = new URL(running.base).origin;
   const ids = new Array<string>(count);
   let seeded = 0;
   await Promise.all(
     Array.from({ length: SEED_CONCURRENCY }, async () => {
       for (let index = seeded++; index < count; index = seeded++) {
-        const response = await requestRetrying(new URL(running.base).origin, 'POST', `${prefix}/Users`, headers, JSON.stringify(userBody(`m${index}@acme.example.com`, `ext-m-${index}`, index)));
+        const response = await requestRetrying(origin, 'POST', `${prefix}/Users`, headers, JSON.stringify(userBody(`m${index}@acme.example.com`, `ext-m-${index}`, index)));
         if (response.status !== 201) throw new Error(`seeding answered ${response.status}: ${response.body.slice(0, 200)}`);
         ids[index] = running.ids === 'userName' ? `m${index}@acme.example.com` : (JSON.parse(response.body) as { id: string }).id;
       }
@@ -289,7 +290,7 @@ async function oneRun(running: Running, sizes: RunSizes): Promise<Record<string,
     headers,
   }, sizes.seconds);
   // The PATCHes add users nobody has added yet (ids from the 201 bodies), to an empty group and to a big one.
-  const ids = await seedUsers(running, prefix, headers, sizes.memberPool + sizes.bigGroup);
+  const ids = await postMembers(running, prefix, headers, sizes.memberPool + sizes.bigGroup);
   const pool = ids.slice(0, sizes.memberPool);
   const addOne = async (groupId: string) => {
     let member = 0;

@@ -3,13 +3,13 @@
  * (BENCH_POSTGRES_URL), migrated and given a tenant by the app's own code, dropped afterwards; and the
  * CPU time of the PostgreSQL backends serving one of them (read from /proc: the server runs here).
  */
-import { readFileSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { Client } from 'pg';
 import pino from 'pino';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import type { TenantSeed } from './seed';
+import { cpuSecondsOf } from './servers';
 
 /** Where scratch PostgreSQL databases are created; the machine's test server by default. */
 export const POSTGRES_ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
@@ -34,15 +34,6 @@ async function withClient<T>(url: string, work: (client: Client) => Promise<T>):
     return await work(client);
   } finally {
     await client.end();
-  }
-}
-
-function cpuSecondsOfPid(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
   }
 }
 
@@ -73,7 +64,7 @@ export async function createMigratedPostgresDatabase(prefix: string): Promise<Sc
     async backendCpuSeconds() {
       const { rows } = await withClient(POSTGRES_ADMIN_URL, (client) => client.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [name]));
       for (const { pid } of rows) {
-        const seconds = cpuSecondsOfPid(pid);
+        const seconds = cpuSecondsOf(pid);
         if (seconds > 0) seen.set(pid, seconds);
       }
       let total = 0;
